@@ -1,0 +1,128 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { InfraConfig } from "../../config";
+import { Database } from "./database";
+import type { AwsAccount } from "./iam";
+import { Kms } from "./kms";
+import { Network } from "./network";
+import { Secrets } from "./secrets";
+import { Storage } from "./storage";
+
+export { Database, Kms, Network, Secrets, Storage };
+
+/** What the AWS side of a stack exports. */
+export interface AwsOutputs {
+    region: string;
+    vpcId: pulumi.Output<string>;
+    publicSubnetIds: pulumi.Output<string[]>;
+    privateSubnetIds: pulumi.Output<string[]>;
+    databaseHost: pulumi.Output<string>;
+    databasePort: pulumi.Output<number>;
+    databaseSecretArn: pulumi.Output<string>;
+    mailgunSecretArn: pulumi.Output<string>;
+    bucketName: pulumi.Output<string>;
+    kmsKeyArns: Record<string, pulumi.Output<string>>;
+}
+
+/** The AWS tiers of one stack, for wiring and for tests. */
+export interface AwsPlatform {
+    readonly account: AwsAccount;
+    readonly network: Network;
+    readonly kms: Kms;
+    readonly secrets: Secrets;
+    readonly database: Database;
+    readonly storage: Storage;
+    readonly outputs: AwsOutputs;
+}
+
+/** Builds every AWS tier of the platform with `provider`, each tier a top-level component. */
+export function createAwsPlatform(
+    cfg: InfraConfig,
+    provider: aws.Provider,
+    opts: pulumi.ComponentResourceOptions = {},
+): AwsPlatform {
+    const tierOpts = pulumi.mergeOptions(opts, { providers: [provider] });
+    const env = cfg.environment;
+    const production = env !== "dev";
+    const invokeOpts = { provider, parent: opts.parent };
+    const account: AwsAccount = {
+        accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
+        partition: aws.getPartitionOutput({}, invokeOpts).partition,
+        region: cfg.aws.region,
+    };
+
+    const network = new Network(
+        `${env}-network`,
+        {
+            account,
+            cidrBlock: cfg.aws.vpcCidr,
+            azCount: cfg.aws.azCount,
+            natGateways: cfg.aws.natGateways,
+            flowLogRetentionDays: cfg.aws.logRetentionDays,
+        },
+        tierOpts,
+    );
+    const kms = new Kms(
+        `${env}-kms`,
+        { account, rotationDays: cfg.aws.kmsRotationDays, aliasPrefix: `webapp-${env}` },
+        tierOpts,
+    );
+    const secrets = new Secrets(
+        `${env}-secrets`,
+        { kms, mailgunApiKey: cfg.mailgun.apiKey, recoveryWindowDays: production ? 30 : 7 },
+        tierOpts,
+    );
+    const database = new Database(
+        `${env}-database`,
+        {
+            account,
+            network,
+            kms,
+            secrets,
+            identifierPrefix: `webapp-${env}`,
+            engineVersion: cfg.aws.db.engineVersion,
+            instanceClass: cfg.aws.db.instanceClass,
+            allocatedStorage: cfg.aws.db.allocatedStorage,
+            maxAllocatedStorage: cfg.aws.db.maxAllocatedStorage,
+            multiAz: cfg.aws.db.multiAz,
+            backupRetentionDays: cfg.aws.db.backupRetentionDays,
+            deletionProtection: cfg.aws.db.deletionProtection,
+            production,
+            databaseName: cfg.aws.db.name,
+            username: cfg.aws.db.username,
+            logRetentionDays: cfg.aws.logRetentionDays,
+        },
+        tierOpts,
+    );
+    const storage = new Storage(
+        `${env}-storage`,
+        {
+            kms,
+            infrequentAccessAfterDays: cfg.aws.storage.infrequentAccessAfterDays,
+            noncurrentVersionExpirationDays: cfg.aws.storage.noncurrentVersionExpirationDays,
+            forceDestroy: !production,
+        },
+        tierOpts,
+    );
+
+    return {
+        account,
+        network,
+        kms,
+        secrets,
+        database,
+        storage,
+        outputs: {
+            region: cfg.aws.region,
+            vpcId: network.networkId,
+            publicSubnetIds: network.publicSubnetIds,
+            privateSubnetIds: network.privateSubnetIds,
+            databaseHost: database.host,
+            databasePort: database.port,
+            databaseSecretArn: secrets.databaseSecretId,
+            mailgunSecretArn: secrets.mailgunSecretId,
+            bucketName: storage.bucketName,
+            kmsKeyArns: { ...kms.keyArns },
+        },
+    };
+}

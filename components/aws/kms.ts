@@ -1,0 +1,171 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { accountRoot, policyJson, type AwsAccount, type Statement } from "./iam";
+
+/** What each of the platform's customer-managed keys protects. */
+export const KEY_PURPOSES = ["ebs", "rds", "s3", "secrets"] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+
+const DESCRIPTIONS: Record<KeyPurpose, string> = {
+    ebs: "EC2 instance volumes (EBS)",
+    rds: "RDS storage, snapshots and Performance Insights",
+    s3: "S3 objects in the application bucket",
+    secrets: "Secrets Manager secrets",
+};
+
+/** The service each key is used through, for `kms:ViaService` conditions. */
+export const VIA_SERVICE: Record<KeyPurpose, string> = {
+    ebs: "ec2",
+    rds: "rds",
+    s3: "s3",
+    secrets: "secretsmanager",
+};
+
+/** Days a scheduled key deletion waits (the AWS maximum): time to notice and cancel a mistake. */
+export const KEY_DELETION_WINDOW_DAYS = 30;
+
+export interface KmsArgs {
+    /** The account the keys live in; the key policies name it. */
+    account: AwsAccount;
+    /** Automatic rotation period in days (AWS allows 90-2560). Default from `aws.kmsRotationDays`: 90. */
+    rotationDays: number;
+    /** Alias prefix, e.g. `webapp-dev`: aliases become `alias/<prefix>-<purpose>`. */
+    aliasPrefix: string;
+}
+
+/**
+ * The Auto Scaling service-linked role launches instances, so it must be able to use the EBS key:
+ * without this, instances whose volumes use the key fail to launch. The statement names the role by
+ * condition rather than as principal so the policy is valid before the role first exists.
+ */
+export function autoScalingKeyStatements(account: AwsAccount): Statement[] {
+    const role = pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const callerIsAsg = {
+        "aws:PrincipalArn": role,
+        "kms:CallerAccount": account.accountId,
+    };
+    return [
+        {
+            Sid: "AutoScalingUseOfTheKey",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringEquals: callerIsAsg },
+        },
+        {
+            Sid: "AutoScalingAttachmentOfPersistentResources",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "kms:CreateGrant",
+            Resource: "*",
+            Condition: { StringEquals: callerIsAsg, Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+    ];
+}
+
+/**
+ * A key policy: the account administers the key through IAM (so every other use needs an IAM grant
+ * such as `Kms.useStatements`), plus any statements a service needs directly on the key.
+ */
+export function keyPolicy(account: AwsAccount, extra: Statement[] = []): pulumi.Output<string> {
+    return policyJson([
+        {
+            Sid: "AccountAdministersTheKeyThroughIam",
+            Effect: "Allow",
+            Principal: { AWS: accountRoot(account) },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        ...extra,
+    ]);
+}
+
+export interface CustomerKeyArgs {
+    account: AwsAccount;
+    description: string;
+    rotationDays: number;
+    alias: string;
+    /** Statements added to the key policy, e.g. for a service principal that uses the key directly. */
+    extraStatements?: Statement[];
+}
+
+/**
+ * One customer-managed key with rotation, the maximum deletion window and an alias. Used by `Kms`
+ * for the four platform keys and by tiers that own a key of their own (messaging).
+ */
+export function customerKey(
+    name: string,
+    args: CustomerKeyArgs,
+    opts: pulumi.CustomResourceOptions,
+): { key: aws.kms.Key; alias: aws.kms.Alias } {
+    const key = new aws.kms.Key(
+        name,
+        {
+            description: args.description,
+            keyUsage: "ENCRYPT_DECRYPT",
+            customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+            enableKeyRotation: true,
+            rotationPeriodInDays: args.rotationDays,
+            deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
+            policy: keyPolicy(args.account, args.extraStatements),
+        },
+        opts,
+    );
+    const alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${args.alias}`, targetKeyId: key.keyId }, opts);
+    return { key, alias };
+}
+
+/**
+ * The platform's four customer-managed keys (EBS, RDS, S3, Secrets Manager): a separate key per
+ * service limits the blast radius and lets each be rotated or revoked on its own.
+ */
+export class Kms extends pulumi.ComponentResource {
+    /** The keys by purpose. */
+    public readonly keys: Readonly<Record<KeyPurpose, aws.kms.Key>>;
+    /** Key ARNs by purpose. */
+    public readonly keyArns: Readonly<Record<KeyPurpose, pulumi.Output<string>>>;
+    private readonly region: string;
+
+    constructor(name: string, args: KmsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:aws:Kms", name, {}, opts);
+        this.region = args.account.region;
+        const make = (purpose: KeyPurpose) =>
+            customerKey(
+                `${name}-${purpose}`,
+                {
+                    account: args.account,
+                    description: `webapp: ${DESCRIPTIONS[purpose]}`,
+                    rotationDays: args.rotationDays,
+                    alias: `${args.aliasPrefix}-${purpose}`,
+                    extraStatements: purpose === "ebs" ? autoScalingKeyStatements(args.account) : [],
+                },
+                { parent: this },
+            ).key;
+        this.keys = { ebs: make("ebs"), rds: make("rds"), s3: make("s3"), secrets: make("secrets") };
+        this.keyArns = {
+            ebs: this.keys.ebs.arn,
+            rds: this.keys.rds.arn,
+            s3: this.keys.s3.arn,
+            secrets: this.keys.secrets.arn,
+        };
+        this.registerOutputs({ keyArns: this.keyArns });
+    }
+
+    /**
+     * IAM statements that let a role use a key through its service only (`kms:ViaService`), e.g.
+     * `useStatements("secrets", ["kms:Decrypt"])` for reading secrets.
+     */
+    useStatements(purpose: KeyPurpose, actions: string[]): Statement[] {
+        return [
+            {
+                Effect: "Allow",
+                Action: actions,
+                Resource: this.keyArns[purpose],
+                Condition: {
+                    StringEquals: { "kms:ViaService": `${VIA_SERVICE[purpose]}.${this.region}.amazonaws.com` },
+                },
+            },
+        ];
+    }
+}

@@ -1,0 +1,93 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { SecretsOutputs } from "../types";
+import type { Statement } from "./iam";
+import type { Kms } from "./kms";
+
+/**
+ * Characters the generated database password may contain besides letters and digits: none that RDS
+ * forbids (`/ @ " space`) and none that shells or dotenv files treat specially (`$ \` ' # \\`).
+ */
+export const PASSWORD_SPECIALS = "-_.~!%^*+=";
+export const PASSWORD_LENGTH = 32;
+
+export interface SecretsArgs {
+    /** The platform keys: secrets are encrypted with the Secrets Manager key. */
+    kms: Kms;
+    /** The Mailgun API key, a secret Output from config (`mailgun.apiKey`). */
+    mailgunApiKey: pulumi.Output<string>;
+    /** Days a deleted secret stays recoverable (7-30). Dev: 7, otherwise 30. */
+    recoveryWindowDays: number;
+}
+
+/**
+ * The platform's secrets in Secrets Manager: the generated database password (the secret itself is
+ * filled by the Database tier, which alone knows the endpoint) and the Mailgun API key. Values flow
+ * as secret Outputs only; nothing here ever holds them as plain strings.
+ */
+export class Secrets extends pulumi.ComponentResource implements SecretsOutputs {
+    /** The generated database password (a secret Output). Only the database and its secret may use it. */
+    public readonly databasePassword: pulumi.Output<string>;
+    /** The secret that holds the database connection document (JSON). */
+    public readonly databaseSecret: aws.secretsmanager.Secret;
+    public readonly databaseSecretId: pulumi.Output<string>;
+    public readonly mailgunSecret: aws.secretsmanager.Secret;
+    public readonly mailgunSecretId: pulumi.Output<string>;
+    private readonly kms: Kms;
+
+    constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:aws:Secrets", name, {}, opts);
+        this.kms = args.kms;
+
+        const password = new random.RandomPassword(
+            `${name}-db-password`,
+            {
+                length: PASSWORD_LENGTH,
+                special: true,
+                overrideSpecial: PASSWORD_SPECIALS,
+                minLower: 2,
+                minUpper: 2,
+                minNumeric: 2,
+                minSpecial: 2,
+            },
+            { parent: this, additionalSecretOutputs: ["result"] },
+        );
+        this.databasePassword = pulumi.secret(password.result);
+
+        const secret = (role: string, description: string) =>
+            new aws.secretsmanager.Secret(
+                `${name}-${role}`,
+                {
+                    description,
+                    kmsKeyId: args.kms.keyArns.secrets,
+                    recoveryWindowInDays: args.recoveryWindowDays,
+                },
+                { parent: this },
+            );
+
+        this.databaseSecret = secret(
+            "db-credentials",
+            "webapp database connection: JSON with username, password, host, port, dbname, engine",
+        );
+        this.mailgunSecret = secret("mailgun-api-key", "webapp Mailgun API key (plain text)");
+        new aws.secretsmanager.SecretVersion(
+            `${name}-mailgun-api-key`,
+            { secretId: this.mailgunSecret.id, secretString: pulumi.secret(args.mailgunApiKey) },
+            { parent: this },
+        );
+
+        this.databaseSecretId = this.databaseSecret.arn;
+        this.mailgunSecretId = this.mailgunSecret.arn;
+        this.registerOutputs({ databaseSecretId: this.databaseSecretId, mailgunSecretId: this.mailgunSecretId });
+    }
+
+    /** IAM statements that let a role read one secret (and decrypt it through Secrets Manager only). */
+    readStatements(which: "database" | "mailgun"): Statement[] {
+        const arn = which === "database" ? this.databaseSecretId : this.mailgunSecretId;
+        return [
+            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: arn },
+            ...this.kms.useStatements("secrets", ["kms:Decrypt"]),
+        ];
+    }
+}

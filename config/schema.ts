@@ -1,0 +1,325 @@
+/**
+ * The config schema: every key, its default and its rule. Defaults that depend on the environment
+ * (dev or demo) come from `environmentDefaults`; everything else is the same for every stack.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
+import { boolean, cidr, integer, oneOf, patterns, REQUIRED, rule, text } from "./rules";
+
+export const CLOUDS = ["aws", "gcp"] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** The IAP TCP-forwarding range: SSH through `gcloud compute ssh --tunnel-through-iap` only. */
+export const IAP_SSH_RANGE = "35.235.240.0/20";
+
+/** Config paths whose values are secret: errors never print them. */
+export const SECRET_PATHS: ReadonlySet<string> = new Set(["mailgun.apiKey"]);
+
+const SET_MAILGUN_KEY = "pulumi config set --secret --path mailgun.apiKey <key>";
+
+/**
+ * Defaults that differ between environments. Environments other than dev and demo get dev's
+ * address plan and demo's production-like protections.
+ */
+export interface EnvironmentDefaults {
+    vpcCidr: string;
+    gcpSubnetCidr: string;
+    natGateways: "single" | "onePerAz";
+    deletionProtection: boolean;
+}
+
+export function environmentDefaults(environment: string): EnvironmentDefaults {
+    switch (environment) {
+        case "dev":
+            return {
+                vpcCidr: "10.0.0.0/16",
+                gcpSubnetCidr: "10.10.0.0/20",
+                natGateways: "single",
+                deletionProtection: false,
+            };
+        case "demo":
+            return {
+                vpcCidr: "10.1.0.0/16",
+                gcpSubnetCidr: "10.11.0.0/20",
+                natGateways: "onePerAz",
+                deletionProtection: true,
+            };
+        default:
+            return {
+                vpcCidr: "10.0.0.0/16",
+                gcpSubnetCidr: "10.10.0.0/20",
+                natGateways: "onePerAz",
+                deletionProtection: true,
+            };
+    }
+}
+
+/** A nested group of keys: unknown keys are errors, and an absent group gets its defaults. */
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+    return z.strictObject(shape).prefault({} as never);
+}
+
+const mailgunApiKey = z
+    .custom<pulumi.Output<string>>((v) => pulumi.Output.isInstance(v), {
+        abort: false,
+        error: (issue) =>
+            issue.input === undefined
+                ? `${REQUIRED}: ${SET_MAILGUN_KEY}`
+                : `must be a secret, not plain text: ${SET_MAILGUN_KEY}`,
+    })
+    .transform((v) => pulumi.secret(v));
+
+const imageFilter = z.strictObject({
+    /** Image owner: `self`, an account id, or an alias such as `amazon`. */
+    owner: text(patterns.awsAccountOrAlias, "an AMI owner (self, amazon, aws-marketplace or an account id)").default(
+        "self",
+    ),
+    /** The newest available image whose name starts with this prefix is used. */
+    namePrefix: text(patterns.imageNamePrefix, "an AMI name prefix"),
+});
+
+const scaling = (defaults: { min: number; max: number; cpuTarget: number }) =>
+    section({
+        min: integer(1, 100).default(defaults.min),
+        max: integer(1, 100).default(defaults.max),
+        cpuTarget: integer(10, 90).default(defaults.cpuTarget),
+    });
+
+export function configSchema(environment: string) {
+    const env = environmentDefaults(environment);
+
+    const app = section({
+        port: integer(1, 65535).default(80),
+        healthCheckPath: text(patterns.urlPath, "a URL path starting with /").default("/healthz"),
+        user: text(patterns.unixName, "a Unix user name").default("webapp"),
+        directory: text(patterns.absolutePath, "an absolute path").default("/opt/webapp"),
+        serviceName: text(patterns.unixName, "a systemd unit name").default("webapp"),
+    });
+
+    const aws = section({
+        region: text(patterns.awsRegion, "an AWS region name").default("us-east-1"),
+        allowedAccountIds: z.array(text(/^\d{12}$/, "a 12-digit AWS account id")).optional(),
+        vpcCidr: cidr(16, 24).default(env.vpcCidr),
+        azCount: integer(2, 6).default(2),
+        natGateways: oneOf(["single", "onePerAz"]).default(env.natGateways),
+        instanceType: text(patterns.awsInstanceType, "an EC2 instance type").default("t2.micro"),
+        imageId: text(patterns.awsAmiId, "an AMI id").optional(),
+        imageFilter: imageFilter.optional(),
+        asg: scaling({ min: 1, max: 2, cpuTarget: 50 }),
+        db: section({
+            engineVersion: text(patterns.mysql8Version, "a MySQL 8 version").default("8.4.8"),
+            instanceClass: text(patterns.awsDbInstanceClass, "an RDS instance class").default("db.t3.micro"),
+            allocatedStorage: integer(20, 65536).default(20),
+            maxAllocatedStorage: integer(20, 65536).default(100),
+            deletionProtection: boolean().default(env.deletionProtection),
+            backupRetentionDays: integer(1, 35).default(7),
+            multiAz: boolean().default(false),
+            name: text(patterns.dbIdentifier, "a MySQL database name").default("webapp"),
+            username: text(patterns.dbIdentifier, "a MySQL user name").default("webapp"),
+        }),
+        certificateArn: text(patterns.awsAcmArn, "an ACM certificate ARN").optional(),
+        kmsRotationDays: integer(90, 2560).default(90),
+        logRetentionDays: z.preprocess(
+            (v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v),
+            rule<number>(`must be one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs periods)`, (v) =>
+                (LOG_RETENTION_DAYS as readonly unknown[]).includes(v),
+            ).default(30),
+        ),
+        storage: section({
+            infrequentAccessAfterDays: integer(30).default(30),
+            noncurrentVersionExpirationDays: integer(1).default(90),
+        }),
+        dns: section({ createZone: boolean().default(false) }),
+        emailFunction: section({
+            timeoutSeconds: integer(3, 900).default(30),
+            memoryMb: integer(128, 10240).default(256),
+            reservedConcurrency: integer(1, 1000).optional(),
+        }),
+    });
+
+    const gcp = section({
+        project: text(patterns.gcpProject, "a GCP project id").optional(),
+        region: text(patterns.gcpRegion, "a GCP region name").default("us-east1"),
+        zone: text(patterns.gcpZone, "a GCP zone name").default("us-east1-b"),
+        subnetCidr: cidr(8, 29).default(env.gcpSubnetCidr),
+        machineType: text(patterns.gcpMachineType, "a Compute Engine machine type").default("e2-micro"),
+        image: section({
+            family: text(patterns.gcpImageName, "an image family name").optional(),
+            name: text(patterns.gcpImageName, "an image name").optional(),
+            project: text(patterns.gcpProject, "a GCP project id").optional(),
+        }),
+        kmsRotationDays: integer(1, 36500).default(90),
+        storage: section({ nearlineAfterDays: integer(1).default(30) }),
+        sshSourceRanges: z.array(cidr(), { error: "must be a list of IPv4 CIDRs" }).default([IAP_SSH_RANGE]),
+        mig: scaling({ min: 1, max: 2, cpuTarget: 50 }),
+        db: section({
+            tier: text(patterns.gcpDbTier, "a Cloud SQL tier").default("db-g1-small"),
+            diskSizeGb: integer(10, 65536).default(20),
+            deletionProtection: boolean().default(env.deletionProtection),
+            backupRetentionDays: integer(1, 365).default(7),
+            highAvailability: boolean().default(false),
+        }),
+    });
+
+    const mailgun = section({
+        domain: text(patterns.dnsName, "a DNS name").default("mg.example.com"),
+        from: text(patterns.email, "an e-mail address").optional(),
+        apiBaseUrl: text(patterns.httpsUrl, "an https:// base URL without a path").default("https://api.mailgun.net"),
+        apiKey: mailgunApiKey,
+    });
+
+    const monitoring = section({ alarmEmail: text(patterns.email, "an e-mail address").optional() });
+
+    return z
+        .strictObject({
+            clouds: z
+                .array(oneOf(CLOUDS), { error: 'must be a list of clouds, e.g. ["aws", "gcp"]' })
+                .min(1, { error: "must name at least one cloud" })
+                .default(["aws"]),
+            environment: text(patterns.environment, "a lowercase name (a-z, 0-9, -; 2-16 characters)"),
+            domainName: text(patterns.dnsName, "a DNS name").default(`${environment}.example.com`),
+            app,
+            aws,
+            gcp,
+            mailgun,
+            monitoring,
+        })
+        .superRefine(crossFieldRules, { when: () => true })
+        .transform((cfg) => ({
+            ...cfg,
+            aws: {
+                ...cfg.aws,
+                imageFilter:
+                    cfg.aws.imageId === undefined && cfg.aws.imageFilter === undefined
+                        ? { owner: "self", namePrefix: "webapp-" }
+                        : cfg.aws.imageFilter,
+            },
+            gcp: {
+                ...cfg.gcp,
+                image:
+                    cfg.gcp.image.family === undefined && cfg.gcp.image.name === undefined
+                        ? { ...cfg.gcp.image, family: "webapp" }
+                        : cfg.gcp.image,
+            },
+            mailgun: { ...cfg.mailgun, from: cfg.mailgun.from ?? `noreply@${cfg.mailgun.domain}` },
+        }));
+}
+
+type Parsed = z.output<ReturnType<typeof configSchema>>;
+
+/** The validated, typed config every component receives. */
+export type InfraConfig = Parsed;
+
+/** The cross-field rules. They run even when some fields are invalid, so read values defensively. */
+function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
+    const cfg = (raw ?? {}) as DeepPartial<Parsed>;
+    const problem = (path: (string | number)[], message: string, input: unknown) =>
+        ctx.addIssue({ code: "custom", path, message, input });
+
+    const clouds = Array.isArray(cfg.clouds) ? cfg.clouds : [];
+    const seen = new Set<unknown>();
+    clouds.forEach((cloud, i) => {
+        if (seen.has(cloud)) {
+            problem(["clouds", i], "is listed twice", cloud);
+        }
+        seen.add(cloud);
+    });
+
+    for (const [group, label] of [
+        ["asg", "aws.asg"],
+        ["mig", "gcp.mig"],
+    ] as const) {
+        const scaling = group === "asg" ? cfg.aws?.asg : cfg.gcp?.mig;
+        if (isInt(scaling?.min) && isInt(scaling?.max) && scaling.min > scaling.max) {
+            problem(
+                [group === "asg" ? "aws" : "gcp", group, "min"],
+                `must not exceed ${label}.max (${scaling.max})`,
+                scaling.min,
+            );
+        }
+    }
+
+    const db = cfg.aws?.db;
+    if (isInt(db?.allocatedStorage) && isInt(db?.maxAllocatedStorage) && db.maxAllocatedStorage < db.allocatedStorage) {
+        problem(
+            ["aws", "db", "maxAllocatedStorage"],
+            `must be at least aws.db.allocatedStorage (${db.allocatedStorage})`,
+            db.maxAllocatedStorage,
+        );
+    }
+
+    if (cfg.aws?.imageId !== undefined && cfg.aws?.imageFilter !== undefined) {
+        problem(["aws", "imageId"], "is set together with aws.imageFilter: set exactly one of them", cfg.aws.imageId);
+    }
+
+    const certRegion =
+        typeof cfg.aws?.certificateArn === "string" ? patterns.awsAcmArn.exec(cfg.aws.certificateArn)?.[1] : undefined;
+    if (certRegion && typeof cfg.aws?.region === "string" && certRegion !== cfg.aws.region) {
+        problem(
+            ["aws", "certificateArn"],
+            `is in ${certRegion}, but the load balancer is in aws.region (${cfg.aws.region})`,
+            cfg.aws.certificateArn,
+        );
+    }
+
+    const image = cfg.gcp?.image;
+    if (image?.family !== undefined && image?.name !== undefined) {
+        problem(
+            ["gcp", "image", "family"],
+            "is set together with gcp.image.name: set exactly one of them",
+            image.family,
+        );
+    }
+
+    const { region, zone } = cfg.gcp ?? {};
+    if (
+        typeof region === "string" &&
+        typeof zone === "string" &&
+        patterns.gcpZone.test(zone) &&
+        zone.slice(0, zone.lastIndexOf("-")) !== region
+    ) {
+        problem(["gcp", "zone"], `is not a zone of gcp.region (${region})`, zone);
+    }
+
+    const ssh = Array.isArray(cfg.gcp?.sshSourceRanges) ? cfg.gcp.sshSourceRanges : [];
+    ssh.forEach((range, i) => {
+        if (range === "0.0.0.0/0") {
+            problem(["gcp", "sshSourceRanges", i], "would open SSH to the whole internet", range);
+        }
+    });
+
+    const usesGcp = clouds.includes("gcp");
+    if (usesGcp && cfg.gcp?.project === undefined) {
+        problem(["gcp", "project"], `${REQUIRED} when clouds includes "gcp"`, undefined);
+    }
+
+    const vpc = typeof cfg.aws?.vpcCidr === "string" ? parseCidr(cfg.aws.vpcCidr) : undefined;
+    const azCount = cfg.aws?.azCount;
+    if (vpc && isInt(azCount) && azCount >= 2 && azCount <= 6) {
+        const publicPrefix = awsSubnetPrefixes(vpc.prefix, azCount).public;
+        if (publicPrefix > ALB_MIN_SUBNET_PREFIX) {
+            problem(
+                ["aws", "vpcCidr"],
+                `is too small for aws.azCount (${azCount}): public subnets would be /${publicPrefix}, ` +
+                    `the load balancer needs /${ALB_MIN_SUBNET_PREFIX} or larger`,
+                cfg.aws?.vpcCidr,
+            );
+        }
+    }
+    const subnet = typeof cfg.gcp?.subnetCidr === "string" ? parseCidr(cfg.gcp.subnetCidr) : undefined;
+    if (usesGcp && clouds.includes("aws") && vpc && subnet && cidrsOverlap(vpc, subnet)) {
+        problem(["gcp", "subnetCidr"], `overlaps aws.vpcCidr (${cfg.aws?.vpcCidr})`, cfg.gcp?.subnetCidr);
+    }
+}
+
+function isInt(v: unknown): v is number {
+    return Number.isInteger(v);
+}
+
+type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;

@@ -1,0 +1,68 @@
+/** Shared test helpers: stack configs from the real stack files, offline builds, policy parsing. */
+import * as pulumi from "@pulumi/pulumi";
+import { createInfrastructure, toStackOutputs } from "../components";
+import { parseConfig, type InfraConfig } from "../config";
+import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
+import { readStackConfig } from "../tools/offline/stack-config";
+
+/** The Mailgun key the tests configure: tests search for it in every input and output. */
+export const TEST_MAILGUN_KEY = "key-test-0123456789abcdef0123456789abcdef";
+
+export type DeepPartial<T> = T extends pulumi.Output<unknown>
+    ? T
+    : T extends Array<infer U>
+      ? Array<U>
+      : T extends object
+        ? { [K in keyof T]?: DeepPartial<T[K]> }
+        : T;
+
+/** Deep-merges plain objects; arrays and Outputs replace. */
+export function merge<T>(base: T, override: unknown): T {
+    if (!isPlainObject(base) || !isPlainObject(override)) {
+        return (override === undefined ? base : override) as T;
+    }
+    const result: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        result[key] = merge(result[key], value);
+    }
+    return result as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object" && !Array.isArray(value) && !pulumi.Output.isInstance(value);
+}
+
+/** The raw config of a real stack file with the test Mailgun key, plus overrides. */
+export function rawStackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    const raw = readStackConfig(stack);
+    raw.mailgun = { ...(raw.mailgun as object), apiKey: pulumi.secret(TEST_MAILGUN_KEY) };
+    return merge(raw, overrides);
+}
+
+/** A parsed config from a real stack file, plus overrides. */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): InfraConfig {
+    return parseConfig(rawStackConfig(stack, overrides), stack);
+}
+
+/** Builds a whole stack under mocks. */
+export function build(cfg: InfraConfig): Promise<OfflineRun> {
+    return runOffline(() => toStackOutputs(createInfrastructure(cfg)), { stack: cfg.environment });
+}
+
+/** A JSON document input (policy, dashboard) parsed. */
+export function json(run: OfflineRun, resource: RecordedResource, property: string): any {
+    const value = run.plain(resource)[property];
+    if (typeof value !== "string") {
+        throw new Error(`${resource.name}.${property} is not a JSON string: ${JSON.stringify(value)}`);
+    }
+    return JSON.parse(value);
+}
+
+/** The statements of a policy document, with single values normalised to arrays. */
+export function statements(policy: { Statement: unknown[] }): Array<Record<string, any>> {
+    return policy.Statement.map((s) => {
+        const st = s as Record<string, any>;
+        const arr = (v: unknown) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+        return { ...st, Action: arr(st.Action), Resource: arr(st.Resource) };
+    });
+}

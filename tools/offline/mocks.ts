@@ -1,0 +1,348 @@
+/**
+ * Strict Pulumi mocks: realistic computed attributes for the resource types the program creates,
+ * realistic answers for the invokes it makes, and an error for any invoke nobody planned for.
+ * Used by the unit tests and by the offline plan.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+export const MOCK_ACCOUNT_ID = "123456789012";
+export const MOCK_GCP_PROJECT_NUMBER = "123456789012";
+
+/** The value the mocked RandomPassword returns (as a secret), so tests can search for it. */
+export function mockPassword(resourceName: string): string {
+    return `MockPw-${shortHash(resourceName, 16)}-!x9`;
+}
+
+export function shortHash(text: string, length = 7): string {
+    return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** What the mocks know about the provider a resource was registered with. */
+export interface ProviderContext {
+    readonly awsRegion: string;
+    readonly gcpProject: string;
+    readonly gcpRegion: string;
+}
+
+export interface ResourceRequest {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>;
+    readonly provider: ProviderContext;
+}
+
+type StateFn = (req: ResourceRequest) => Record<string, unknown>;
+
+/** A physical name as Pulumi's auto-naming would make it: the logical name plus a suffix. */
+export function autoName(name: string, maxLength = 255): string {
+    const suffix = `-${shortHash(name)}`;
+    return `${name.slice(0, maxLength - suffix.length)}${suffix}`;
+}
+
+function awsArn(service: string, resource: string, req: ResourceRequest, regional = true): string {
+    return `arn:aws:${service}:${regional ? req.provider.awsRegion : ""}:${MOCK_ACCOUNT_ID}:${resource}`;
+}
+
+/** Computed attributes per resource type (inputs are echoed back before these are added). */
+const awsState: Record<string, StateFn> = {
+    "awsx:ec2:Vpc": (req) => {
+        const azs = Number(req.inputs.numberOfAvailabilityZones ?? 2);
+        const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${kind}${shortHash(`${req.name}${i}`, 8)}`);
+        return {
+            vpcId: `vpc-${shortHash(req.name, 12)}`,
+            publicSubnetIds: ids("pub"),
+            privateSubnetIds: ids("prv"),
+            isolatedSubnetIds: [],
+        };
+    },
+    "aws:kms/key:Key": (req) => {
+        const keyId = `mrk-${shortHash(req.name, 32)}`;
+        return { keyId, arn: awsArn("kms", `key/${keyId}`, req) };
+    },
+    "aws:kms/alias:Alias": (req) => ({ arn: awsArn("kms", String(req.inputs.name), req) }),
+    "aws:secretsmanager/secret:Secret": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 512);
+        return { name, arn: awsArn("secretsmanager", `secret:${name}-AbCdEf`, req) };
+    },
+    "aws:secretsmanager/secretVersion:SecretVersion": (req) => ({
+        versionId: `v-${shortHash(req.name, 12)}`,
+        arn: req.inputs.secretId,
+    }),
+    "aws:rds/instance:Instance": (req) => {
+        const identifier = req.inputs.identifier ?? autoName(req.name, 63);
+        const address = `${identifier}.c${shortHash(req.name, 11)}.${req.provider.awsRegion}.rds.amazonaws.com`;
+        return {
+            identifier,
+            address,
+            port: req.inputs.port ?? 3306,
+            endpoint: `${address}:3306`,
+            arn: awsArn("rds", `db:${identifier}`, req),
+            resourceId: `db-${shortHash(req.name, 26).toUpperCase()}`,
+        };
+    },
+    "aws:rds/subnetGroup:SubnetGroup": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return { name, arn: awsArn("rds", `subgrp:${name}`, req) };
+    },
+    "aws:rds/parameterGroup:ParameterGroup": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return { name, arn: awsArn("rds", `pg:${name}`, req) };
+    },
+    "aws:s3/bucket:Bucket": (req) => {
+        const bucket = req.inputs.bucket ?? autoName(req.name, 63).toLowerCase();
+        return {
+            bucket,
+            arn: `arn:aws:s3:::${bucket}`,
+            bucketDomainName: `${bucket}.s3.amazonaws.com`,
+            bucketRegionalDomainName: `${bucket}.s3.${req.provider.awsRegion}.amazonaws.com`,
+            region: req.provider.awsRegion,
+        };
+    },
+    "aws:ec2/securityGroup:SecurityGroup": (req) => {
+        const id = `sg-${shortHash(req.name, 17)}`;
+        return { arn: awsArn("ec2", `security-group/${id}`, req), name: req.inputs.name ?? autoName(req.name) };
+    },
+    "aws:iam/role:Role": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 64);
+        return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, uniqueId: `AROA${shortHash(req.name, 17)}` };
+    },
+    "aws:iam/policy:Policy": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 128);
+        return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${name}` };
+    },
+    "aws:iam/instanceProfile:InstanceProfile": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 128);
+        return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${name}` };
+    },
+    "aws:cloudwatch/logGroup:LogGroup": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 512);
+        return { name, arn: awsArn("logs", `log-group:${name}`, req) };
+    },
+    "aws:sns/topic:Topic": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 256);
+        return { name, arn: awsArn("sns", name, req) };
+    },
+    "aws:sqs/queue:Queue": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 80);
+        return {
+            name,
+            arn: awsArn("sqs", name, req),
+            url: `https://sqs.${req.provider.awsRegion}.amazonaws.com/${MOCK_ACCOUNT_ID}/${name}`,
+        };
+    },
+    "aws:lambda/function:Function": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 64);
+        const arn = awsArn("lambda", `function:${name}`, req);
+        return {
+            name,
+            arn,
+            qualifiedArn: `${arn}:$LATEST`,
+            invokeArn: `arn:aws:apigateway:${req.provider.awsRegion}:lambda:path/2015-03-31/functions/${arn}/invocations`,
+            version: "$LATEST",
+        };
+    },
+    "aws:lb/loadBalancer:LoadBalancer": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 32);
+        const suffix = `app/${name}/${shortHash(req.name, 16)}`;
+        return {
+            name,
+            arn: awsArn("elasticloadbalancing", `loadbalancer/${suffix}`, req),
+            arnSuffix: suffix,
+            dnsName: `${name}-${shortHash(req.name, 10)}.${req.provider.awsRegion}.elb.amazonaws.com`,
+            zoneId: "Z35SXDOTRQ7X7K",
+        };
+    },
+    "aws:lb/targetGroup:TargetGroup": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 32);
+        const suffix = `targetgroup/${name}/${shortHash(req.name, 16)}`;
+        return { name, arn: awsArn("elasticloadbalancing", suffix, req), arnSuffix: suffix };
+    },
+    "aws:lb/listener:Listener": (req) => ({
+        arn: awsArn("elasticloadbalancing", `listener/app/${shortHash(req.name, 16)}`, req),
+    }),
+    "aws:acm/certificate:Certificate": (req) => ({
+        arn: awsArn("acm", `certificate/${uuidFrom(req.name)}`, req),
+        domainValidationOptions: [req.inputs.domainName, ...(req.inputs.subjectAlternativeNames ?? [])].map(
+            (domainName: string) => ({
+                domainName,
+                resourceRecordName: `_${shortHash(domainName, 32)}.${domainName}.`,
+                resourceRecordType: "CNAME",
+                resourceRecordValue: `_${shortHash(`v${domainName}`, 32)}.acm-validations.aws.`,
+            }),
+        ),
+        status: "PENDING_VALIDATION",
+    }),
+    "aws:acm/certificateValidation:CertificateValidation": (req) => ({ id: String(req.inputs.certificateArn) }),
+    "aws:ec2/launchTemplate:LaunchTemplate": (req) => ({
+        arn: awsArn("ec2", `launch-template/lt-${shortHash(req.name, 17)}`, req),
+        latestVersion: 1,
+        defaultVersion: 1,
+        name: req.inputs.name ?? autoName(req.name, 128),
+    }),
+    "aws:autoscaling/group:Group": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return { name, arn: awsArn("autoscaling", `autoScalingGroup:${uuidFrom(req.name)}:autoScalingGroupName/${name}`, req) };
+    },
+    "aws:route53/zone:Zone": (req) => ({
+        zoneId: `Z${shortHash(req.name, 20).toUpperCase()}`,
+        nameServers: ["ns-1.awsdns-00.org", "ns-2.awsdns-00.com", "ns-3.awsdns-00.net", "ns-4.awsdns-00.co.uk"],
+        arn: `arn:aws:route53:::hostedzone/Z${shortHash(req.name, 20).toUpperCase()}`,
+    }),
+    "aws:route53/record:Record": (req) => ({ fqdn: String(req.inputs.name ?? req.name).replace(/\.$/, "") }),
+    "aws:cloudwatch/dashboard:Dashboard": (req) => ({
+        dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${req.inputs.dashboardName ?? req.name}`,
+    }),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (req) => ({
+        arn: awsArn("cloudwatch", `alarm:${req.inputs.name ?? autoName(req.name)}`, req),
+    }),
+};
+
+const randomState: Record<string, StateFn> = {
+    "random:index/randomPassword:RandomPassword": (req) => ({
+        // The provider marks `result` secret through additionalSecretOutputs, which mocks ignore.
+        result: pulumi.secret(mockPassword(req.name)),
+        bcryptHash: pulumi.secret(`$2a$10$${shortHash(req.name, 53)}`),
+    }),
+    "random:index/randomString:RandomString": (req) => ({
+        result: shortHash(req.name, Number(req.inputs.length ?? 8)).replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]),
+    }),
+    "random:index/randomId:RandomId": (req) => ({
+        hex: shortHash(req.name, Number(req.inputs.byteLength ?? 4) * 2),
+        b64Url: shortHash(req.name, Number(req.inputs.byteLength ?? 4) * 2),
+    }),
+};
+
+function gcpSelfLink(req: ResourceRequest, collection: string, name: string, scope = "global"): string {
+    const where = scope === "global" ? "global" : scope;
+    return `https://www.googleapis.com/compute/v1/projects/${req.provider.gcpProject}/${where}/${collection}/${name}`;
+}
+
+const gcpState: Record<string, StateFn> = {
+    "gcp:compute/network:Network": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return { name, selfLink: gcpSelfLink(req, "networks", name), id: `projects/${req.provider.gcpProject}/global/networks/${name}` };
+    },
+    "gcp:compute/subnetwork:Subnetwork": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const scope = `regions/${req.inputs.region ?? req.provider.gcpRegion}`;
+        return { name, selfLink: gcpSelfLink(req, "subnetworks", name, scope) };
+    },
+    "gcp:kms/keyRing:KeyRing": (req) => ({
+        id: `projects/${req.provider.gcpProject}/locations/${req.inputs.location}/keyRings/${req.inputs.name ?? req.name}`,
+    }),
+    "gcp:kms/cryptoKey:CryptoKey": (req) => ({ id: `${req.inputs.keyRing}/cryptoKeys/${req.inputs.name ?? req.name}` }),
+    "gcp:secretmanager/secret:Secret": (req) => {
+        const secretId = req.inputs.secretId ?? autoName(req.name);
+        return { secretId, name: `projects/${MOCK_GCP_PROJECT_NUMBER}/secrets/${secretId}`, id: `projects/${req.provider.gcpProject}/secrets/${secretId}` };
+    },
+    "gcp:secretmanager/secretVersion:SecretVersion": (req) => ({
+        name: `${req.inputs.secret}/versions/1`,
+        version: "1",
+    }),
+    "gcp:sql/databaseInstance:DatabaseInstance": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 84);
+        return {
+            name,
+            connectionName: `${req.provider.gcpProject}:${req.inputs.region ?? req.provider.gcpRegion}:${name}`,
+            privateIpAddress: "10.200.0.3",
+            selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${req.provider.gcpProject}/instances/${name}`,
+        };
+    },
+    "gcp:storage/bucket:Bucket": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63).toLowerCase();
+        return { name, url: `gs://${name}`, selfLink: `https://www.googleapis.com/storage/v1/b/${name}` };
+    },
+    "gcp:serviceaccount/account:Account": (req) => {
+        const accountId = req.inputs.accountId ?? autoName(req.name, 30);
+        const email = `${accountId}@${req.provider.gcpProject}.iam.gserviceaccount.com`;
+        return { email, member: `serviceAccount:${email}`, name: `projects/${req.provider.gcpProject}/serviceAccounts/${email}` };
+    },
+    "gcp:compute/globalAddress:GlobalAddress": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return { name, address: req.inputs.address ?? "34.120.0.10", selfLink: gcpSelfLink(req, "addresses", name) };
+    },
+    "gcp:pubsub/topic:Topic": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return { name, id: `projects/${req.provider.gcpProject}/topics/${name}` };
+    },
+};
+
+/** The computed state of a new resource: its inputs echoed back, plus the type's computed attributes. */
+export function resourceState(req: ResourceRequest): { id: string; state: Record<string, unknown> } {
+    const computed = (awsState[req.type] ?? randomState[req.type] ?? gcpState[req.type])?.(req) ?? {};
+    const id = typeof computed.id === "string" ? computed.id : defaultId(req);
+    const generic =
+        req.type.startsWith("gcp:") && !("selfLink" in computed)
+            ? { name: req.inputs.name ?? autoName(req.name, 63) }
+            : {};
+    return { id, state: { ...req.inputs, ...generic, ...computed, id } };
+}
+
+function defaultId(req: ResourceRequest): string {
+    if (req.type.startsWith("aws:")) {
+        const module = req.type.split(":")[1]?.split("/")[0] ?? "res";
+        return `${module}-${shortHash(`${req.type}${req.name}`, 17)}`;
+    }
+    return `${req.name}-id`;
+}
+
+function uuidFrom(text: string): string {
+    const h = shortHash(text, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Answers for the invokes the program makes. Any other token is a test failure. */
+export function invokeResult(token: string, inputs: Record<string, any>, provider: ProviderContext): Record<string, unknown> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                accountId: MOCK_ACCOUNT_ID,
+                arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/ci`,
+                userId: "AIDAMOCKUSER",
+                id: MOCK_ACCOUNT_ID,
+            };
+        case "aws:index/getPartition:getPartition":
+            return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+        case "aws:index/getRegion:getRegion":
+            return { name: provider.awsRegion, region: provider.awsRegion, id: provider.awsRegion };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+            const names = ["a", "b", "c", "d", "e", "f"].map((s) => `${provider.awsRegion}${s}`);
+            return { names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), id: provider.awsRegion };
+        }
+        case "aws:ec2/getAmi:getAmi":
+            return {
+                id: "ami-0123456789abcdef0",
+                imageId: "ami-0123456789abcdef0",
+                name: `${String(inputs.filters?.[0]?.values?.[0] ?? "webapp-*").replace("*", "")}20261101`,
+                ownerId: MOCK_ACCOUNT_ID,
+                architecture: "x86_64",
+                rootDeviceName: "/dev/sda1",
+            };
+        case "aws:route53/getZone:getZone":
+            return {
+                zoneId: `Z${shortHash(String(inputs.name), 20).toUpperCase()}`,
+                name: inputs.name,
+                id: `Z${shortHash(String(inputs.name), 20).toUpperCase()}`,
+            };
+        case "gcp:organizations/getProject:getProject":
+            return {
+                projectId: inputs.projectId ?? provider.gcpProject,
+                number: MOCK_GCP_PROJECT_NUMBER,
+                id: `projects/${inputs.projectId ?? provider.gcpProject}`,
+            };
+        case "gcp:compute/getImage:getImage": {
+            const project = inputs.project ?? provider.gcpProject;
+            const name = inputs.name ?? `${inputs.family}-20261101`;
+            return {
+                name,
+                family: inputs.family ?? "webapp",
+                project,
+                selfLink: `https://www.googleapis.com/compute/v1/projects/${project}/global/images/${name}`,
+                id: `projects/${project}/global/images/${name}`,
+            };
+        }
+        default:
+            throw new Error(`no mock for invoke ${token}: add it to tools/offline/mocks.ts`);
+    }
+}

@@ -1,0 +1,236 @@
+/**
+ * Runs a Pulumi program function under strict mocks and records every registration: type, name,
+ * parent, provider, inputs (secrets still marked), dependencies, and the stack outputs.
+ * The unit tests and the offline plan both build stacks through `runOffline`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor, type MockCallArgs, type MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import { invokeResult, resourceState, type ProviderContext } from "./mocks";
+import { findString, reveal, type Occurrence } from "./values";
+
+/** One `registerResource` call as the engine would receive it. */
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** The parent's URN ("" for the stack itself). */
+    readonly parent: string;
+    /** The provider reference (`<provider urn>::<id>`), "" for components and default providers. */
+    readonly provider: string;
+    readonly custom: boolean;
+    /** Inputs as serialized for the engine: secrets are `{sig, value}` wrappers. */
+    readonly inputs: Record<string, unknown>;
+    /** URNs this resource depends on (dependsOn and the resources its inputs come from). */
+    readonly dependencies: readonly string[];
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface RecordedInvoke {
+    readonly token: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getCustom(): boolean;
+    getObject(): Parameters<typeof deserializeProperties>[0];
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+}
+
+interface OutputsRequest {
+    getUrn(): string;
+    getOutputs(): Parameters<typeof deserializeProperties>[0] | undefined;
+}
+
+type Callback = (err: unknown, response: { getUrn(): string } | undefined) => void;
+
+const DEFAULT_CONTEXT: ProviderContext = { awsRegion: "us-east-1", gcpProject: "mock-project", gcpRegion: "us-east1" };
+
+class RecordingMonitor extends MockMonitor {
+    readonly recorded: RecordedResource[] = [];
+    readonly invokes: RecordedInvoke[] = [];
+    stackOutputs: Record<string, unknown> = {};
+    /** Provider URN -> what its inputs say (region, project), so ARNs and links look real. */
+    readonly providers = new Map<string, ProviderContext>();
+
+    constructor() {
+        super({
+            newResource: (args: MockResourceArgs) => this.newResource(args),
+            call: (args: MockCallArgs) => this.call(args),
+        });
+    }
+
+    private context(providerRef: string | undefined): ProviderContext {
+        const urn = providerRef?.split("::").slice(0, -1).join("::") ?? "";
+        return this.providers.get(urn) ?? DEFAULT_CONTEXT;
+    }
+
+    private newResource(args: MockResourceArgs) {
+        if (!args.custom) {
+            // Components: remote ones (awsx) still need their outputs; local ones need nothing.
+            return args.type.startsWith("awsx:")
+                ? resourceState({ type: args.type, name: args.name, inputs: args.inputs, provider: this.context(args.provider) })
+                : { id: "", state: {} };
+        }
+        return resourceState({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            provider: this.context(args.provider),
+        });
+    }
+
+    private call(args: MockCallArgs) {
+        this.invokes.push({ token: args.token, inputs: args.inputs });
+        return invokeResult(args.token, args.inputs, this.context(args.provider));
+    }
+
+    override async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+        const inputs = deserializeProperties(req.getObject(), true) as Record<string, unknown>;
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+            propertyDependencies[key] = deps.getUrnsList();
+        });
+        return super.registerResource(req, (err, response) => {
+            if (!err && response) {
+                const urn = response.getUrn();
+                const type = req.getType();
+                if (type.startsWith("pulumi:providers:")) {
+                    this.rememberProvider(urn, reveal(inputs) as Record<string, unknown>);
+                }
+                this.recorded.push({
+                    type,
+                    name: req.getName(),
+                    urn,
+                    parent: req.getParent(),
+                    provider: req.getProvider(),
+                    custom: req.getCustom(),
+                    inputs,
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies,
+                });
+            }
+            callback(err, response);
+        });
+    }
+
+    override registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, response: unknown) => void): void {
+        if (req.getUrn().includes("::pulumi:pulumi:Stack::")) {
+            const outputs = req.getOutputs();
+            this.stackOutputs = outputs ? (deserializeProperties(outputs, true) as Record<string, unknown>) : {};
+        }
+        super.registerResourceOutputs(req, callback);
+    }
+
+    private rememberProvider(urn: string, inputs: Record<string, unknown>): void {
+        this.providers.set(urn, {
+            awsRegion: typeof inputs.region === "string" && urn.includes("pulumi:providers:aws") ? inputs.region : DEFAULT_CONTEXT.awsRegion,
+            gcpProject: typeof inputs.project === "string" ? inputs.project : DEFAULT_CONTEXT.gcpProject,
+            gcpRegion: typeof inputs.region === "string" && urn.includes("pulumi:providers:gcp") ? inputs.region : DEFAULT_CONTEXT.gcpRegion,
+        });
+    }
+}
+
+/** The result of building a stack offline. */
+export class OfflineRun {
+    constructor(
+        readonly resources: readonly RecordedResource[],
+        readonly invokes: readonly RecordedInvoke[],
+        /** Stack outputs as the engine would store them (secrets still marked). */
+        readonly outputs: Record<string, unknown>,
+    ) {}
+
+    /** Every resource of a type, e.g. `aws:kms/key:Key`. */
+    ofType(type: string): RecordedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource of a type whose logical name ends with `suffix`; throws when there is not exactly one. */
+    one(type: string, suffix = ""): RecordedResource {
+        const matches = this.ofType(type).filter((r) => r.name.endsWith(suffix));
+        if (matches.length !== 1) {
+            const names = this.ofType(type).map((r) => r.name);
+            throw new Error(`expected one ${type} named *${suffix}, found ${matches.length} among [${names.join(", ")}]`);
+        }
+        return matches[0];
+    }
+
+    /** The resource with this URN. */
+    byUrn(urn: string): RecordedResource {
+        const found = this.resources.find((r) => r.urn === urn);
+        if (!found) {
+            throw new Error(`no resource with URN ${urn}`);
+        }
+        return found;
+    }
+
+    /** The inputs of a resource with secrets unwrapped, typed loosely for assertions. */
+    plain(resource: RecordedResource): Record<string, any> {
+        return reveal(resource.inputs) as Record<string, any>;
+    }
+
+    /** Every resource input and stack output that contains `needle`. */
+    locate(needle: string): Array<{ where: string; type: string } & Occurrence> {
+        const hits: Array<{ where: string; type: string } & Occurrence> = [];
+        for (const r of this.resources) {
+            for (const o of findString(r.inputs, needle)) {
+                hits.push({ where: r.name, type: r.type, ...o });
+            }
+        }
+        for (const o of findString(this.outputs, needle)) {
+            hits.push({ where: "<stack outputs>", type: "pulumi:pulumi:Stack", ...o });
+        }
+        return hits;
+    }
+}
+
+export interface OfflineOptions {
+    readonly project?: string;
+    readonly stack?: string;
+    /** Run as `pulumi preview` would (unknown outputs stay unknown). Default false. */
+    readonly preview?: boolean;
+}
+
+let running = false;
+
+/**
+ * Runs `program` as the body of a stack under mocks and resolves once every registration has
+ * finished. Runs must not overlap (the Pulumi runtime is process-global).
+ */
+export async function runOffline(
+    program: () => Record<string, unknown> | Promise<Record<string, unknown>> | void,
+    options: OfflineOptions = {},
+): Promise<OfflineRun> {
+    if (running) {
+        throw new Error("runOffline: another offline run is still in progress");
+    }
+    running = true;
+    try {
+        const project = options.project ?? "webapp-infra";
+        const stack = options.stack ?? "dev";
+        const monitor = new RecordingMonitor();
+        // setMocks turns on the mock feature set (secrets, resource references); then swap in our monitor.
+        await pulumi.runtime.setMocks(monitor.mocks, project, stack, options.preview ?? false);
+        setMockOptions(monitor, project, stack, options.preview ?? false);
+        await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? undefined);
+        await settle();
+        return new OfflineRun([...monitor.recorded], [...monitor.invokes], monitor.stackOutputs);
+    } finally {
+        running = false;
+    }
+}
+
+/** Waits until the runtime has no RPC in flight (registrations started by late `apply`s included). */
+async function settle(): Promise<void> {
+    const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs?: () => Promise<void> };
+    if (typeof settings.waitForRPCs !== "function") {
+        throw new Error("@pulumi/pulumi no longer exports runtime/settings.waitForRPCs; update tools/offline/run.ts");
+    }
+    await settings.waitForRPCs();
+}

@@ -1,0 +1,71 @@
+/**
+ * Reads a stack's config the way `pulumi config` would see it, from `Pulumi.yaml` (project defaults)
+ * and `Pulumi.<stack>.yaml`, without the Pulumi CLI. Encrypted values (`secure:`) cannot be read
+ * offline: they, and a Mailgun key that is not set, become secret placeholders.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { PROJECT } from "../../config";
+
+/** The stand-in for a secret the offline tools cannot decrypt. */
+export const PLACEHOLDER_SECRET = "offline-placeholder-secret";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface StackConfigOptions {
+    /** Folder holding Pulumi.yaml and the stack files. Default: the project root. */
+    readonly root?: string;
+}
+
+/** The project namespace of `Pulumi.<stack>.yaml` (keys without the prefix), with project defaults. */
+export function readStackConfig(stack: string, options: StackConfigOptions = {}): Record<string, unknown> {
+    const root = options.root ?? PROJECT_ROOT;
+    const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+    let stackText: string;
+    try {
+        stackText = readFileSync(stackFile, "utf8");
+    } catch {
+        throw new Error(`no stack file ${path.relative(process.cwd(), stackFile) || stackFile} (stack "${stack}")`);
+    }
+    const project = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+        config?: Record<string, { default?: unknown; value?: unknown }>;
+    };
+    const raw: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(project.config ?? {})) {
+        const value = spec?.default ?? spec?.value;
+        if (!key.includes(":") && value !== undefined) {
+            raw[key] = value;
+        }
+    }
+    const stackConfig = ((parse(stackText) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<
+        string,
+        unknown
+    >;
+    const prefix = `${PROJECT}:`;
+    for (const [key, value] of Object.entries(stackConfig)) {
+        if (key.startsWith(prefix)) {
+            raw[key.slice(prefix.length)] = placeholdSecrets(value);
+        }
+    }
+    const mailgun = (raw.mailgun ?? {}) as Record<string, unknown>;
+    if (mailgun.apiKey === undefined) {
+        raw.mailgun = { ...mailgun, apiKey: pulumi.secret(PLACEHOLDER_SECRET) };
+    }
+    return raw;
+}
+
+function placeholdSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) {
+        return value.map(placeholdSecrets);
+    }
+    if (value !== null && typeof value === "object") {
+        const entries = Object.entries(value);
+        if (entries.length === 1 && entries[0][0] === "secure") {
+            return pulumi.secret(PLACEHOLDER_SECRET);
+        }
+        return Object.fromEntries(entries.map(([k, v]) => [k, placeholdSecrets(v)]));
+    }
+    return value;
+}
