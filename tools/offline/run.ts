@@ -75,7 +75,12 @@ class RecordingMonitor extends MockMonitor {
         if (!args.custom) {
             // Components: remote ones (awsx) still need their outputs; local ones need nothing.
             return args.type.startsWith("awsx:")
-                ? resourceState({ type: args.type, name: args.name, inputs: args.inputs, provider: this.context(args.provider) })
+                ? resourceState({
+                      type: args.type,
+                      name: args.name,
+                      inputs: args.inputs,
+                      provider: this.context(args.provider),
+                  })
                 : { id: "", state: {} };
         }
         return resourceState({
@@ -130,9 +135,15 @@ class RecordingMonitor extends MockMonitor {
 
     private rememberProvider(urn: string, inputs: Record<string, unknown>): void {
         this.providers.set(urn, {
-            awsRegion: typeof inputs.region === "string" && urn.includes("pulumi:providers:aws") ? inputs.region : DEFAULT_CONTEXT.awsRegion,
+            awsRegion:
+                typeof inputs.region === "string" && urn.includes("pulumi:providers:aws")
+                    ? inputs.region
+                    : DEFAULT_CONTEXT.awsRegion,
             gcpProject: typeof inputs.project === "string" ? inputs.project : DEFAULT_CONTEXT.gcpProject,
-            gcpRegion: typeof inputs.region === "string" && urn.includes("pulumi:providers:gcp") ? inputs.region : DEFAULT_CONTEXT.gcpRegion,
+            gcpRegion:
+                typeof inputs.region === "string" && urn.includes("pulumi:providers:gcp")
+                    ? inputs.region
+                    : DEFAULT_CONTEXT.gcpRegion,
         });
     }
 }
@@ -156,7 +167,9 @@ export class OfflineRun {
         const matches = this.ofType(type).filter((r) => r.name.endsWith(suffix));
         if (matches.length !== 1) {
             const names = this.ofType(type).map((r) => r.name);
-            throw new Error(`expected one ${type} named *${suffix}, found ${matches.length} among [${names.join(", ")}]`);
+            throw new Error(
+                `expected one ${type} named *${suffix}, found ${matches.length} among [${names.join(", ")}]`,
+            );
         }
         return matches[0];
     }
@@ -190,6 +203,17 @@ export class OfflineRun {
     }
 }
 
+/** A program that failed offline; `run` holds what was registered before the failure. */
+export class OfflineRunError extends Error {
+    constructor(
+        readonly cause: unknown,
+        readonly run: OfflineRun,
+    ) {
+        super(cause instanceof Error ? cause.message : String(cause));
+        this.name = "OfflineRunError";
+    }
+}
+
 export interface OfflineOptions {
     readonly project?: string;
     readonly stack?: string;
@@ -201,7 +225,8 @@ let running = false;
 
 /**
  * Runs `program` as the body of a stack under mocks and resolves once every registration has
- * finished. Runs must not overlap (the Pulumi runtime is process-global).
+ * finished. Runs must not overlap (the Pulumi runtime is process-global). A failing program
+ * rejects with `OfflineRunError`, which carries what was registered until then.
  */
 export async function runOffline(
     program: () => Record<string, unknown> | Promise<Record<string, unknown>> | void,
@@ -218,9 +243,15 @@ export async function runOffline(
         // setMocks turns on the mock feature set (secrets, resource references); then swap in our monitor.
         await pulumi.runtime.setMocks(monitor.mocks, project, stack, options.preview ?? false);
         setMockOptions(monitor, project, stack, options.preview ?? false);
-        await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? undefined);
-        await settle();
-        return new OfflineRun([...monitor.recorded], [...monitor.invokes], monitor.stackOutputs);
+        const snapshot = () => new OfflineRun([...monitor.recorded], [...monitor.invokes], monitor.stackOutputs);
+        try {
+            await pulumi.runtime.runInPulumiStack(async () => (await program()) ?? undefined);
+            await settle();
+        } catch (error) {
+            await settle().catch(() => undefined);
+            throw new OfflineRunError(error, snapshot());
+        }
+        return snapshot();
     } finally {
         running = false;
     }
@@ -228,7 +259,9 @@ export async function runOffline(
 
 /** Waits until the runtime has no RPC in flight (registrations started by late `apply`s included). */
 async function settle(): Promise<void> {
-    const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as { waitForRPCs?: () => Promise<void> };
+    const settings = (await import("@pulumi/pulumi/runtime/settings")) as unknown as {
+        waitForRPCs?: () => Promise<void>;
+    };
     if (typeof settings.waitForRPCs !== "function") {
         throw new Error("@pulumi/pulumi no longer exports runtime/settings.waitForRPCs; update tools/offline/run.ts");
     }
