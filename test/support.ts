@@ -8,13 +8,14 @@ import { readStackConfig } from "../tools/offline/stack-config";
 /** The Mailgun key the tests configure: tests search for it in every input and output. */
 export const TEST_MAILGUN_KEY = "key-test-0123456789abcdef0123456789abcdef";
 
-export type DeepPartial<T> = T extends pulumi.Output<unknown>
-    ? T
-    : T extends Array<infer U>
-      ? Array<U>
-      : T extends object
-        ? { [K in keyof T]?: DeepPartial<T[K]> }
-        : T;
+export type DeepPartial<T> =
+    T extends pulumi.Output<unknown>
+        ? T
+        : T extends Array<infer U>
+          ? Array<U>
+          : T extends object
+            ? { [K in keyof T]?: DeepPartial<T[K]> }
+            : T;
 
 /** Deep-merges plain objects; arrays and Outputs replace. */
 export function merge<T>(base: T, override: unknown): T {

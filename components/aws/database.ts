@@ -230,5 +230,4 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             { parent: this },
         );
     }
-
 }

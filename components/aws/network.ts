@@ -117,4 +117,3 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         });
     }
 }
-

@@ -86,7 +86,11 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
     readStatements(which: "database" | "mailgun"): Statement[] {
         const arn = which === "database" ? this.databaseSecretId : this.mailgunSecretId;
         return [
-            { Effect: "Allow", Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], Resource: arn },
+            {
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                Resource: arn,
+            },
             ...this.kms.useStatements("secrets", ["kms:Decrypt"]),
         ];
     }

@@ -19,7 +19,9 @@ export interface StorageArgs {
 }
 
 /** The lifecycle rules: tiering, expiry of old versions, cleanup of abandoned uploads. */
-export function lifecycleRules(args: Pick<StorageArgs, "infrequentAccessAfterDays" | "noncurrentVersionExpirationDays">) {
+export function lifecycleRules(
+    args: Pick<StorageArgs, "infrequentAccessAfterDays" | "noncurrentVersionExpirationDays">,
+) {
     return [
         {
             id: "tier-to-standard-ia",

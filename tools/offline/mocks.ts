@@ -48,7 +48,8 @@ function awsArn(service: string, resource: string, req: ResourceRequest, regiona
 const awsState: Record<string, StateFn> = {
     "awsx:ec2:Vpc": (req) => {
         const azs = Number(req.inputs.numberOfAvailabilityZones ?? 2);
-        const ids = (kind: string) => Array.from({ length: azs }, (_, i) => `subnet-${kind}${shortHash(`${req.name}${i}`, 8)}`);
+        const ids = (kind: string) =>
+            Array.from({ length: azs }, (_, i) => `subnet-${kind}${shortHash(`${req.name}${i}`, 8)}`);
         return {
             vpcId: `vpc-${shortHash(req.name, 12)}`,
             publicSubnetIds: ids("pub"),
@@ -105,7 +106,11 @@ const awsState: Record<string, StateFn> = {
     },
     "aws:iam/role:Role": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 64);
-        return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`, uniqueId: `AROA${shortHash(req.name, 17)}` };
+        return {
+            name,
+            arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${name}`,
+            uniqueId: `AROA${shortHash(req.name, 17)}`,
+        };
     },
     "aws:iam/policy:Policy": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 128);
@@ -182,7 +187,10 @@ const awsState: Record<string, StateFn> = {
     }),
     "aws:autoscaling/group:Group": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 255);
-        return { name, arn: awsArn("autoscaling", `autoScalingGroup:${uuidFrom(req.name)}:autoScalingGroupName/${name}`, req) };
+        return {
+            name,
+            arn: awsArn("autoscaling", `autoScalingGroup:${uuidFrom(req.name)}:autoScalingGroupName/${name}`, req),
+        };
     },
     "aws:route53/zone:Zone": (req) => ({
         zoneId: `Z${shortHash(req.name, 20).toUpperCase()}`,
@@ -221,7 +229,11 @@ function gcpSelfLink(req: ResourceRequest, collection: string, name: string, sco
 const gcpState: Record<string, StateFn> = {
     "gcp:compute/network:Network": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 63);
-        return { name, selfLink: gcpSelfLink(req, "networks", name), id: `projects/${req.provider.gcpProject}/global/networks/${name}` };
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "networks", name),
+            id: `projects/${req.provider.gcpProject}/global/networks/${name}`,
+        };
     },
     "gcp:compute/subnetwork:Subnetwork": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 63);
@@ -234,7 +246,11 @@ const gcpState: Record<string, StateFn> = {
     "gcp:kms/cryptoKey:CryptoKey": (req) => ({ id: `${req.inputs.keyRing}/cryptoKeys/${req.inputs.name ?? req.name}` }),
     "gcp:secretmanager/secret:Secret": (req) => {
         const secretId = req.inputs.secretId ?? autoName(req.name);
-        return { secretId, name: `projects/${MOCK_GCP_PROJECT_NUMBER}/secrets/${secretId}`, id: `projects/${req.provider.gcpProject}/secrets/${secretId}` };
+        return {
+            secretId,
+            name: `projects/${MOCK_GCP_PROJECT_NUMBER}/secrets/${secretId}`,
+            id: `projects/${req.provider.gcpProject}/secrets/${secretId}`,
+        };
     },
     "gcp:secretmanager/secretVersion:SecretVersion": (req) => ({
         name: `${req.inputs.secret}/versions/1`,
@@ -256,7 +272,11 @@ const gcpState: Record<string, StateFn> = {
     "gcp:serviceaccount/account:Account": (req) => {
         const accountId = req.inputs.accountId ?? autoName(req.name, 30);
         const email = `${accountId}@${req.provider.gcpProject}.iam.gserviceaccount.com`;
-        return { email, member: `serviceAccount:${email}`, name: `projects/${req.provider.gcpProject}/serviceAccounts/${email}` };
+        return {
+            email,
+            member: `serviceAccount:${email}`,
+            name: `projects/${req.provider.gcpProject}/serviceAccounts/${email}`,
+        };
     },
     "gcp:compute/globalAddress:GlobalAddress": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 63);
@@ -293,7 +313,11 @@ function uuidFrom(text: string): string {
 }
 
 /** Answers for the invokes the program makes. Any other token is a test failure. */
-export function invokeResult(token: string, inputs: Record<string, any>, provider: ProviderContext): Record<string, unknown> {
+export function invokeResult(
+    token: string,
+    inputs: Record<string, any>,
+    provider: ProviderContext,
+): Record<string, unknown> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return {
