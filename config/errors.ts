@@ -55,5 +55,5 @@ function show(value: unknown): string {
     if (json === undefined) {
         return String(value);
     }
-    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+    return json.length > 200 ? `${json.slice(0, 197)}...` : json;
 }

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, toProblems } from "./errors";
-import { configSchema, type InfraConfig } from "./schema";
+import { configSchema, SECRET_PATHS, type InfraConfig } from "./schema";
 
 export { ConfigError, type ConfigProblem } from "./errors";
 export {
@@ -67,7 +67,7 @@ export function readProjectConfig(): Record<string, unknown> {
             continue;
         }
         const parsed = parseJsonIfStructured(value);
-        raw[key] = isConfigSecret(fullKey) ? secretLeaves(parsed) : parsed;
+        raw[key] = isConfigSecret(fullKey) ? markSecretPaths(key, parsed) : parsed;
     }
     return raw;
 }
@@ -97,19 +97,16 @@ function parseJsonIfStructured(value: string): unknown {
 }
 
 /**
- * A secret key holds plain values once read; wrap the string leaves back into secret Outputs so the
- * schema can tell them from plain text. Non-string leaves (numbers, booleans) are not sensitive
- * and stay as they are.
+ * A secret key arrives as plain values. Wrap the values at secret paths (`mailgun.apiKey`) back into
+ * secret Outputs so the schema can tell them from plain text; the rest of the key (e.g.
+ * `mailgun.domain`, made secret only because it shares the key) stays plain for validation.
  */
-function secretLeaves(value: unknown): unknown {
-    if (typeof value === "string") {
-        return pulumi.secret(value);
+function markSecretPaths(key: string, value: unknown): unknown {
+    if (SECRET_PATHS.has(key)) {
+        return typeof value === "string" ? pulumi.secret(value) : value;
     }
-    if (Array.isArray(value)) {
-        return value.map(secretLeaves);
-    }
-    if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretLeaves(v)]));
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markSecretPaths(`${key}.${k}`, v)]));
     }
     return value;
 }

@@ -60,9 +60,11 @@ export function environmentDefaults(environment: string): EnvironmentDefaults {
     }
 }
 
+const OBJECT_EXPECTED = "must be an object of keys (set nested keys with pulumi config set --path)";
+
 /** A nested group of keys: unknown keys are errors, and an absent group gets its defaults. */
 function section<T extends z.core.$ZodLooseShape>(shape: T) {
-    return z.strictObject(shape).prefault({} as never);
+    return z.strictObject(shape, { error: OBJECT_EXPECTED }).prefault({} as never);
 }
 
 const mailgunApiKey = z
@@ -177,19 +179,22 @@ export function configSchema(environment: string) {
     const monitoring = section({ alarmEmail: text(patterns.email, "an e-mail address").optional() });
 
     return z
-        .strictObject({
-            clouds: z
-                .array(oneOf(CLOUDS), { error: 'must be a list of clouds, e.g. ["aws", "gcp"]' })
-                .min(1, { error: "must name at least one cloud" })
-                .default(["aws"]),
-            environment: text(patterns.environment, "a lowercase name (a-z, 0-9, -; 2-16 characters)"),
-            domainName: text(patterns.dnsName, "a DNS name").default(`${environment}.example.com`),
-            app,
-            aws,
-            gcp,
-            mailgun,
-            monitoring,
-        })
+        .strictObject(
+            {
+                clouds: z
+                    .array(oneOf(CLOUDS), { error: 'must be a list of clouds, e.g. ["aws", "gcp"]' })
+                    .min(1, { error: "must name at least one cloud" })
+                    .default(["aws"]),
+                environment: text(patterns.environment, "a lowercase name (a-z, 0-9, -; 2-16 characters)"),
+                domainName: text(patterns.dnsName, "a DNS name").default(`${environment}.example.com`),
+                app,
+                aws,
+                gcp,
+                mailgun,
+                monitoring,
+            },
+            { error: OBJECT_EXPECTED },
+        )
         .superRefine(crossFieldRules, { when: () => true })
         .transform((cfg) => ({
             ...cfg,

@@ -1,0 +1,471 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { createInfrastructure } from "../components";
+import { ConfigError, environmentDefaults, loadConfig, parseConfig, PROJECT, type InfraConfig } from "../config";
+import { subnetPlan } from "../components/aws/network";
+import { OfflineRunError, runOffline } from "../tools/offline/run";
+import { rawStackConfig, TEST_MAILGUN_KEY } from "./support";
+
+/** The smallest valid raw config: everything else comes from defaults. */
+const minimal = (overrides: Record<string, unknown> = {}) => ({
+    mailgun: { apiKey: pulumi.secret(TEST_MAILGUN_KEY) },
+    ...overrides,
+});
+
+function problemsOf(raw: unknown, stack = "dev"): string[] {
+    try {
+        parseConfig(raw, stack);
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as ConfigError).problems.map((p) => p.message);
+    }
+    throw new Error("expected a ConfigError");
+}
+
+describe("config: defaults", () => {
+    it("applies the seed's parameters to a dev stack with nothing set", () => {
+        const cfg = parseConfig(minimal(), "dev");
+        expect(cfg.clouds).to.deep.equal(["aws"]);
+        expect(cfg.environment).to.equal("dev");
+        expect(cfg.domainName).to.equal("dev.example.com");
+        expect(cfg.app).to.include({ port: 80, healthCheckPath: "/healthz" });
+        expect(cfg.aws).to.include({
+            region: "us-east-1",
+            vpcCidr: "10.0.0.0/16",
+            azCount: 2,
+            natGateways: "single",
+            instanceType: "t2.micro",
+            kmsRotationDays: 90,
+        });
+        expect(cfg.aws.imageFilter).to.deep.equal({ owner: "self", namePrefix: "webapp-" });
+        expect(cfg.aws.asg).to.deep.equal({ min: 1, max: 2, cpuTarget: 50 });
+        expect(cfg.aws.db).to.include({
+            engineVersion: "8.4.8",
+            instanceClass: "db.t3.micro",
+            allocatedStorage: 20,
+            deletionProtection: false,
+            backupRetentionDays: 7,
+            multiAz: false,
+        });
+        expect(cfg.aws.storage.infrequentAccessAfterDays).to.equal(30);
+        expect(cfg.gcp).to.include({ region: "us-east1", zone: "us-east1-b", subnetCidr: "10.10.0.0/20" });
+        expect(cfg.gcp.image).to.deep.equal({ family: "webapp" });
+        expect(cfg.gcp.sshSourceRanges).to.deep.equal(["35.235.240.0/20"]);
+        expect(cfg.mailgun).to.include({ domain: "mg.example.com", from: "noreply@mg.example.com" });
+    });
+
+    it("gives demo its own address plan and production-like protections", () => {
+        const cfg = parseConfig(minimal(), "demo");
+        expect(cfg.aws.vpcCidr).to.equal("10.1.0.0/16");
+        expect(cfg.gcp.subnetCidr).to.equal("10.11.0.0/20");
+        expect(cfg.aws.natGateways).to.equal("onePerAz");
+        expect(cfg.aws.db.deletionProtection).to.equal(true);
+        expect(cfg.gcp.db.deletionProtection).to.equal(true);
+    });
+
+    it("treats unknown environments as production-like", () => {
+        expect(environmentDefaults("prod")).to.include({ deletionProtection: true, natGateways: "onePerAz" });
+    });
+
+    it("takes the environment from config over the stack name", () => {
+        expect(parseConfig(minimal({ environment: "staging" }), "dev").environment).to.equal("staging");
+    });
+
+    it("accepts numbers and booleans given as text (pulumi config set without --path)", () => {
+        const cfg = parseConfig(minimal({ app: { port: "8080" }, aws: { db: { multiAz: "true" } } }), "dev");
+        expect(cfg.app.port).to.equal(8080);
+        expect(cfg.aws.db.multiAz).to.equal(true);
+    });
+
+    it("keeps the Mailgun key a secret Output", async () => {
+        const cfg = parseConfig(minimal(), "dev");
+        expect(await pulumi.isSecret(cfg.mailgun.apiKey)).to.equal(true);
+    });
+
+    it("parses its own output again unchanged (createInfrastructure re-validates)", () => {
+        const cfg = parseConfig(minimal({ clouds: ["aws", "gcp"], gcp: { project: "acme-web-1" } }), "demo");
+        const again = parseConfig(cfg, "demo");
+        const { mailgun: m1, ...rest1 } = cfg;
+        const { mailgun: m2, ...rest2 } = again;
+        expect(rest2).to.deep.equal(rest1);
+        expect(m2.from).to.equal(m1.from);
+    });
+
+    it("Pulumi.yaml repeats only defaults that equal the schema's", () => {
+        const project = parse(readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+            name: string;
+            config: Record<string, { default?: unknown }>;
+        };
+        expect(project.name).to.equal(PROJECT);
+        const defaults = parseConfig(minimal(), "dev") as unknown as Record<string, unknown>;
+        const declared = Object.entries(project.config).filter(([key, spec]) => !key.includes(":") && spec.default);
+        expect(declared.length).to.be.greaterThan(0);
+        for (const [key, spec] of declared) {
+            expect(spec.default, key).to.deep.equal(defaults[key]);
+        }
+    });
+
+    it("the stack files hold the seed's parameters and no secret", () => {
+        for (const stack of ["dev", "demo"]) {
+            const text = readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8");
+            const file = parse(text) as { config: Record<string, { apiKey?: unknown }> };
+            expect(file.config[`${PROJECT}:mailgun`]).not.to.have.property("apiKey");
+            expect(text).not.to.contain("secure:");
+            const cfg = parseConfig(rawStackConfig(stack), stack);
+            expect(cfg.aws.vpcCidr).to.equal(stack === "dev" ? "10.0.0.0/16" : "10.1.0.0/16");
+            expect(cfg.clouds).to.deep.equal(stack === "dev" ? ["aws"] : ["aws", "gcp"]);
+            expect(cfg.aws.db.engineVersion).to.equal("8.4.8");
+        }
+    });
+});
+
+describe("config: every rule names the key and the value", () => {
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+        ["clouds must be a list", { clouds: "aws" }, 'clouds: "aws" must be a list of clouds, e.g. ["aws", "gcp"]'],
+        ["clouds must not be empty", { clouds: [] }, "clouds: [] must name at least one cloud"],
+        ["clouds are aws or gcp", { clouds: ["aws", "azure"] }, 'clouds.1: "azure" must be one of "aws", "gcp"'],
+        ["clouds have no repeats", { clouds: ["aws", "aws"] }, 'clouds.1: "aws" is listed twice'],
+        [
+            "environment is a lowercase name",
+            { environment: "Prod_1" },
+            'environment: "Prod_1" is not a lowercase name (a-z, 0-9, -; 2-16 characters)',
+        ],
+        ["domainName is a DNS name", { domainName: "not a domain" }, 'domainName: "not a domain" is not a DNS name'],
+        ["app.port is a port", { app: { port: 70000 } }, "app.port: 70000 must be an integer from 1 to 65535"],
+        [
+            "app.healthCheckPath is a path",
+            { app: { healthCheckPath: "healthz" } },
+            'app.healthCheckPath: "healthz" is not a URL path starting with /',
+        ],
+        ["app.user is a Unix user", { app: { user: "Web App" } }, 'app.user: "Web App" is not a Unix user name'],
+        [
+            "app.directory is absolute",
+            { app: { directory: "opt/webapp" } },
+            'app.directory: "opt/webapp" is not an absolute path',
+        ],
+        ["aws.region is a region", { aws: { region: "virginia" } }, 'aws.region: "virginia" is not an AWS region name'],
+        [
+            "aws.allowedAccountIds are account ids",
+            { aws: { allowedAccountIds: ["12345"] } },
+            'aws.allowedAccountIds.0: "12345" is not a 12-digit AWS account id',
+        ],
+        [
+            "aws.vpcCidr is a CIDR",
+            { aws: { vpcCidr: "10.0.0.0/33" } },
+            'aws.vpcCidr: "10.0.0.0/33" is not a valid IPv4 CIDR',
+        ],
+        [
+            "aws.vpcCidr has no host bits",
+            { aws: { vpcCidr: "10.0.1.0/16" } },
+            'aws.vpcCidr: "10.0.1.0/16" has host bits set (the network is 10.0.0.0/16)',
+        ],
+        [
+            "aws.vpcCidr is /16 to /24",
+            { aws: { vpcCidr: "10.0.0.0/8" } },
+            'aws.vpcCidr: "10.0.0.0/8" must be a block from /16 to /24',
+        ],
+        [
+            "aws.vpcCidr leaves room for the load balancer's subnets",
+            { aws: { vpcCidr: "10.0.0.0/24", azCount: 3 } },
+            'aws.vpcCidr: "10.0.0.0/24" is too small for aws.azCount (3): public subnets would be /28, the load balancer needs /27 or larger',
+        ],
+        ["aws.azCount is 2-6", { aws: { azCount: 1 } }, "aws.azCount: 1 must be an integer from 2 to 6"],
+        [
+            "aws.natGateways is a strategy",
+            { aws: { natGateways: "none" } },
+            'aws.natGateways: "none" must be one of "single", "onePerAz"',
+        ],
+        [
+            "aws.instanceType is a type",
+            { aws: { instanceType: "micro" } },
+            'aws.instanceType: "micro" is not an EC2 instance type',
+        ],
+        ["aws.imageId is an AMI id", { aws: { imageId: "ubuntu" } }, 'aws.imageId: "ubuntu" is not an AMI id'],
+        [
+            "aws.imageId and aws.imageFilter are exclusive",
+            { aws: { imageId: "ami-0123456789abcdef0", imageFilter: { namePrefix: "webapp-" } } },
+            'aws.imageId: "ami-0123456789abcdef0" is set together with aws.imageFilter: set exactly one of them',
+        ],
+        [
+            "aws.imageFilter needs a name prefix",
+            { aws: { imageFilter: { owner: "self" } } },
+            "aws.imageFilter.namePrefix: is required",
+        ],
+        [
+            "aws.imageFilter.owner is an owner",
+            { aws: { imageFilter: { owner: "me", namePrefix: "webapp-" } } },
+            'aws.imageFilter.owner: "me" is not an AMI owner (self, amazon, aws-marketplace or an account id)',
+        ],
+        ["aws.asg.min is positive", { aws: { asg: { min: 0 } } }, "aws.asg.min: 0 must be an integer from 1 to 100"],
+        ["aws.asg.min <= max", { aws: { asg: { min: 3, max: 2 } } }, "aws.asg.min: 3 must not exceed aws.asg.max (2)"],
+        [
+            "aws.asg.cpuTarget is 10-90",
+            { aws: { asg: { cpuTarget: 95 } } },
+            "aws.asg.cpuTarget: 95 must be an integer from 10 to 90",
+        ],
+        [
+            "aws.db.engineVersion is MySQL 8",
+            { aws: { db: { engineVersion: "5.7.44" } } },
+            'aws.db.engineVersion: "5.7.44" is not a MySQL 8 version',
+        ],
+        [
+            "aws.db.instanceClass is an RDS class",
+            { aws: { db: { instanceClass: "t3.micro" } } },
+            'aws.db.instanceClass: "t3.micro" is not an RDS instance class',
+        ],
+        [
+            "aws.db.allocatedStorage is at least 20",
+            { aws: { db: { allocatedStorage: 10 } } },
+            "aws.db.allocatedStorage: 10 must be an integer from 20 to 65536",
+        ],
+        [
+            "aws.db.maxAllocatedStorage covers allocatedStorage",
+            { aws: { db: { allocatedStorage: 200, maxAllocatedStorage: 100 } } },
+            "aws.db.maxAllocatedStorage: 100 must be at least aws.db.allocatedStorage (200)",
+        ],
+        [
+            "aws.db.deletionProtection is a boolean",
+            { aws: { db: { deletionProtection: "yes" } } },
+            'aws.db.deletionProtection: "yes" must be true or false',
+        ],
+        [
+            "aws.db.backupRetentionDays is 1-35",
+            { aws: { db: { backupRetentionDays: 0 } } },
+            "aws.db.backupRetentionDays: 0 must be an integer from 1 to 35",
+        ],
+        [
+            "aws.certificateArn is an ACM ARN",
+            { aws: { certificateArn: "arn:aws:iam::123456789012:server-certificate/x" } },
+            'aws.certificateArn: "arn:aws:iam::123456789012:server-certificate/x" is not an ACM certificate ARN',
+        ],
+        [
+            "aws.certificateArn is in the stack's region",
+            {
+                aws: {
+                    certificateArn:
+                        "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
+                },
+            },
+            'aws.certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012" is in eu-west-1, but the load balancer is in aws.region (us-east-1)',
+        ],
+        [
+            "aws.kmsRotationDays is 90-2560",
+            { aws: { kmsRotationDays: 30 } },
+            "aws.kmsRotationDays: 30 must be an integer from 90 to 2560",
+        ],
+        [
+            "aws.logRetentionDays is a CloudWatch period",
+            { aws: { logRetentionDays: 10 } },
+            "aws.logRetentionDays: 10 must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (CloudWatch Logs periods)",
+        ],
+        [
+            "aws.storage.infrequentAccessAfterDays is at least 30",
+            { aws: { storage: { infrequentAccessAfterDays: 7 } } },
+            "aws.storage.infrequentAccessAfterDays: 7 must be an integer >= 30",
+        ],
+        [
+            "aws.emailFunction.timeoutSeconds is a Lambda timeout",
+            { aws: { emailFunction: { timeoutSeconds: 1000 } } },
+            "aws.emailFunction.timeoutSeconds: 1000 must be an integer from 3 to 900",
+        ],
+        [
+            "gcp.project is required with gcp",
+            { clouds: ["gcp"] },
+            'gcp.project: is required when clouds includes "gcp"',
+        ],
+        [
+            "gcp.project is a project id",
+            { gcp: { project: "My Project" } },
+            'gcp.project: "My Project" is not a GCP project id',
+        ],
+        ["gcp.region is a region", { gcp: { region: "east" } }, 'gcp.region: "east" is not a GCP region name'],
+        ["gcp.zone is a zone", { gcp: { zone: "us-east1" } }, 'gcp.zone: "us-east1" is not a GCP zone name'],
+        [
+            "gcp.zone lies in gcp.region",
+            { gcp: { zone: "us-east5-c" } },
+            'gcp.zone: "us-east5-c" is not a zone of gcp.region (us-east1)',
+        ],
+        [
+            "gcp.subnetCidr does not overlap the AWS VPC",
+            { clouds: ["aws", "gcp"], gcp: { project: "acme-web-1", subnetCidr: "10.0.16.0/20" } },
+            'gcp.subnetCidr: "10.0.16.0/20" overlaps aws.vpcCidr (10.0.0.0/16)',
+        ],
+        [
+            "gcp.image names a family or an image, not both",
+            { gcp: { image: { family: "webapp", name: "webapp-1" } } },
+            'gcp.image.family: "webapp" is set together with gcp.image.name: set exactly one of them',
+        ],
+        [
+            "gcp.kmsRotationDays is at least 1",
+            { gcp: { kmsRotationDays: 0 } },
+            "gcp.kmsRotationDays: 0 must be an integer from 1 to 36500",
+        ],
+        [
+            "gcp.storage.nearlineAfterDays is at least 1",
+            { gcp: { storage: { nearlineAfterDays: 0 } } },
+            "gcp.storage.nearlineAfterDays: 0 must be an integer >= 1",
+        ],
+        [
+            "gcp.sshSourceRanges are CIDRs",
+            { gcp: { sshSourceRanges: ["10.0.0.1"] } },
+            'gcp.sshSourceRanges.0: "10.0.0.1" is not a valid IPv4 CIDR',
+        ],
+        [
+            "gcp.sshSourceRanges never open SSH to the internet",
+            { gcp: { sshSourceRanges: ["0.0.0.0/0"] } },
+            'gcp.sshSourceRanges.0: "0.0.0.0/0" would open SSH to the whole internet',
+        ],
+        ["gcp.mig.min <= max", { gcp: { mig: { min: 4, max: 2 } } }, "gcp.mig.min: 4 must not exceed gcp.mig.max (2)"],
+        [
+            "gcp.db.tier is a Cloud SQL tier",
+            { gcp: { db: { tier: "small" } } },
+            'gcp.db.tier: "small" is not a Cloud SQL tier',
+        ],
+        [
+            "mailgun.domain is a DNS name",
+            { mailgun: { domain: "mailgun" } },
+            'mailgun.domain: "mailgun" is not a DNS name',
+        ],
+        [
+            "mailgun.from is an address",
+            { mailgun: { from: "noreply" } },
+            'mailgun.from: "noreply" is not an e-mail address',
+        ],
+        [
+            "mailgun.apiBaseUrl is an https base URL",
+            { mailgun: { apiBaseUrl: "http://api.mailgun.net" } },
+            'mailgun.apiBaseUrl: "http://api.mailgun.net" is not an https:// base URL without a path',
+        ],
+        [
+            "monitoring.alarmEmail is an address",
+            { monitoring: { alarmEmail: "ops" } },
+            'monitoring.alarmEmail: "ops" is not an e-mail address',
+        ],
+        [
+            "unknown keys are errors",
+            { aws: { vpccidr: "10.0.0.0/16" } },
+            "aws.vpccidr: is not a known key (check the spelling; see README)",
+        ],
+    ];
+
+    for (const [rule, overrides, message] of cases) {
+        it(rule, () => {
+            const raw = minimal(overrides);
+            if (isObject(overrides.mailgun)) {
+                raw.mailgun = { apiKey: pulumi.secret(TEST_MAILGUN_KEY), ...overrides.mailgun };
+            }
+            expect(problemsOf(raw)).to.include(message);
+        });
+    }
+
+    it("mailgun.apiKey is required and says how to set it", () => {
+        expect(problemsOf({})).to.include(
+            "mailgun.apiKey: is required: pulumi config set --secret --path mailgun.apiKey <key>",
+        );
+    });
+
+    it("mailgun.apiKey must be a secret, and the plain value is never printed", () => {
+        const problems = problemsOf({ mailgun: { apiKey: "key-plain-text-value" } });
+        expect(problems).to.include(
+            "mailgun.apiKey: must be a secret, not plain text: pulumi config set --secret --path mailgun.apiKey <key>",
+        );
+        expect(problems.join("\n")).not.to.contain("key-plain-text-value");
+    });
+
+    it("reports every problem at once, each on its own line", () => {
+        try {
+            parseConfig({ app: { port: 0 }, aws: { azCount: 9, asg: { min: 5, max: 1 } } }, "dev");
+            expect.fail("expected a ConfigError");
+        } catch (error) {
+            const message = (error as Error).message;
+            expect(message).to.match(/^Invalid webapp-infra config for stack "dev" \(4 problems\):/);
+            for (const key of ["app.port", "aws.azCount", "aws.asg.min", "mailgun.apiKey"]) {
+                expect(message).to.contain(`  - ${key}: `);
+            }
+        }
+    });
+
+    it("a config that is not an object is one clear problem", () => {
+        expect(problemsOf("aws")).to.deep.equal([
+            `config: "aws" must be an object of keys (set nested keys with pulumi config set --path)`,
+        ]);
+        expect(problemsOf(minimal({ aws: "us-east-1" }))).to.deep.equal([
+            `aws: "us-east-1" must be an object of keys (set nested keys with pulumi config set --path)`,
+        ]);
+    });
+});
+
+describe("config: bad input never reaches resource registration", () => {
+    it("createInfrastructure throws ConfigError before registering anything", async () => {
+        const bad = { ...parseConfig(minimal(), "dev"), aws: { vpcCidr: "10.0.0.0/33" } } as unknown as InfraConfig;
+        try {
+            await runOffline(() => void createInfrastructure(bad));
+            expect.fail("expected the program to fail");
+        } catch (error) {
+            expect(error).to.be.instanceOf(OfflineRunError);
+            const { cause, run } = error as OfflineRunError;
+            expect(cause).to.be.instanceOf(ConfigError);
+            expect((cause as ConfigError).message).to.contain('aws.vpcCidr: "10.0.0.0/33" is not a valid IPv4 CIDR');
+            expect(run.resources.map((r) => r.type)).to.deep.equal(["pulumi:pulumi:Stack"]);
+        }
+    });
+});
+
+describe("config: loadConfig reads the stack's Pulumi config", () => {
+    const key = (k: string) => `${PROJECT}:${k}`;
+
+    afterEach(() => pulumi.runtime.setAllConfig({}, []));
+
+    it("parses object keys set with --path and keeps the secret key secret", async () => {
+        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "dev");
+        pulumi.runtime.setAllConfig(
+            {
+                [key("domainName")]: "api.acme.dev",
+                [key("aws")]: JSON.stringify({ azCount: 3, asg: { min: 2, max: 4 } }),
+                [key("mailgun")]: JSON.stringify({ domain: "mg.acme.dev", apiKey: TEST_MAILGUN_KEY }),
+                [key("clouds")]: JSON.stringify(["aws"]),
+            },
+            [key("mailgun")],
+        );
+        const cfg = loadConfig();
+        expect(cfg.environment).to.equal("dev");
+        expect(cfg.domainName).to.equal("api.acme.dev");
+        expect(cfg.aws.azCount).to.equal(3);
+        expect(cfg.aws.asg).to.deep.equal({ min: 2, max: 4, cpuTarget: 50 });
+        expect(cfg.mailgun.domain).to.equal("mg.acme.dev");
+        expect(await pulumi.isSecret(cfg.mailgun.apiKey)).to.equal(true);
+    });
+
+    it("rejects a Mailgun key stored in plain text", async () => {
+        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "dev");
+        pulumi.runtime.setAllConfig({ [key("mailgun")]: JSON.stringify({ apiKey: TEST_MAILGUN_KEY }) }, []);
+        expect(() => loadConfig()).to.throw(ConfigError, "mailgun.apiKey: must be a secret, not plain text");
+    });
+});
+
+describe("AWS subnet plan", () => {
+    it("gives each AZ a private half and a public quarter of its block", () => {
+        expect(subnetPlan("10.0.0.0/16", 2)).to.deep.equal({
+            private: ["10.0.0.0/18", "10.0.128.0/18"],
+            public: ["10.0.64.0/19", "10.0.192.0/19"],
+        });
+    });
+
+    it("never overlaps and stays inside the VPC for every AZ count", () => {
+        for (let azs = 2; azs <= 6; azs++) {
+            const plan = subnetPlan("10.1.0.0/16", azs);
+            const all = [...plan.private, ...plan.public];
+            expect(new Set(all).size).to.equal(2 * azs);
+            for (const cidr of all) {
+                expect(cidr.startsWith("10.1.")).to.equal(true);
+            }
+        }
+    });
+});
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return value !== null && typeof value === "object";
+}
