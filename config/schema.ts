@@ -178,6 +178,14 @@ export function configSchema(environment: string) {
 
     const monitoring = section({ alarmEmail: text(patterns.email, "an e-mail address").optional() });
 
+    /** Opt-in hardening and cost controls beyond the seed; each is off unless the stack turns it on. */
+    const features = section({
+        auditLogs: boolean().default(false),
+        backup: boolean().default(false),
+        vpcEndpoints: boolean().default(false),
+        monthlyBudgetUsd: integer(1, 1_000_000).optional(),
+    });
+
     return z
         .strictObject(
             {
@@ -192,6 +200,7 @@ export function configSchema(environment: string) {
                 gcp,
                 mailgun,
                 monitoring,
+                features,
             },
             { error: OBJECT_EXPECTED },
         )
@@ -298,6 +307,14 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
             problem(["gcp", "sshSourceRanges", i], "would open SSH to the whole internet", range);
         }
     });
+
+    if (cfg.features?.monthlyBudgetUsd !== undefined && cfg.monitoring?.alarmEmail === undefined) {
+        problem(
+            ["features", "monthlyBudgetUsd"],
+            "needs monitoring.alarmEmail: budget and cost-anomaly alerts are sent there",
+            cfg.features.monthlyBudgetUsd,
+        );
+    }
 
     const usesGcp = clouds.includes("gcp");
     if (usesGcp && cfg.gcp?.project === undefined) {

@@ -77,6 +77,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
     public readonly port: pulumi.Output<number>;
     public readonly databaseName: string;
     public readonly instanceIdentifier: pulumi.Output<string>;
+    /** The instance's ARN (for backup selections and alarms). */
+    public readonly arn: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
     /** Resolves once the connection document is in the secret (instances must not boot before). */
     public readonly credentialsVersionId: pulumi.Output<string>;
@@ -205,6 +207,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         this.port = instance.port;
         this.databaseName = args.databaseName;
         this.instanceIdentifier = instance.identifier;
+        this.arn = instance.arn;
         this.securityGroupId = securityGroup.id;
         this.credentialsVersionId = credentials.versionId;
         this.registerOutputs({

@@ -1,14 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { InfraConfig } from "../../config";
+import { Audit } from "./audit";
+import { Backup } from "./backup";
+import { Budget } from "./budget";
 import { Database } from "./database";
+import { VpcEndpoints } from "./endpoints";
 import type { AwsAccount } from "./iam";
 import { Kms } from "./kms";
 import { Network } from "./network";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 
-export { Database, Kms, Network, Secrets, Storage };
+export { Audit, Backup, Budget, Database, Kms, Network, Secrets, Storage, VpcEndpoints };
 
 /** What the AWS side of a stack exports. */
 export interface AwsOutputs {
@@ -105,6 +109,8 @@ export function createAwsPlatform(
         tierOpts,
     );
 
+    createOptInFeatures(cfg, { account, network, database, storage }, tierOpts);
+
     return {
         account,
         network,
@@ -125,4 +131,61 @@ export function createAwsPlatform(
             kmsKeyArns: { ...kms.keyArns },
         },
     };
+}
+
+/** The opt-in hardening and cost controls (`features.*`), each off unless the stack turns it on. */
+function createOptInFeatures(
+    cfg: InfraConfig,
+    tiers: { account: AwsAccount; network: Network; database: Database; storage: Storage },
+    tierOpts: pulumi.ComponentResourceOptions,
+): void {
+    const env = cfg.environment;
+    const production = env !== "dev";
+    const { account, network, database, storage } = tiers;
+    if (cfg.features.vpcEndpoints) {
+        new VpcEndpoints(
+            `${env}-endpoints`,
+            {
+                region: cfg.aws.region,
+                vpcId: network.networkId,
+                vpcCidr: network.cidrBlock,
+                privateSubnetIds: network.privateSubnetIds,
+            },
+            tierOpts,
+        );
+    }
+    if (cfg.features.auditLogs) {
+        new Audit(
+            `${env}-audit`,
+            {
+                account,
+                trailName: `webapp-${env}`,
+                rotationDays: cfg.aws.kmsRotationDays,
+                keyAlias: `webapp-${env}-trail`,
+                forceDestroy: !production,
+            },
+            tierOpts,
+        );
+    }
+    if (cfg.features.backup) {
+        new Backup(
+            `${env}-backup`,
+            {
+                account,
+                resourceArns: [database.arn, storage.bucketArn],
+                rotationDays: cfg.aws.kmsRotationDays,
+                keyAlias: `webapp-${env}-backup`,
+                forceDestroy: !production,
+            },
+            tierOpts,
+        );
+    }
+    const budget = cfg.features.monthlyBudgetUsd;
+    if (budget !== undefined) {
+        const alertEmail = cfg.monitoring.alarmEmail;
+        if (alertEmail === undefined) {
+            throw new Error("features.monthlyBudgetUsd needs monitoring.alarmEmail");
+        }
+        new Budget(`${env}-budget`, { environment: env, monthlyLimitUsd: budget, alertEmail }, tierOpts);
+    }
 }

@@ -63,10 +63,90 @@ export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): Statement[] {
     ];
 }
 
+export interface PrivateBucketArgs {
+    /** The customer-managed key for default encryption (SSE-KMS with bucket keys). */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Let `pulumi destroy` delete the bucket while it still holds objects. */
+    forceDestroy: boolean;
+    /** Keep every version of every object. */
+    versioning: boolean;
+    /** Lifecycle rules (S3 `BucketLifecycleConfiguration` rules). */
+    lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+    /** Bucket policy statements besides the TLS-only ones; they may reference the bucket's ARN. */
+    policyStatements?: (bucketArn: pulumi.Output<string>) => Statement[];
+}
+
 /**
- * The application's private bucket (course syllabi): no public access of any kind, bucket-owner
- * ownership (no ACLs), SSE-KMS with the S3 key and bucket keys, versioning, lifecycle tiering and a
- * TLS-only policy.
+ * A bucket nobody outside the account can reach: all four public-access blocks, bucket-owner
+ * ownership (no ACLs), SSE-KMS with the given key and bucket keys (SSE-C blocked), lifecycle
+ * rules, and a policy refusing anything but TLS 1.2+. Children are named `${name}-<role>`.
+ */
+export function privateBucket(
+    name: string,
+    args: PrivateBucketArgs,
+    parent: pulumi.Resource,
+): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
+    const child = { parent };
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy }, child);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        child,
+    );
+    new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                    bucketKeyEnabled: true,
+                    blockedEncryptionTypes: ["SSE-C"],
+                },
+            ],
+        },
+        child,
+    );
+    const lifecycleDependsOn: pulumi.Resource[] = [];
+    if (args.versioning) {
+        lifecycleDependsOn.push(
+            new aws.s3.BucketVersioning(
+                `${name}-versioning`,
+                { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                child,
+            ),
+        );
+    }
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        { bucket: bucket.id, rules: args.lifecycleRules },
+        { parent, dependsOn: lifecycleDependsOn },
+    );
+    const policy = new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        {
+            bucket: bucket.id,
+            policy: policyJson([...(args.policyStatements?.(bucket.arn) ?? []), ...tlsOnlyPolicy(bucket.arn)]),
+        },
+        { parent, dependsOn: [publicAccess] },
+    );
+    return { bucket, policy };
+}
+
+/**
+ * The application's private bucket (course syllabi): a `privateBucket` with the S3 key, versioning
+ * and lifecycle tiering to STANDARD_IA.
  */
 export class Storage extends pulumi.ComponentResource implements StorageOutputs {
     public readonly bucketName: pulumi.Output<string>;
@@ -76,58 +156,16 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Storage", name, {}, opts);
         this.kms = args.kms;
-        const child = { parent: this };
-
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy }, child);
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access`,
+        const { bucket } = privateBucket(
+            name,
             {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
+                kmsKeyArn: args.kms.keyArns.s3,
+                forceDestroy: args.forceDestroy,
+                versioning: true,
+                lifecycleRules: lifecycleRules(args),
             },
-            child,
+            this,
         );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: {
-                            sseAlgorithm: "aws:kms",
-                            kmsMasterKeyId: args.kms.keyArns.s3,
-                        },
-                        bucketKeyEnabled: true,
-                        blockedEncryptionTypes: ["SSE-C"],
-                    },
-                ],
-            },
-            child,
-        );
-        const versioning = new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            { bucket: bucket.id, rules: lifecycleRules(args) },
-            { parent: this, dependsOn: [versioning] },
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            { bucket: bucket.id, policy: policyJson(tlsOnlyPolicy(bucket.arn)) },
-            { parent: this, dependsOn: [publicAccess] },
-        );
-
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });

@@ -198,6 +198,22 @@ const awsState: Record<string, StateFn> = {
         arn: `arn:aws:route53:::hostedzone/Z${shortHash(req.name, 20).toUpperCase()}`,
     }),
     "aws:route53/record:Record": (req) => ({ fqdn: String(req.inputs.name ?? req.name).replace(/\.$/, "") }),
+    "aws:cloudtrail/trail:Trail": (req) => ({
+        arn: awsArn("cloudtrail", `trail/${req.inputs.name ?? autoName(req.name)}`, req),
+    }),
+    "aws:guardduty/detector:Detector": (req) => ({ id: shortHash(req.name, 32) }),
+    "aws:budgets/budget:Budget": (req) => ({ name: req.inputs.name ?? autoName(req.name, 100) }),
+    "aws:costexplorer/anomalyMonitor:AnomalyMonitor": (req) => ({
+        arn: `arn:aws:ce::${MOCK_ACCOUNT_ID}:anomalymonitor/${uuidFrom(req.name)}`,
+    }),
+    "aws:backup/vault:Vault": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 50);
+        return { id: name, name, arn: awsArn("backup", `backup-vault:${name}`, req) };
+    },
+    "aws:backup/plan:Plan": (req) => {
+        const id = uuidFrom(req.name);
+        return { id, arn: awsArn("backup", `backup-plan:${id}`, req) };
+    },
     "aws:cloudwatch/dashboard:Dashboard": (req) => ({
         dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${req.inputs.dashboardName ?? req.name}`,
     }),
@@ -342,6 +358,13 @@ export function invokeResult(
                 ownerId: MOCK_ACCOUNT_ID,
                 architecture: "x86_64",
                 rootDeviceName: "/dev/sda1",
+            };
+        case "aws:ec2/getRouteTables:getRouteTables":
+            return {
+                ids: (inputs.filters?.[0]?.values ?? ["a", "b"]).map(
+                    (subnet: string) => `rtb-${shortHash(subnet, 17)}`,
+                ),
+                id: String(inputs.vpcId),
             };
         case "aws:route53/getZone:getZone":
             return {

@@ -1,0 +1,157 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount, Statement } from "./iam";
+import { customerKey } from "./kms";
+import { privateBucket } from "./storage";
+
+/** Days the trail's log files are kept. */
+export const TRAIL_LOG_RETENTION_DAYS = 365;
+
+export interface AuditArgs {
+    account: AwsAccount;
+    /** The trail's name, e.g. `webapp-dev`: fixed so the bucket and key policies can name the trail. */
+    trailName: string;
+    /** Key rotation period in days. Default from `aws.kmsRotationDays`: 90. */
+    rotationDays: number;
+    /** Alias of the trail's key (`alias/<value>`). */
+    keyAlias: string;
+    /** Let `pulumi destroy` delete the log bucket with its logs. Default: only in dev. */
+    forceDestroy: boolean;
+}
+
+/** The trail's ARN, known before the trail exists (the policies that must precede it name it). */
+export function trailArn(account: AwsAccount, trailName: string): pulumi.Output<string> {
+    return pulumi.interpolate`arn:${account.partition}:cloudtrail:${account.region}:${account.accountId}:trail/${trailName}`;
+}
+
+/** Key policy statements that let CloudTrail encrypt this trail's logs (and nothing else). */
+export function trailKeyStatements(account: AwsAccount, trail: pulumi.Input<string>): Statement[] {
+    return [
+        {
+            Sid: "CloudTrailEncryptsThisTrail",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "kms:GenerateDataKey*",
+            Resource: "*",
+            Condition: {
+                StringEquals: { "aws:SourceArn": trail },
+                StringLike: {
+                    "kms:EncryptionContext:aws:cloudtrail:arn": pulumi.interpolate`arn:${account.partition}:cloudtrail:*:${account.accountId}:trail/*`,
+                },
+            },
+        },
+        {
+            Sid: "CloudTrailDescribesTheKey",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "kms:DescribeKey",
+            Resource: "*",
+        },
+    ];
+}
+
+/** Bucket policy statements that let CloudTrail deliver this trail's logs. */
+export function trailBucketStatements(
+    account: AwsAccount,
+    bucketArn: pulumi.Input<string>,
+    trail: pulumi.Input<string>,
+): Statement[] {
+    return [
+        {
+            Sid: "CloudTrailChecksTheBucketAcl",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "s3:GetBucketAcl",
+            Resource: bucketArn,
+            Condition: { StringEquals: { "aws:SourceArn": trail } },
+        },
+        {
+            Sid: "CloudTrailWritesLogs",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${bucketArn}/AWSLogs/${account.accountId}/*`,
+            Condition: {
+                StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail },
+            },
+        },
+    ];
+}
+
+/**
+ * Opt-in audit (`features.auditLogs`): a multi-region CloudTrail trail with log-file validation,
+ * delivered to a private bucket encrypted with its own key, and GuardDuty threat detection.
+ * GuardDuty allows one detector per account and region: leave this off where the organization
+ * already runs GuardDuty centrally.
+ */
+export class Audit extends pulumi.ComponentResource {
+    public readonly trailArn: pulumi.Output<string>;
+    public readonly logBucketName: pulumi.Output<string>;
+    public readonly detectorId: pulumi.Output<string>;
+
+    constructor(name: string, args: AuditArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:aws:Audit", name, {}, opts);
+        const child = { parent: this };
+        const arn = trailArn(args.account, args.trailName);
+
+        const { key } = customerKey(
+            `${name}-key`,
+            {
+                account: args.account,
+                description: "webapp: CloudTrail log files",
+                rotationDays: args.rotationDays,
+                alias: args.keyAlias,
+                extraStatements: trailKeyStatements(args.account, arn),
+            },
+            child,
+        );
+
+        const { bucket, policy: bucketPolicy } = privateBucket(
+            `${name}-logs`,
+            {
+                kmsKeyArn: key.arn,
+                forceDestroy: args.forceDestroy,
+                versioning: false,
+                lifecycleRules: [
+                    {
+                        id: "expire-trail-logs",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        expiration: { days: TRAIL_LOG_RETENTION_DAYS },
+                    },
+                ],
+                policyStatements: (bucketArn) => trailBucketStatements(args.account, bucketArn, arn),
+            },
+            this,
+        );
+
+        const trail = new aws.cloudtrail.Trail(
+            `${name}-trail`,
+            {
+                name: args.trailName,
+                s3BucketName: bucket.bucket,
+                kmsKeyId: key.arn,
+                isMultiRegionTrail: true,
+                includeGlobalServiceEvents: true,
+                enableLogFileValidation: true,
+                enableLogging: true,
+            },
+            { parent: this, dependsOn: [bucketPolicy] },
+        );
+
+        const detector = new aws.guardduty.Detector(
+            `${name}-guardduty`,
+            { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES" },
+            child,
+        );
+
+        this.trailArn = trail.arn;
+        this.logBucketName = bucket.bucket;
+        this.detectorId = detector.id;
+        this.registerOutputs({
+            trailArn: this.trailArn,
+            logBucketName: this.logBucketName,
+            detectorId: this.detectorId,
+        });
+    }
+}

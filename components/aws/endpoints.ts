@@ -1,0 +1,92 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Interface endpoints for the AWS APIs the instances and the function call: secrets, Systems
+ * Manager (Session Manager needs all three), logs and metrics, KMS, SNS and STS.
+ */
+export const INTERFACE_ENDPOINT_SERVICES = [
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "logs",
+    "monitoring",
+    "kms",
+    "sns",
+    "sts",
+] as const;
+
+export interface VpcEndpointsArgs {
+    region: string;
+    vpcId: pulumi.Input<string>;
+    /** The VPC's block: endpoints accept HTTPS from anywhere inside it. */
+    vpcCidr: string;
+    /** The private subnets (one endpoint network interface per subnet). */
+    privateSubnetIds: pulumi.Input<string[]>;
+}
+
+/**
+ * Opt-in VPC endpoints (`features.vpcEndpoints`): AWS API traffic from the private subnets stays on
+ * the AWS network instead of crossing the NAT gateways (cheaper data processing, no internet path
+ * for secrets). S3 gets a free gateway endpoint on the private route tables.
+ */
+export class VpcEndpoints extends pulumi.ComponentResource {
+    public readonly securityGroupId: pulumi.Output<string>;
+
+    constructor(name: string, args: VpcEndpointsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:aws:VpcEndpoints", name, {}, opts);
+        const child = { parent: this };
+
+        const securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                vpcId: args.vpcId,
+                description: "AWS API endpoints: HTTPS from inside the VPC",
+                ingress: [
+                    {
+                        protocol: "tcp",
+                        fromPort: 443,
+                        toPort: 443,
+                        cidrBlocks: [args.vpcCidr],
+                        description: "HTTPS from the VPC",
+                    },
+                ],
+                revokeRulesOnDelete: true,
+            },
+            child,
+        );
+        for (const service of INTERFACE_ENDPOINT_SERVICES) {
+            new aws.ec2.VpcEndpoint(
+                `${name}-${service}`,
+                {
+                    vpcId: args.vpcId,
+                    serviceName: `com.amazonaws.${args.region}.${service}`,
+                    vpcEndpointType: "Interface",
+                    privateDnsEnabled: true,
+                    subnetIds: args.privateSubnetIds,
+                    securityGroupIds: [securityGroup.id],
+                },
+                child,
+            );
+        }
+
+        const privateRouteTables = aws.ec2.getRouteTablesOutput(
+            { vpcId: args.vpcId, filters: [{ name: "association.subnet-id", values: args.privateSubnetIds }] },
+            { parent: this },
+        );
+        new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: args.vpcId,
+                serviceName: `com.amazonaws.${args.region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: privateRouteTables.ids,
+            },
+            child,
+        );
+
+        this.securityGroupId = securityGroup.id;
+        this.registerOutputs({ securityGroupId: this.securityGroupId });
+    }
+}

@@ -1,0 +1,186 @@
+import { expect } from "chai";
+import { BACKUP_RULES } from "../components/aws/backup";
+import { INTERFACE_ENDPOINT_SERVICES } from "../components/aws/endpoints";
+import type { OfflineRun } from "../tools/offline/run";
+import { build, json, stackConfig, statements } from "./support";
+
+const ACCOUNT = "123456789012";
+
+describe("AWS opt-in features", () => {
+    it("are all off unless the stack turns them on", async () => {
+        for (const stack of ["dev", "demo"]) {
+            const run = await build(stackConfig(stack));
+            const types = new Set(run.resources.map((r) => r.type));
+            for (const type of [
+                "webapp:aws:Audit",
+                "webapp:aws:Backup",
+                "webapp:aws:Budget",
+                "webapp:aws:VpcEndpoints",
+                "aws:cloudtrail/trail:Trail",
+                "aws:guardduty/detector:Detector",
+            ]) {
+                expect(types.has(type), `${stack}: ${type}`).to.equal(false);
+            }
+        }
+    });
+
+    describe("features.auditLogs", () => {
+        let run: OfflineRun;
+        before(async () => {
+            run = await build(stackConfig("dev", { features: { auditLogs: true } }));
+        });
+        const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/webapp-dev`;
+
+        it("records every region's API calls with log-file validation, encrypted with the trail's own key", () => {
+            const trail = run.one("aws:cloudtrail/trail:Trail");
+            expect(run.plain(trail)).to.include({
+                name: "webapp-dev",
+                isMultiRegionTrail: true,
+                includeGlobalServiceEvents: true,
+                enableLogFileValidation: true,
+                enableLogging: true,
+            });
+            const keyUrns = trail.propertyDependencies.kmsKeyId ?? [];
+            expect(keyUrns.map((u) => run.byUrn(u).name)).to.deep.equal(["dev-audit-key"]);
+            const key = run.one("aws:kms/key:Key", "dev-audit-key");
+            expect(run.plain(key)).to.include({ enableKeyRotation: true, rotationPeriodInDays: 90 });
+            const keyPolicy = statements(json(run, key, "policy"));
+            const encrypt = keyPolicy.find((s) => s.Sid === "CloudTrailEncryptsThisTrail")!;
+            expect(encrypt.Principal).to.deep.equal({ Service: "cloudtrail.amazonaws.com" });
+            expect(encrypt.Condition.StringEquals).to.deep.equal({ "aws:SourceArn": trailArn });
+        });
+
+        it("delivers to a private bucket that admits only this trail, and waits for its policy", () => {
+            const trail = run.one("aws:cloudtrail/trail:Trail");
+            const policy = run.one("aws:s3/bucketPolicy:BucketPolicy", "dev-audit-logs-policy");
+            expect(trail.dependencies).to.include(policy.urn);
+            const doc = statements(json(run, policy, "policy"));
+            const write = doc.find((s) => s.Sid === "CloudTrailWritesLogs")!;
+            expect(write.Action).to.deep.equal(["s3:PutObject"]);
+            expect(write.Resource![0]).to.match(
+                new RegExp(`^arn:aws:s3:::dev-audit-logs-bucket-[0-9a-f]{7}/AWSLogs/${ACCOUNT}/\\*$`),
+            );
+            expect(write.Condition.StringEquals).to.deep.equal({
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "aws:SourceArn": trailArn,
+            });
+            expect(doc.filter((s) => s.Effect === "Deny")).to.have.length(2);
+            const block = run.plain(
+                run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "dev-audit-logs-public-access"),
+            );
+            expect(block).to.include({
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
+        });
+
+        it("turns GuardDuty on", () => {
+            expect(run.plain(run.one("aws:guardduty/detector:Detector"))).to.include({ enable: true });
+        });
+    });
+
+    describe("features.backup", () => {
+        let run: OfflineRun;
+        before(async () => {
+            run = await build(stackConfig("dev", { features: { backup: true } }));
+        });
+
+        it("backs up the database and the bucket daily and weekly into a vault with its own key", () => {
+            const vault = run.one("aws:backup/vault:Vault");
+            expect((vault.propertyDependencies.kmsKeyArn ?? []).map((u) => run.byUrn(u).name)).to.deep.equal([
+                "dev-backup-key",
+            ]);
+            const rules = run.plain(run.one("aws:backup/plan:Plan")).rules as any[];
+            expect(rules.map((r) => [r.ruleName, r.schedule, r.lifecycle.deleteAfter])).to.deep.equal(
+                BACKUP_RULES.map((r) => [r.ruleName, r.schedule, r.deleteAfterDays]),
+            );
+            const selection = run.one("aws:backup/selection:Selection");
+            const resources = run.plain(selection).resources as string[];
+            expect(resources).to.have.length(2);
+            expect(resources[0]).to.match(new RegExp(`^arn:aws:rds:us-east-1:${ACCOUNT}:db:webapp-dev-`));
+            expect(resources[1]).to.match(/^arn:aws:s3:::dev-storage-bucket-/);
+        });
+
+        it("runs as a role only AWS Backup can assume", () => {
+            const role = run.one("aws:iam/role:Role", "dev-backup-role");
+            const trust = statements(json(run, role, "assumeRolePolicy"));
+            expect(trust[0].Principal).to.deep.equal({ Service: "backup.amazonaws.com" });
+            const attached = run
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .filter((a) => a.name.startsWith("dev-backup-role-managed-"))
+                .map((a) => run.plain(a).policyArn);
+            expect(attached).to.include("arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup");
+            expect(attached).to.include("arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup");
+        });
+    });
+
+    describe("features.monthlyBudgetUsd", () => {
+        it("sets a monthly budget for the environment's tagged costs, with alerts and anomaly detection", async () => {
+            const run = await build(
+                stackConfig("demo", {
+                    features: { monthlyBudgetUsd: 150 },
+                    monitoring: { alarmEmail: "ops@example.org" },
+                }),
+            );
+            const budget = run.plain(run.one("aws:budgets/budget:Budget"));
+            expect(budget).to.include({
+                budgetType: "COST",
+                timeUnit: "MONTHLY",
+                limitAmount: "150.00",
+                limitUnit: "USD",
+            });
+            expect(budget.costFilters).to.deep.equal([{ name: "TagKeyValue", values: ["user:environment$demo"] }]);
+            expect(
+                budget.notifications.map((n: any) => [n.notificationType, n.threshold, n.subscriberEmailAddresses]),
+            ).to.deep.equal([
+                ["ACTUAL", 80, ["ops@example.org"]],
+                ["FORECASTED", 100, ["ops@example.org"]],
+            ]);
+            const monitor = run.plain(run.one("aws:costexplorer/anomalyMonitor:AnomalyMonitor"));
+            expect(JSON.parse(monitor.monitorSpecification)).to.deep.equal({
+                Tags: { Key: "environment", Values: ["demo"], MatchOptions: ["EQUALS"] },
+            });
+            const subscription = run.plain(run.one("aws:costexplorer/anomalySubscription:AnomalySubscription"));
+            expect(subscription.subscribers).to.deep.equal([{ type: "EMAIL", address: "ops@example.org" }]);
+        });
+
+        it("needs an alarm e-mail address", () => {
+            expect(() => stackConfig("dev", { features: { monthlyBudgetUsd: 100 } })).to.throw(
+                "features.monthlyBudgetUsd: 100 needs monitoring.alarmEmail: budget and cost-anomaly alerts are sent there",
+            );
+        });
+    });
+
+    describe("features.vpcEndpoints", () => {
+        let run: OfflineRun;
+        before(async () => {
+            run = await build(stackConfig("dev", { features: { vpcEndpoints: true } }));
+        });
+
+        it("adds private-DNS interface endpoints in the private subnets, reachable on 443 from the VPC only", () => {
+            const endpoints = run.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => run.plain(e));
+            const interfaces = endpoints.filter((e) => e.vpcEndpointType === "Interface");
+            expect(interfaces.map((e) => e.serviceName)).to.have.members(
+                INTERFACE_ENDPOINT_SERVICES.map((s) => `com.amazonaws.us-east-1.${s}`),
+            );
+            for (const endpoint of interfaces) {
+                expect(endpoint.privateDnsEnabled).to.equal(true);
+                expect(endpoint.subnetIds.every((id: string) => id.startsWith("subnet-prv"))).to.equal(true);
+            }
+            const sg = run.plain(run.one("aws:ec2/securityGroup:SecurityGroup", "dev-endpoints-sg"));
+            expect(sg.ingress).to.have.length(1);
+            expect(sg.ingress[0]).to.include({ protocol: "tcp", fromPort: 443, toPort: 443 });
+            expect(sg.ingress[0].cidrBlocks).to.deep.equal(["10.0.0.0/16"]);
+        });
+
+        it("routes S3 through a gateway endpoint on the private route tables", () => {
+            const s3 = run.plain(run.one("aws:ec2/vpcEndpoint:VpcEndpoint", "dev-endpoints-s3"));
+            expect(s3).to.include({ vpcEndpointType: "Gateway", serviceName: "com.amazonaws.us-east-1.s3" });
+            expect(s3.routeTableIds).to.have.length(2);
+            const lookup = run.invokes.find((i) => i.token === "aws:ec2/getRouteTables:getRouteTables")!;
+            expect((lookup.inputs as any).filters[0].name).to.equal("association.subnet-id");
+        });
+    });
+});
