@@ -202,15 +202,9 @@ describe("gcp data tiers (gcp-only dev stack)", () => {
         });
 
         it("moves objects to NEARLINE after gcp.storage.nearlineAfterDays and expires old versions", () => {
-            const rules = run.plain(run.one(BUCKET)).lifecycleRules;
-            expect(rules).to.deep.include({
-                action: { type: "SetStorageClass", storageClass: "NEARLINE" },
-                condition: { age: 45, matchesStorageClasses: ["STANDARD"] },
-            });
-            expect(rules).to.deep.include({
-                action: { type: "Delete" },
-                condition: { daysSinceNoncurrentTime: 90, withState: "ARCHIVED" },
-            });
+            expect(run.plain(run.one(BUCKET)).lifecycleRules).to.deep.equal(
+                lifecycleRules({ nearlineAfterDays: 45, noncurrentVersionExpirationDays: 90 }),
+            );
         });
     });
 });
