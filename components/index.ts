@@ -6,13 +6,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig, parseConfig, type Cloud, type InfraConfig } from "../config";
 import { createAwsPlatform, type AwsOutputs } from "./aws";
-import { awsProvider } from "./providers";
+import { createGcpPlatform, type GcpOutputs } from "./gcp";
+import { awsProvider, gcpProvider } from "./providers";
 
 export interface InfrastructureOutputs {
     environment: string;
     clouds: Cloud[];
     /** Present when `clouds` includes `aws`. */
     aws?: AwsOutputs;
+    /** Present when `clouds` includes `gcp`. */
+    gcp?: GcpOutputs;
 }
 
 /**
@@ -28,6 +31,10 @@ export function createInfrastructure(
     if (config.clouds.includes("aws")) {
         const provider = awsProvider(config, { parent: opts.parent });
         outputs.aws = createAwsPlatform(config, provider, opts).outputs;
+    }
+    if (config.clouds.includes("gcp")) {
+        const provider = gcpProvider(config, { parent: opts.parent });
+        outputs.gcp = createGcpPlatform(config, provider, opts).outputs;
     }
     return outputs;
 }

@@ -1,16 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
+import { databasePassword } from "../password";
 import type { SecretsOutputs } from "../types";
 import type { Statement } from "./iam";
 import type { Kms } from "./kms";
 
-/**
- * Characters the generated database password may contain besides letters and digits: none that RDS
- * forbids (`/ @ " space`) and none that shells or dotenv files treat specially (`$ \` ' # \\`).
- */
-export const PASSWORD_SPECIALS = "-_.~!%^*+=";
-export const PASSWORD_LENGTH = 32;
+export { PASSWORD_LENGTH, PASSWORD_SPECIALS } from "../password";
 
 export interface SecretsArgs {
     /** The platform keys: secrets are encrypted with the Secrets Manager key. */
@@ -40,20 +35,7 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
         super("webapp:aws:Secrets", name, {}, opts);
         this.kms = args.kms;
 
-        const password = new random.RandomPassword(
-            `${name}-db-password`,
-            {
-                length: PASSWORD_LENGTH,
-                special: true,
-                overrideSpecial: PASSWORD_SPECIALS,
-                minLower: 2,
-                minUpper: 2,
-                minNumeric: 2,
-                minSpecial: 2,
-            },
-            { parent: this, additionalSecretOutputs: ["result"] },
-        );
-        this.databasePassword = pulumi.secret(password.result);
+        this.databasePassword = databasePassword(`${name}-db-password`, this);
 
         const secret = (role: string, description: string) =>
             new aws.secretsmanager.Secret(

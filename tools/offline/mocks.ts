@@ -237,6 +237,13 @@ const randomState: Record<string, StateFn> = {
     }),
 };
 
+/** Where each Google service's per-project service agent lives (`service-<number>@<domain>`). */
+const SERVICE_AGENT_DOMAINS: Record<string, string> = {
+    "sqladmin.googleapis.com": "gcp-sa-cloud-sql.iam.gserviceaccount.com",
+    "secretmanager.googleapis.com": "gcp-sa-secretmanager.iam.gserviceaccount.com",
+    "pubsub.googleapis.com": "gcp-sa-pubsub.iam.gserviceaccount.com",
+};
+
 function gcpSelfLink(req: ResourceRequest, collection: string, name: string, scope = "global"): string {
     const where = scope === "global" ? "global" : scope;
     return `https://www.googleapis.com/compute/v1/projects/${req.provider.gcpProject}/${where}/${collection}/${name}`;
@@ -254,12 +261,57 @@ const gcpState: Record<string, StateFn> = {
     "gcp:compute/subnetwork:Subnetwork": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 63);
         const scope = `regions/${req.inputs.region ?? req.provider.gcpRegion}`;
-        return { name, selfLink: gcpSelfLink(req, "subnetworks", name, scope) };
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "subnetworks", name, scope),
+            id: `projects/${req.provider.gcpProject}/${scope}/subnetworks/${name}`,
+            gatewayAddress: "10.10.0.1",
+        };
     },
-    "gcp:kms/keyRing:KeyRing": (req) => ({
-        id: `projects/${req.provider.gcpProject}/locations/${req.inputs.location}/keyRings/${req.inputs.name ?? req.name}`,
+    "gcp:compute/router:Router": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const scope = `regions/${req.inputs.region ?? req.provider.gcpRegion}`;
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "routers", name, scope),
+            id: `projects/${req.provider.gcpProject}/${scope}/routers/${name}`,
+        };
+    },
+    "gcp:compute/routerNat:RouterNat": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const region = req.inputs.region ?? req.provider.gcpRegion;
+        return { name, id: `${req.provider.gcpProject}/${region}/${req.inputs.router}/${name}` };
+    },
+    "gcp:compute/firewall:Firewall": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "firewalls", name),
+            id: `projects/${req.provider.gcpProject}/global/firewalls/${name}`,
+        };
+    },
+    "gcp:servicenetworking/connection:Connection": (req) => ({
+        peering: "servicenetworking-googleapis-com",
+        id: `${req.inputs.network}:${req.inputs.service}`,
     }),
-    "gcp:kms/cryptoKey:CryptoKey": (req) => ({ id: `${req.inputs.keyRing}/cryptoKeys/${req.inputs.name ?? req.name}` }),
+    "gcp:projects/service:Service": (req) => ({ id: `${req.provider.gcpProject}/${req.inputs.service}` }),
+    "gcp:projects/serviceIdentity:ServiceIdentity": (req) => {
+        const agent = SERVICE_AGENT_DOMAINS[String(req.inputs.service)];
+        if (!agent) {
+            throw new Error(`no mock service agent for ${req.inputs.service}: add it to tools/offline/mocks.ts`);
+        }
+        const email = `service-${MOCK_GCP_PROJECT_NUMBER}@${agent}`;
+        const id = `projects/${req.provider.gcpProject}/services/${req.inputs.service}`;
+        return { email, member: `serviceAccount:${email}`, id };
+    },
+    "gcp:kms/keyRing:KeyRing": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return { name, id: `projects/${req.provider.gcpProject}/locations/${req.inputs.location}/keyRings/${name}` };
+    },
+    "gcp:kms/cryptoKey:CryptoKey": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return { name, id: `${req.inputs.keyRing}/cryptoKeys/${name}` };
+    },
     "gcp:secretmanager/secret:Secret": (req) => {
         const secretId = req.inputs.secretId ?? autoName(req.name);
         return {
@@ -296,7 +348,13 @@ const gcpState: Record<string, StateFn> = {
     },
     "gcp:compute/globalAddress:GlobalAddress": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 63);
-        return { name, address: req.inputs.address ?? "34.120.0.10", selfLink: gcpSelfLink(req, "addresses", name) };
+        // An internal range reserved for private services access, or an external anycast address.
+        const internal = req.inputs.addressType === "INTERNAL";
+        return {
+            name,
+            address: req.inputs.address ?? (internal ? "10.200.0.0" : "34.120.0.10"),
+            selfLink: gcpSelfLink(req, "addresses", name),
+        };
     },
     "gcp:pubsub/topic:Topic": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 255);
@@ -378,6 +436,15 @@ export function invokeResult(
                 number: MOCK_GCP_PROJECT_NUMBER,
                 id: `projects/${inputs.projectId ?? provider.gcpProject}`,
             };
+        case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": {
+            const email = `service-${MOCK_GCP_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com`;
+            return {
+                emailAddress: email,
+                member: `serviceAccount:${email}`,
+                project: inputs.project ?? provider.gcpProject,
+                id: email,
+            };
+        }
         case "gcp:compute/getImage:getImage": {
             const project = inputs.project ?? provider.gcpProject;
             const name = inputs.name ?? `${inputs.family}-20261101`;

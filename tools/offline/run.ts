@@ -30,6 +30,8 @@ export interface RecordedResource {
 export interface RecordedInvoke {
     readonly token: string;
     readonly inputs: Record<string, unknown>;
+    /** The provider reference (`<provider urn>::<id>`), "" for a default provider. */
+    readonly provider: string;
 }
 
 interface RegisterRequest {
@@ -92,7 +94,7 @@ class RecordingMonitor extends MockMonitor {
     }
 
     private call(args: MockCallArgs) {
-        this.invokes.push({ token: args.token, inputs: args.inputs });
+        this.invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider ?? "" });
         return invokeResult(args.token, args.inputs, this.context(args.provider));
     }
 

@@ -1,0 +1,185 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseOutputs } from "../types";
+import type { Kms } from "./kms";
+import type { Network } from "./network";
+import type { Secrets } from "./secrets";
+
+export const MYSQL_PORT = 3306;
+export const MYSQL_VERSION = "MYSQL_8_4";
+
+/**
+ * How connections must be encrypted: TLS for every connection, without client certificates. The
+ * application authenticates with the password from the secret, as on AWS (RDS with
+ * `require_secure_transport`); requiring client certificates would add another long-lived secret
+ * to distribute to every instance, and the server is reachable only from the VPC anyway.
+ */
+export const SSL_MODE = "ENCRYPTED_ONLY";
+
+/** Server flags: slow queries logged (to Cloud Logging), no client-side file loads (CIS). */
+export const MYSQL_FLAGS: ReadonlyArray<{ name: string; value: string }> = [
+    { name: "slow_query_log", value: "on" },
+    { name: "long_query_time", value: "2" },
+    { name: "local_infile", value: "off" },
+];
+
+/** Storage grows automatically up to this multiple of the initial size. */
+export const DISK_AUTORESIZE_LIMIT_FACTOR = 5;
+
+/** Cloud SQL for MySQL keeps at most 7 days of binary logs for point-in-time recovery (Enterprise). */
+export const MAX_TRANSACTION_LOG_DAYS = 7;
+
+/**
+ * The Cloud SQL edition a tier needs: the `db-perf-optimized-N-*` tiers exist only in Enterprise
+ * Plus; shared-core (`db-f1-micro`, `db-g1-small`) and custom tiers only in Enterprise. Stated
+ * explicitly because the API's default depends on the version.
+ */
+export function editionFor(tier: string): "ENTERPRISE" | "ENTERPRISE_PLUS" {
+    return tier.startsWith("db-perf-optimized-") ? "ENTERPRISE_PLUS" : "ENTERPRISE";
+}
+
+/**
+ * Daily automated backups kept for `retentionDays`, and binary logs (point-in-time recovery) for as
+ * much of that window as Cloud SQL allows.
+ */
+export function backupConfiguration(retentionDays: number) {
+    return {
+        enabled: true,
+        binaryLogEnabled: true,
+        startTime: "03:00",
+        transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, retentionDays),
+        backupRetentionSettings: { retainedBackups: retentionDays, retentionUnit: "COUNT" },
+    };
+}
+
+export interface DatabaseArgs {
+    /** The VPC and its private services access (the instance gets a private address only). */
+    network: Pick<Network, "networkId" | "privateServicesRangeName" | "privateServicesConnection">;
+    /** The platform keys: storage and backups are encrypted with the Cloud SQL key. */
+    kms: Pick<Kms, "keyIds" | "agentGrants">;
+    /** Supplies the generated password and the secret this tier fills with the connection document. */
+    secrets: Pick<Secrets, "databasePassword" | "databaseSecret">;
+    /** Region of the instance (the key's region). Default from `gcp.region`: us-east1. */
+    region: string;
+    /** Machine tier. Default from `gcp.db.tier`: `db-g1-small`. */
+    tier: string;
+    /** GB at creation (grows automatically). Default from `gcp.db.diskSizeGb`: 20. */
+    diskSizeGb: number;
+    /** A standby in a second zone (REGIONAL). Default from `gcp.db.highAvailability`: false. */
+    highAvailability: boolean;
+    /** Days of automated backups. Default from `gcp.db.backupRetentionDays`: 7. */
+    backupRetentionDays: number;
+    /** Refuse deletion, in Pulumi and in the Cloud SQL API. Default from `gcp.db.deletionProtection`: off in dev, on elsewhere. */
+    deletionProtection: boolean;
+    /** Keep the automated backups after the instance is deleted. Default: outside dev. */
+    retainBackupsOnDelete: boolean;
+    /** The application's database and user. Defaults `webapp` / `webapp` (from `aws.db.name` / `aws.db.username`). */
+    databaseName: string;
+    username: string;
+}
+
+/**
+ * Cloud SQL for MySQL 8.4 with a private address in the VPC only (no public IPv4), encrypted with
+ * the Cloud SQL key, TLS required, daily backups with binary logs for point-in-time recovery, and
+ * deletion protection. Creates the application's database and user and writes the connection
+ * document into the database secret.
+ */
+export class Database extends pulumi.ComponentResource implements DatabaseOutputs {
+    /** The instance's private IP address. */
+    public readonly host: pulumi.Output<string>;
+    public readonly port: pulumi.Output<number>;
+    public readonly databaseName: string;
+    public readonly instanceName: pulumi.Output<string>;
+    /** `project:region:instance`, for the Cloud SQL connectors and Auth Proxy. */
+    public readonly connectionName: pulumi.Output<string>;
+    /** Resolves once the connection document is in the secret (instances must not boot before). */
+    public readonly credentialsVersionId: pulumi.Output<string>;
+
+    constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:gcp:Database", name, {}, opts);
+
+        const instance = new gcp.sql.DatabaseInstance(
+            `${name}-mysql`,
+            {
+                databaseVersion: MYSQL_VERSION,
+                region: args.region,
+                encryptionKeyName: args.kms.keyIds.sql,
+                deletionProtection: args.deletionProtection,
+                settings: {
+                    tier: args.tier,
+                    edition: editionFor(args.tier),
+                    availabilityType: args.highAvailability ? "REGIONAL" : "ZONAL",
+                    diskType: "PD_SSD",
+                    diskSize: args.diskSizeGb,
+                    diskAutoresize: true,
+                    diskAutoresizeLimit: args.diskSizeGb * DISK_AUTORESIZE_LIMIT_FACTOR,
+                    deletionProtectionEnabled: args.deletionProtection,
+                    retainBackupsOnDelete: args.retainBackupsOnDelete,
+                    ipConfiguration: {
+                        ipv4Enabled: false,
+                        privateNetwork: args.network.networkId,
+                        allocatedIpRange: args.network.privateServicesRangeName,
+                        sslMode: SSL_MODE,
+                        enablePrivatePathForGoogleCloudServices: false,
+                    },
+                    backupConfiguration: backupConfiguration(args.backupRetentionDays),
+                    maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },
+                    databaseFlags: MYSQL_FLAGS.map((flag) => ({ ...flag })),
+                    insightsConfig: { queryInsightsEnabled: true, recordClientAddress: false },
+                },
+            },
+            {
+                parent: this,
+                // The private address comes from the peering; the key must be usable by Cloud SQL's agent.
+                dependsOn: [args.network.privateServicesConnection, args.kms.agentGrants.sql],
+            },
+        );
+
+        const database = new gcp.sql.Database(
+            `${name}-db`,
+            {
+                instance: instance.name,
+                name: args.databaseName,
+                charset: "utf8mb4",
+                collation: "utf8mb4_0900_ai_ci",
+            },
+            { parent: this },
+        );
+        const user = new gcp.sql.User(
+            `${name}-user`,
+            { instance: instance.name, name: args.username, host: "%", password: args.secrets.databasePassword },
+            { parent: this },
+        );
+
+        const credentials = new gcp.secretmanager.SecretVersion(
+            `${name}-credentials`,
+            {
+                secret: args.secrets.databaseSecret.id,
+                secretData: pulumi.secret(
+                    pulumi.jsonStringify({
+                        engine: "mysql",
+                        host: instance.privateIpAddress,
+                        port: MYSQL_PORT,
+                        dbname: database.name,
+                        username: user.name,
+                        password: args.secrets.databasePassword,
+                    }),
+                ),
+            },
+            { parent: this },
+        );
+
+        this.host = instance.privateIpAddress;
+        this.port = pulumi.output(MYSQL_PORT);
+        this.databaseName = args.databaseName;
+        this.instanceName = instance.name;
+        this.connectionName = instance.connectionName;
+        this.credentialsVersionId = credentials.name;
+        this.registerOutputs({
+            host: this.host,
+            port: this.port,
+            instanceName: this.instanceName,
+            connectionName: this.connectionName,
+        });
+    }
+}

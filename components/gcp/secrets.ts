@@ -1,0 +1,107 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { databasePassword } from "../password";
+import type { SecretsOutputs } from "../types";
+import type { Kms } from "./kms";
+import { daysAsDuration } from "./project";
+
+/** The role that reads a secret's payload (and nothing else). */
+export const SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
+
+/** Which of the platform's secrets. */
+export type SecretName = "database" | "mailgun";
+
+export interface SecretsArgs {
+    /** The platform keys: secrets are encrypted with the Secret Manager key. */
+    kms: Pick<Kms, "keyIds" | "agentGrants">;
+    /** The one region secrets are replicated to (the key's region). Default from `gcp.region`. */
+    region: string;
+    /** The Mailgun API key, a secret Output from config (`mailgun.apiKey`). */
+    mailgunApiKey: pulumi.Output<string>;
+    /**
+     * Days a destroyed secret version stays disabled, and restorable, before it is gone (Secret
+     * Manager's delayed destruction). Dev: 7, otherwise 30 (the AWS recovery windows).
+     */
+    versionDestroyDays: number;
+    /** Refuse to delete the secrets on `pulumi destroy` (Secret Manager has no recovery window). Default: outside dev. */
+    deletionProtection: boolean;
+}
+
+/**
+ * The platform's secrets in Secret Manager, encrypted with the Secret Manager key and kept in the
+ * stack's region only: the generated database password (the credentials secret is filled by the
+ * Database tier, which alone knows the address) and the Mailgun API key. Values flow as secret
+ * Outputs only.
+ */
+export class Secrets extends pulumi.ComponentResource implements SecretsOutputs {
+    /** The generated database password (a secret Output). Only the database user and its secret may use it. */
+    public readonly databasePassword: pulumi.Output<string>;
+    /** The secret that holds the database connection document (JSON). */
+    public readonly databaseSecret: gcp.secretmanager.Secret;
+    /** `projects/<project>/secrets/<id>`. */
+    public readonly databaseSecretId: pulumi.Output<string>;
+    public readonly mailgunSecret: gcp.secretmanager.Secret;
+    public readonly mailgunSecretId: pulumi.Output<string>;
+    private readonly baseName: string;
+
+    constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:gcp:Secrets", name, {}, opts);
+        this.baseName = name;
+
+        this.databasePassword = databasePassword(`${name}-db-password`, this);
+
+        const secret = (role: string, purpose: string) =>
+            new gcp.secretmanager.Secret(
+                `${name}-${role}`,
+                {
+                    annotations: { purpose },
+                    replication: {
+                        userManaged: {
+                            replicas: [
+                                {
+                                    location: args.region,
+                                    customerManagedEncryption: { kmsKeyName: args.kms.keyIds.secrets },
+                                },
+                            ],
+                        },
+                    },
+                    versionDestroyTtl: daysAsDuration(args.versionDestroyDays),
+                    deletionProtection: args.deletionProtection,
+                },
+                // Secret Manager checks on create that its agent may use the key.
+                { parent: this, dependsOn: [args.kms.agentGrants.secrets] },
+            );
+
+        this.databaseSecret = secret(
+            "db-credentials",
+            "webapp database connection: JSON with engine, host, port, dbname, username, password",
+        );
+        this.mailgunSecret = secret("mailgun-api-key", "webapp Mailgun API key (plain text)");
+        new gcp.secretmanager.SecretVersion(
+            `${name}-mailgun-api-key`,
+            { secret: this.mailgunSecret.id, secretData: pulumi.secret(args.mailgunApiKey) },
+            { parent: this },
+        );
+
+        this.databaseSecretId = this.databaseSecret.id;
+        this.mailgunSecretId = this.mailgunSecret.id;
+        this.registerOutputs({ databaseSecretId: this.databaseSecretId, mailgunSecretId: this.mailgunSecretId });
+    }
+
+    /**
+     * Lets `member` (an IAM member string such as a service account's `member`) read one secret's
+     * payload. The reader needs no key permission: Secret Manager's agent decrypts. `role` names the
+     * binding: `${name}-<which>-reader-<role>`.
+     */
+    grantRead(which: SecretName, role: string, member: pulumi.Input<string>): gcp.secretmanager.SecretIamMember {
+        return new gcp.secretmanager.SecretIamMember(
+            `${this.baseName}-${which}-reader-${role}`,
+            {
+                secretId: which === "database" ? this.databaseSecretId : this.mailgunSecretId,
+                role: SECRET_ACCESSOR_ROLE,
+                member,
+            },
+            { parent: this },
+        );
+    }
+}

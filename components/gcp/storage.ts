@@ -1,0 +1,106 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { StorageOutputs } from "../types";
+import type { Kms } from "./kms";
+
+/** The predefined role to read, write, list and delete objects, without bucket administration. */
+export const OBJECT_READ_WRITE_ROLE = "roles/storage.objectUser";
+
+/** Days after which replaced or deleted object versions are removed (the AWS default). */
+export const NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
+
+/** Days after which incomplete multipart uploads are aborted (their parts cost storage). */
+export const ABORT_MULTIPART_AFTER_DAYS = 7;
+
+export interface LifecyclePlanArgs {
+    /** Days before objects move from STANDARD to NEARLINE. */
+    nearlineAfterDays: number;
+    /** Days a version stays after it stops being current. */
+    noncurrentVersionExpirationDays: number;
+}
+
+/** The lifecycle rules: tiering to NEARLINE, expiry of old versions, cleanup of abandoned uploads. */
+export function lifecycleRules(args: LifecyclePlanArgs): gcp.types.input.storage.BucketLifecycleRule[] {
+    return [
+        {
+            action: { type: "SetStorageClass", storageClass: "NEARLINE" },
+            condition: { age: args.nearlineAfterDays, matchesStorageClasses: ["STANDARD"] },
+        },
+        {
+            action: { type: "Delete" },
+            condition: { daysSinceNoncurrentTime: args.noncurrentVersionExpirationDays, withState: "ARCHIVED" },
+        },
+        {
+            action: { type: "AbortIncompleteMultipartUpload" },
+            condition: { age: ABORT_MULTIPART_AFTER_DAYS },
+        },
+    ];
+}
+
+export interface StorageArgs {
+    /** The platform keys: objects are encrypted with the Cloud Storage key by default. */
+    kms: Pick<Kms, "keyIds" | "agentGrants">;
+    /** The bucket's (single-region) location, the key's region. Default from `gcp.region`: us-east1. */
+    location: string;
+    /** Days before objects move to NEARLINE. Default from `gcp.storage.nearlineAfterDays`: 30. */
+    nearlineAfterDays: number;
+    /** Let `pulumi destroy` delete a bucket that still holds objects. Default: only in dev. */
+    forceDestroy: boolean;
+}
+
+/**
+ * The application's private bucket: uniform bucket-level access (IAM only, no ACLs), public access
+ * prevention enforced, objects encrypted with the Cloud Storage key (Google-managed and
+ * customer-supplied keys refused), versioning and lifecycle tiering.
+ */
+export class Storage extends pulumi.ComponentResource implements StorageOutputs {
+    public readonly bucketName: pulumi.Output<string>;
+    /** `gs://<bucket>`. */
+    public readonly bucketUrl: pulumi.Output<string>;
+    private readonly baseName: string;
+
+    constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:gcp:Storage", name, {}, opts);
+        this.baseName = name;
+
+        const bucket = new gcp.storage.Bucket(
+            `${name}-bucket`,
+            {
+                location: args.location.toUpperCase(),
+                storageClass: "STANDARD",
+                uniformBucketLevelAccess: true,
+                publicAccessPrevention: "enforced",
+                versioning: { enabled: true },
+                encryption: {
+                    defaultKmsKeyName: args.kms.keyIds.storage,
+                    googleManagedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
+                    customerSuppliedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
+                },
+                lifecycleRules: lifecycleRules({
+                    nearlineAfterDays: args.nearlineAfterDays,
+                    noncurrentVersionExpirationDays: NONCURRENT_VERSION_EXPIRATION_DAYS,
+                }),
+                forceDestroy: args.forceDestroy,
+            },
+            // Cloud Storage checks on create that its agent may use the default key.
+            { parent: this, dependsOn: [args.kms.agentGrants.storage] },
+        );
+
+        this.bucketName = bucket.name;
+        this.bucketUrl = bucket.url;
+        this.registerOutputs({ bucketName: this.bucketName, bucketUrl: this.bucketUrl });
+    }
+
+    /**
+     * Lets `member` (an IAM member string such as a service account's `member`) read, write, list
+     * and delete objects in the bucket. It needs no key permission: Cloud Storage's agent encrypts.
+     * `role` names the binding: `${name}-read-write-<role>`.
+     */
+    grantReadWrite(role: string, member: pulumi.Input<string>): gcp.storage.BucketIAMMember {
+        return new gcp.storage.BucketIAMMember(
+            `${this.baseName}-read-write-${role}`,
+            { bucket: this.bucketName, role: OBJECT_READ_WRITE_ROLE, member },
+            { parent: this },
+        );
+    }
+}
