@@ -102,6 +102,8 @@ export function configSchema(environment: string) {
         user: text(patterns.unixName, "a Unix user name").default("webapp"),
         directory: text(patterns.absolutePath, "an absolute path").default("/opt/webapp"),
         serviceName: text(patterns.unixName, "a systemd unit name").default("webapp"),
+        databaseName: text(patterns.dbIdentifier, "a MySQL database name").default("webapp"),
+        databaseUser: text(patterns.dbIdentifier, "a MySQL user name").default("webapp"),
     });
 
     const aws = section({

@@ -73,7 +73,7 @@ export interface DatabaseArgs {
     deletionProtection: boolean;
     /** Keep the automated backups after the instance is deleted. Default: outside dev. */
     retainBackupsOnDelete: boolean;
-    /** The application's database and user. Defaults `webapp` / `webapp` (from `aws.db.name` / `aws.db.username`). */
+    /** The application's database and user. Defaults `webapp` / `webapp` (from `app.databaseName` / `app.databaseUser`). */
     databaseName: string;
     username: string;
 }

@@ -105,8 +105,8 @@ export function createGcpPlatform(
             deletionProtection: cfg.gcp.db.deletionProtection,
             retainBackupsOnDelete: production,
             // The application is the same on both clouds: one schema and user name.
-            databaseName: cfg.aws.db.name,
-            username: cfg.aws.db.username,
+            databaseName: cfg.app.databaseName,
+            username: cfg.app.databaseUser,
         },
         tierOpts,
     );
