@@ -4,7 +4,7 @@
  * variables, the SDK's endpoint override, default credentials from the environment).
  */
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import {
@@ -171,6 +171,24 @@ describe("e-mail verification: bundles", function () {
         expect(rebuilt).not.to.equal(first);
         expect(existsSync(rebuilt.files["index.js"])).to.equal(true);
         expect(statSync(rebuilt.files["index.js"]).size).to.be.greaterThan(10_000);
+
+        // A stale or hand-edited bundle is replaced, not deployed.
+        writeFileSync(rebuilt.files["index.js"], "exports.handler = async () => 'stale';\n");
+        const replaced = freshEmailFunctionBundle("aws");
+        expect(readFileSync(replaced.files["index.js"], "utf8")).to.include("/v1/user/verify");
+    });
+
+    it("rebuilds when a source file changed since the last bundle", () => {
+        const before = freshEmailFunctionBundle("aws");
+        const source = before.inputs.find((f) => f.endsWith(path.join("email-verification", "email.ts")));
+        expect(source, "the link builder is an input of the bundle").to.be.a("string");
+        const { atime, mtime } = statSync(source!);
+        try {
+            utimesSync(source!, atime, new Date(mtime.getTime() + 5000));
+            expect(freshEmailFunctionBundle("aws")).not.to.equal(before);
+        } finally {
+            utimesSync(source!, atime, mtime);
+        }
     });
 
     it("archives hold exactly the deployable files", async () => {
