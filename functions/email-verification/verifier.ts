@@ -167,34 +167,36 @@ export class EmailVerifier {
             throw error;
         }
 
-        const attempt = (apiKey: string) =>
-            this.sendWithRetry(apiKey, email, options.deadline, log.child({}, [apiKey]));
+        // From here on, the key (and a rotated one) is masked in every line, should any text quote it.
+        let keyLog = log.child({}, [key]);
+        const attempt = (apiKey: string) => this.sendWithRetry(apiKey, email, options.deadline, keyLog);
         let id: string | undefined;
         try {
             id = await attempt(key);
         } catch (error) {
             if (!(error instanceof MailgunError && error.status === 401)) {
-                log.error("email.failed", { error });
+                keyLog.error("email.failed", { error });
                 throw error;
             }
             // The key may have been rotated since this instance cached it: read it once more.
             const fresh = await this.reloadKey().catch((readError: unknown) => {
-                log.error("secret.read_failed", { error: readError });
+                keyLog.error("secret.read_failed", { error: readError });
                 throw error;
             });
             if (fresh === key) {
-                log.error("email.failed", { error, hint: "Mailgun rejected the key stored in the secret" });
+                keyLog.error("email.failed", { error, hint: "Mailgun rejected the key stored in the secret" });
                 throw error;
             }
-            log.warn("mailgun.key_rotated", { action: "retrying once with the key just read" });
+            keyLog = keyLog.child({}, [fresh]);
+            keyLog.warn("mailgun.key_rotated", { action: "retrying once with the key just read" });
             try {
                 id = await attempt(fresh);
             } catch (retryError) {
-                log.error("email.failed", { error: retryError });
+                keyLog.error("email.failed", { error: retryError });
                 throw retryError;
             }
         }
-        log.info("email.sent", { mailgunId: id });
+        keyLog.info("email.sent", { mailgunId: id });
     }
 
     private sendWithRetry(
