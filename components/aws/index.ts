@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { InfraConfig } from "../../config";
+import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
 import { Audit } from "./audit";
 import { Backup } from "./backup";
 import { Budget } from "./budget";
@@ -8,11 +9,12 @@ import { Database } from "./database";
 import { VpcEndpoints } from "./endpoints";
 import type { AwsAccount } from "./iam";
 import { Kms } from "./kms";
+import { Messaging } from "./messaging";
 import { Network } from "./network";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 
-export { Audit, Backup, Budget, Database, Kms, Network, Secrets, Storage, VpcEndpoints };
+export { Audit, Backup, Budget, Database, Kms, Messaging, Network, Secrets, Storage, VpcEndpoints };
 
 /** What the AWS side of a stack exports. */
 export interface AwsOutputs {
@@ -26,6 +28,11 @@ export interface AwsOutputs {
     mailgunSecretArn: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
     kmsKeyArns: Record<string, pulumi.Output<string>>;
+    /** The SNS topic the API publishes registration events to. */
+    registrationTopicArn: pulumi.Output<string>;
+    emailFunctionName: pulumi.Output<string>;
+    /** Registration events that could not be processed, kept 14 days. */
+    emailDeadLetterQueueUrl: pulumi.Output<string>;
 }
 
 /** The AWS tiers of one stack, for wiring and for tests. */
@@ -36,6 +43,7 @@ export interface AwsPlatform {
     readonly secrets: Secrets;
     readonly database: Database;
     readonly storage: Storage;
+    readonly messaging: Messaging;
     readonly outputs: AwsOutputs;
 }
 
@@ -108,6 +116,27 @@ export function createAwsPlatform(
         },
         tierOpts,
     );
+    // The function's code is bundled now, from the current sources, so a stale bundle is never deployed.
+    const messaging = new Messaging(
+        `${env}-messaging`,
+        {
+            account,
+            network,
+            database,
+            secrets,
+            code: emailFunctionArchive("aws"),
+            handler: EMAIL_FUNCTION_ENTRY_POINT.aws,
+            keyRotationDays: cfg.aws.kmsRotationDays,
+            keyAlias: `webapp-${env}-messaging`,
+            domainName: cfg.domainName,
+            mailgun: { domain: cfg.mailgun.domain, from: cfg.mailgun.from, apiBaseUrl: cfg.mailgun.apiBaseUrl },
+            timeoutSeconds: cfg.aws.emailFunction.timeoutSeconds,
+            memoryMb: cfg.aws.emailFunction.memoryMb,
+            reservedConcurrency: cfg.aws.emailFunction.reservedConcurrency,
+            logRetentionDays: cfg.aws.logRetentionDays,
+        },
+        tierOpts,
+    );
 
     createOptInFeatures(cfg, { account, network, database, storage }, tierOpts);
 
@@ -118,6 +147,7 @@ export function createAwsPlatform(
         secrets,
         database,
         storage,
+        messaging,
         outputs: {
             region: cfg.aws.region,
             vpcId: network.networkId,
@@ -128,7 +158,10 @@ export function createAwsPlatform(
             databaseSecretArn: secrets.databaseSecretId,
             mailgunSecretArn: secrets.mailgunSecretId,
             bucketName: storage.bucketName,
-            kmsKeyArns: { ...kms.keyArns },
+            kmsKeyArns: { ...kms.keyArns, messaging: messaging.keyArn },
+            registrationTopicArn: messaging.topicArn,
+            emailFunctionName: messaging.functionName,
+            emailDeadLetterQueueUrl: messaging.deadLetterQueueUrl,
         },
     };
 }

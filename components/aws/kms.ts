@@ -81,6 +81,24 @@ export function keyPolicy(account: AwsAccount, extra: Statement[] = []): pulumi.
     ]);
 }
 
+/**
+ * An IAM statement that lets a role use a key only through one service (`kms:ViaService`), e.g.
+ * `viaServiceStatement(keyArn, "sns", "us-east-1", ["kms:GenerateDataKey*", "kms:Decrypt"])`.
+ */
+export function viaServiceStatement(
+    keyArn: pulumi.Input<string>,
+    service: string,
+    region: string,
+    actions: string[],
+): Statement {
+    return {
+        Effect: "Allow",
+        Action: actions,
+        Resource: keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `${service}.${region}.amazonaws.com` } },
+    };
+}
+
 export interface CustomerKeyArgs {
     account: AwsAccount;
     description: string;
@@ -157,15 +175,6 @@ export class Kms extends pulumi.ComponentResource {
      * `useStatements("secrets", ["kms:Decrypt"])` for reading secrets.
      */
     useStatements(purpose: KeyPurpose, actions: string[]): Statement[] {
-        return [
-            {
-                Effect: "Allow",
-                Action: actions,
-                Resource: this.keyArns[purpose],
-                Condition: {
-                    StringEquals: { "kms:ViaService": `${VIA_SERVICE[purpose]}.${this.region}.amazonaws.com` },
-                },
-            },
-        ];
+        return [viaServiceStatement(this.keyArns[purpose], VIA_SERVICE[purpose], this.region, actions)];
     }
 }

@@ -121,7 +121,10 @@ const awsState: Record<string, StateFn> = {
         return { name, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${name}` };
     },
     "aws:cloudwatch/logGroup:LogGroup": (req) => {
-        const name = req.inputs.name ?? autoName(req.name, 512);
+        // With namePrefix, the provider appends a 26-character unique suffix.
+        const name =
+            req.inputs.name ??
+            (req.inputs.namePrefix ? `${req.inputs.namePrefix}${shortHash(req.name, 26)}` : autoName(req.name, 512));
         return { name, arn: awsArn("logs", `log-group:${name}`, req) };
     },
     "aws:sns/topic:Topic": (req) => {
