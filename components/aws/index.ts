@@ -1,14 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { InfraConfig } from "../../config";
+import { standardTags } from "../providers";
+import { Compute, imageSelector } from "./compute";
 import { Database } from "./database";
+import { Dns } from "./dns";
 import type { AwsAccount } from "./iam";
 import { Kms } from "./kms";
+import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 
-export { Database, Kms, Network, Secrets, Storage };
+export { Compute, Database, Dns, Kms, Monitoring, Network, Secrets, Storage };
 
 /** What the AWS side of a stack exports. */
 export interface AwsOutputs {
@@ -22,6 +26,13 @@ export interface AwsOutputs {
     mailgunSecretArn: pulumi.Output<string>;
     bucketName: pulumi.Output<string>;
     kmsKeyArns: Record<string, pulumi.Output<string>>;
+    /** The API's address, `https://<domainName>`. */
+    url: string;
+    loadBalancerDnsName: pulumi.Output<string>;
+    autoScalingGroupName: pulumi.Output<string>;
+    dashboardUrl: pulumi.Output<string>;
+    /** Name servers to delegate the domain to; only when the stack creates the hosted zone. */
+    nameServers?: pulumi.Output<string[]>;
 }
 
 /** The AWS tiers of one stack, for wiring and for tests. */
@@ -32,6 +43,9 @@ export interface AwsPlatform {
     readonly secrets: Secrets;
     readonly database: Database;
     readonly storage: Storage;
+    readonly dns: Dns;
+    readonly compute: Compute;
+    readonly monitoring: Monitoring;
     readonly outputs: AwsOutputs;
 }
 
@@ -104,6 +118,55 @@ export function createAwsPlatform(
         },
         tierOpts,
     );
+    const dns = new Dns(`${env}-dns`, { domainName: cfg.domainName, createZone: cfg.aws.dns.createZone }, tierOpts);
+    const metricsNamespace = `webapp/${env}`;
+    const compute = new Compute(
+        `${env}-compute`,
+        {
+            account,
+            network,
+            domainName: cfg.domainName,
+            certificateArn: cfg.aws.certificateArn,
+            zoneId: dns.zoneId,
+            app: cfg.app,
+            healthCheckPath: cfg.app.healthCheckPath,
+            instanceType: cfg.aws.instanceType,
+            image: imageSelector(cfg.aws),
+            minSize: cfg.aws.asg.min,
+            maxSize: cfg.aws.asg.max,
+            cpuTarget: cfg.aws.asg.cpuTarget,
+            ebsKeyArn: kms.keyArns.ebs,
+            databaseSecurityGroupId: database.securityGroupId,
+            secrets,
+            secretVersionId: database.credentialsVersionId,
+            storage,
+            metricsNamespace,
+            logRetentionDays: cfg.aws.logRetentionDays,
+            deletionProtection: production,
+            instanceTags: standardTags(cfg),
+        },
+        tierOpts,
+    );
+    database.allowFrom("instances", compute.instanceSecurityGroupId);
+    // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
+    dns.aliasTo("alb", { dnsName: compute.loadBalancerDnsName, zoneId: compute.loadBalancerZoneId, ipv6: false });
+    const monitoring = new Monitoring(
+        `${env}-monitoring`,
+        {
+            account,
+            dashboardName: `webapp-${env}`,
+            aliasPrefix: `webapp-${env}`,
+            rotationDays: cfg.aws.kmsRotationDays,
+            loadBalancerArnSuffix: compute.loadBalancerArnSuffix,
+            targetGroupArnSuffix: compute.targetGroupArnSuffix,
+            autoScalingGroupName: compute.autoScalingGroupName,
+            metricsNamespace,
+            dbInstanceIdentifier: database.instanceIdentifier,
+            dbAllocatedStorageGb: cfg.aws.db.allocatedStorage,
+            alarmEmail: cfg.monitoring.alarmEmail,
+        },
+        tierOpts,
+    );
 
     return {
         account,
@@ -112,6 +175,9 @@ export function createAwsPlatform(
         secrets,
         database,
         storage,
+        dns,
+        compute,
+        monitoring,
         outputs: {
             region: cfg.aws.region,
             vpcId: network.networkId,
@@ -123,6 +189,11 @@ export function createAwsPlatform(
             mailgunSecretArn: secrets.mailgunSecretId,
             bucketName: storage.bucketName,
             kmsKeyArns: { ...kms.keyArns },
+            url: compute.url,
+            loadBalancerDnsName: compute.loadBalancerDnsName,
+            autoScalingGroupName: compute.autoScalingGroupName,
+            dashboardUrl: monitoring.dashboardUrl,
+            ...(dns.nameServers === undefined ? {} : { nameServers: dns.nameServers }),
         },
     };
 }
