@@ -4,6 +4,7 @@ import { renderAwsBootScript } from "../../functions/boot/aws";
 import type { AppSettings } from "../../functions/boot/render";
 import type { RegistrationTopic } from "../types";
 import { serviceRole, type AwsAccount, type Statement } from "./iam";
+import { MYSQL_PORT } from "./database";
 import type { Network } from "./network";
 import type { Secrets } from "./secrets";
 import type { Storage } from "./storage";
@@ -178,85 +179,77 @@ export class Compute extends pulumi.ComponentResource {
 
         // Security groups: no inline rules, each rule its own resource (the default allow-all
         // egress is removed when a group is created).
-        const lbGroup = new aws.ec2.SecurityGroup(
-            `${name}-alb-sg`,
-            {
-                vpcId: args.network.networkId,
-                description: "webapp load balancer: HTTP and HTTPS from the internet, app port to instances",
-                revokeRulesOnDelete: true,
-            },
-            child,
+        const securityGroup = (role: string, description: string) =>
+            new aws.ec2.SecurityGroup(
+                `${name}-${role}-sg`,
+                { vpcId: args.network.networkId, description, revokeRulesOnDelete: true },
+                child,
+            );
+        const lbGroup = securityGroup(
+            "alb",
+            "webapp load balancer: HTTP and HTTPS from the internet, app port to instances",
         );
-        const instanceGroup = new aws.ec2.SecurityGroup(
-            `${name}-instance-sg`,
-            {
-                vpcId: args.network.networkId,
-                description: "webapp instances: app port from the load balancer; HTTPS and MySQL out",
-                revokeRulesOnDelete: true,
-            },
-            child,
+        const instanceGroup = securityGroup(
+            "instance",
+            "webapp instances: app port from the load balancer; HTTPS and MySQL out",
         );
-        for (const port of [80, 443]) {
-            new aws.vpc.SecurityGroupIngressRule(
-                `${name}-alb-in-${port}`,
+        /** One TCP port in to (or out of) `group`, from (or to) a CIDR block or another group. */
+        const allow = (
+            direction: "in" | "out",
+            role: string,
+            group: aws.ec2.SecurityGroup,
+            peer: { cidr: string } | { group: pulumi.Input<string> },
+            port: number,
+            description: string,
+        ) => {
+            const Rule = direction === "in" ? aws.vpc.SecurityGroupIngressRule : aws.vpc.SecurityGroupEgressRule;
+            new Rule(
+                `${name}-${role}`,
                 {
-                    securityGroupId: lbGroup.id,
-                    cidrIpv4: "0.0.0.0/0",
+                    securityGroupId: group.id,
+                    ...("cidr" in peer ? { cidrIpv4: peer.cidr } : { referencedSecurityGroupId: peer.group }),
                     ipProtocol: "tcp",
                     fromPort: port,
                     toPort: port,
-                    description: port === 80 ? "HTTP (redirected to HTTPS)" : "HTTPS",
+                    description,
                 },
                 child,
             );
-        }
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-alb-out-app`,
-            {
-                securityGroupId: lbGroup.id,
-                referencedSecurityGroupId: instanceGroup.id,
-                ipProtocol: "tcp",
-                fromPort: args.app.port,
-                toPort: args.app.port,
-                description: "Requests and health checks to the instances",
-            },
-            child,
+        };
+        const internet = { cidr: "0.0.0.0/0" };
+        allow("in", "alb-in-80", lbGroup, internet, 80, "HTTP (redirected to HTTPS)");
+        allow("in", "alb-in-443", lbGroup, internet, 443, "HTTPS");
+        allow(
+            "out",
+            "alb-out-app",
+            lbGroup,
+            { group: instanceGroup.id },
+            args.app.port,
+            "Requests and health checks to the instances",
         );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-instance-in-app`,
-            {
-                securityGroupId: instanceGroup.id,
-                referencedSecurityGroupId: lbGroup.id,
-                ipProtocol: "tcp",
-                fromPort: args.app.port,
-                toPort: args.app.port,
-                description: "App port from the load balancer only",
-            },
-            child,
+        allow(
+            "in",
+            "instance-in-app",
+            instanceGroup,
+            { group: lbGroup.id },
+            args.app.port,
+            "App port from the load balancer only",
         );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-instance-out-https`,
-            {
-                securityGroupId: instanceGroup.id,
-                cidrIpv4: "0.0.0.0/0",
-                ipProtocol: "tcp",
-                fromPort: 443,
-                toPort: 443,
-                description: "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
-            },
-            child,
+        allow(
+            "out",
+            "instance-out-https",
+            instanceGroup,
+            internet,
+            443,
+            "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
         );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-instance-out-mysql`,
-            {
-                securityGroupId: instanceGroup.id,
-                referencedSecurityGroupId: args.databaseSecurityGroupId,
-                ipProtocol: "tcp",
-                fromPort: 3306,
-                toPort: 3306,
-                description: "MySQL to the database",
-            },
-            child,
+        allow(
+            "out",
+            "instance-out-mysql",
+            instanceGroup,
+            { group: args.databaseSecurityGroupId },
+            MYSQL_PORT,
+            "MySQL to the database",
         );
 
         // Load balancer, target group and listeners.
