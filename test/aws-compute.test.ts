@@ -8,7 +8,9 @@ import {
     Compute,
     HEALTH_CHECK,
     imageSelector,
+    instancePolicyStatements,
     INSTANCE_REFRESH,
+    type InstancePolicyArgs,
     TLS_POLICY,
     amiQuery,
 } from "../components/aws/compute";
@@ -394,6 +396,33 @@ describe("AWS application tier (Compute)", () => {
             expect(attachments.map((a) => run.plain(a).policyArn)).to.deep.equal([
                 "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
             ]);
+        });
+    });
+
+    describe("instance policy statements", () => {
+        const base: InstancePolicyArgs = {
+            secretStatements: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:secret" }],
+            storageStatements: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
+            logGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:app",
+            metricsNamespace: "webapp/test",
+        };
+        const actions = (list: ReturnType<typeof instancePolicyStatements>) => list.flatMap((s) => s.Action);
+
+        it("compose the tiers' grants with the agent's own, adding the topic only when there is one", () => {
+            expect(actions(instancePolicyStatements(base))).to.deep.equal([
+                "secretsmanager:GetSecretValue",
+                "s3:GetObject",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+                "cloudwatch:PutMetricData",
+                "ec2:DescribeTags",
+            ]);
+            const withTopic = instancePolicyStatements({
+                ...base,
+                topicStatements: [{ Effect: "Allow", Action: "sns:Publish", Resource: "arn:aws:sns:us-east-1:1:t" }],
+            });
+            expect(actions(withTopic)).to.include("sns:Publish");
         });
     });
 

@@ -99,6 +99,7 @@ export function instancePolicyStatements(args: InstancePolicyArgs): Statement[] 
 }
 
 export interface ComputeArgs {
+    /** The account and region deployed into (ARNs in the role's policies). */
     account: AwsAccount;
     /** The VPC: the load balancer goes in the public subnets, instances in the private ones. */
     network: Pick<Network, "networkId" | "publicSubnetIds" | "privateSubnetIds">;
@@ -119,8 +120,9 @@ export interface ComputeArgs {
     instanceType: string;
     /** `aws.imageId`, or `aws.imageFilter` (default: own AMIs named `webapp-*`, newest first). */
     image: ImageSelector;
-    /** Group size (`aws.asg.min` / `aws.asg.max`). Defaults 1 / 2. */
+    /** Fewest instances in service (`aws.asg.min`). Default 1. */
     minSize: number;
+    /** Most instances scaling may run (`aws.asg.max`). Default 2. */
     maxSize: number;
     /** Average CPU % the group scales to hold (`aws.asg.cpuTarget`). Default 50. */
     cpuTarget: number;

@@ -21,7 +21,9 @@ export interface Watched<T> {
     readonly loadBalancer: T;
     /** The target group's ARN suffix (`targetgroup/<name>/<id>`). */
     readonly targetGroup: T;
+    /** The instances' Auto Scaling group name. */
     readonly autoScalingGroup: T;
+    /** The RDS instance identifier. */
     readonly dbInstance: T;
     /** The email function; absent: no function widgets or alarm. */
     readonly functionName?: T;
@@ -313,6 +315,7 @@ export function alarmTopicStatements(topicArn: pulumi.Input<string>, account: Aw
 }
 
 export interface MonitoringArgs {
+    /** The account and region deployed into (the ops key and topic trust only its alarms). */
     account: AwsAccount;
     /** Dashboard name, e.g. `webapp-dev` (unique per account and region). */
     dashboardName: string;
@@ -320,12 +323,15 @@ export interface MonitoringArgs {
     aliasPrefix: string;
     /** Rotation period of the ops topic's key (`aws.kmsRotationDays`). Default 90. */
     rotationDays: number;
-    /** The load balancer's and target group's ARN suffixes (their CloudWatch dimensions). */
+    /** The load balancer's ARN suffix (`app/<name>/<id>`), its CloudWatch dimension. */
     loadBalancerArnSuffix: pulumi.Input<string>;
+    /** The target group's ARN suffix (`targetgroup/<name>/<id>`), its CloudWatch dimension. */
     targetGroupArnSuffix: pulumi.Input<string>;
+    /** The instances' Auto Scaling group. */
     autoScalingGroupName: pulumi.Input<string>;
     /** Namespace of the CloudWatch agent's metrics on the instances. */
     metricsNamespace: string;
+    /** The RDS instance identifier. */
     dbInstanceIdentifier: pulumi.Input<string>;
     /** The database's initial storage (`aws.db.allocatedStorage`), for the free-storage threshold. */
     dbAllocatedStorageGb: number;

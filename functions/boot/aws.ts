@@ -19,12 +19,15 @@ import {
 export const CW_AGENT_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
 
 export interface AwsBootParams {
+    /** The stack's region (the secret is read there; `AWS_REGION` in the env file). */
     readonly region: string;
     /** ARN of the secret holding the database connection document. */
     readonly dbSecretId: string;
+    /** The application bucket (`S3_BUCKET_NAME`). */
     readonly bucketName: string;
     /** ARN of the registration topic; absent: no `SNS_TOPIC_ARN` in the env file. */
     readonly registrationTopicArn?: string;
+    /** How the application is installed on the image (`app.*`). */
     readonly app: AppSettings;
     /** Log group the agent ships the app log to. */
     readonly logGroupName: string;
