@@ -1,7 +1,8 @@
 # ---- common: shared by the boot scripts of every cloud ---------------------------------------
 # Logging, retries with back-off, the JSON-to-env converter and the env-file writer.
 # Expects from the rendered header: ROOT (filesystem root, empty on a real instance),
-# RETRY_INITIAL_DELAY and RETRY_MAX_DELAY (seconds).
+# RETRY_INITIAL_DELAY and RETRY_MAX_DELAY (seconds), APP_USER, the array DB_ENV_FIELDS
+# (NAME=field pairs) and the function platform_env (prints the env lines known at deploy time).
 
 # log <message...>: one line on stderr (cloud-init keeps it in /var/log/cloud-init-output.log).
 log() {
