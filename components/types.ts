@@ -3,6 +3,7 @@
  * same on both clouds.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { Statement } from "./aws/iam";
 
 export interface NetworkOutputs {
     /** VPC id (AWS) or network self link (GCP). */
@@ -28,4 +29,14 @@ export interface SecretsOutputs {
     readonly databaseSecretId: pulumi.Output<string>;
     /** Id of the secret holding the Mailgun API key. */
     readonly mailgunSecretId: pulumi.Output<string>;
+}
+
+/**
+ * The topic the application publishes user-registration events to. Optional for the application
+ * tier: without it the instances get no publish permission and no topic in their env file.
+ */
+export interface RegistrationTopic {
+    readonly topicArn: pulumi.Output<string>;
+    /** IAM statements that let a role publish to the topic (and use its key). */
+    publishStatements(): Statement[];
 }

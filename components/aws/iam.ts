@@ -20,14 +20,24 @@ export function policyJson(statements: pulumi.Input<Statement[]>): pulumi.Output
     return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
 }
 
-/** A trust policy that lets an AWS service assume a role, limited to this account (no confused deputy). */
-export function serviceTrust(service: string, account: AwsAccount): pulumi.Output<string> {
+/**
+ * A trust policy that lets an AWS service assume a role, limited to this account (no confused
+ * deputy). `sourceAccount: false` leaves out the `aws:SourceAccount` condition for services that do
+ * not send it when they assume a role (EC2 instance profiles); there `iam:PassRole` is the guard.
+ */
+export function serviceTrust(
+    service: string,
+    account: AwsAccount,
+    options: { sourceAccount?: boolean } = {},
+): pulumi.Output<string> {
     return policyJson([
         {
             Effect: "Allow",
             Principal: { Service: service },
             Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": account.accountId } },
+            ...(options.sourceAccount === false
+                ? {}
+                : { Condition: { StringEquals: { "aws:SourceAccount": account.accountId } } }),
         },
     ]);
 }
@@ -43,12 +53,21 @@ export function serviceRole(
     service: string,
     account: AwsAccount,
     statements: Statement[],
-    opts: pulumi.CustomResourceOptions & { description?: string; managedPolicyArns?: pulumi.Input<string>[] },
+    opts: pulumi.CustomResourceOptions & {
+        description?: string;
+        managedPolicyArns?: pulumi.Input<string>[];
+        /** Put `aws:SourceAccount` in the trust policy. Default true; see `serviceTrust`. */
+        sourceAccount?: boolean;
+    },
 ): aws.iam.Role {
-    const { description, managedPolicyArns, ...resourceOpts } = opts;
+    const { description, managedPolicyArns, sourceAccount, ...resourceOpts } = opts;
     const role = new aws.iam.Role(
         name,
-        { assumeRolePolicy: serviceTrust(service, account), description, forceDetachPolicies: true },
+        {
+            assumeRolePolicy: serviceTrust(service, account, { sourceAccount }),
+            description,
+            forceDetachPolicies: true,
+        },
         resourceOpts,
     );
     if (statements.length > 0) {

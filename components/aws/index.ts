@@ -2,19 +2,39 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { InfraConfig } from "../../config";
 import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
+import { standardTags } from "../providers";
+import { Alerts } from "./alerts";
 import { Audit } from "./audit";
 import { Backup } from "./backup";
 import { Budget } from "./budget";
+import { Compute, imageSelector } from "./compute";
 import { Database } from "./database";
+import { Dns } from "./dns";
 import { VpcEndpoints } from "./endpoints";
 import type { AwsAccount } from "./iam";
 import { Kms } from "./kms";
 import { Messaging } from "./messaging";
+import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 
-export { Audit, Backup, Budget, Database, Kms, Messaging, Network, Secrets, Storage, VpcEndpoints };
+export {
+    Alerts,
+    Audit,
+    Backup,
+    Budget,
+    Compute,
+    Database,
+    Dns,
+    Kms,
+    Messaging,
+    Monitoring,
+    Network,
+    Secrets,
+    Storage,
+    VpcEndpoints,
+};
 
 /** What the AWS side of a stack exports. */
 export interface AwsOutputs {
@@ -33,6 +53,13 @@ export interface AwsOutputs {
     emailFunctionName: pulumi.Output<string>;
     /** Registration events that could not be processed, kept 14 days. */
     emailDeadLetterQueueUrl: pulumi.Output<string>;
+    /** The API's address, `https://<domainName>`. */
+    url: string;
+    loadBalancerDnsName: pulumi.Output<string>;
+    autoScalingGroupName: pulumi.Output<string>;
+    dashboardUrl: pulumi.Output<string>;
+    /** Name servers to delegate the domain to; only when the stack creates the hosted zone. */
+    nameServers?: pulumi.Output<string[]>;
 }
 
 /** The AWS tiers of one stack, for wiring and for tests. */
@@ -43,7 +70,11 @@ export interface AwsPlatform {
     readonly secrets: Secrets;
     readonly database: Database;
     readonly storage: Storage;
+    readonly alerts: Alerts;
     readonly messaging: Messaging;
+    readonly dns: Dns;
+    readonly compute: Compute;
+    readonly monitoring: Monitoring;
     readonly outputs: AwsOutputs;
 }
 
@@ -116,6 +147,16 @@ export function createAwsPlatform(
         },
         tierOpts,
     );
+    const alerts = new Alerts(
+        `${env}-alerts`,
+        {
+            account,
+            keyAlias: `webapp-${env}-ops-alerts`,
+            rotationDays: cfg.aws.kmsRotationDays,
+            alarmEmail: cfg.monitoring.alarmEmail,
+        },
+        tierOpts,
+    );
     // The function's code is bundled now, from the current sources, so a stale bundle is never deployed.
     const messaging = new Messaging(
         `${env}-messaging`,
@@ -134,6 +175,57 @@ export function createAwsPlatform(
             memoryMb: cfg.aws.emailFunction.memoryMb,
             reservedConcurrency: cfg.aws.emailFunction.reservedConcurrency,
             logRetentionDays: cfg.aws.logRetentionDays,
+            alarmActions: [alerts.topicArn],
+        },
+        tierOpts,
+    );
+
+    const dns = new Dns(`${env}-dns`, { domainName: cfg.domainName, createZone: cfg.aws.dns.createZone }, tierOpts);
+    const metricsNamespace = `webapp/${env}`;
+    const compute = new Compute(
+        `${env}-compute`,
+        {
+            account,
+            network,
+            domainName: cfg.domainName,
+            certificateArn: cfg.aws.certificateArn,
+            zoneId: dns.zoneId,
+            app: cfg.app,
+            healthCheckPath: cfg.app.healthCheckPath,
+            instanceType: cfg.aws.instanceType,
+            image: imageSelector(cfg.aws),
+            minSize: cfg.aws.asg.min,
+            maxSize: cfg.aws.asg.max,
+            cpuTarget: cfg.aws.asg.cpuTarget,
+            ebsKeyArn: kms.keyArns.ebs,
+            databaseSecurityGroupId: database.securityGroupId,
+            secrets,
+            secretVersionId: database.credentialsVersionId,
+            storage,
+            registrationTopic: messaging,
+            metricsNamespace,
+            logRetentionDays: cfg.aws.logRetentionDays,
+            deletionProtection: production,
+            instanceTags: standardTags(cfg),
+        },
+        tierOpts,
+    );
+    database.allowFrom("instances", compute.instanceSecurityGroupId);
+    // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
+    dns.aliasTo("alb", { dnsName: compute.loadBalancerDnsName, zoneId: compute.loadBalancerZoneId, ipv6: false });
+    const monitoring = new Monitoring(
+        `${env}-monitoring`,
+        {
+            region: cfg.aws.region,
+            dashboardName: `webapp-${env}`,
+            alertTopicArn: alerts.topicArn,
+            loadBalancerArnSuffix: compute.loadBalancerArnSuffix,
+            targetGroupArnSuffix: compute.targetGroupArnSuffix,
+            autoScalingGroupName: compute.autoScalingGroupName,
+            metricsNamespace,
+            dbInstanceIdentifier: database.instanceIdentifier,
+            dbAllocatedStorageGb: cfg.aws.db.allocatedStorage,
+            functionName: messaging.functionName,
         },
         tierOpts,
     );
@@ -147,7 +239,11 @@ export function createAwsPlatform(
         secrets,
         database,
         storage,
+        alerts,
         messaging,
+        dns,
+        compute,
+        monitoring,
         outputs: {
             region: cfg.aws.region,
             vpcId: network.networkId,
@@ -162,6 +258,11 @@ export function createAwsPlatform(
             registrationTopicArn: messaging.topicArn,
             emailFunctionName: messaging.functionName,
             emailDeadLetterQueueUrl: messaging.deadLetterQueueUrl,
+            url: compute.url,
+            loadBalancerDnsName: compute.loadBalancerDnsName,
+            autoScalingGroupName: compute.autoScalingGroupName,
+            dashboardUrl: monitoring.dashboardUrl,
+            ...(dns.nameServers === undefined ? {} : { nameServers: dns.nameServers }),
         },
     };
 }

@@ -1,0 +1,113 @@
+# ---- common: shared by the boot scripts of every cloud ---------------------------------------
+# Logging, retries with back-off, the JSON-to-env converter and the env-file writer.
+# Expects from the rendered header: ROOT (filesystem root, empty on a real instance),
+# RETRY_INITIAL_DELAY and RETRY_MAX_DELAY (seconds), APP_USER, the array DB_ENV_FIELDS
+# (NAME=field pairs) and the function platform_env (prints the env lines known at deploy time).
+
+# log <message...>: one line on stderr (cloud-init keeps it in /var/log/cloud-init-output.log).
+log() {
+    printf '%s webapp-boot: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2
+}
+
+# die <message...>: logs an ERROR line and ends the script with status 1.
+die() {
+    log "ERROR: $*"
+    exit 1
+}
+
+# require_commands <name...>: fails clearly when the image lacks a tool the script needs.
+require_commands() {
+    local name
+    for name in "$@"; do
+        command -v "$name" >/dev/null 2>&1 || die "required command not found on the image: ${name}"
+    done
+}
+
+# retry <attempts> <command...>: runs the command until it succeeds, at most <attempts> times,
+# sleeping RETRY_INITIAL_DELAY seconds after the first failure and doubling up to RETRY_MAX_DELAY.
+# The command's stdout passes through; only the command's name is logged, never its output.
+retry() {
+    local attempts=$1 attempt=1 delay=$RETRY_INITIAL_DELAY
+    shift
+    until "$@"; do
+        if [ "$attempt" -ge "$attempts" ]; then
+            log "$1 failed ${attempt} times; giving up"
+            return 1
+        fi
+        log "$1 failed (attempt ${attempt} of ${attempts}); retrying in ${delay}s"
+        sleep "$delay"
+        attempt=$((attempt + 1))
+        delay=$((delay * 2))
+        if [ "$delay" -gt "$RETRY_MAX_DELAY" ]; then
+            delay=$RETRY_MAX_DELAY
+        fi
+    done
+}
+
+# json_to_env <NAME=field...>: reads a JSON object on stdin and prints NAME='value' lines, one per
+# pair, in the order given. Fails (naming the field, never the value) when a field is missing or
+# empty, or holds a quote or a line break, which the env-file format cannot carry.
+json_to_env() {
+    python3 -c '
+import json
+import sys
+
+try:
+    document = json.load(sys.stdin)
+except ValueError:
+    sys.exit("the secret is not a JSON document")
+if not isinstance(document, dict):
+    sys.exit("the secret is not a JSON object")
+for pair in sys.argv[1:]:
+    name, field = pair.split("=", 1)
+    value = document.get(field)
+    if value is None or value == "":
+        sys.exit("the secret has no field \"%s\"" % field)
+    value = str(value)
+    if "\x27" in value or "\n" in value or "\r" in value:
+        sys.exit("the secret field \"%s\" contains a quote or a line break" % field)
+    print("%s=\x27%s\x27" % (name, value))
+' "$@"
+}
+
+# write_env_file <path> <owner>: writes stdin to <path> atomically (a temporary file in the same
+# directory, renamed into place), mode 0600, owned by <owner> and its primary group. The file never
+# exists with other permissions or partial content.
+write_env_file() {
+    local path=$1 owner=$2 directory temporary
+    directory=$(dirname "$path")
+    mkdir -p "$directory"
+    temporary=$(umask 077 && mktemp "${directory}/.env.XXXXXX") || return 1
+    if cat >"$temporary" && chmod 0600 "$temporary" && chown "${owner}:" "$temporary" &&
+        mv -f "$temporary" "$path"; then
+        return 0
+    fi
+    rm -f "$temporary"
+    return 1
+}
+
+# write_file <path> <mode>: writes stdin to <path> with <mode>, creating the directory.
+write_file() {
+    local path=$1 mode=$2
+    mkdir -p "$(dirname "$path")"
+    cat >"$path"
+    chmod "$mode" "$path"
+}
+
+# write_app_env <path>: composes the application's env file from the platform values
+# (platform_env, rendered) and the database fields of the secret JSON on stdin, then writes it
+# as write_env_file does. Nothing is written unless the whole content could be built.
+write_app_env() {
+    local path=$1 content
+    content=$(platform_env && json_to_env "${DB_ENV_FIELDS[@]}") || return 1
+    printf '%s\n' "$content" | write_env_file "$path" "$APP_USER"
+}
+
+# prepare_log_directory <path>: the application's log directory, owned by the app user and readable
+# by the log agent.
+prepare_log_directory() {
+    local path=$1
+    mkdir -p "$path"
+    chown "${APP_USER}:" "$path"
+    chmod 0755 "$path"
+}

@@ -1,0 +1,154 @@
+/**
+ * Renders instance boot scripts (user data, startup scripts). A script is a generated header that
+ * holds the deploy-time values (shell variables and heredoc functions), then the shared fragment
+ * `common.sh` (logging, retries, the env-file writer), then the cloud's own part. The values are
+ * names, ARNs and settings only: the script reads secrets itself at boot.
+ *
+ * The contract every cloud's script keeps: write `<app directory>/.env.db` (mode 0600, owned by the
+ * app user) with the platform values and the database connection, then start the app's service.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/** The env file the boot script writes in the app directory. */
+export const ENV_FILE_NAME = ".env.db";
+
+/** Env keys of the database connection and the field of the secret's JSON document each comes from. */
+export const DB_ENV_FIELDS: Readonly<Record<string, string>> = {
+    DB_HOST: "host",
+    DB_PORT: "port",
+    DB_NAME: "dbname",
+    DB_USER: "username",
+    DB_PASSWORD: "password",
+};
+
+/** The StatsD port the metrics agent listens on (loopback only). */
+export const STATSD_PORT = 8125;
+
+/** Reading the secret: 8 attempts, waiting 2, 4, 8, 16, 30, 30, 30 s in between (about 2 minutes). */
+export const SECRET_RETRY = { attempts: 8, initialDelaySeconds: 2, maxDelaySeconds: 30 } as const;
+
+/** How the application is installed on the image (from the `app.*` config). */
+export interface AppSettings {
+    /** Unix user the service runs as; owns the env file. Default `webapp`. */
+    readonly user: string;
+    /** Install directory; the env file goes here. Default `/opt/webapp`. */
+    readonly directory: string;
+    /** systemd unit name without `.service`. Default `webapp`. */
+    readonly serviceName: string;
+    /** Port the application listens on. Default 80. */
+    readonly port: number;
+}
+
+/** The application's log directory: `/var/log/<service>`. */
+export function appLogDirectory(app: Pick<AppSettings, "serviceName">): string {
+    return `/var/log/${app.serviceName}`;
+}
+
+/** The file the application logs to and the agent ships: `/var/log/<service>/app.log`. */
+export function appLogFile(app: Pick<AppSettings, "serviceName">): string {
+    return `${appLogDirectory(app)}/app.log`;
+}
+
+/** The env keys every cloud writes besides the database connection. */
+export function commonEnv(app: AppSettings): Record<string, string> {
+    return {
+        APP_PORT: String(app.port),
+        LOG_FILE: appLogFile(app),
+        STATSD_HOST: "127.0.0.1",
+        STATSD_PORT: String(STATSD_PORT),
+    };
+}
+
+/** A value quoted for bash (single quotes; embedded quotes escaped). */
+export function shellQuote(value: string): string {
+    return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `KEY='value'` lines for an env file that both systemd (`EnvironmentFile=`) and dotenv readers
+ * parse literally. Quotes and line breaks cannot be carried and are rejected.
+ */
+export function envLines(values: Record<string, string>): string {
+    return Object.entries(values)
+        .map(([key, value]) => {
+            checkName(key);
+            if (/['\r\n\0]/.test(value)) {
+                throw new Error(`env value of ${key} contains a quote or a line break`);
+            }
+            return `${key}='${value}'`;
+        })
+        .join("\n");
+}
+
+/** What a boot script consists of, besides the shared fragment. */
+export interface BootScript {
+    /** First comment line, e.g. `webapp instance boot script (AWS)`. */
+    readonly title: string;
+    /** Shell variables set before any fragment runs. */
+    readonly variables: Record<string, string | number>;
+    /** Shell arrays set before any fragment runs. */
+    readonly arrays?: Record<string, readonly string[]>;
+    /** Functions that print fixed text (env lines, agent config), as `name() { cat <<'EOF' ... }`. */
+    readonly documents: Record<string, string>;
+    /** The cloud's own fragment in this folder, e.g. `aws.sh`; it runs after `common.sh`. */
+    readonly fragment: string;
+    /** Extra comment lines for the header (not executed). */
+    readonly notes?: readonly string[];
+}
+
+const HEREDOC_END = "WEBAPP_DOCUMENT_END";
+
+/** Reads a fragment from this folder. */
+export function fragment(file: string): string {
+    return readFileSync(path.join(__dirname, file), "utf8");
+}
+
+/** The whole script: header, `common.sh`, then the cloud's fragment. */
+export function renderBootScript(script: BootScript): string {
+    const variables = Object.entries(script.variables).map(([name, value]) => {
+        checkName(name);
+        return `${name}=${shellQuote(checkValue(name, String(value)))}`;
+    });
+    const arrays = Object.entries(script.arrays ?? {}).map(([name, values]) => {
+        checkName(name);
+        return `${name}=(${values.map((v) => shellQuote(checkValue(name, v))).join(" ")})`;
+    });
+    const documents = Object.entries(script.documents).map(([name, text]) => {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+            throw new Error(`boot script document name ${JSON.stringify(name)} is not a shell function name`);
+        }
+        if (text.split("\n").includes(HEREDOC_END)) {
+            throw new Error(`boot script document ${name} contains the line ${HEREDOC_END}`);
+        }
+        return `${name}() {\n    cat <<'${HEREDOC_END}'\n${text}\n${HEREDOC_END}\n}`;
+    });
+    const header = [
+        "#!/bin/bash",
+        `# ${script.title}, rendered by the webapp-infra program.`,
+        "# It holds names, ARNs and settings only: secrets are read at boot, never written here.",
+        ...(script.notes ?? []).map((note) => `# ${checkValue("note", note)}`),
+        "set -euo pipefail",
+        "",
+        "# The filesystem root the script writes under: empty on an instance (tests point it elsewhere).",
+        'ROOT="${WEBAPP_ROOT:-}"',
+        ...variables,
+        ...arrays,
+        "",
+        ...documents.flatMap((d) => [d, ""]),
+    ].join("\n");
+    return [header, fragment("common.sh"), fragment(script.fragment)].join("\n");
+}
+
+function checkName(name: string): void {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) {
+        throw new Error(`${JSON.stringify(name)} is not an upper-case shell variable name`);
+    }
+}
+
+function checkValue(name: string, value: string): string {
+    if (/[\r\n\0]/.test(value)) {
+        throw new Error(`boot script value ${name} contains a line break`);
+    }
+    return value;
+}

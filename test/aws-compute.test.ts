@@ -1,0 +1,500 @@
+/**
+ * The AWS application tier under mocks: the security-group chain, the load balancer and its
+ * listeners, the certificate, the launch template and Auto Scaling group, and the instance role.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import {
+    Compute,
+    HEALTH_CHECK,
+    imageSelector,
+    instancePolicyStatements,
+    INSTANCE_REFRESH,
+    type InstancePolicyArgs,
+    TLS_POLICY,
+    amiQuery,
+} from "../components/aws/compute";
+import { isSecretValue } from "../tools/offline/values";
+import { mockPassword } from "../tools/offline/mocks";
+import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
+import { parseConfig } from "../config";
+import { build, json, rawStackConfig, stackConfig, statements } from "./support";
+
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const LISTENER = "aws:lb/listener:Listener";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const ASG = "aws:autoscaling/group:Group";
+const CERTIFICATE = "aws:acm/certificate:Certificate";
+const VALIDATION = "aws:acm/certificateValidation:CertificateValidation";
+const RECORD = "aws:route53/record:Record";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+
+interface Rule {
+    readonly kind: "ingress" | "egress";
+    readonly name: string;
+    readonly port: string;
+    /** `cidr:<block>` or `sg:<logical name of the referenced group>`. */
+    readonly peer: string;
+}
+
+/** Every rule attached to a security group, in a form that reads like a firewall table. */
+function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
+    const groupName = (urn: string) => run.byUrn(urn).name;
+    return [...run.ofType(INGRESS), ...run.ofType(EGRESS)]
+        .filter((r) => (r.propertyDependencies.securityGroupId ?? []).includes(group.urn))
+        .map((r) => {
+            const inputs = run.plain(r);
+            const referenced = r.propertyDependencies.referencedSecurityGroupId ?? [];
+            return {
+                kind: r.type === INGRESS ? "ingress" : "egress",
+                name: r.name,
+                port: `${inputs.ipProtocol}/${inputs.fromPort}-${inputs.toPort}`,
+                peer:
+                    referenced.length > 0
+                        ? `sg:${groupName(referenced[0])}`
+                        : `cidr:${inputs.cidrIpv4 ?? inputs.cidrIpv6}`,
+            } satisfies Rule;
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function table(rules: Rule[]): string[] {
+    return rules.map((r) => `${r.kind} ${r.port} ${r.peer}`).sort();
+}
+
+function userDataOf(run: OfflineRun): string {
+    return Buffer.from(run.plain(run.one(LAUNCH_TEMPLATE)).userData, "base64").toString("utf8");
+}
+
+describe("AWS application tier (Compute)", () => {
+    let run: OfflineRun;
+    before(async () => {
+        run = await build(stackConfig("dev"));
+    });
+
+    describe("security groups", () => {
+        it("declare no inline rules (each rule is its own resource)", () => {
+            for (const group of run.ofType(SG)) {
+                const inputs = run.plain(group);
+                expect(inputs.ingress ?? [], group.name).to.deep.equal([]);
+                expect(inputs.egress ?? [], group.name).to.deep.equal([]);
+            }
+        });
+
+        it("let the internet reach the load balancer on 80 and 443 only, and it only the instances", () => {
+            expect(table(rulesOf(run, run.one(SG, "compute-alb-sg")))).to.deep.equal([
+                "egress tcp/80-80 sg:dev-compute-instance-sg",
+                "ingress tcp/443-443 cidr:0.0.0.0/0",
+                "ingress tcp/80-80 cidr:0.0.0.0/0",
+            ]);
+        });
+
+        it("let the instances take the app port from the load balancer only; out: HTTPS and MySQL", () => {
+            expect(table(rulesOf(run, run.one(SG, "compute-instance-sg")))).to.deep.equal([
+                "egress tcp/3306-3306 sg:dev-database-sg",
+                "egress tcp/443-443 cidr:0.0.0.0/0",
+                "ingress tcp/80-80 sg:dev-compute-alb-sg",
+            ]);
+        });
+
+        it("let the database take MySQL from the instances and the e-mail function only, and send nothing", () => {
+            expect(table(rulesOf(run, run.one(SG, "database-sg")))).to.deep.equal([
+                "ingress tcp/3306-3306 sg:dev-compute-instance-sg",
+                "ingress tcp/3306-3306 sg:dev-messaging-function-sg",
+            ]);
+        });
+
+        it("follow app.port", async () => {
+            const other = await build(stackConfig("dev", { app: { port: 8080 } }));
+            expect(table(rulesOf(other, other.one(SG, "compute-instance-sg")))).to.include(
+                "ingress tcp/8080-8080 sg:dev-compute-alb-sg",
+            );
+            expect(table(rulesOf(other, other.one(SG, "compute-alb-sg")))).to.include(
+                "egress tcp/8080-8080 sg:dev-compute-instance-sg",
+            );
+            expect(other.plain(other.one("aws:lb/targetGroup:TargetGroup")).port).to.equal(8080);
+        });
+    });
+
+    describe("load balancer", () => {
+        it("is internet-facing in the public subnets, drops invalid headers, no deletion protection in dev", () => {
+            const alb = run.one("aws:lb/loadBalancer:LoadBalancer");
+            const inputs = run.plain(alb);
+            expect(inputs).to.include({
+                loadBalancerType: "application",
+                internal: false,
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: false,
+            });
+            expect(inputs.subnets).to.deep.equal((run.outputs.aws as Record<string, unknown>).publicSubnetIds);
+            expect(alb.propertyDependencies.securityGroups).to.deep.equal([run.one(SG, "compute-alb-sg").urn]);
+        });
+
+        it("is protected from deletion outside dev", async () => {
+            const demo = await build(stackConfig("demo"));
+            expect(demo.plain(demo.one("aws:lb/loadBalancer:LoadBalancer")).enableDeletionProtection).to.equal(true);
+        });
+
+        it("serves HTTPS with a modern TLS policy and HSTS, forwarding to the target group", () => {
+            const https = run.one(LISTENER, "compute-https");
+            const inputs = run.plain(https);
+            expect(inputs).to.include({ port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY });
+            expect(TLS_POLICY).to.match(/^ELBSecurityPolicy-TLS13-1-2-/);
+            expect(inputs.routingHttpResponseStrictTransportSecurityHeaderValue).to.match(/^max-age=\d{8}/);
+            expect(inputs.defaultActions).to.have.length(1);
+            expect(inputs.defaultActions[0].type).to.equal("forward");
+            expect(https.propertyDependencies.defaultActions).to.include(run.one("aws:lb/targetGroup:TargetGroup").urn);
+        });
+
+        it("answers HTTP with a permanent redirect to HTTPS", () => {
+            const inputs = run.plain(run.one(LISTENER, "compute-http"));
+            expect(inputs).to.include({ port: 80, protocol: "HTTP" });
+            expect(inputs.defaultActions).to.deep.equal([
+                { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+            ]);
+        });
+
+        it("health-checks the app on app.healthCheckPath with short thresholds and a short drain", () => {
+            const inputs = run.plain(run.one("aws:lb/targetGroup:TargetGroup"));
+            expect(inputs).to.include({ port: 80, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30 });
+            expect(inputs.healthCheck).to.include({ path: "/healthz", matcher: "200", port: "traffic-port" });
+            expect(inputs.healthCheck).to.include(HEALTH_CHECK);
+        });
+    });
+
+    describe("certificate", () => {
+        it("is issued for the domain and validated by a DNS record before the listener uses it", () => {
+            expect(run.plain(run.one(CERTIFICATE))).to.include({
+                domainName: "dev.example.com",
+                validationMethod: "DNS",
+            });
+            const record = run.one(RECORD, "certificate-validation-record");
+            expect(run.plain(record)).to.include({ type: "CNAME", ttl: 300 });
+            expect(run.plain(record).name).to.match(/^_[0-9a-f]+\.dev\.example\.com\.$/);
+            const validation = run.one(VALIDATION);
+            expect(validation.propertyDependencies.validationRecordFqdns).to.deep.equal([record.urn]);
+            expect(run.one(LISTENER, "compute-https").propertyDependencies.certificateArn).to.deep.equal([
+                validation.urn,
+            ]);
+        });
+
+        it("puts the validation record in the domain's hosted zone", () => {
+            const zoneLookup = run.invokes.find((i) => i.token === "aws:route53/getZone:getZone");
+            expect(zoneLookup?.inputs).to.include({ name: "dev.example.com", privateZone: false });
+            expect(run.plain(run.one(RECORD, "certificate-validation-record")).zoneId).to.match(/^Z[0-9A-F]{20}$/);
+        });
+
+        it("is the configured one when aws.certificateArn is set (nothing issued)", async () => {
+            const arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+            const other = await build(stackConfig("dev", { aws: { certificateArn: arn } }));
+            expect(other.ofType(CERTIFICATE)).to.have.length(0);
+            expect(other.ofType(VALIDATION)).to.have.length(0);
+            expect(other.plain(other.one(LISTENER, "compute-https")).certificateArn).to.equal(arn);
+        });
+    });
+
+    describe("launch template", () => {
+        it("requires IMDSv2 with a hop limit of 1", () => {
+            expect(run.plain(run.one(LAUNCH_TEMPLATE)).metadataOptions).to.deep.equal({
+                httpEndpoint: "enabled",
+                httpTokens: "required",
+                httpPutResponseHopLimit: 1,
+                instanceMetadataTags: "disabled",
+            });
+        });
+
+        it("encrypts the root volume (gp3) with the EBS key", () => {
+            const ebsKeyArn = (run.outputs.aws as { kmsKeyArns: Record<string, string> }).kmsKeyArns.ebs;
+            const [mapping] = run.plain(run.one(LAUNCH_TEMPLATE)).blockDeviceMappings;
+            expect(mapping.deviceName).to.equal("/dev/sda1");
+            expect(mapping.ebs).to.deep.equal({
+                volumeType: "gp3",
+                encrypted: "true",
+                kmsKeyId: ebsKeyArn,
+                deleteOnTermination: "true",
+            });
+        });
+
+        it("gives instances no public address, the instance group and the instance profile", () => {
+            const lt = run.one(LAUNCH_TEMPLATE);
+            const [nic] = run.plain(lt).networkInterfaces;
+            expect(nic).to.include({ associatePublicIpAddress: "false", deviceIndex: 0 });
+            expect(lt.propertyDependencies.networkInterfaces).to.deep.equal([run.one(SG, "compute-instance-sg").urn]);
+            expect(lt.propertyDependencies.iamInstanceProfile).to.deep.equal([
+                run.one("aws:iam/instanceProfile:InstanceProfile").urn,
+            ]);
+            expect(run.plain(lt).instanceType).to.equal("t2.micro");
+        });
+
+        it("uses the newest own image named by aws.imageFilter", () => {
+            const lookup = run.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi");
+            expect(lookup?.inputs).to.deep.include({ mostRecent: true, owners: ["self"] });
+            expect(lookup?.inputs.filters).to.deep.include({ name: "name", values: ["webapp-*"] });
+            expect(run.plain(run.one(LAUNCH_TEMPLATE)).imageId).to.equal("ami-0123456789abcdef0");
+        });
+
+        it("looks up a fixed aws.imageId (for its root device) instead", async () => {
+            const raw = rawStackConfig("dev", { aws: { imageId: "ami-0fedcba9876543210" } });
+            delete (raw.aws as Record<string, unknown>).imageFilter;
+            const other = await build(parseConfig(raw, "dev"));
+            const lookup = other.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi");
+            expect(lookup?.inputs.filters).to.deep.equal([{ name: "image-id", values: ["ami-0fedcba9876543210"] }]);
+            expect(amiQuery(imageSelector({ imageId: "ami-1" }))).to.deep.equal({
+                filters: [{ name: "image-id", values: ["ami-1"] }],
+            });
+        });
+
+        it("tags instances and volumes (the provider's default tags do not reach them)", () => {
+            const specs = run.plain(run.one(LAUNCH_TEMPLATE)).tagSpecifications;
+            expect(specs.map((s: { resourceType: string }) => s.resourceType)).to.deep.equal(["instance", "volume"]);
+            for (const spec of specs) {
+                expect(spec.tags).to.include({ project: "webapp-infra", environment: "dev", "managed-by": "pulumi" });
+            }
+        });
+
+        it("boots from user data that names the secret but holds no secret value", () => {
+            const script = userDataOf(run);
+            const outputs = run.outputs.aws as Record<string, string>;
+            expect(script).to.match(/^#!\/bin\/bash\n/);
+            expect(script).to.include(`DB_SECRET_ID='${outputs.databaseSecretArn}'`);
+            expect(script).to.include(`S3_BUCKET_NAME='${outputs.bucketName}'`);
+            expect(script).to.include("REGION='us-east-1'");
+            expect(script).to.include(`SNS_TOPIC_ARN='${outputs.registrationTopicArn}'`);
+            const password = mockPassword("dev-secrets-db-password");
+            expect(script).not.to.include(password);
+            expect(
+                isSecretValue(run.one(LAUNCH_TEMPLATE).inputs.userData),
+                "user data is not derived from a secret",
+            ).to.equal(false);
+            const hits = run.locate(password).map((h) => h.type);
+            expect(new Set(hits)).to.deep.equal(
+                new Set(["aws:rds/instance:Instance", "aws:secretsmanager/secretVersion:SecretVersion"]),
+            );
+        });
+
+        it("waits for the connection document in the secret (instances must not boot before)", () => {
+            const lt = run.one(LAUNCH_TEMPLATE);
+            expect(lt.propertyDependencies.userData).to.include(
+                run.one("aws:secretsmanager/secretVersion:SecretVersion", "database-credentials").urn,
+            );
+            expect(userDataOf(run)).to.match(/^# Database secret version at deploy: v-[0-9a-f]+$/m);
+        });
+    });
+
+    describe("Auto Scaling group", () => {
+        it("runs config's min/max in the private subnets behind the target group, with ELB health checks", () => {
+            const group = run.one(ASG);
+            const inputs = run.plain(group);
+            expect(inputs).to.include({ minSize: 1, maxSize: 2, healthCheckType: "ELB" });
+            expect(inputs.desiredCapacity, "scaling owns the desired capacity").to.equal(undefined);
+            expect(inputs.vpcZoneIdentifiers).to.deep.equal(
+                (run.outputs.aws as Record<string, unknown>).privateSubnetIds,
+            );
+            expect(group.propertyDependencies.targetGroupArns).to.deep.equal([
+                run.one("aws:lb/targetGroup:TargetGroup").urn,
+            ]);
+        });
+
+        it("pins the launch template's latest version, so a new version rolls the group", () => {
+            const group = run.one(ASG);
+            expect(run.plain(group).launchTemplate.version).to.equal("1");
+            expect(group.propertyDependencies.launchTemplate).to.deep.equal([run.one(LAUNCH_TEMPLATE).urn]);
+        });
+
+        it("replaces instances by rolling instance refresh keeping at least 50% healthy", () => {
+            const refresh = run.plain(run.one(ASG)).instanceRefresh;
+            expect(refresh.strategy).to.equal("Rolling");
+            expect(refresh.preferences).to.include({ minHealthyPercentage: 50, autoRollback: true });
+            expect(refresh.preferences).to.include(INSTANCE_REFRESH);
+            expect(refresh.preferences.maxHealthyPercentage - refresh.preferences.minHealthyPercentage).to.be.at.most(
+                100,
+            );
+        });
+
+        it("tracks the configured average CPU", async () => {
+            const policy = run.plain(run.one("aws:autoscaling/policy:Policy"));
+            expect(policy.policyType).to.equal("TargetTrackingScaling");
+            expect(policy.targetTrackingConfiguration).to.deep.equal({
+                predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+                targetValue: 50,
+            });
+            const other = await build(stackConfig("dev", { aws: { asg: { min: 2, max: 4, cpuTarget: 70 } } }));
+            expect(
+                other.plain(other.one("aws:autoscaling/policy:Policy")).targetTrackingConfiguration.targetValue,
+            ).to.equal(70);
+            expect(other.plain(other.one(ASG))).to.include({ minSize: 2, maxSize: 4 });
+        });
+    });
+
+    describe("instance role", () => {
+        let policy: Array<Record<string, any>>;
+        let outputs: Record<string, any>;
+        before(() => {
+            policy = statements(json(run, run.one(ROLE_POLICY, "compute-instance-policy"), "policy"));
+            outputs = run.outputs.aws as Record<string, any>;
+        });
+
+        const grants = (action: string) => policy.filter((s) => s.Effect === "Allow" && s.Action.includes(action));
+
+        it("is assumed by EC2 only", () => {
+            const trust = json(run, run.one("aws:iam/role:Role", "compute-instance"), "assumeRolePolicy");
+            expect(trust.Statement).to.deep.equal([
+                { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ]);
+        });
+
+        it("reads exactly the database secret, decrypting through Secrets Manager only", () => {
+            const read = grants("secretsmanager:GetSecretValue");
+            expect(read.map((s) => s.Resource)).to.deep.equal([[outputs.databaseSecretArn]]);
+            const decrypt = grants("kms:Decrypt").filter((s) => s.Resource.includes(outputs.kmsKeyArns.secrets));
+            expect(decrypt).to.have.length(1);
+            expect(decrypt[0].Condition).to.deep.equal({
+                StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+            });
+        });
+
+        it("reads, writes and deletes objects in the bucket only, with the S3 key through S3", () => {
+            const objects = policy.find((s) => s.Action.includes("s3:PutObject"));
+            expect(objects?.Action).to.have.members(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
+            expect(objects?.Resource).to.deep.equal([`arn:aws:s3:::${outputs.bucketName}/*`]);
+            const key = grants("kms:GenerateDataKey").find((s) => s.Resource.includes(outputs.kmsKeyArns.s3));
+            expect(key?.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+        });
+
+        it("writes its own log group and metrics in its own namespace", () => {
+            const logs = grants("logs:PutLogEvents");
+            expect(logs).to.have.length(1);
+            expect(logs[0].Resource).to.have.length(2);
+            expect(logs[0].Resource[0]).to.match(
+                /^arn:aws:logs:us-east-1:123456789012:log-group:dev-compute-app-logs-/,
+            );
+            expect(logs[0].Resource[1]).to.equal(`${logs[0].Resource[0]}:*`);
+            expect(grants("cloudwatch:PutMetricData")[0].Condition).to.deep.equal({
+                StringEquals: { "cloudwatch:namespace": "webapp/dev" },
+            });
+        });
+
+        it("uses '*' only for actions without resource-level permissions, and no wildcard actions", () => {
+            const unscoped = policy.filter((s) => s.Resource.includes("*")).flatMap((s) => s.Action);
+            expect(unscoped.sort()).to.deep.equal(["cloudwatch:PutMetricData", "ec2:DescribeTags"]);
+            for (const statement of policy) {
+                for (const action of statement.Action) {
+                    expect(action, "no service-wide wildcard").not.to.match(/:\*$|^\*$/);
+                }
+            }
+        });
+
+        it("publishes to the registration topic only, with its key through SNS only", () => {
+            const outputs = run.outputs.aws as Record<string, any>;
+            expect(grants("sns:Publish").map((s) => s.Resource)).to.deep.equal([[outputs.registrationTopicArn]]);
+            const topicKey = grants("kms:GenerateDataKey*").filter((s) =>
+                s.Resource.includes(outputs.kmsKeyArns.messaging),
+            );
+            expect(topicKey).to.have.length(1);
+            expect(topicKey[0].Condition).to.deep.equal({
+                StringEquals: { "kms:ViaService": "sns.us-east-1.amazonaws.com" },
+            });
+        });
+
+        it("is manageable through Session Manager (SSM)", () => {
+            const attachments = run
+                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .filter((a) => a.name.startsWith("dev-compute-instance"));
+            expect(attachments.map((a) => run.plain(a).policyArn)).to.deep.equal([
+                "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            ]);
+        });
+    });
+
+    describe("instance policy statements", () => {
+        const base: InstancePolicyArgs = {
+            secretStatements: [{ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:secret" }],
+            storageStatements: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
+            logGroupArn: "arn:aws:logs:us-east-1:123456789012:log-group:app",
+            metricsNamespace: "webapp/test",
+        };
+        const actions = (list: ReturnType<typeof instancePolicyStatements>) => list.flatMap((s) => s.Action);
+
+        it("compose the tiers' grants with the agent's own, adding the topic only when there is one", () => {
+            expect(actions(instancePolicyStatements(base))).to.deep.equal([
+                "secretsmanager:GetSecretValue",
+                "s3:GetObject",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+                "logs:DescribeLogStreams",
+                "cloudwatch:PutMetricData",
+                "ec2:DescribeTags",
+            ]);
+            const withTopic = instancePolicyStatements({
+                ...base,
+                topicStatements: [{ Effect: "Allow", Action: "sns:Publish", Resource: "arn:aws:sns:us-east-1:1:t" }],
+            });
+            expect(actions(withTopic)).to.include("sns:Publish");
+        });
+    });
+
+    describe("with a registration topic", () => {
+        const topicArn = "arn:aws:sns:us-east-1:123456789012:registrations";
+        let withTopic: OfflineRun;
+        before(async () => {
+            withTopic = await runOffline(() => {
+                new Compute(
+                    "test-compute",
+                    computeArgs({
+                        topicArn: pulumi.output(topicArn),
+                        publishStatements: () => [{ Effect: "Allow", Action: "sns:Publish", Resource: topicArn }],
+                    }),
+                );
+            });
+        });
+
+        it("may publish to the topic", () => {
+            const policy = statements(json(withTopic, withTopic.one(ROLE_POLICY, "instance-policy"), "policy"));
+            expect(policy.filter((s) => s.Action.includes("sns:Publish")).map((s) => s.Resource)).to.deep.equal([
+                [topicArn],
+            ]);
+        });
+
+        it("writes the topic into the env file", () => {
+            expect(userDataOf(withTopic)).to.include(`SNS_TOPIC_ARN='${topicArn}'`);
+        });
+    });
+});
+
+/** Compute's arguments with stand-ins for the other tiers. */
+function computeArgs(registrationTopic?: ConstructorParameters<typeof Compute>[1]["registrationTopic"]) {
+    const account = { accountId: "123456789012", partition: "aws", region: "us-east-1" };
+    return {
+        account,
+        network: {
+            networkId: pulumi.output("vpc-1"),
+            publicSubnetIds: pulumi.output(["subnet-pub1", "subnet-pub2"]),
+            privateSubnetIds: pulumi.output(["subnet-prv1", "subnet-prv2"]),
+        },
+        domainName: "test.example.com",
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
+        zoneId: "Z0000000000000000000",
+        app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
+        healthCheckPath: "/healthz",
+        instanceType: "t3.micro",
+        image: { id: "ami-0123456789abcdef0" },
+        minSize: 1,
+        maxSize: 2,
+        cpuTarget: 50,
+        ebsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/ebs",
+        databaseSecurityGroupId: "sg-db",
+        secrets: {
+            databaseSecretId: pulumi.output("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
+            readStatements: () => [],
+        },
+        secretVersionId: "v-1",
+        storage: { bucketName: pulumi.output("bucket-1"), readWriteStatements: () => [] },
+        registrationTopic,
+        metricsNamespace: "webapp/test",
+        logRetentionDays: 30,
+        deletionProtection: false,
+        instanceTags: {},
+    };
+}
