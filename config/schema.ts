@@ -185,6 +185,7 @@ export function configSchema(environment: string) {
         auditLogs: boolean().default(false),
         backup: boolean().default(false),
         vpcEndpoints: boolean().default(false),
+        waf: boolean().default(false),
         monthlyBudgetUsd: integer(1, 1_000_000).optional(),
     });
 

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { BACKUP_RULES } from "../components/aws/backup";
 import { INTERFACE_ENDPOINT_SERVICES } from "../components/aws/endpoints";
+import { MANAGED_RULE_GROUPS, RATE_LIMIT_PER_5_MINUTES } from "../components/aws/waf";
 import type { OfflineRun } from "../tools/offline/run";
 import { build, json, stackConfig, statements } from "./support";
 
@@ -18,6 +19,7 @@ describe("AWS opt-in features", () => {
                 "webapp:aws:VpcEndpoints",
                 "aws:cloudtrail/trail:Trail",
                 "aws:guardduty/detector:Detector",
+                "webapp:aws:Waf",
             ]) {
                 expect(types.has(type), `${stack}: ${type}`).to.equal(false);
             }
@@ -181,6 +183,50 @@ describe("AWS opt-in features", () => {
             expect(s3.routeTableIds).to.have.length(2);
             const lookup = run.invokes.find((i) => i.token === "aws:ec2/getRouteTables:getRouteTables")!;
             expect((lookup.inputs as any).filters[0].name).to.equal("association.subnet-id");
+        });
+    });
+
+    describe("features.waf", () => {
+        let run: OfflineRun;
+        before(async () => {
+            run = await build(stackConfig("dev", { features: { waf: true } }));
+        });
+
+        it("puts a regional web ACL with the managed rule groups and a per-IP rate limit on the load balancer", () => {
+            const acl = run.one("aws:wafv2/webAcl:WebAcl");
+            const inputs = run.plain(acl);
+            expect(inputs.scope).to.equal("REGIONAL");
+            expect(inputs.defaultAction).to.deep.equal({ allow: {} });
+            const rules = inputs.rules as any[];
+            expect(rules.map((r) => r.name)).to.deep.equal([...MANAGED_RULE_GROUPS, "rate-limit-per-ip"]);
+            expect(new Set(rules.map((r) => r.priority)).size).to.equal(rules.length);
+            for (const rule of rules.slice(0, MANAGED_RULE_GROUPS.length)) {
+                expect(rule.overrideAction, rule.name).to.deep.equal({ none: {} });
+                expect(rule.statement.managedRuleGroupStatement.vendorName).to.equal("AWS");
+            }
+            const rate = rules[rules.length - 1];
+            expect(rate.action).to.deep.equal({ block: {} });
+            expect(rate.statement.rateBasedStatement).to.include({
+                limit: RATE_LIMIT_PER_5_MINUTES,
+                aggregateKeyType: "IP",
+            });
+            const association = run.one("aws:wafv2/webAclAssociation:WebAclAssociation");
+            expect(association.propertyDependencies.resourceArn.map((u) => run.byUrn(u).type)).to.deep.equal([
+                "aws:lb/loadBalancer:LoadBalancer",
+            ]);
+        });
+
+        it("logs to an aws-waf-logs- group with retention, without credentials or verification tokens", () => {
+            const group = run.one("aws:cloudwatch/logGroup:LogGroup", "dev-waf-logs");
+            expect(run.plain(group)).to.include({ namePrefix: "aws-waf-logs-webapp-dev-", retentionInDays: 30 });
+            const logging = run.plain(run.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"));
+            expect(logging.logDestinationConfigs[0]).to.match(
+                /^arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-webapp-dev-/,
+            );
+            expect(logging.redactedFields).to.deep.equal([
+                { singleHeader: { name: "authorization" } },
+                { queryString: {} },
+            ]);
         });
     });
 });

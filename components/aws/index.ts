@@ -18,6 +18,7 @@ import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
+import { Waf } from "./waf";
 
 export {
     Alerts,
@@ -34,6 +35,7 @@ export {
     Secrets,
     Storage,
     VpcEndpoints,
+    Waf,
 };
 
 /** What the AWS side of a stack exports. */
@@ -230,7 +232,7 @@ export function createAwsPlatform(
         tierOpts,
     );
 
-    createOptInFeatures(cfg, { account, network, database, storage }, tierOpts);
+    createOptInFeatures(cfg, { account, network, database, storage, compute }, tierOpts);
 
     return {
         account,
@@ -270,12 +272,23 @@ export function createAwsPlatform(
 /** The opt-in hardening and cost controls (`features.*`), each off unless the stack turns it on. */
 function createOptInFeatures(
     cfg: InfraConfig,
-    tiers: { account: AwsAccount; network: Network; database: Database; storage: Storage },
+    tiers: { account: AwsAccount; network: Network; database: Database; storage: Storage; compute: Compute },
     tierOpts: pulumi.ComponentResourceOptions,
 ): void {
     const env = cfg.environment;
     const production = env !== "dev";
-    const { account, network, database, storage } = tiers;
+    const { account, network, database, storage, compute } = tiers;
+    if (cfg.features.waf) {
+        new Waf(
+            `${env}-waf`,
+            {
+                loadBalancerArn: compute.loadBalancerArn,
+                metricPrefix: `webapp-${env}`,
+                logRetentionDays: cfg.aws.logRetentionDays,
+            },
+            tierOpts,
+        );
+    }
     if (cfg.features.vpcEndpoints) {
         new VpcEndpoints(
             `${env}-endpoints`,

@@ -204,6 +204,11 @@ const awsState: Record<string, StateFn> = {
     "aws:cloudtrail/trail:Trail": (req) => ({
         arn: awsArn("cloudtrail", `trail/${req.inputs.name ?? autoName(req.name)}`, req),
     }),
+    "aws:wafv2/webAcl:WebAcl": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 128);
+        const id = uuidFrom(req.name);
+        return { id, name, arn: awsArn("wafv2", `regional/webacl/${name}/${id}`, req), capacity: 1000 };
+    },
     "aws:guardduty/detector:Detector": (req) => ({ id: shortHash(req.name, 32) }),
     "aws:budgets/budget:Budget": (req) => ({ name: req.inputs.name ?? autoName(req.name, 100) }),
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": (req) => ({
