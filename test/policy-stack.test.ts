@@ -15,6 +15,11 @@ import {
     type StackResource,
 } from "../policy/rules";
 
+/** Stands in for a secret marker in the unwrapper test. */
+class Box {
+    constructor(readonly inner: unknown) {}
+}
+
 const DEMO = { ...DEFAULT_RULE_OPTIONS, environment: "demo" };
 
 function res(
@@ -195,9 +200,17 @@ describe("policy rules: stack", () => {
             expect(isSinkPath(AWS.secretVersion, "secretString")).to.equal(true);
             expect(isSinkPath(AWS.secretVersion, "secretStringX")).to.equal(false);
             expect(stringLeaves({ a: [{ b: "x" }] })).to.deep.equal([
-                { path: "<key>", value: "a" },
-                { path: "a[0].<key>", value: "b" },
-                { path: "a[0].b", value: "x" },
+                { path: "<key>", value: "a", secret: false },
+                { path: "a[0].<key>", value: "b", secret: false },
+                { path: "a[0].b", value: "x", secret: false },
+            ]);
+            const unwrap = (v: unknown) => (v instanceof Box ? { value: v.inner } : undefined);
+            expect(stringLeaves({ a: new Box({ b: "x" }), c: "y" }, unwrap)).to.deep.equal([
+                { path: "<key>", value: "a", secret: false },
+                { path: "a.<key>", value: "b", secret: true },
+                { path: "a.b", value: "x", secret: true },
+                { path: "<key>", value: "c", secret: false },
+                { path: "c", value: "y", secret: false },
             ]);
         });
     });

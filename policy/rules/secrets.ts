@@ -45,22 +45,30 @@ export interface LeafResource {
     readonly leaves: readonly Leaf[];
 }
 
+/** Recognises a secret-marked value and returns what it wraps (the offline plan's markers). */
+export type SecretUnwrapper = (value: unknown) => { readonly value: unknown } | undefined;
+
 /**
- * Every string inside a value, with its path. Object keys count too (a secret used as a map key
- * leaks as well); their path says `<key>` so that a report never repeats the value.
+ * Every string inside a value, with its path and whether it sits inside a secret marker. Object keys
+ * count too (a secret used as a map key leaks as well); their path says `<key>` so that a report
+ * never repeats the value.
  */
-export function stringLeaves(value: unknown, path = ""): Array<{ path: string; value: string }> {
+export function stringLeaves(value: unknown, unwrapSecret?: SecretUnwrapper, path = "", inSecret = false): Leaf[] {
+    const wrapped = unwrapSecret?.(value);
+    if (wrapped) {
+        return stringLeaves(wrapped.value, unwrapSecret, path, true);
+    }
     if (typeof value === "string") {
-        return [{ path, value }];
+        return [{ path, value, secret: inSecret }];
     }
     if (Array.isArray(value)) {
-        return value.flatMap((item, i) => stringLeaves(item, `${path}[${i}]`));
+        return value.flatMap((item, i) => stringLeaves(item, unwrapSecret, `${path}[${i}]`, inSecret));
     }
     if (value !== null && typeof value === "object") {
         const prefix = path ? `${path}.` : "";
         return Object.entries(value).flatMap(([key, item]) => [
-            { path: `${prefix}<key>`, value: key },
-            ...stringLeaves(item, `${prefix}${key}`),
+            { path: `${prefix}<key>`, value: key, secret: inSecret },
+            ...stringLeaves(item, unwrapSecret, `${prefix}${key}`, inSecret),
         ]);
     }
     return [];
@@ -97,7 +105,10 @@ export function sinkLeaves(
         urn: r.urn,
         type: r.type,
         name: r.name,
-        leaves: stringLeaves(r.props).map((leaf) => ({ ...leaf, secret: isSinkPath(r.type, leaf.path) })),
+        leaves: stringLeaves(r.props).map((leaf) => ({
+            ...leaf,
+            secret: leaf.secret || isSinkPath(r.type, leaf.path),
+        })),
     }));
 }
 

@@ -1,0 +1,151 @@
+/**
+ * `npm run plan -- --stack <name> [--out <dir>] [--json]`: what a stack would build, without a cloud
+ * account or the Pulumi CLI. Runs the program under mocks with the stack's real config (secrets
+ * as placeholders), prints the resource tree with counts, checks the policy rules and writes
+ * `<out>/<stack>/resources.json`, `graph.mmd`, `policy.json` and `policy.md`.
+ * Exit status: 0 ok, 1 invalid config or a mandatory policy violation, 2 bad arguments.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError } from "../config";
+import { buildPlan, mandatoryCount, type Plan } from "./offline/plan";
+import {
+    policyDocument,
+    renderCounts,
+    renderMermaid,
+    renderPolicyMarkdown,
+    renderTree,
+    renderViolations,
+    resourcesDocument,
+    summarize,
+} from "./offline/render";
+import { PROJECT_ROOT } from "./offline/stack-config";
+
+export const PLAN_USAGE = "usage: npm run plan -- --stack <name> [--out <dir>] [--json]";
+
+export interface PlanArgs {
+    readonly stack: string;
+    /** Output folder; `<out>/<stack>/` receives the files. Default `plan`. */
+    readonly out: string;
+    /** Print a JSON summary instead of the tree. */
+    readonly json: boolean;
+}
+
+/** A command-line mistake: printed with the usage line, exit status 2. */
+export class UsageError extends Error {
+    override name = "UsageError";
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in `root`. */
+export function knownStacks(root = PROJECT_ROOT): string[] {
+    return readdirSync(root)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+export function parsePlanArgs(argv: readonly string[], root = PROJECT_ROOT): PlanArgs {
+    let values: { stack?: string; out?: string; json?: boolean };
+    try {
+        ({ values } = parseArgs({
+            args: [...argv],
+            options: { stack: { type: "string", short: "s" }, out: { type: "string" }, json: { type: "boolean" } },
+            strict: true,
+            allowPositionals: false,
+        }));
+    } catch (error) {
+        throw new UsageError((error as Error).message);
+    }
+    const stacks = knownStacks(root);
+    if (!values.stack) {
+        throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
+    }
+    if (!stacks.includes(values.stack)) {
+        throw new UsageError(
+            `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${stacks.join(", ")})`,
+        );
+    }
+    return { stack: values.stack, out: values.out ?? "plan", json: values.json ?? false };
+}
+
+/** Writes the four plan files; returns their paths. */
+export function writePlanFiles(plan: Plan, outDir: string): string[] {
+    const dir = path.resolve(outDir, plan.stack);
+    mkdirSync(dir, { recursive: true });
+    const files: Array<[string, string]> = [
+        ["resources.json", `${JSON.stringify(resourcesDocument(plan), null, 2)}\n`],
+        ["graph.mmd", renderMermaid(plan)],
+        ["policy.json", `${JSON.stringify(policyDocument(plan), null, 2)}\n`],
+        ["policy.md", renderPolicyMarkdown(plan)],
+    ];
+    return files.map(([name, text]) => {
+        const file = path.join(dir, name);
+        writeFileSync(file, text);
+        return file;
+    });
+}
+
+export interface PlanIo {
+    /** stdout, one line at a time. */
+    readonly print?: (line: string) => void;
+    /** stderr, one line at a time. */
+    readonly fail?: (line: string) => void;
+    /** Folder holding Pulumi.yaml and the stack files. Default: the project root. */
+    readonly root?: string;
+}
+
+/** Runs the command; returns the exit status. */
+export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise<number> {
+    const print = io.print ?? ((line: string) => console.log(line));
+    const fail = io.fail ?? ((line: string) => console.error(line));
+    let args: PlanArgs;
+    try {
+        args = parsePlanArgs(argv, io.root);
+    } catch (error) {
+        if (error instanceof UsageError) {
+            fail(`plan: ${error.message}`);
+            fail(PLAN_USAGE);
+            return 2;
+        }
+        throw error;
+    }
+    let plan: Plan;
+    try {
+        plan = await buildPlan(args.stack, { root: io.root });
+    } catch (error) {
+        if (error instanceof ConfigError) {
+            fail(error.message);
+            return 1;
+        }
+        throw error;
+    }
+    const files = writePlanFiles(plan, args.out);
+    const shown = files.map((f) => path.relative(process.cwd(), f) || f);
+    if (args.json) {
+        print(JSON.stringify({ ...summarize(plan), files: shown, violations: plan.violations }, null, 2));
+    } else {
+        const lines = [...renderTree(plan), "", ...renderCounts(plan), "", ...renderViolations(plan), ""];
+        if (plan.placeholders.length > 0) {
+            lines.push(
+                `Placeholders: ${plan.placeholders.join(", ")} (encrypted or not set in Pulumi.${plan.stack}.yaml; ` +
+                    "the plan uses a secret stand-in)",
+            );
+        }
+        lines.push(`Wrote ${shown.join(", ")} in ${(plan.elapsedMs / 1000).toFixed(1)} s`);
+        lines.forEach(print);
+    }
+    return mandatoryCount(plan) > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+    runPlan(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (error: unknown) => {
+            console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+            process.exitCode = 1;
+        },
+    );
+}
