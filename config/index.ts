@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { ConfigError, toProblems } from "./errors";
-import { configSchema, type InfraConfig } from "./schema";
+import { configSchema, SECRET_PATHS, type InfraConfig } from "./schema";
 
 export { ConfigError, type ConfigProblem } from "./errors";
 export {
@@ -67,7 +67,7 @@ export function readProjectConfig(): Record<string, unknown> {
             continue;
         }
         const parsed = parseJsonIfStructured(value);
-        raw[key] = isConfigSecret(fullKey) ? secretLeaves(parsed) : parsed;
+        raw[key] = isConfigSecret(fullKey) ? secretLeaves(parsed, key) : parsed;
     }
     return raw;
 }
@@ -99,17 +99,32 @@ function parseJsonIfStructured(value: string): unknown {
 /**
  * A secret key holds plain values once read; wrap the string leaves back into secret Outputs so the
  * schema can tell them from plain text. Non-string leaves (numbers, booleans) are not sensitive
- * and stay as they are.
+ * and stay as they are. Pulumi marks a whole object key secret when one value inside it was set
+ * with `--secret --path` (e.g. `mailgun.apiKey`): inside such an object only the known secret
+ * paths (`SECRET_PATHS`) are wrapped, so its other keys (`mailgun.domain`) still validate as text.
  */
-function secretLeaves(value: unknown): unknown {
+function secretLeaves(value: unknown, path: string): unknown {
+    const holdsKnownSecret = (at: string) => [...SECRET_PATHS].some((p) => p.startsWith(`${at}.`));
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && holdsKnownSecret(path)) {
+        return Object.fromEntries(
+            Object.entries(value).map(([k, v]) => {
+                const at = `${path}.${k}`;
+                return [k, SECRET_PATHS.has(at) || holdsKnownSecret(at) ? secretLeaves(v, at) : v];
+            }),
+        );
+    }
+    return wrapStrings(value);
+}
+
+function wrapStrings(value: unknown): unknown {
     if (typeof value === "string") {
         return pulumi.secret(value);
     }
     if (Array.isArray(value)) {
-        return value.map(secretLeaves);
+        return value.map(wrapStrings);
     }
     if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretLeaves(v)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wrapStrings(v)]));
     }
     return value;
 }
