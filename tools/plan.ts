@@ -5,7 +5,7 @@
  * `<out>/<stack>/resources.json`, `graph.mmd`, `policy.json` and `policy.md`.
  * Exit status: 0 ok, 1 invalid config or a mandatory policy violation, 2 bad arguments.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
@@ -20,7 +20,10 @@ import {
     resourcesDocument,
     summarize,
 } from "./offline/render";
-import { PROJECT_ROOT } from "./offline/stack-config";
+import { knownStacks, PROJECT_ROOT } from "./offline/stack-config";
+import { UsageError } from "./usage";
+
+export { UsageError } from "./usage";
 
 export const PLAN_USAGE = "usage: npm run plan -- --stack <name> [--out <dir>] [--json]";
 
@@ -30,19 +33,6 @@ export interface PlanArgs {
     readonly out: string;
     /** Print a JSON summary instead of the tree. */
     readonly json: boolean;
-}
-
-/** A command-line mistake: printed with the usage line, exit status 2. */
-export class UsageError extends Error {
-    override name = "UsageError";
-}
-
-/** The stacks that have a `Pulumi.<stack>.yaml` in `root`. */
-export function knownStacks(root = PROJECT_ROOT): string[] {
-    return readdirSync(root)
-        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
 }
 
 export function parsePlanArgs(argv: readonly string[], root = PROJECT_ROOT): PlanArgs {

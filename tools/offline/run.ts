@@ -204,7 +204,7 @@ let running = false;
  * finished. Runs must not overlap (the Pulumi runtime is process-global).
  */
 export async function runOffline(
-    program: () => Record<string, unknown> | Promise<Record<string, unknown>> | void,
+    program: () => Record<string, unknown> | void | Promise<Record<string, unknown> | void>,
     options: OfflineOptions = {},
 ): Promise<OfflineRun> {
     if (running) {
