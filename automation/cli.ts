@@ -9,10 +9,9 @@
  */
 import { homedir } from "node:os";
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
 import { ConfigError, parseConfig } from "../config";
-import { knownStacks, readStackConfig } from "../tools/offline/stack-config";
-import { UsageError } from "../tools/usage";
+import { argsOrUsage, parseOptions, runAsMain, stackOption, UsageError } from "../tools/cli";
+import { readStackConfig } from "../tools/offline/stack-config";
 import * as api from "./index";
 import { cloudCredentialWarnings, PreflightError, requirePulumiCli, requirePulumiLogin, type Env } from "./preflight";
 
@@ -33,41 +32,15 @@ export interface DeployArgs {
 }
 
 export function parseDeployArgs(argv: readonly string[], root = api.PROJECT_ROOT): DeployArgs {
-    let values: {
-        stack?: string;
-        preview?: boolean;
-        destroy?: boolean;
-        outputs?: boolean;
-        yes?: boolean;
-        "policy-pack"?: boolean;
-    };
-    try {
-        ({ values } = parseArgs({
-            args: [...argv],
-            options: {
-                stack: { type: "string", short: "s" },
-                preview: { type: "boolean" },
-                destroy: { type: "boolean" },
-                outputs: { type: "boolean" },
-                yes: { type: "boolean", short: "y" },
-                "policy-pack": { type: "boolean" },
-            },
-            strict: true,
-            allowPositionals: false,
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
-    const stacks = knownStacks(root);
-    if (!values.stack) {
-        throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
-    }
-    const settingsName = values.stack.split("/").pop() ?? "";
-    if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,2}$/.test(values.stack) || !stacks.includes(settingsName)) {
-        throw new UsageError(
-            `no stack "${values.stack}": there is no Pulumi.${settingsName}.yaml (stacks: ${stacks.join(", ")})`,
-        );
-    }
+    const values = parseOptions(argv, {
+        stack: { type: "string", short: "s" },
+        preview: { type: "boolean" },
+        destroy: { type: "boolean" },
+        outputs: { type: "boolean" },
+        yes: { type: "boolean", short: "y" },
+        "policy-pack": { type: "boolean" },
+    });
+    const { stack, settingsName } = stackOption(values.stack, root);
     const chosen = (["preview", "destroy", "outputs"] as const).filter((flag) => values[flag]);
     if (chosen.length > 1) {
         throw new UsageError(
@@ -79,7 +52,7 @@ export function parseDeployArgs(argv: readonly string[], root = api.PROJECT_ROOT
     if (policyPack && (action === "destroy" || action === "outputs")) {
         throw new UsageError(`--policy-pack applies to up and --preview, not --${action}`);
     }
-    return { stack: values.stack, settingsName, action, yes: values.yes ?? false, policyPack };
+    return { stack, settingsName, action, yes: values.yes ?? false, policyPack };
 }
 
 /** `up` and `destroy` change infrastructure and need an explicit yes. */
@@ -147,16 +120,9 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps = {}):
     const write = deps.write ?? ((text: string) => process.stdout.write(text));
     const operations = deps.operations ?? api;
 
-    let args: DeployArgs;
-    try {
-        args = parseDeployArgs(argv, deps.root);
-    } catch (error) {
-        if (error instanceof UsageError) {
-            fail(`deploy: ${error.message}`);
-            fail(DEPLOY_USAGE);
-            return 2;
-        }
-        throw error;
+    const args = argsOrUsage("deploy", DEPLOY_USAGE, fail, () => parseDeployArgs(argv, deps.root));
+    if (args === 2) {
+        return 2;
     }
 
     let clouds: readonly string[];
@@ -229,13 +195,5 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps = {}):
 }
 
 if (require.main === module) {
-    runDeploy(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (error: unknown) => {
-            console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-            process.exitCode = 1;
-        },
-    );
+    runAsMain(runDeploy);
 }

@@ -24,7 +24,7 @@ import {
 } from "../automation/preflight";
 import { loadConfig } from "../config";
 import { runOffline } from "../tools/offline/run";
-import { UsageError } from "../tools/usage";
+import { UsageError } from "../tools/cli";
 import { TEST_MAILGUN_KEY } from "./support";
 
 const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));

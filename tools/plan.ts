@@ -7,7 +7,6 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { ConfigError } from "../config";
 import { buildPlan, mandatoryCount, type Plan } from "./offline/plan";
 import {
@@ -20,10 +19,10 @@ import {
     resourcesDocument,
     summarize,
 } from "./offline/render";
-import { knownStacks, PROJECT_ROOT } from "./offline/stack-config";
-import { UsageError } from "./usage";
+import { argsOrUsage, parseOptions, runAsMain, stackOption } from "./cli";
+import { PROJECT_ROOT } from "./offline/stack-config";
 
-export { UsageError } from "./usage";
+export { UsageError } from "./cli";
 
 export const PLAN_USAGE = "usage: npm run plan -- --stack <name> [--out <dir>] [--json]";
 
@@ -36,27 +35,14 @@ export interface PlanArgs {
 }
 
 export function parsePlanArgs(argv: readonly string[], root = PROJECT_ROOT): PlanArgs {
-    let values: { stack?: string; out?: string; json?: boolean };
-    try {
-        ({ values } = parseArgs({
-            args: [...argv],
-            options: { stack: { type: "string", short: "s" }, out: { type: "string" }, json: { type: "boolean" } },
-            strict: true,
-            allowPositionals: false,
-        }));
-    } catch (error) {
-        throw new UsageError((error as Error).message);
-    }
-    const stacks = knownStacks(root);
-    if (!values.stack) {
-        throw new UsageError(`--stack is required (stacks: ${stacks.join(", ")})`);
-    }
-    if (!stacks.includes(values.stack)) {
-        throw new UsageError(
-            `no stack "${values.stack}": there is no Pulumi.${values.stack}.yaml (stacks: ${stacks.join(", ")})`,
-        );
-    }
-    return { stack: values.stack, out: values.out ?? "plan", json: values.json ?? false };
+    const values = parseOptions(argv, {
+        stack: { type: "string", short: "s" },
+        out: { type: "string" },
+        json: { type: "boolean" },
+    });
+    // `<org>/<stack>` names the same stack file; the plan needs only the file.
+    const { settingsName } = stackOption(values.stack, root);
+    return { stack: settingsName, out: values.out ?? "plan", json: values.json ?? false };
 }
 
 /** Writes the four plan files; returns their paths. */
@@ -89,16 +75,9 @@ export interface PlanIo {
 export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise<number> {
     const print = io.print ?? ((line: string) => console.log(line));
     const fail = io.fail ?? ((line: string) => console.error(line));
-    let args: PlanArgs;
-    try {
-        args = parsePlanArgs(argv, io.root);
-    } catch (error) {
-        if (error instanceof UsageError) {
-            fail(`plan: ${error.message}`);
-            fail(PLAN_USAGE);
-            return 2;
-        }
-        throw error;
+    const args = argsOrUsage("plan", PLAN_USAGE, fail, () => parsePlanArgs(argv, io.root));
+    if (args === 2) {
+        return 2;
     }
     let plan: Plan;
     try {
@@ -129,13 +108,5 @@ export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise
 }
 
 if (require.main === module) {
-    runPlan(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (error: unknown) => {
-            console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-            process.exitCode = 1;
-        },
-    );
+    runAsMain(runPlan);
 }
