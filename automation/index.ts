@@ -104,7 +104,7 @@ function toOutputs(map: Record<string, { value: unknown; secret: boolean }>): St
 
 export async function preview(options: StackOptions): Promise<PreviewResult> {
     const stack = await openStack(options);
-    const result = await stack.preview({ ...streaming(options), diff: false });
+    const result = await stack.preview(streaming(options));
     return { stack: stack.name, changes: result.changeSummary };
 }
 

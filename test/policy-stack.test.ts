@@ -92,6 +92,23 @@ describe("policy rules: stack", () => {
             expect(s3BucketGuardsPresent.check([bucket, block], DEMO).map((v) => v.message)).to.deep.equal([
                 "bucket bucket has no server-side encryption configuration",
             ]);
+            // After an update the bucket's own encryption block reports AWS's default (SSE-S3): not enough.
+            const defaulted = res(AWS.s3Bucket, "bucket", {
+                serverSideEncryptionConfiguration: {
+                    rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                },
+            });
+            expect(s3BucketGuardsPresent.check([defaulted, block], DEMO).map((v) => v.message)).to.deep.equal([
+                "bucket bucket has no server-side encryption configuration",
+            ]);
+            const kmsInline = res(AWS.s3Bucket, "bucket", {
+                serverSideEncryptionConfiguration: {
+                    rule: {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:key" },
+                    },
+                },
+            });
+            expect(s3BucketGuardsPresent.check([kmsInline, block], DEMO)).to.deep.equal([]);
             const otherBucket = res(AWS.s3Bucket, "other");
             expect(s3BucketGuardsPresent.check([bucket, otherBucket, block, sse], DEMO)).to.have.length(2);
         });

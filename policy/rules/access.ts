@@ -2,13 +2,13 @@
  * Who can reach what: no public database, private buckets, no public addresses on instances,
  * IMDSv2 only, and deletion protection on stateful resources outside dev.
  */
+import { inlineEncryption } from "./encryption";
 import { AWS, GCP } from "./tokens";
 import type { Props, ResourceRule, StackResource, StackRule, StackViolation } from "./types";
 import {
     byType,
     isFalse,
     isOn,
-    isSet,
     isTrue,
     isWholeInternet,
     list,
@@ -97,8 +97,12 @@ export const s3BucketGuardsPresent: StackRule = {
             .flatMap((bucket): StackViolation[] => {
                 const values = bucketValues(bucket);
                 const block = referrers(resources, [AWS.s3PublicAccessBlock], "bucket", bucket, values);
+                // An inline block counts only with a customer key: after an update it reports AWS's default SSE-S3.
+                const inline =
+                    obj(bucket.props.serverSideEncryptionConfiguration) !== undefined &&
+                    inlineEncryption(bucket.props).length === 0;
                 const encryption =
-                    isSet(obj(bucket.props.serverSideEncryptionConfiguration)) ||
+                    inline ||
                     referrers(resources, [AWS.s3Encryption, AWS.s3EncryptionV2], "bucket", bucket, values).length > 0;
                 return [
                     ...(block.length === 0

@@ -73,8 +73,11 @@ function encryptionRules(p: Props): string[] {
     return rules.flatMap((rule, i) => s3DefaultEncryption(rule, `rules[${i}].applyServerSideEncryptionByDefault`));
 }
 
-/** The deprecated inline block, when a program still uses it (a separate configuration is checked on its own). */
-function inlineEncryption(p: Props): string[] {
+/**
+ * The deprecated inline block, when present (a separate configuration is checked on its own).
+ * After an update it also holds what AWS applies by default (SSE-S3), which is not a customer key.
+ */
+export function inlineEncryption(p: Props): string[] {
     const inline = obj(p.serverSideEncryptionConfiguration);
     if (!inline) {
         return [];
