@@ -5,10 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createInfrastructure, toStackOutputs } from "../../components";
-import { parseConfig, type InfraConfig } from "../../config";
+import { parseConfig, PROJECT, type InfraConfig } from "../../config";
 import {
     evaluate,
     isSinkPath,
+    noPlaintextSecrets,
     secretLeaks,
     stringLeaves,
     type LeafResource,
@@ -19,8 +20,6 @@ import {
 import { runOffline, type OfflineRun, type RecordedResource } from "./run";
 import { readStackConfig, type StackConfigOptions } from "./stack-config";
 import { isSecretValue, reveal } from "./values";
-
-export const PROJECT_NAME = "webapp-infra";
 
 /** One registered resource, placed in the tree. */
 export interface PlanNode {
@@ -131,8 +130,8 @@ export function markedSecretLeaks(run: OfflineRun, stackUrn: string): Violation[
     );
     const types = new Map(resources.map((r) => [r.urn, r]));
     return secretLeaks(resources, secrets).map((v) => ({
-        policy: "no-plaintext-secrets",
-        enforcementLevel: "mandatory",
+        policy: noPlaintextSecrets.name,
+        enforcementLevel: noPlaintextSecrets.enforcementLevel,
         message: v.message,
         urn: v.urn,
         type: v.urn ? types.get(v.urn)?.type : undefined,
@@ -151,7 +150,7 @@ export function secretPaths(value: unknown, path = ""): string[] {
     return [];
 }
 
-export interface BuildPlanOptions extends StackConfigOptions {}
+export type BuildPlanOptions = StackConfigOptions;
 
 /**
  * Builds the plan of `stack` from `Pulumi.<stack>.yaml`. Throws `ConfigError` for an invalid config
@@ -161,7 +160,7 @@ export async function buildPlan(stack: string, options: BuildPlanOptions = {}): 
     const started = process.hrtime.bigint();
     const raw = readStackConfig(stack, options);
     const config = parseConfig(raw, stack);
-    const run = await runOffline(() => toStackOutputs(createInfrastructure(config)), { project: PROJECT_NAME, stack });
+    const run = await runOffline(() => toStackOutputs(createInfrastructure(config)), { project: PROJECT, stack });
     const nodes = placeResources(run.resources);
     const ruleOptions: RuleOptions = {
         environment: config.environment,

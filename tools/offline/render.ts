@@ -2,6 +2,7 @@
  * What the offline plan prints and writes: the resource tree with counts, `resources.json`,
  * the Mermaid graph of components and the policy report. Pure functions of a `Plan`.
  */
+import { PROJECT } from "../../config";
 import { RULES, type Violation } from "../../policy/rules";
 import { displayType, mandatoryCount, type Plan, type PlanNode } from "./plan";
 import { redact, reveal } from "./values";
@@ -109,7 +110,7 @@ export function renderTree(plan: Plan): string[] {
     const stack = plan.nodes.find((n) => n.kind === "stack");
     const s = summarize(plan);
     lines.push(
-        `webapp-infra/${plan.stack}  (environment ${s.environment}, clouds ${s.clouds.join(", ")}): ` +
+        `${PROJECT}/${plan.stack}  (environment ${s.environment}, clouds ${s.clouds.join(", ")}): ` +
             `${s.resources} resources in ${s.components} components, ${s.providers} provider${s.providers === 1 ? "" : "s"}`,
     );
     if (stack) {
@@ -180,7 +181,7 @@ export function resourcesDocument(plan: Plan): Record<string, unknown> {
     // Timing stays out so the file only changes when the plan does.
     const { stack, environment, clouds, elapsedMs, ...summary } = summarize(plan);
     return {
-        project: "webapp-infra",
+        project: PROJECT,
         stack,
         environment,
         clouds,
@@ -230,7 +231,7 @@ export function renderMermaid(plan: Plan): string {
     const sizes = new Map<string, number>();
     countedNodes(plan).forEach((n) => n.tier && sizes.set(n.tier, (sizes.get(n.tier) ?? 0) + 1));
     const lines = [
-        `%% webapp-infra/${plan.stack}: components and their dependencies (an arrow points at what is used).`,
+        `%% ${PROJECT}/${plan.stack}: components and their dependencies (an arrow points at what is used).`,
         "flowchart LR",
     ];
     const clouds = [...new Set(components.map((c) => c.cloud))].sort();
@@ -285,7 +286,7 @@ function mdCell(text: string): string {
 export function renderPolicyMarkdown(plan: Plan): string {
     const m = mandatoryCount(plan);
     const lines = [
-        `# Policy report: webapp-infra/${plan.stack}`,
+        `# Policy report: ${PROJECT}/${plan.stack}`,
         "",
         `Environment \`${plan.ruleOptions.environment}\`, KMS rotation limits ${plan.ruleOptions.awsKmsRotationDays} days (AWS) / ` +
             `${plan.ruleOptions.gcpKmsRotationDays} days (GCP).`,
