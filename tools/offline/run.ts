@@ -231,7 +231,7 @@ let running = false;
  * rejects with `OfflineRunError`, which carries what was registered until then.
  */
 export async function runOffline(
-    program: () => Record<string, unknown> | Promise<Record<string, unknown>> | void,
+    program: () => Record<string, unknown> | void | Promise<Record<string, unknown> | void>,
     options: OfflineOptions = {},
 ): Promise<OfflineRun> {
     if (running) {

@@ -4,7 +4,7 @@
  * offline: they, and a Mailgun key that is not set, become secret placeholders.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { PROJECT } from "../../config";
@@ -68,4 +68,12 @@ function placeholdSecrets(value: unknown): unknown {
         return Object.fromEntries(entries.map(([k, v]) => [k, placeholdSecrets(v)]));
     }
     return value;
+}
+
+/** The stacks that have a `Pulumi.<stack>.yaml` in `root`. */
+export function knownStacks(root = PROJECT_ROOT): string[] {
+    return readdirSync(root)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
 }

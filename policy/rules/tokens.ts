@@ -1,0 +1,52 @@
+/** Resource type tokens the rules look at (as in the provider schemas of @pulumi/aws 7 and @pulumi/gcp 9). */
+export const AWS = {
+    rdsInstance: "aws:rds/instance:Instance",
+    s3Bucket: "aws:s3/bucket:Bucket",
+    s3BucketV2: "aws:s3/bucketV2:BucketV2",
+    s3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    s3Encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    s3EncryptionV2: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    s3Acl: "aws:s3/bucketAcl:BucketAcl",
+    s3AclV2: "aws:s3/bucketAclV2:BucketAclV2",
+    kmsKey: "aws:kms/key:Key",
+    secret: "aws:secretsmanager/secret:Secret",
+    secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+    snsTopic: "aws:sns/topic:Topic",
+    sqsQueue: "aws:sqs/queue:Queue",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
+    instance: "aws:ec2/instance:Instance",
+    ebsVolume: "aws:ebs/volume:Volume",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+    ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+    albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    albListener: "aws:alb/listener:Listener",
+    vpc: "aws:ec2/vpc:Vpc",
+    awsxVpc: "awsx:ec2:Vpc",
+    flowLog: "aws:ec2/flowLog:FlowLog",
+} as const;
+
+export const GCP = {
+    sqlInstance: "gcp:sql/databaseInstance:DatabaseInstance",
+    sqlUser: "gcp:sql/user:User",
+    bucket: "gcp:storage/bucket:Bucket",
+    bucketIamMember: "gcp:storage/bucketIAMMember:BucketIAMMember",
+    bucketIamBinding: "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    cryptoKey: "gcp:kms/cryptoKey:CryptoKey",
+    secret: "gcp:secretmanager/secret:Secret",
+    secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
+    topic: "gcp:pubsub/topic:Topic",
+    instanceTemplate: "gcp:compute/instanceTemplate:InstanceTemplate",
+    regionInstanceTemplate: "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate",
+    instance: "gcp:compute/instance:Instance",
+    disk: "gcp:compute/disk:Disk",
+    firewall: "gcp:compute/firewall:Firewall",
+    subnetwork: "gcp:compute/subnetwork:Subnetwork",
+} as const;
+
+export const RANDOM = {
+    password: "random:index/randomPassword:RandomPassword",
+} as const;

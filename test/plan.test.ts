@@ -1,0 +1,211 @@
+/** The offline plan: arguments, the tree, the written files, the policy gate and the secret check. */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { markedSecretLeaks, packageOf, displayType } from "../tools/offline/plan";
+import { runOffline } from "../tools/offline/run";
+import { PLACEHOLDER_SECRET, PROJECT_ROOT } from "../tools/offline/stack-config";
+import { parsePlanArgs, runPlan, UsageError } from "../tools/plan";
+
+interface Captured {
+    code: number;
+    out: string[];
+    err: string[];
+}
+
+async function plan(argv: string[], root?: string): Promise<Captured> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runPlan(argv, { print: (l) => out.push(l), fail: (l) => err.push(l), root });
+    return { code, out, err };
+}
+
+/** A project folder with the real Pulumi.yaml and one stack file. */
+function projectWith(stack: string, stackYaml: string): string {
+    const root = mkdtempSync(path.join(tmpdir(), "plan-root-"));
+    copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+    writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), stackYaml);
+    return root;
+}
+
+describe("offline plan", () => {
+    let out: string;
+    before(() => {
+        out = mkdtempSync(path.join(tmpdir(), "plan-out-"));
+    });
+    after(() => rmSync(out, { recursive: true, force: true }));
+
+    describe("arguments", () => {
+        it("needs a stack that has a stack file, and defaults the output folder to plan/", () => {
+            expect(parsePlanArgs(["--stack", "dev"])).to.deep.equal({ stack: "dev", out: "plan", json: false });
+            expect(parsePlanArgs(["--stack=demo", "--out", "x", "--json"])).to.deep.equal({
+                stack: "demo",
+                out: "x",
+                json: true,
+            });
+            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev)");
+            expect(() => parsePlanArgs(["--stack", "prod"])).to.throw(
+                UsageError,
+                'no stack "prod": there is no Pulumi.prod.yaml',
+            );
+            expect(() => parsePlanArgs(["--stack", "dev", "--yes"])).to.throw(UsageError, "Unknown option '--yes'");
+        });
+
+        it("exits 2 with the usage line on a bad argument", async () => {
+            const r = await plan(["--stak", "dev"]);
+            expect(r.code).to.equal(2);
+            expect(r.err[1]).to.match(/^usage: npm run plan -- --stack <name>/);
+        });
+    });
+
+    for (const stack of ["dev", "demo"]) {
+        describe(`stack ${stack}`, () => {
+            let r: Captured;
+            const file = (name: string) => readFileSync(path.join(out, stack, name), "utf8");
+            before(async () => {
+                r = await plan(["--stack", stack, "--out", out]);
+            });
+
+            it("passes the policy gate with zero mandatory violations", () => {
+                expect(r.err).to.deep.equal([]);
+                expect(r.code).to.equal(0);
+                const report = JSON.parse(file("policy.json"));
+                expect(report.passed).to.equal(true);
+                expect(report.summary.mandatory).to.equal(0);
+                expect(report.rules.map((x: { name: string }) => x.name)).to.include("no-plaintext-secrets");
+                expect(r.out.join("\n")).to.match(/Policy: \d+ rules, 0 mandatory violations/);
+            });
+
+            it("prints the tree: stack, provider, components, their resources, counts per type and cloud", () => {
+                const text = r.out.join("\n");
+                expect(r.out[0]).to.match(
+                    new RegExp(
+                        `^webapp-infra/${stack}  \\(environment ${stack}, clouds .*\\): \\d+ resources in \\d+ components, ${stack === "demo" ? "2 providers" : "1 provider"}`,
+                    ),
+                );
+                expect(text).to.include(`├── provider aws  ${stack}-aws  (region us-east-1)`);
+                expect(text).to.match(new RegExp(`webapp:aws:Database  ${stack}-database  \\(\\d+ resources\\)`));
+                expect(text).to.match(new RegExp(`│   [├└]── aws:rds:Instance  ${stack}-database-mysql`));
+                expect(text).to.match(/^  aws:kms:Key\s+6$/m);
+                expect(text).to.match(
+                    stack === "demo"
+                        ? /^Resources by cloud: aws \d+, gcp \d+, random 3 \(in state only\)/m
+                        : /^Resources by cloud: aws \d+, random 2 \(in state only\)/m,
+                );
+                expect(text).to.include("Placeholders: mailgun.apiKey");
+            });
+
+            it("writes resources.json with types, parents, providers, redacted inputs and dependency edges", () => {
+                const doc = JSON.parse(file("resources.json"));
+                expect(doc.stack).to.equal(stack);
+                expect(doc.summary.resources).to.equal(
+                    doc.resources.filter((x: { kind: string }) => ["resource", "remote"].includes(x.kind)).length,
+                );
+                const db = doc.resources.find((x: { type: string }) => x.type === "aws:rds/instance:Instance");
+                expect(db.component).to.equal(`${stack}-database`);
+                expect(db.parent).to.match(/webapp:aws:Database::/);
+                expect(db.provider).to.match(/pulumi:providers:aws::/);
+                expect(db.inputs.password).to.equal("[secret]");
+                expect(db.dependencies.some((u: string) => u.endsWith(`aws:kms/key:Key::${stack}-kms-rds`))).to.equal(
+                    true,
+                );
+                expect(db.propertyDependencies.kmsKeyId).to.have.length(1);
+                const version = doc.resources.find(
+                    (x: { name: string; type: string }) =>
+                        x.name === `${stack}-secrets-mailgun-api-key` && x.type.endsWith("SecretVersion"),
+                );
+                expect(version.inputs.secretString).to.equal("[secret]");
+            });
+
+            it("never writes a secret value: not the placeholder key, not the generated password", () => {
+                for (const name of ["resources.json", "graph.mmd", "policy.json", "policy.md"]) {
+                    const text = file(name);
+                    expect(text, name).to.not.include(PLACEHOLDER_SECRET);
+                    expect(text, name).to.not.match(/MockPw-/);
+                }
+            });
+
+            it("draws the components and the dependencies between them", () => {
+                const graph = file("graph.mmd");
+                const id = (tier: string) => `${stack}_${tier}`;
+                expect(graph).to.match(/^flowchart LR$/m);
+                expect(graph).to.include(`${id("database")}["${stack}-database<br/>Database · `);
+                expect(graph).to.match(new RegExp(`${id("database")} -->\\|\\d+\\| ${id("network")}`));
+                expect(graph).to.match(new RegExp(`${id("database")} -->\\|\\d+\\| ${id("secrets")}`));
+                expect(graph).to.match(new RegExp(`${id("storage")} -->\\|\\d+\\| ${id("kms")}`));
+                // Dependencies point from user to owner only.
+                expect(graph).to.not.match(new RegExp(`${id("network")} -->\\|\\d+\\| ${id("database")}`));
+            });
+        });
+    }
+
+    it("prints a config error as is and exits 1", async () => {
+        const root = projectWith("broken", "config:\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n");
+        try {
+            const r = await plan(["--stack", "broken", "--out", out], root);
+            expect(r.code).to.equal(1);
+            expect(r.out).to.deep.equal([]);
+            expect(r.err.join("\n")).to.equal(
+                'Invalid webapp-infra config for stack "broken" (1 problem):\n  - aws.vpcCidr: "10.0.0.0/33" is not a valid IPv4 CIDR',
+            );
+        } finally {
+            rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("exits 1 on a mandatory violation and names it", async () => {
+        // A production-like environment without deletion protection on the database.
+        const yaml = "config:\n  webapp-infra:aws:\n    db:\n      deletionProtection: false\n";
+        const root = projectWith("staging", yaml);
+        try {
+            const r = await plan(["--stack", "staging", "--out", out], root);
+            expect(r.code).to.equal(1);
+            const text = r.out.join("\n");
+            expect(text).to.match(/Policy: \d+ rules, 1 mandatory violation, /);
+            expect(text).to.include(
+                "[mandatory] deletion-protection-outside-dev: staging-database-mysql (aws:rds:Instance): deletionProtection is not true in staging",
+            );
+            expect(JSON.parse(readFileSync(path.join(out, "staging", "policy.json"), "utf8")).passed).to.equal(false);
+        } finally {
+            rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("--json prints a machine-readable summary", async () => {
+        const r = await plan(["--stack", "dev", "--out", out, "--json"]);
+        const summary = JSON.parse(r.out.join("\n"));
+        expect(summary.stack).to.equal("dev");
+        expect(summary.byCloud.aws).to.be.greaterThan(0);
+        expect(summary.files).to.have.length(4);
+    });
+
+    it("the marker-based secret check flags a secret that lost its marker", async () => {
+        const secret = "offline-secret-value-123";
+        const run = await runOffline(
+            () => {
+                const provider = new aws.Provider("p", { region: "us-east-1" });
+                const value = pulumi.secret(secret);
+                new aws.secretsmanager.SecretVersion("v", { secretId: "s", secretString: value }, { provider });
+                new aws.s3.Bucket("b", { tags: { note: pulumi.unsecret(value) } }, { provider });
+                return { leaked: pulumi.unsecret(value), kept: value };
+            },
+            { stack: "leak" },
+        );
+        const found = markedSecretLeaks(run, "urn:stack");
+        expect(found.map((v) => `${v.policy} ${v.message}`)).to.deep.equal([
+            "no-plaintext-secrets b: tags.note holds a secret value in plain text",
+            "no-plaintext-secrets stack outputs: leaked holds a secret value in plain text",
+        ]);
+    });
+
+    it("names types and clouds as Pulumi does", () => {
+        expect(displayType("aws:kms/key:Key")).to.equal("aws:kms:Key");
+        expect(displayType("awsx:ec2:Vpc")).to.equal("awsx:ec2:Vpc");
+        expect(packageOf("pulumi:providers:gcp")).to.equal("gcp");
+        expect(packageOf("awsx:ec2:Vpc")).to.equal("aws");
+        expect(packageOf("webapp:gcp:Network")).to.equal("gcp");
+    });
+});

@@ -1,0 +1,263 @@
+/** Stack rules (resources related to each other), the secret-leak check and `evaluate`. */
+import { expect } from "chai";
+import {
+    AWS,
+    DEFAULT_RULE_OPTIONS,
+    evaluate,
+    internetIngressOnlyOnLoadBalancer,
+    isSinkPath,
+    noPlaintextSecrets,
+    RANDOM,
+    s3BucketGuardsPresent,
+    secretLeaks,
+    stringLeaves,
+    vpcFlowLogs,
+    type StackResource,
+} from "../policy/rules";
+
+/** Stands in for a secret marker in the unwrapper test. */
+class Box {
+    constructor(readonly inner: unknown) {}
+}
+
+const DEMO = { ...DEFAULT_RULE_OPTIONS, environment: "demo" };
+
+function res(
+    type: string,
+    name: string,
+    props: Record<string, unknown> = {},
+    propertyDependencies: Record<string, string[]> = {},
+    parent?: string,
+): StackResource {
+    return {
+        type,
+        name,
+        urn: `urn:pulumi:demo::webapp-infra::${type}::${name}`,
+        parent,
+        props,
+        dependencies: Object.values(propertyDependencies).flat(),
+        propertyDependencies,
+    };
+}
+
+describe("policy rules: stack", () => {
+    describe("vpc-flow-logs", () => {
+        const vpc = res(AWS.vpc, "vpc", { cidrBlock: "10.1.0.0/16" });
+
+        it("passes when a flow log of all traffic refers to the VPC", () => {
+            const log = res(AWS.flowLog, "log", { vpcId: "vpc-1", trafficType: "ALL" }, { vpcId: [vpc.urn] });
+            expect(vpcFlowLogs.check([vpc, log], DEMO)).to.deep.equal([]);
+        });
+
+        it("flags a VPC without a flow log, or one that logs only rejected traffic", () => {
+            expect(vpcFlowLogs.check([vpc], DEMO)).to.deep.equal([
+                { urn: vpc.urn, message: "VPC vpc has no flow log" },
+            ]);
+            const other = res(AWS.vpc, "other");
+            const log = res(AWS.flowLog, "log", { vpcId: "vpc-2", trafficType: "ALL" }, { vpcId: [other.urn] });
+            expect(vpcFlowLogs.check([vpc, other, log], DEMO).map((v) => v.urn)).to.deep.equal([vpc.urn]);
+            const rejects = res(AWS.flowLog, "log", { vpcId: "vpc-1", trafficType: "REJECT" }, { vpcId: [vpc.urn] });
+            expect(vpcFlowLogs.check([vpc, rejects], DEMO)[0].message).to.match(/only REJECT traffic/);
+        });
+
+        it("treats an awsx VPC and the aws VPC inside it as one network", () => {
+            const awsx = res(AWS.awsxVpc, "net-vpc", { cidrBlock: "10.1.0.0/16" });
+            const inner = res(AWS.vpc, "net-vpc", { cidrBlock: "10.1.0.0/16" }, {}, awsx.urn);
+            // The program reads vpcId from the awsx component, so the flow log depends on the component.
+            const log = res(AWS.flowLog, "log", { vpcId: "vpc-1", trafficType: "ALL" }, { vpcId: [awsx.urn] });
+            expect(vpcFlowLogs.check([awsx, inner, log], DEMO)).to.deep.equal([]);
+            expect(vpcFlowLogs.check([awsx, inner], DEMO)).to.have.length(2);
+        });
+
+        it("matches by value when the VPC id is known (an existing VPC)", () => {
+            const known = res(AWS.vpc, "vpc", { id: "vpc-123" });
+            const log = res(AWS.flowLog, "log", { vpcId: "vpc-123", trafficType: "ALL" });
+            expect(vpcFlowLogs.check([known, log], DEMO)).to.deep.equal([]);
+        });
+    });
+
+    describe("s3-bucket-guards-present", () => {
+        const bucket = res(AWS.s3Bucket, "bucket", { forceDestroy: false });
+        const block = res(AWS.s3PublicAccessBlock, "block", { bucket: "b-1" }, { bucket: [bucket.urn] });
+        const sse = res(AWS.s3Encryption, "sse", { bucket: "b-1" }, { bucket: [bucket.urn] });
+
+        it("passes when the bucket has both a public access block and an encryption configuration", () => {
+            expect(s3BucketGuardsPresent.check([bucket, block, sse], DEMO)).to.deep.equal([]);
+        });
+
+        it("flags each missing guard", () => {
+            expect(s3BucketGuardsPresent.check([bucket, sse], DEMO).map((v) => v.message)).to.deep.equal([
+                "bucket bucket has no public access block",
+            ]);
+            expect(s3BucketGuardsPresent.check([bucket, block], DEMO).map((v) => v.message)).to.deep.equal([
+                "bucket bucket has no server-side encryption configuration",
+            ]);
+            // After an update the bucket's own encryption block reports AWS's default (SSE-S3): not enough.
+            const defaulted = res(AWS.s3Bucket, "bucket", {
+                serverSideEncryptionConfiguration: {
+                    rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                },
+            });
+            expect(s3BucketGuardsPresent.check([defaulted, block], DEMO).map((v) => v.message)).to.deep.equal([
+                "bucket bucket has no server-side encryption configuration",
+            ]);
+            const kmsInline = res(AWS.s3Bucket, "bucket", {
+                serverSideEncryptionConfiguration: {
+                    rule: {
+                        applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:key" },
+                    },
+                },
+            });
+            expect(s3BucketGuardsPresent.check([kmsInline, block], DEMO)).to.deep.equal([]);
+            const otherBucket = res(AWS.s3Bucket, "other");
+            expect(s3BucketGuardsPresent.check([bucket, otherBucket, block, sse], DEMO)).to.have.length(2);
+        });
+    });
+
+    describe("internet-ingress-only-on-load-balancer", () => {
+        const lbSg = res(AWS.securityGroup, "lb-sg", { vpcId: "vpc-1" });
+        const appSg = res(AWS.securityGroup, "app-sg", { vpcId: "vpc-1" });
+        const lb = res(AWS.loadBalancer, "lb", { loadBalancerType: "application" }, { securityGroups: [lbSg.urn] });
+        const https = (sg: StackResource, name: string) =>
+            res(
+                AWS.ingressRule,
+                name,
+                { securityGroupId: "sg-x", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" },
+                { securityGroupId: [sg.urn] },
+            );
+
+        it("allows 443 from the internet on the load balancer's group", () => {
+            expect(
+                internetIngressOnlyOnLoadBalancer.check([lbSg, appSg, lb, https(lbSg, "lb-https")], DEMO),
+            ).to.deep.equal([]);
+        });
+
+        it("flags the same rule on any other group, inline or separate", () => {
+            const onApp = https(appSg, "app-https");
+            expect(internetIngressOnlyOnLoadBalancer.check([lbSg, appSg, lb, onApp], DEMO)).to.deep.equal([
+                {
+                    urn: onApp.urn,
+                    message:
+                        "app-https: opens tcp 443 to the internet, but its security group is not attached to a load balancer",
+                },
+            ]);
+            const inline = res(AWS.securityGroup, "open-sg", {
+                ingress: [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"] }],
+            });
+            expect(internetIngressOnlyOnLoadBalancer.check([lb, lbSg, inline], DEMO)[0].urn).to.equal(inline.urn);
+        });
+
+        it("recognises the load balancer's group by id when ids are known", () => {
+            const known = res(AWS.securityGroup, "lb-sg", {
+                id: "sg-123",
+                ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+            });
+            const byId = res(AWS.loadBalancer, "lb", { securityGroups: ["sg-123"] });
+            expect(internetIngressOnlyOnLoadBalancer.check([known, byId], DEMO)).to.deep.equal([]);
+        });
+    });
+
+    describe("no-plaintext-secrets", () => {
+        const apiKey = "key-0123456789abcdef";
+        const version = res(AWS.secretVersion, "mailgun", { secretId: "arn", secretString: apiKey });
+
+        it("passes when secrets appear only at secret-bearing properties", () => {
+            const db = res(AWS.rdsInstance, "db", { password: "pw-0123456789", username: "webapp" });
+            const pw = res(RANDOM.password, "pw", { length: 32, result: "pw-0123456789" });
+            expect(noPlaintextSecrets.check([version, db, pw], DEMO)).to.deep.equal([]);
+        });
+
+        it("flags a secret value anywhere else (user data, environment, tags), naming the place not the value", () => {
+            const fn = res("aws:lambda/function:Function", "fn", {
+                environment: { variables: { MAILGUN_API_KEY: apiKey } },
+            });
+            const lt = res(AWS.launchTemplate, "lt", {
+                userData: `#!/bin/sh\nexport KEY=${apiKey}\n`,
+                tags: { [apiKey]: "x" },
+            });
+            const found = noPlaintextSecrets.check([version, fn, lt], DEMO);
+            expect(found.map((v) => v.message)).to.deep.equal([
+                "fn: environment.variables.MAILGUN_API_KEY holds a secret value in plain text",
+                "lt: userData holds a secret value in plain text",
+                "lt: tags.<key> holds a secret value in plain text",
+            ]);
+            // The report itself never repeats the value.
+            for (const v of found) {
+                expect(v.message).to.not.include(apiKey);
+            }
+        });
+
+        it("ignores short values and the preview's unknown placeholders", () => {
+            const shortSecret = res(AWS.secretVersion, "s", { secretString: "abc" });
+            const user = res(AWS.launchTemplate, "lt", { userData: "abc" });
+            expect(noPlaintextSecrets.check([shortSecret, user], DEMO)).to.deep.equal([]);
+            const unknown = res(AWS.secretVersion, "u", { secretString: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+            const other = res(AWS.launchTemplate, "lt2", { imageId: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
+            expect(noPlaintextSecrets.check([unknown, other], DEMO)).to.deep.equal([]);
+        });
+
+        it("secretLeaks uses the secret markers it is given (the offline plan's view)", () => {
+            const leaves = [
+                {
+                    urn: "u1",
+                    type: "t",
+                    name: "marked",
+                    leaves: [{ path: "password", value: "s3cret-value", secret: true }],
+                },
+                {
+                    urn: "u2",
+                    type: "t",
+                    name: "plain",
+                    leaves: [{ path: "password", value: "s3cret-value", secret: false }],
+                },
+            ];
+            expect(secretLeaks(leaves, ["s3cret-value"])).to.deep.equal([
+                { urn: "u2", message: "plain: password holds a secret value in plain text" },
+            ]);
+            expect(isSinkPath(AWS.secretVersion, "secretString")).to.equal(true);
+            expect(isSinkPath(AWS.secretVersion, "secretStringX")).to.equal(false);
+            expect(stringLeaves({ a: [{ b: "x" }] })).to.deep.equal([
+                { path: "<key>", value: "a", secret: false },
+                { path: "a[0].<key>", value: "b", secret: false },
+                { path: "a[0].b", value: "x", secret: false },
+            ]);
+            const unwrap = (v: unknown) => (v instanceof Box ? { value: v.inner } : undefined);
+            expect(stringLeaves({ a: new Box({ b: "x" }), c: "y" }, unwrap)).to.deep.equal([
+                { path: "<key>", value: "a", secret: false },
+                { path: "a.<key>", value: "b", secret: true },
+                { path: "a.b", value: "x", secret: true },
+                { path: "<key>", value: "c", secret: false },
+                { path: "c", value: "y", secret: false },
+            ]);
+        });
+    });
+
+    describe("evaluate", () => {
+        it("runs resource and stack rules and labels each finding with its policy, level and resource", () => {
+            const key = res(AWS.kmsKey, "key", { enableKeyRotation: false });
+            const group = res(AWS.logGroup, "logs", { retentionInDays: 30 });
+            const vpc = res(AWS.vpc, "vpc");
+            const found = evaluate([key, group, vpc], DEMO);
+            expect(found).to.deep.include({
+                policy: "key-rotation",
+                enforcementLevel: "mandatory",
+                message: "enableKeyRotation is not true",
+                urn: key.urn,
+                type: AWS.kmsKey,
+                name: "key",
+            });
+            expect(found).to.deep.include({
+                policy: "vpc-flow-logs",
+                enforcementLevel: "mandatory",
+                message: "VPC vpc has no flow log",
+                urn: vpc.urn,
+                type: AWS.vpc,
+                name: "vpc",
+            });
+            expect(found.find((v) => v.policy === "log-groups-encrypted-with-cmk")?.enforcementLevel).to.equal(
+                "advisory",
+            );
+            expect(found).to.have.length(3);
+        });
+    });
+});

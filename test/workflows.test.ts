@@ -1,0 +1,240 @@
+/** The CI workflows: valid YAML, the steps the pipeline promises, real action inputs, no secret in the repository. */
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface Step {
+    name?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, unknown>;
+}
+
+interface Job {
+    name?: string;
+    needs?: string | string[];
+    if?: string;
+    environment?: string | { name: string };
+    permissions?: Record<string, string>;
+    strategy?: { matrix?: Record<string, unknown> };
+    steps: Step[];
+}
+
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    jobs: Record<string, Job>;
+}
+
+function workflow(file: string): Workflow {
+    return parse(readFileSync(path.join(ROOT, ".github", "workflows", file), "utf8")) as Workflow;
+}
+
+/**
+ * The inputs each action declares in its action.yml (pulumi/actions v7, aws-actions/configure-aws-credentials v4,
+ * google-github-actions/auth v2, actions/setup-node v4, actions/upload-artifact v4): a misspelt input is
+ * silently ignored by GitHub, so the test refuses it.
+ */
+const ACTION_INPUTS: Record<string, readonly string[]> = {
+    "pulumi/actions": [
+        "command",
+        "stack-name",
+        "pulumi-version",
+        "pulumi-version-file",
+        "work-dir",
+        "comment-on-pr",
+        "comment-on-pr-number",
+        "comment-on-summary",
+        "github-token",
+        "cloud-url",
+        "secrets-provider",
+        "parallel",
+        "message",
+        "config-map",
+        "expect-no-changes",
+        "diff",
+        "replace",
+        "exclude",
+        "exclude-dependents",
+        "target",
+        "target-dependents",
+        "policyPacks",
+        "policyPackConfigs",
+        "refresh",
+        "upsert",
+        "remove",
+        "edit-pr-comment",
+        "color",
+        "exclude-protected",
+        "plan",
+        "suppress-outputs",
+        "suppress-progress",
+        "always-include-summary",
+        "continue-on-error",
+        "log-verbosity",
+        "log-flow",
+        "debug",
+    ],
+    "aws-actions/configure-aws-credentials": [
+        "audience",
+        "aws-access-key-id",
+        "aws-secret-access-key",
+        "aws-session-token",
+        "aws-region",
+        "mask-aws-account-id",
+        "role-to-assume",
+        "web-identity-token-file",
+        "role-duration-seconds",
+        "role-session-name",
+        "role-external-id",
+        "role-skip-session-tagging",
+        "http-proxy",
+    ],
+    "google-github-actions/auth": [
+        "workload_identity_provider",
+        "service_account",
+        "audience",
+        "create_credentials_file",
+        "activate_credentials_file",
+        "token_format",
+        "delegates",
+        "access_token_lifetime",
+        "access_token_scopes",
+        "id_token_audience",
+        "id_token_include_email",
+    ],
+    "actions/setup-node": ["node-version", "node-version-file", "cache", "cache-dependency-path", "registry-url"],
+    "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
+    "actions/checkout": [],
+};
+
+const action = (step: Step) => step.uses?.split("@")[0];
+const stepsUsing = (job: Job, name: string) => job.steps.filter((s) => action(s) === name);
+const runs = (job: Job) => job.steps.map((s) => s.run ?? "");
+
+/** Every string in a value (the whole workflow), with its path. */
+function strings(value: unknown, at = ""): Array<[string, string]> {
+    if (typeof value === "string") {
+        return [[at, value]];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
+    }
+    return [];
+}
+
+function checkCommon(wf: Workflow): void {
+    for (const [jobName, job] of Object.entries(wf.jobs)) {
+        for (const step of job.steps) {
+            const name = action(step);
+            if (!name) {
+                continue;
+            }
+            expect(step.uses, `${jobName}: ${name} is pinned to a version`).to.match(/@v\d+$/);
+            const known = ACTION_INPUTS[name];
+            expect(known, `${jobName}: ${name} is a known action`).to.not.equal(undefined);
+            for (const input of Object.keys(step.with ?? {})) {
+                expect(known, `${jobName}: ${name} has input ${input}`).to.include(input);
+            }
+        }
+        const setup = stepsUsing(job, "actions/setup-node")[0];
+        expect(setup?.with?.["node-version"], `${jobName}: Node 20`).to.equal(20);
+        expect(setup?.with?.cache, `${jobName}: npm cache`).to.equal("npm");
+        expect(runs(job), `${jobName}: installs with npm ci`).to.include("npm ci");
+    }
+    // No credential in the repository: secrets only through the secret store, cloud access through OIDC.
+    for (const [at, text] of strings(wf)) {
+        expect(text, at).to.not.match(/AKIA[0-9A-Z]{16}|pul-[0-9a-f]{40}|-----BEGIN|"type": "service_account"/);
+        // A credential-looking environment variable or action input takes its value from the secret store.
+        const name = /\.(?:env|with)\.([^.[]+)$/.exec(at)?.[1] ?? "";
+        if (/token|secret|password|passphrase|access-key|_key$/i.test(name) && name !== "github-token") {
+            expect(text, at).to.match(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
+        }
+    }
+    for (const job of Object.values(wf.jobs)) {
+        for (const step of stepsUsing(job, "aws-actions/configure-aws-credentials")) {
+            expect(step.with).to.have.property("role-to-assume");
+            expect(step.with).to.not.have.property("aws-access-key-id");
+            expect(job.permissions?.["id-token"]).to.equal("write");
+        }
+        for (const step of stepsUsing(job, "google-github-actions/auth")) {
+            expect(step.with).to.have.property("workload_identity_provider");
+            expect(job.permissions?.["id-token"]).to.equal("write");
+        }
+        for (const step of stepsUsing(job, "pulumi/actions")) {
+            expect(step.env?.PULUMI_ACCESS_TOKEN).to.equal("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+            expect(step.with?.policyPacks, "enforces the policy pack").to.equal("policy");
+            const install = job.steps.findIndex((s) => s.run === "npm ci --prefix policy");
+            expect(install, "installs the policy pack first").to.be.within(0, job.steps.indexOf(step));
+        }
+    }
+}
+
+describe("CI workflows", () => {
+    describe("pull-request.yml", () => {
+        const wf = workflow("pull-request.yml");
+
+        it("runs on pull requests with read-only default permissions", () => {
+            expect(wf.on).to.have.property("pull_request");
+            expect(wf.permissions).to.deep.equal({ contents: "read" });
+            checkCommon(wf);
+        });
+
+        it("type-checks, tests and plans both stacks offline, uploading plan/", () => {
+            const check = wf.jobs.check;
+            expect(runs(check)).to.include.members([
+                "npx tsc --noEmit",
+                "npm test",
+                "npm run plan -- --stack dev",
+                "npm run plan -- --stack demo",
+            ]);
+            const upload = stepsUsing(check, "actions/upload-artifact")[0];
+            expect(upload.with?.path).to.equal("plan/");
+            expect(upload.if).to.equal("always()");
+        });
+
+        it("previews dev and demo with the policy pack after the checks, commenting on the pull request", () => {
+            const preview = wf.jobs.preview;
+            expect(preview.needs).to.equal("check");
+            expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "demo"]);
+            expect(preview.permissions).to.include({ "pull-requests": "write", "id-token": "write" });
+            const pulumi = stepsUsing(preview, "pulumi/actions")[0];
+            expect(pulumi.uses).to.equal("pulumi/actions@v7");
+            expect(pulumi.with).to.include({ command: "preview", "comment-on-pr": true, "work-dir": "./" });
+            expect(pulumi.with?.["stack-name"]).to.equal("${{ vars.PULUMI_ORG }}/${{ matrix.stack }}");
+            // GCP credentials only where the stack uses GCP.
+            expect(stepsUsing(preview, "google-github-actions/auth")[0].if).to.equal("matrix.stack == 'demo'");
+        });
+    });
+
+    describe("deploy-demo.yml", () => {
+        const wf = workflow("deploy-demo.yml");
+
+        it("runs on main, one deployment at a time", () => {
+            expect(wf.on.push).to.deep.equal({ branches: ["main"] });
+            expect(wf.concurrency).to.deep.equal({ group: "pulumi-demo", "cancel-in-progress": false });
+            checkCommon(wf);
+        });
+
+        it("runs pulumi up on demo only after the checks and behind the demo environment's approval", () => {
+            const up = wf.jobs.up;
+            expect(up.needs).to.equal("check");
+            expect(up.environment).to.equal("demo");
+            const pulumi = stepsUsing(up, "pulumi/actions")[0];
+            expect(pulumi.with).to.include({ command: "up", "stack-name": "${{ vars.PULUMI_ORG }}/demo" });
+            expect(runs(wf.jobs.check)).to.include.members(["npm test", "npm run plan -- --stack demo"]);
+            // Nothing else in the repository deploys.
+            const ups = Object.values(wf.jobs).flatMap((j) => stepsUsing(j, "pulumi/actions"));
+            expect(ups).to.have.length(1);
+        });
+    });
+});
