@@ -18,7 +18,7 @@ import { isSecretValue } from "../tools/offline/values";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { parseConfig } from "../config";
-import { build, json, rawStackConfig, stackConfig, statements } from "./support";
+import { build, buildStack, json, rawStackConfig, stackConfig, statements } from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -71,7 +71,7 @@ function userDataOf(run: OfflineRun): string {
 describe("AWS application tier (Compute)", () => {
     let run: OfflineRun;
     before(async () => {
-        run = await build(stackConfig("dev"));
+        run = await buildStack("dev");
     });
 
     describe("security groups", () => {
@@ -133,7 +133,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("is protected from deletion outside dev", async () => {
-            const demo = await build(stackConfig("demo"));
+            const demo = await buildStack("demo");
             expect(demo.plain(demo.one("aws:lb/loadBalancer:LoadBalancer")).enableDeletionProtection).to.equal(true);
         });
 

@@ -3,7 +3,7 @@ import { parameterGroupFamily, performanceInsightsSupported } from "../component
 import { KEY_DELETION_WINDOW_DAYS } from "../components/aws/kms";
 import { PASSWORD_SPECIALS } from "../components/aws/secrets";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
-import { build, json, stackConfig, statements } from "./support";
+import { build, buildStack, json, stackConfig, statements } from "./support";
 
 const T = {
     vpc: "awsx:ec2:Vpc",
@@ -35,8 +35,8 @@ describe("AWS data tiers (dev stack)", () => {
     let run: OfflineRun;
     let demo: OfflineRun;
     before(async () => {
-        run = await build(stackConfig("dev"));
-        demo = await build(stackConfig("demo"));
+        run = await buildStack("dev");
+        demo = await buildStack("demo");
     });
 
     /** The resource a property refers to, by the URN its property dependency points at. */

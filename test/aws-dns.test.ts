@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { aliasRecordTypes, Dns } from "../components/aws/dns";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
-import { build, stackConfig } from "./support";
+import { build, buildStack, stackConfig } from "./support";
 
 const RECORD = "aws:route53/record:Record";
 const ZONE = "aws:route53/zone:Zone";
@@ -17,7 +17,7 @@ describe("AWS DNS", () => {
     describe("with an existing hosted zone (the default)", () => {
         let run: OfflineRun;
         before(async () => {
-            run = await build(stackConfig("dev"));
+            run = await buildStack("dev");
         });
 
         it("looks the public zone up by the domain name and creates none", () => {

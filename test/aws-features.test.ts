@@ -3,14 +3,14 @@ import { BACKUP_RULES } from "../components/aws/backup";
 import { INTERFACE_ENDPOINT_SERVICES } from "../components/aws/endpoints";
 import { MANAGED_RULE_GROUPS, RATE_LIMIT_PER_5_MINUTES } from "../components/aws/waf";
 import type { OfflineRun } from "../tools/offline/run";
-import { build, json, stackConfig, statements } from "./support";
+import { build, buildStack, json, stackConfig, statements } from "./support";
 
 const ACCOUNT = "123456789012";
 
 describe("AWS opt-in features", () => {
     it("are all off unless the stack turns them on", async () => {
         for (const stack of ["dev", "demo"]) {
-            const run = await build(stackConfig(stack));
+            const run = await buildStack(stack);
             const types = new Set(run.resources.map((r) => r.type));
             for (const type of [
                 "webapp:aws:Audit",

@@ -8,7 +8,7 @@ import { awsProvider } from "../components/providers";
 import { EMAIL_FUNCTION_DIST } from "../functions/bundle";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { reveal } from "../tools/offline/values";
-import { build, json, stackConfig, statements, TEST_MAILGUN_KEY } from "./support";
+import { build, buildStack, json, stackConfig, statements, TEST_MAILGUN_KEY } from "./support";
 
 const LAMBDA = "aws:lambda/function:Function";
 
@@ -19,7 +19,7 @@ describe("aws Messaging tier (dev stack under mocks)", () => {
     let dlqArn: string;
 
     before(async () => {
-        run = await build(stackConfig("dev"));
+        run = await buildStack("dev");
         outputs = (reveal(run.outputs) as { aws: Record<string, any> }).aws;
         fn = run.plain(run.one(LAMBDA, "-messaging-function"));
         const queueName = String(outputs.emailDeadLetterQueueUrl).split("/").pop();

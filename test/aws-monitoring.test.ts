@@ -9,7 +9,7 @@ import {
     Monitoring,
 } from "../components/aws/monitoring";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
-import { build, json, stackConfig, statements } from "./support";
+import { build, buildStack, json, stackConfig, statements } from "./support";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";
@@ -138,7 +138,7 @@ describe("AWS monitoring", () => {
     describe("in a dev build", () => {
         let run: OfflineRun;
         before(async () => {
-            run = await build(stackConfig("dev"));
+            run = await buildStack("dev");
         });
 
         it("sends every alarm of the platform to the ops topic, on alarm and on recovery", () => {

@@ -5,7 +5,7 @@ import { awsProvider } from "../components/providers";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { isSecretValue } from "../tools/offline/values";
-import { build, stackConfig, TEST_MAILGUN_KEY } from "./support";
+import { buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
 
 /**
  * The secrets rules, checked on everything a stack registers: the generated database password and
@@ -16,7 +16,7 @@ for (const stack of ["dev", "demo"]) {
     describe(`secrets never leak (${stack} stack)`, () => {
         let run: OfflineRun;
         before(async () => {
-            run = await build(stackConfig(stack));
+            run = await buildStack(stack);
         });
 
         const passwords = () =>

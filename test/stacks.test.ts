@@ -3,12 +3,12 @@ import { expect } from "chai";
 import { PROJECT } from "../config";
 import { runOffline } from "../tools/offline/run";
 import { readStackConfig } from "../tools/offline/stack-config";
-import { build, stackConfig, TEST_MAILGUN_KEY } from "./support";
+import { buildStack, TEST_MAILGUN_KEY } from "./support";
 
 describe("stack builds from the real stack files", () => {
     for (const stack of ["dev", "demo"]) {
         it(`${stack}: registers every AWS data tier with the stack's explicit provider`, async () => {
-            const run = await build(stackConfig(stack));
+            const run = await buildStack(stack);
             const tiers = run.resources.filter((r) => r.type.startsWith("webapp:aws:")).map((r) => r.type);
             expect(tiers).to.include.members([
                 "webapp:aws:Network",

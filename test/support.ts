@@ -50,6 +50,21 @@ export function build(cfg: InfraConfig): Promise<OfflineRun> {
     return runOffline(() => toStackOutputs(createInfrastructure(cfg)), { stack: cfg.environment });
 }
 
+const builtStacks = new Map<string, Promise<OfflineRun>>();
+
+/**
+ * A real stack file's build, shared by every test that reads it unchanged (a build is immutable),
+ * so each stack is built once per test run.
+ */
+export function buildStack(stack: string): Promise<OfflineRun> {
+    let run = builtStacks.get(stack);
+    if (run === undefined) {
+        run = build(stackConfig(stack));
+        builtStacks.set(stack, run);
+    }
+    return run;
+}
+
 /** A JSON document input (policy, dashboard) parsed. */
 export function json(run: OfflineRun, resource: RecordedResource, property: string): any {
     const value = run.plain(resource)[property];

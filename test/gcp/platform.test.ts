@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { standardTags } from "../../components/providers";
 import type { OfflineRun } from "../../tools/offline/run";
 import { isSecretValue } from "../../tools/offline/values";
-import { build, stackConfig } from "../support";
+import { build, buildStack } from "../support";
 import { gcpOnly, gcpProviderUrn, TEST_PROJECT } from "./helpers";
 
 /** Every GCP resource and invoke of a run goes through the one explicit GCP provider. */
@@ -78,7 +78,7 @@ describe("gcp platform (gcp-only dev stack)", () => {
 describe("gcp platform (demo stack: AWS and GCP)", () => {
     let run: OfflineRun;
     before(async () => {
-        run = await build(stackConfig("demo"));
+        run = await buildStack("demo");
     });
 
     it("builds both clouds and groups the outputs per cloud", () => {
