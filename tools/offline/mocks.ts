@@ -408,6 +408,14 @@ const gcpState: Record<string, StateFn> = {
             id: `projects/${req.provider.gcpProject}/${scope}/instanceGroupManagers/${name}`,
         };
     },
+    "gcp:compute/securityPolicy:SecurityPolicy": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "securityPolicies", name),
+            id: `projects/${req.provider.gcpProject}/global/securityPolicies/${name}`,
+        };
+    },
     "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 63);
         const domain = String(req.inputs.domain);
