@@ -99,7 +99,7 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
         expect(secretManager.requests).to.have.length(1);
     });
 
-    it("fails on a malformed payload (so the trigger's dead-letter topic keeps it) without calling Mailgun", async () => {
+    it("fails on a malformed payload (so the push subscription dead-letters it) without calling Mailgun", async () => {
         const { handler, mailgun, logs } = await setup();
 
         for (const event of [
