@@ -9,8 +9,10 @@ import {
     existsSync,
     mkdirSync,
     mkdtempSync,
+    readdirSync,
     readFileSync,
     rmSync,
+    statSync,
     symlinkSync,
     writeFileSync,
 } from "node:fs";
@@ -147,4 +149,22 @@ export function expectShellcheckClean(context: Mocha.Context, script: string): v
     }
     expect(result.stdout + result.stderr, "shellcheck output").to.equal("");
     expect(result.status).to.equal(0);
+}
+
+/**
+ * The contract every cloud's script keeps for the env file `<directory>/.env.db`: mode 0600, owned
+ * by the app user (chowned while still a temporary file, then renamed), no temporary file left.
+ */
+export function expectPrivateEnvFile(run: BootRun, app = { user: "webapp", directory: "/opt/webapp" }): void {
+    expect(statSync(path.join(run.root, app.directory, ".env.db")).mode & 0o777).to.equal(0o600);
+    const chown = run.calls("chown").find((c) => c.includes(`${app.directory}/`));
+    expect(chown).to.match(new RegExp(`^${app.user}: ${run.root}${app.directory}/\\.env\\.\\w+$`));
+    const leftovers = readdirSync(path.join(run.root, app.directory)).filter((f) => f !== ".env.db");
+    expect(leftovers, "temporary files").to.deep.equal([]);
+}
+
+/** The app's log directory exists and belongs to the app user (the agent ships its log). */
+export function expectLogDirectory(run: BootRun, directory = "/var/log/webapp", user = "webapp"): void {
+    expect(statSync(path.join(run.root, directory)).isDirectory()).to.equal(true);
+    expect(run.calls("chown")).to.include(`${user}: ${run.root}${directory}`);
 }

@@ -16,7 +16,14 @@ import {
     SECRET_MANAGER_URL,
     type GcpBootParams,
 } from "../functions/boot/gcp";
-import { expectShellcheckClean, removeSandboxes, runBootScript, type BootRun } from "./boot-harness";
+import {
+    expectLogDirectory,
+    expectPrivateEnvFile,
+    expectShellcheckClean,
+    removeSandboxes,
+    runBootScript,
+    type BootRun,
+} from "./boot-harness";
 
 const SECRET_ID = "projects/my-project-123/secrets/dev-gcp-secrets-db-credentials-1a2b3c4";
 const TOPIC = "projects/my-project-123/topics/dev-gcp-messaging-topic-5d6e7f8";
@@ -208,11 +215,7 @@ describe("Compute Engine startup script", () => {
         });
 
         it("makes the env file readable by its owner only, owned by the app user", () => {
-            expect(statSync(path.join(run.root, ENV_FILE)).mode & 0o777).to.equal(0o600);
-            const chown = run.calls("chown").find((c) => c.includes("/opt/webapp/"));
-            expect(chown).to.match(new RegExp(`^webapp: ${run.root}/opt/webapp/\\.env\\.\\w+$`));
-            const leftovers = readdirSync(path.join(run.root, "opt/webapp")).filter((f) => f !== ".env.db");
-            expect(leftovers, "temporary files").to.deep.equal([]);
+            expectPrivateEnvFile(run);
         });
 
         it("never prints a secret value or the token", () => {
@@ -239,8 +242,7 @@ describe("Compute Engine startup script", () => {
         });
 
         it("prepares the log directory for the app user", () => {
-            expect(statSync(path.join(run.root, "var/log/webapp")).isDirectory()).to.equal(true);
-            expect(run.calls("chown")).to.include(`webapp: ${run.root}/var/log/webapp`);
+            expectLogDirectory(run);
         });
 
         it("starts the StatsD exporter, restarts the Ops Agent, then enables and restarts the app", () => {

@@ -4,11 +4,18 @@
  * `amazon-cloudwatch-agent-ctl` commands on PATH that record how they were called.
  */
 import { expect } from "chai";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { CW_AGENT_CONFIG, cloudWatchAgentConfig, renderAwsBootScript, type AwsBootParams } from "../functions/boot/aws";
 import { envLines, renderBootScript, shellQuote } from "../functions/boot/render";
-import { expectShellcheckClean, removeSandboxes, runBootScript, type BootRun } from "./boot-harness";
+import {
+    expectLogDirectory,
+    expectPrivateEnvFile,
+    expectShellcheckClean,
+    removeSandboxes,
+    runBootScript,
+    type BootRun,
+} from "./boot-harness";
 
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:webapp-db-AbCdEf";
 const TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:registrations";
@@ -163,11 +170,7 @@ describe("EC2 boot script", () => {
         });
 
         it("makes the env file readable by its owner only, owned by the app user", () => {
-            expect(statSync(path.join(run.root, ENV_FILE)).mode & 0o777).to.equal(0o600);
-            const chown = run.calls("chown").find((c) => c.includes("/opt/webapp/"));
-            expect(chown).to.match(new RegExp(`^webapp: ${run.root}/opt/webapp/\\.env\\.\\w+$`));
-            const leftovers = readdirSync(path.join(run.root, "opt/webapp")).filter((f) => f !== ".env.db");
-            expect(leftovers, "temporary files").to.deep.equal([]);
+            expectPrivateEnvFile(run);
         });
 
         it("never prints a secret value", () => {
@@ -196,8 +199,7 @@ describe("EC2 boot script", () => {
         });
 
         it("prepares the log directory for the app user", () => {
-            expect(statSync(path.join(run.root, "var/log/webapp")).isDirectory()).to.equal(true);
-            expect(run.calls("chown")).to.include(`webapp: ${run.root}/var/log/webapp`);
+            expectLogDirectory(run);
         });
 
         it("starts the agent with that config, then enables and restarts the service", () => {

@@ -41,6 +41,25 @@ export interface ThresholdAlert {
     readonly missingData: "INACTIVE" | "ACTIVE" | "NO_OP";
 }
 
+/**
+ * An alert that fires as soon as a counter (a DELTA metric, e.g. failed requests) counted anything
+ * in the last 5 minutes, and closes when it counts nothing; no data means nothing happened.
+ */
+export function anyInFiveMinutes(
+    alert: Pick<ThresholdAlert, "role" | "displayName" | "documentation" | "filter">,
+): ThresholdAlert {
+    return {
+        ...alert,
+        aligner: "ALIGN_SUM",
+        reducer: "REDUCE_SUM",
+        alignmentPeriodSeconds: 300,
+        comparison: "COMPARISON_GT",
+        threshold: 0,
+        durationSeconds: 0,
+        missingData: "INACTIVE",
+    };
+}
+
 /** The alert policy arguments for `alert`, notifying `channels` when it opens and when it closes. */
 export function alertPolicyArgs(
     alert: ThresholdAlert,

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { alertPolicy, type ThresholdAlert } from "./alerts";
+import { alertPolicy, anyInFiveMinutes, type ThresholdAlert } from "./alerts";
 
 /** Alert when more than this share of requests fail with 5xx (5 %, as on AWS). */
 export const ERROR_RATE = 0.05;
@@ -64,20 +64,13 @@ export function alertDefinitions(w: Watched<pulumi.Input<string>>): ThresholdAle
             durationSeconds: 180,
             missingData: "INACTIVE",
         },
-        {
+        anyInFiveMinutes({
             role: "unhealthy-backend",
             displayName: "Load balancer: a backend turned unhealthy",
             documentation:
                 "An instance failed its load-balancer health checks in the last 5 minutes (health-check logs). Auto-healing recreates it; check its startup script log (`journalctl -u google-startup-scripts`).",
             filter: userMetric(w.unhealthyMetric),
-            aligner: "ALIGN_SUM",
-            reducer: "REDUCE_SUM",
-            alignmentPeriodSeconds: 300,
-            comparison: "COMPARISON_GT",
-            threshold: 0,
-            durationSeconds: 0,
-            missingData: "INACTIVE",
-        },
+        }),
         {
             role: "no-healthy-backend",
             displayName: "Site down: the health check fails from the internet",
@@ -120,20 +113,15 @@ export function alertDefinitions(w: Watched<pulumi.Input<string>>): ThresholdAle
         },
     ];
     if (w.functionService !== undefined) {
-        alerts.push({
-            role: "function-errors",
-            displayName: "E-mail function: failed requests",
-            documentation:
-                "The e-mail verification function answered 5xx in the last 5 minutes (Pub/Sub retries, then dead-letters the event). Its logs say why (`invocation.failed`).",
-            filter: pulumi.interpolate`${runMetric(w.functionService, "request_count")} AND metric.labels.response_code_class = "5xx"`,
-            aligner: "ALIGN_SUM",
-            reducer: "REDUCE_SUM",
-            alignmentPeriodSeconds: 300,
-            comparison: "COMPARISON_GT",
-            threshold: 0,
-            durationSeconds: 0,
-            missingData: "INACTIVE",
-        });
+        alerts.push(
+            anyInFiveMinutes({
+                role: "function-errors",
+                displayName: "E-mail function: failed requests",
+                documentation:
+                    "The e-mail verification function answered 5xx in the last 5 minutes (Pub/Sub retries, then dead-letters the event). Its logs say why (`invocation.failed`).",
+                filter: pulumi.interpolate`${runMetric(w.functionService, "request_count")} AND metric.labels.response_code_class = "5xx"`,
+            }),
+        );
     }
     return alerts;
 }

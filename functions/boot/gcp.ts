@@ -14,14 +14,13 @@
  */
 import { stringify } from "yaml";
 import {
-    appLogDirectory,
     appLogFile,
     commonEnv,
-    DB_ENV_FIELDS,
-    ENV_FILE_NAME,
+    commonVariables,
+    dbEnvFieldPairs,
     envLines,
     renderBootScript,
-    SECRET_RETRY,
+    secretVersionNotes,
     type AppSettings,
 } from "./render";
 
@@ -104,24 +103,17 @@ export function opsAgentConfig(p: Pick<GcpBootParams, "app">) {
 export function renderGcpBootScript(p: GcpBootParams): string {
     return renderBootScript({
         title: "webapp instance startup script (GCP)",
-        notes: p.secretVersion === undefined ? [] : [`Database secret version at deploy: ${p.secretVersion}`],
+        notes: secretVersionNotes(p.secretVersion),
         variables: {
             DB_SECRET_ID: p.dbSecretId,
-            SECRET_ATTEMPTS: SECRET_RETRY.attempts,
-            RETRY_INITIAL_DELAY: SECRET_RETRY.initialDelaySeconds,
-            RETRY_MAX_DELAY: SECRET_RETRY.maxDelaySeconds,
             METADATA_TOKEN_URL,
             SECRET_MANAGER_URL,
-            APP_USER: p.app.user,
-            APP_DIR: p.app.directory,
-            ENV_FILE_NAME,
-            SERVICE_NAME: p.app.serviceName,
-            APP_LOG_DIR: appLogDirectory(p.app),
+            ...commonVariables(p.app),
             OPS_AGENT_CONFIG,
             OPS_AGENT_SERVICE,
             STATSD_EXPORTER_SERVICE,
         },
-        arrays: { DB_ENV_FIELDS: Object.entries(DB_ENV_FIELDS).map(([key, field]) => `${key}=${field}`) },
+        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs() },
         documents: {
             platform_env: envLines(gcpPlatformEnv(p)),
             ops_agent_config: stringify(opsAgentConfig(p)).trimEnd(),

@@ -7,6 +7,7 @@ import {
     createCloudEventHandler,
     createPushHandler,
     messageFromCloudEvent,
+    type CloudEventHandlerOptions,
     type PushResponse,
 } from "../../functions/email-verification/gcp";
 import {
@@ -26,6 +27,39 @@ const VERSION = "projects/demo-project/secrets/mailgun-api-key/versions/latest";
 const KEY = "key-gcp-0123456789abcdef0123456789abcdef";
 const TOKEN = "verify-token-0123456789";
 
+interface FakeGoogleOptions {
+    readonly mailgunKeys?: string[];
+    readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * Loopback fakes of the metadata server, Secret Manager (holding KEY at VERSION) and Mailgun
+ * (added to `servers` for closing), and handler options that reach them.
+ */
+async function fakeGoogle(servers: FakeServer[], options: FakeGoogleOptions = {}) {
+    const metadata = await fakeMetadataServer();
+    const secretManager = await fakeSecretManager(VERSION, KEY);
+    const mailgun = await fakeMailgun(options.mailgunKeys ?? [KEY]);
+    servers.push(metadata, secretManager, mailgun);
+    const logs = collectingLogger();
+    const clock = new FakeClock();
+    const handlerOptions: CloudEventHandlerOptions = {
+        env: {
+            DOMAIN_NAME: "api.example.com",
+            MAILGUN_DOMAIN,
+            MAILGUN_API_BASE_URL: mailgun.url,
+            MAILGUN_SECRET_VERSION: VERSION,
+            GCE_METADATA_HOST: metadata.host,
+            SECRET_MANAGER_API_URL: secretManager.url,
+            ...options.env,
+        },
+        clock,
+        logger: logs.logger,
+        random: () => 0.5,
+    };
+    return { options: handlerOptions, metadata, secretManager, mailgun, logs, clock };
+}
+
 describe("e-mail verification: Cloud Functions adapter against loopback metadata, Secret Manager and Mailgun", () => {
     let servers: FakeServer[] = [];
 
@@ -34,28 +68,9 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
         servers = [];
     });
 
-    async function setup(options: { mailgunKeys?: string[]; env?: Record<string, string | undefined> } = {}) {
-        const metadata = await fakeMetadataServer();
-        const secretManager = await fakeSecretManager(VERSION, KEY);
-        const mailgun = await fakeMailgun(options.mailgunKeys ?? [KEY]);
-        servers.push(metadata, secretManager, mailgun);
-        const logs = collectingLogger();
-        const clock = new FakeClock();
-        const handler = createCloudEventHandler({
-            env: {
-                DOMAIN_NAME: "api.example.com",
-                MAILGUN_DOMAIN,
-                MAILGUN_API_BASE_URL: mailgun.url,
-                MAILGUN_SECRET_VERSION: VERSION,
-                GCE_METADATA_HOST: metadata.host,
-                SECRET_MANAGER_API_URL: secretManager.url,
-                ...options.env,
-            },
-            clock,
-            logger: logs.logger,
-            random: () => 0.5,
-        });
-        return { handler, metadata, secretManager, mailgun, logs, clock };
+    async function setup(options: FakeGoogleOptions = {}) {
+        const google = await fakeGoogle(servers, options);
+        return { handler: createCloudEventHandler(google.options), ...google };
     }
 
     it("reads the key with a metadata-server token and sends the e-mail", async () => {
@@ -179,25 +194,8 @@ describe("e-mail verification: the push endpoint (HTTP function behind the Pub/S
     });
 
     async function setup() {
-        const metadata = await fakeMetadataServer();
-        const secretManager = await fakeSecretManager(VERSION, KEY);
-        const mailgun = await fakeMailgun([KEY]);
-        servers.push(metadata, secretManager, mailgun);
-        const logs = collectingLogger();
-        const handler = createPushHandler({
-            env: {
-                DOMAIN_NAME: "api.example.com",
-                MAILGUN_DOMAIN,
-                MAILGUN_API_BASE_URL: mailgun.url,
-                MAILGUN_SECRET_VERSION: VERSION,
-                GCE_METADATA_HOST: metadata.host,
-                SECRET_MANAGER_API_URL: secretManager.url,
-            },
-            clock: new FakeClock(),
-            logger: logs.logger,
-            random: () => 0.5,
-        });
-        return { handler, mailgun, logs };
+        const google = await fakeGoogle(servers);
+        return { handler: createPushHandler(google.options), ...google };
     }
 
     /** What Pub/Sub POSTs: the wrapped push body, `{message, subscription}`. */
