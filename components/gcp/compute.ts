@@ -134,9 +134,11 @@ export interface ComputeArgs {
     machineType: string;
     /** From `gcp.image`; default the newest image of family `webapp` in the project. */
     image: ImageSelector;
-    /** From `gcp.mig.min` / `max` / `cpuTarget` (%); defaults 1 / 2 / 50. */
+    /** Fewest instances. From `gcp.mig.min`; default 1. */
     minSize: number;
+    /** Most instances. From `gcp.mig.max`; default 2. */
     maxSize: number;
+    /** Average CPU (%) the autoscaler keeps the group at. From `gcp.mig.cpuTarget`; default 50. */
     cpuTarget: number;
     /**
      * The host names the load balancer serves and its certificate covers; the first is the API's
@@ -166,13 +168,11 @@ export interface ComputeArgs {
 export class Compute extends pulumi.ComponentResource {
     /** `https://<first host name>`. */
     public readonly url: string;
-    public readonly hostnames: readonly string[];
     /** The load balancer's anycast IPv4 address. */
     public readonly loadBalancerIp: pulumi.Output<string>;
     public readonly instanceGroupManagerName: pulumi.Output<string>;
     /** Instances are named `<this>-<suffix>` (`webapp-<environment>`). */
     public readonly baseInstanceName: string;
-    public readonly backendServiceName: pulumi.Output<string>;
     /** The HTTPS URL map (the load balancer's metrics carry its name). */
     public readonly urlMapName: pulumi.Output<string>;
     public readonly serviceAccountEmail: pulumi.Output<string>;
@@ -403,11 +403,9 @@ export class Compute extends pulumi.ComponentResource {
         const httpProxy = new gcp.compute.TargetHttpProxy(`${name}-http`, { urlMap: redirectMap.id }, child);
         forwardingRule("http-80", 80, httpProxy.id);
 
-        this.hostnames = [...args.hostnames];
         this.url = `https://${args.hostnames[0]}`;
         this.loadBalancerIp = address.address;
         this.instanceGroupManagerName = group.name;
-        this.backendServiceName = backend.name;
         this.urlMapName = httpsMap.name;
         this.serviceAccountEmail = account.email;
         this.dnsAuthorizationRecords = records;

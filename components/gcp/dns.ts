@@ -122,7 +122,9 @@ export interface Route53Publication {
     zone: Pick<AwsDns, "record" | "failover">;
     /** The host names the GCP load balancer serves (`gcpHostnames`); the first gets an A record. */
     hostnames: readonly string[];
+    /** The GCP load balancer's address. */
     loadBalancerIp: pulumi.Input<string>;
+    /** The certificate's DNS authorization records (`Compute.dnsAuthorizationRecords`). */
     authorizationRecords: readonly DnsAuthorizationRecord[];
     /** With DNS failover: the apex's primary (the AWS load balancer) and what Route 53 checks on it. */
     failover?: { primary: AliasTarget; healthCheckPath: string };

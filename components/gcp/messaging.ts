@@ -107,7 +107,6 @@ export interface MessagingArgs {
 export class Messaging extends pulumi.ComponentResource {
     /** The registration topic (`projects/<project>/topics/<id>`) the API publishes to. */
     public readonly topicId: pulumi.Output<string>;
-    public readonly topicName: pulumi.Output<string>;
     /** The tier's key (both topics). */
     public readonly keyId: pulumi.Output<string>;
     public readonly functionName: pulumi.Output<string>;
@@ -116,8 +115,6 @@ export class Messaging extends pulumi.ComponentResource {
     public readonly deadLetterTopicId: pulumi.Output<string>;
     /** The subscription that holds dead-lettered events (pull them from here to inspect or replay). */
     public readonly deadLetterSubscriptionId: pulumi.Output<string>;
-    public readonly deadLetterSubscriptionName: pulumi.Output<string>;
-    public readonly functionServiceAccountEmail: pulumi.Output<string>;
     private readonly baseName: string;
     private readonly topic: gcp.pubsub.Topic;
 
@@ -320,13 +317,10 @@ export class Messaging extends pulumi.ComponentResource {
         );
 
         this.topicId = this.topic.id;
-        this.topicName = this.topic.name;
         this.keyId = key.id;
         this.functionName = fn.name;
         this.deadLetterTopicId = deadLetterTopic.id;
         this.deadLetterSubscriptionId = deadLetterSubscription.id;
-        this.deadLetterSubscriptionName = deadLetterSubscription.name;
-        this.functionServiceAccountEmail = functionAccount.email;
         this.registerOutputs({
             topicId: this.topicId,
             functionName: this.functionName,

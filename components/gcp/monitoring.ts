@@ -347,8 +347,9 @@ export interface MonitoringArgs {
     instanceGroupManagerName: pulumi.Input<string>;
     /** The instances' name prefix (the group's base instance name). */
     instanceNamePrefix: string;
-    /** The public URL's host and the health-check path the uptime check requests over HTTPS. */
+    /** The host the uptime check requests over HTTPS: the load balancer's first name. */
     uptimeHost: string;
+    /** The path it requests. From `app.healthCheckPath`; default `/healthz`. */
     healthCheckPath: string;
     /** Cloud SQL's `<project>:<instance>`. */
     databaseId: pulumi.Input<string>;
