@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig, parseConfig, type Cloud, type InfraConfig } from "../config";
-import { createAwsPlatform, type AwsOutputs } from "./aws";
+import { createAwsPlatform, type AwsOutputs, type AwsPlatform } from "./aws";
 import { createGcpPlatform, type GcpOutputs } from "./gcp";
 import { awsProvider, gcpProvider } from "./providers";
 
@@ -28,13 +28,17 @@ export function createInfrastructure(
 ): InfrastructureOutputs {
     const config = parseConfig(cfg, cfg?.environment);
     const outputs: InfrastructureOutputs = { environment: config.environment, clouds: [...config.clouds] };
+    let aws: AwsPlatform | undefined;
     if (config.clouds.includes("aws")) {
         const provider = awsProvider(config, { parent: opts.parent });
-        outputs.aws = createAwsPlatform(config, provider, opts).outputs;
+        aws = createAwsPlatform(config, provider, opts);
+        outputs.aws = aws.outputs;
     }
     if (config.clouds.includes("gcp")) {
         const provider = gcpProvider(config, { parent: opts.parent });
-        outputs.gcp = createGcpPlatform(config, provider, opts).outputs;
+        // Next to AWS, the GCP load balancer's names (and a DNS failover) live in the Route 53 zone.
+        const awsDns = aws && { dns: aws.dns, loadBalancerTarget: aws.loadBalancerTarget };
+        outputs.gcp = createGcpPlatform(config, provider, opts, awsDns).outputs;
     }
     return outputs;
 }

@@ -162,6 +162,7 @@ export function configSchema(environment: string) {
         storage: section({ nearlineAfterDays: integer(1).default(30) }),
         sshSourceRanges: z.array(cidr(), { error: "must be a list of IPv4 CIDRs" }).default([IAP_SSH_RANGE]),
         mig: scaling({ min: 1, max: 2, cpuTarget: 50 }),
+        dns: section({ createZone: boolean().default(false) }),
         db: section({
             tier: text(patterns.gcpDbTier, "a Cloud SQL tier").default("db-g1-small"),
             diskSizeGb: integer(10, 65536).default(20),
@@ -186,6 +187,7 @@ export function configSchema(environment: string) {
         backup: boolean().default(false),
         vpcEndpoints: boolean().default(false),
         waf: boolean().default(false),
+        dnsFailover: boolean().default(false),
         monthlyBudgetUsd: integer(1, 1_000_000).optional(),
     });
 
@@ -324,6 +326,22 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
         problem(["gcp", "project"], `${REQUIRED} when clouds includes "gcp"`, undefined);
     }
 
+    const bothClouds = usesGcp && clouds.includes("aws");
+    if (cfg.features?.dnsFailover === true && !bothClouds) {
+        problem(
+            ["features", "dnsFailover"],
+            'needs clouds to include both "aws" and "gcp" (GCP is the standby for the AWS endpoint)',
+            true,
+        );
+    }
+    if (cfg.gcp?.dns?.createZone === true && bothClouds) {
+        problem(
+            ["gcp", "dns", "createZone"],
+            "is only used when clouds is [gcp]: with both clouds the GCP records go into the Route 53 zone",
+            true,
+        );
+    }
+
     const vpc = typeof cfg.aws?.vpcCidr === "string" ? parseCidr(cfg.aws.vpcCidr) : undefined;
     const azCount = cfg.aws?.azCount;
     if (vpc && isInt(azCount) && azCount >= 2 && azCount <= 6) {
@@ -338,7 +356,7 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
         }
     }
     const subnet = typeof cfg.gcp?.subnetCidr === "string" ? parseCidr(cfg.gcp.subnetCidr) : undefined;
-    if (usesGcp && clouds.includes("aws") && vpc && subnet && cidrsOverlap(vpc, subnet)) {
+    if (bothClouds && vpc && subnet && cidrsOverlap(vpc, subnet)) {
         problem(["gcp", "subnetCidr"], `overlaps aws.vpcCidr (${cfg.aws?.vpcCidr})`, cfg.gcp?.subnetCidr);
     }
 }

@@ -4,22 +4,18 @@
  * `amazon-cloudwatch-agent-ctl` commands on PATH that record how they were called.
  */
 import { expect } from "chai";
-import { spawnSync } from "node:child_process";
-import {
-    chmodSync,
-    existsSync,
-    mkdirSync,
-    mkdtempSync,
-    readFileSync,
-    readdirSync,
-    rmSync,
-    statSync,
-    writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { CW_AGENT_CONFIG, cloudWatchAgentConfig, renderAwsBootScript, type AwsBootParams } from "../functions/boot/aws";
 import { envLines, renderBootScript, shellQuote } from "../functions/boot/render";
+import {
+    expectLogDirectory,
+    expectPrivateEnvFile,
+    expectShellcheckClean,
+    removeSandboxes,
+    runBootScript,
+    type BootRun,
+} from "./boot-harness";
 
 const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:webapp-db-AbCdEf";
 const TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:registrations";
@@ -62,14 +58,6 @@ printf '%s\\n' "$FAKE_SECRET"`,
     "amazon-cloudwatch-agent-ctl": 'exit "${FAKE_AGENT_STATUS:-0}"',
 };
 
-interface Run {
-    readonly status: number | null;
-    readonly stderr: string;
-    readonly root: string;
-    calls(name: string): string[];
-    file(absolutePath: string): string;
-}
-
 interface RunOptions {
     readonly script?: string;
     readonly secret?: string;
@@ -79,67 +67,25 @@ interface RunOptions {
     readonly missing?: string[];
 }
 
-const sandboxes: string[] = [];
-
-/** Runs a rendered script in a fresh sandbox and returns what happened. */
-function runScript(options: RunOptions = {}): Run {
-    const sandbox = mkdtempSync(path.join(tmpdir(), "webapp-boot-"));
-    sandboxes.push(sandbox);
-    const root = path.join(sandbox, "root");
-    const bin = path.join(sandbox, "bin");
-    const calls = path.join(sandbox, "calls");
-    for (const dir of [root, bin, calls]) {
-        mkdirSync(dir);
-    }
-    for (const [name, body] of Object.entries(FAKES)) {
-        if (options.missing?.includes(name)) {
-            continue;
-        }
-        const file = path.join(bin, name);
-        writeFileSync(file, `#!/bin/bash\nprintf '%s\\n' "$*" >>"$FAKE_CALLS/${name}"\n${body}\n`);
-        chmodSync(file, 0o755);
-    }
-    const scriptFile = path.join(sandbox, "user-data.sh");
-    writeFileSync(scriptFile, options.script ?? renderAwsBootScript(PARAMS));
-    const pathDirs = [bin, "/usr/bin", "/bin"];
-    if (!existsSync("/usr/bin/python3")) {
-        const python = spawnSync("bash", ["-c", "command -v python3"], { encoding: "utf8" }).stdout.trim();
-        pathDirs.push(path.dirname(python));
-    }
-    const result = spawnSync("/bin/bash", [scriptFile], {
-        encoding: "utf8",
+/** Runs the rendered script (or `options.script`) with the fakes above. */
+function runScript(options: RunOptions = {}): BootRun {
+    return runBootScript({
+        script: options.script ?? renderAwsBootScript(PARAMS),
+        fakes: FAKES,
+        missing: options.missing,
         env: {
-            PATH: pathDirs.join(":"),
-            HOME: sandbox,
-            WEBAPP_ROOT: root,
-            FAKE_CALLS: calls,
             FAKE_SECRET: options.secret ?? SECRET,
             FAKE_AWS_FAILURES: String(options.awsFailures ?? 0),
             FAKE_AGENT_STATUS: String(options.agentStatus ?? 0),
             FAKE_CHOWN_STATUS: String(options.chownStatus ?? 0),
         },
-        timeout: 30_000,
     });
-    return {
-        status: result.status,
-        stderr: result.stderr,
-        root,
-        calls: (name) => {
-            const file = path.join(calls, name);
-            return existsSync(file)
-                ? readFileSync(file, "utf8")
-                      .split("\n")
-                      .filter((l) => l !== "")
-                : [];
-        },
-        file: (absolutePath) => readFileSync(path.join(root, absolutePath), "utf8"),
-    };
 }
 
 const ENV_FILE = "/opt/webapp/.env.db";
 
 describe("EC2 boot script", () => {
-    after(() => sandboxes.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+    after(removeSandboxes);
 
     describe("rendering", () => {
         it("holds names and ARNs but no secret value", () => {
@@ -180,32 +126,13 @@ describe("EC2 boot script", () => {
             ["without a registration topic", { ...PARAMS, registrationTopicArn: undefined }],
         ] as const) {
             it(`finds nothing in the rendered script ${label}`, function () {
-                const dir = mkdtempSync(path.join(tmpdir(), "webapp-shellcheck-"));
-                sandboxes.push(dir);
-                const file = path.join(dir, "user-data.sh");
-                writeFileSync(file, renderAwsBootScript(params));
-                const result = spawnSync(
-                    "shellcheck",
-                    ["--shell=bash", "--severity=style", "--external-sources", file],
-                    {
-                        encoding: "utf8",
-                    },
-                );
-                if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-                    if (process.env.CI === "true") {
-                        expect.fail("shellcheck is not installed (.ci/run installs it with apt-get)");
-                    }
-                    // Outside CI the suite still runs without it; the skip shows as pending.
-                    this.skip();
-                }
-                expect(result.stdout + result.stderr, "shellcheck output").to.equal("");
-                expect(result.status).to.equal(0);
+                expectShellcheckClean(this, renderAwsBootScript(params));
             });
         }
     });
 
     describe("when the secret is readable", () => {
-        let run: Run;
+        let run: BootRun;
         before(() => {
             run = runScript();
         });
@@ -243,11 +170,7 @@ describe("EC2 boot script", () => {
         });
 
         it("makes the env file readable by its owner only, owned by the app user", () => {
-            expect(statSync(path.join(run.root, ENV_FILE)).mode & 0o777).to.equal(0o600);
-            const chown = run.calls("chown").find((c) => c.includes("/opt/webapp/"));
-            expect(chown).to.match(new RegExp(`^webapp: ${run.root}/opt/webapp/\\.env\\.\\w+$`));
-            const leftovers = readdirSync(path.join(run.root, "opt/webapp")).filter((f) => f !== ".env.db");
-            expect(leftovers, "temporary files").to.deep.equal([]);
+            expectPrivateEnvFile(run);
         });
 
         it("never prints a secret value", () => {
@@ -276,8 +199,7 @@ describe("EC2 boot script", () => {
         });
 
         it("prepares the log directory for the app user", () => {
-            expect(statSync(path.join(run.root, "var/log/webapp")).isDirectory()).to.equal(true);
-            expect(run.calls("chown")).to.include(`webapp: ${run.root}/var/log/webapp`);
+            expectLogDirectory(run);
         });
 
         it("starts the agent with that config, then enables and restarts the service", () => {

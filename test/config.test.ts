@@ -345,6 +345,22 @@ describe("config: every rule names the key and the value", () => {
             'monitoring.alarmEmail: "ops" is not an e-mail address',
         ],
         [
+            "gcp.dns.createZone is a boolean",
+            { gcp: { dns: { createZone: "yes" } } },
+            'gcp.dns.createZone: "yes" must be true or false',
+        ],
+        [
+            "gcp.dns.createZone only applies to a GCP-only stack",
+            { clouds: ["aws", "gcp"], gcp: { project: "my-project-123", dns: { createZone: true } } },
+            "gcp.dns.createZone: true is only used when clouds is [gcp]: with both clouds the GCP records go into the Route 53 zone",
+        ],
+        ["features.waf is a boolean", { features: { waf: "on" } }, 'features.waf: "on" must be true or false'],
+        [
+            "features.dnsFailover needs both clouds",
+            { features: { dnsFailover: true } },
+            'features.dnsFailover: true needs clouds to include both "aws" and "gcp" (GCP is the standby for the AWS endpoint)',
+        ],
+        [
             "unknown keys are errors",
             { aws: { vpccidr: "10.0.0.0/16" } },
             "aws.vpccidr: is not a known key (check the spelling; see README)",

@@ -20,6 +20,29 @@ export interface AliasTarget {
     readonly ipv6: boolean;
 }
 
+/** A plain record set: a name in the zone, its type, values and TTL. */
+export interface PlainRecord {
+    /** Fully qualified name, with or without the trailing dot. */
+    readonly name: pulumi.Input<string>;
+    readonly type: "A" | "AAAA" | "CNAME" | "TXT";
+    readonly values: pulumi.Input<pulumi.Input<string>[]>;
+    /** Seconds. Default 300. */
+    readonly ttl?: number;
+}
+
+/** How Route 53 checks the primary endpoint of a failover pair. */
+export interface EndpointHealthCheck {
+    /** Host name the checkers connect to (the load balancer's own DNS name, not the failover name). */
+    readonly fqdn: pulumi.Input<string>;
+    /** Path requested over HTTPS (443); a 2xx or 3xx answer is healthy. */
+    readonly path: string;
+}
+
+/** Route 53 health checkers: every 30 s, unhealthy after 3 failed checks in a row. */
+export const FAILOVER_HEALTH_CHECK = { requestInterval: 30, failureThreshold: 3 } as const;
+/** TTL of the secondary record: resolvers return to the primary within a minute of its recovery. */
+export const FAILOVER_SECONDARY_TTL = 60;
+
 /** The record types an alias to `target` needs: A, plus AAAA for a dual-stack target. */
 export function aliasRecordTypes(target: Pick<AliasTarget, "ipv6">): Array<"A" | "AAAA"> {
     return target.ipv6 ? ["A", "AAAA"] : ["A"];
@@ -55,6 +78,81 @@ export class Dns extends pulumi.ComponentResource {
             ).zoneId;
         }
         this.registerOutputs({ zoneId: this.zoneId, nameServers: this.nameServers });
+    }
+
+    /** A plain record in the zone (e.g. another load balancer's address, a certificate's DNS authorization). */
+    record(role: string, record: PlainRecord): aws.route53.Record {
+        return new aws.route53.Record(
+            `${this.baseName}-${role}`,
+            {
+                zoneId: this.zoneId,
+                name: record.name,
+                type: record.type,
+                records: record.values,
+                ttl: record.ttl ?? 300,
+                allowOverwrite: false,
+            },
+            { parent: this },
+        );
+    }
+
+    /**
+     * Failover routing for the apex: the primary alias record answers while Route 53's HTTPS
+     * health check of `primary` passes (and the alias target is healthy); otherwise the secondary
+     * A record with `secondaryAddresses` answers. Replaces `aliasTo` for the apex.
+     */
+    failover(
+        role: string,
+        args: {
+            primary: AliasTarget;
+            healthCheck: EndpointHealthCheck;
+            secondaryAddresses: pulumi.Input<pulumi.Input<string>[]>;
+        },
+    ): { healthCheck: aws.route53.HealthCheck; records: aws.route53.Record[] } {
+        const healthCheck = new aws.route53.HealthCheck(
+            `${this.baseName}-${role}-primary-health`,
+            {
+                type: "HTTPS",
+                fqdn: args.healthCheck.fqdn,
+                port: 443,
+                resourcePath: args.healthCheck.path,
+                enableSni: true,
+                ...FAILOVER_HEALTH_CHECK,
+            },
+            { parent: this },
+        );
+        const primary = aliasRecordTypes(args.primary).map(
+            (type) =>
+                new aws.route53.Record(
+                    `${this.baseName}-${role}-primary-${type.toLowerCase()}`,
+                    {
+                        zoneId: this.zoneId,
+                        name: this.domainName,
+                        type,
+                        setIdentifier: `${role}-primary`,
+                        failoverRoutingPolicies: [{ type: "PRIMARY" }],
+                        healthCheckId: healthCheck.id,
+                        aliases: [
+                            { name: args.primary.dnsName, zoneId: args.primary.zoneId, evaluateTargetHealth: true },
+                        ],
+                    },
+                    { parent: this },
+                ),
+        );
+        const secondary = new aws.route53.Record(
+            `${this.baseName}-${role}-secondary-a`,
+            {
+                zoneId: this.zoneId,
+                name: this.domainName,
+                type: "A",
+                setIdentifier: `${role}-secondary`,
+                failoverRoutingPolicies: [{ type: "SECONDARY" }],
+                records: args.secondaryAddresses,
+                ttl: FAILOVER_SECONDARY_TTL,
+            },
+            { parent: this },
+        );
+        return { healthCheck, records: [...primary, secondary] };
     }
 
     /** Points the apex of the domain at `target` with alias records that follow its health. */

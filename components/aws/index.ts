@@ -9,7 +9,7 @@ import { Backup } from "./backup";
 import { Budget } from "./budget";
 import { Compute, imageSelector } from "./compute";
 import { Database } from "./database";
-import { Dns } from "./dns";
+import { Dns, type AliasTarget } from "./dns";
 import { VpcEndpoints } from "./endpoints";
 import type { AwsAccount } from "./iam";
 import { Kms } from "./kms";
@@ -76,6 +76,8 @@ export interface AwsPlatform {
     readonly messaging: Messaging;
     readonly dns: Dns;
     readonly compute: Compute;
+    /** The load balancer as an alias target (the apex record, or the primary of a DNS failover). */
+    readonly loadBalancerTarget: AliasTarget;
     readonly monitoring: Monitoring;
     readonly outputs: AwsOutputs;
 }
@@ -214,7 +216,15 @@ export function createAwsPlatform(
     );
     database.allowFrom("instances", compute.instanceSecurityGroupId);
     // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
-    dns.aliasTo("alb", { dnsName: compute.loadBalancerDnsName, zoneId: compute.loadBalancerZoneId, ipv6: false });
+    const loadBalancerTarget: AliasTarget = {
+        dnsName: compute.loadBalancerDnsName,
+        zoneId: compute.loadBalancerZoneId,
+        ipv6: false,
+    };
+    // With DNS failover the apex gets failover records instead, once the GCP standby exists.
+    if (!cfg.features.dnsFailover) {
+        dns.aliasTo("alb", loadBalancerTarget);
+    }
     const monitoring = new Monitoring(
         `${env}-monitoring`,
         {
@@ -245,6 +255,7 @@ export function createAwsPlatform(
         messaging,
         dns,
         compute,
+        loadBalancerTarget,
         monitoring,
         outputs: {
             region: cfg.aws.region,

@@ -15,13 +15,36 @@ export const DATA_TIER_APIS: readonly string[] = [
     "storage.googleapis.com",
 ];
 
+/**
+ * The APIs the application tier adds: the load balancer and instances (compute, already above),
+ * Certificate Manager, Pub/Sub, the function (Cloud Functions, Cloud Run, Cloud Build, Artifact
+ * Registry), service accounts (IAM), and logs, metrics, dashboards and alerts.
+ */
+export const APP_TIER_APIS: readonly string[] = [
+    "certificatemanager.googleapis.com",
+    "pubsub.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "run.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "iam.googleapis.com",
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
+];
+
+/** Cloud DNS, used only when the stack runs on GCP alone (otherwise Route 53 holds the records). */
+export const CLOUD_DNS_API = "dns.googleapis.com";
+
 /** The part of an API name used in resource names: `sqladmin.googleapis.com` -> `sqladmin`. */
 export function apiRole(api: string): string {
     return api.split(".")[0];
 }
 
 export interface ApisArgs {
-    /** APIs to enable, e.g. `sqladmin.googleapis.com`. Default from the builder: `DATA_TIER_APIS`. */
+    /**
+     * APIs to enable, e.g. `sqladmin.googleapis.com`. From the builder: `DATA_TIER_APIS` and
+     * `APP_TIER_APIS`, plus `CLOUD_DNS_API` on GCP alone.
+     */
     apis: readonly string[];
 }
 

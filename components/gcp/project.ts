@@ -33,3 +33,17 @@ export function daysAsDuration(days: number): string {
     }
     return `${days * 86400}s`;
 }
+
+/**
+ * The id (the part before `@`) of one of the stack's service accounts: `<environment>-<role>`, e.g.
+ * `dev-app-vm`. Service account ids are 6-30 characters (`[a-z][a-z0-9-]*[a-z0-9]`) and unique in
+ * the project, and Pulumi's auto-naming does not fit every environment name in 30, so they are
+ * named after the environment (unique per project) and the account's role.
+ */
+export function serviceAccountId(environment: string, role: string): string {
+    const id = `${environment}-${role}`;
+    if (!/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(id)) {
+        throw new RangeError(`serviceAccountId: ${JSON.stringify(id)} is not a 6-30 character service account id`);
+    }
+    return id;
+}

@@ -3,14 +3,13 @@
  * app's env file, configures and starts the CloudWatch agent, then (re)starts the app's service.
  */
 import {
-    appLogDirectory,
     appLogFile,
     commonEnv,
-    DB_ENV_FIELDS,
-    ENV_FILE_NAME,
+    commonVariables,
+    dbEnvFieldPairs,
     envLines,
     renderBootScript,
-    SECRET_RETRY,
+    secretVersionNotes,
     STATSD_PORT,
     type AppSettings,
 } from "./render";
@@ -97,21 +96,14 @@ export function cloudWatchAgentConfig(p: Pick<AwsBootParams, "app" | "logGroupNa
 export function renderAwsBootScript(p: AwsBootParams): string {
     return renderBootScript({
         title: "webapp instance boot script (AWS)",
-        notes: p.secretVersion === undefined ? [] : [`Database secret version at deploy: ${p.secretVersion}`],
+        notes: secretVersionNotes(p.secretVersion),
         variables: {
             REGION: p.region,
             DB_SECRET_ID: p.dbSecretId,
-            SECRET_ATTEMPTS: SECRET_RETRY.attempts,
-            RETRY_INITIAL_DELAY: SECRET_RETRY.initialDelaySeconds,
-            RETRY_MAX_DELAY: SECRET_RETRY.maxDelaySeconds,
-            APP_USER: p.app.user,
-            APP_DIR: p.app.directory,
-            ENV_FILE_NAME,
-            SERVICE_NAME: p.app.serviceName,
-            APP_LOG_DIR: appLogDirectory(p.app),
+            ...commonVariables(p.app),
             CW_AGENT_CONFIG,
         },
-        arrays: { DB_ENV_FIELDS: Object.entries(DB_ENV_FIELDS).map(([key, field]) => `${key}=${field}`) },
+        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs() },
         documents: {
             platform_env: envLines(awsPlatformEnv(p)),
             cloudwatch_agent_config: JSON.stringify(cloudWatchAgentConfig(p), null, 2),

@@ -60,6 +60,36 @@ export function commonEnv(app: AppSettings): Record<string, string> {
     };
 }
 
+/**
+ * The header variables `common.sh` expects, and those every cloud's fragment shares: secret
+ * retries, the app's user, directory, service and log directory, and the env file's name.
+ */
+export function commonVariables(app: AppSettings): Record<string, string | number> {
+    return {
+        SECRET_ATTEMPTS: SECRET_RETRY.attempts,
+        RETRY_INITIAL_DELAY: SECRET_RETRY.initialDelaySeconds,
+        RETRY_MAX_DELAY: SECRET_RETRY.maxDelaySeconds,
+        APP_USER: app.user,
+        APP_DIR: app.directory,
+        ENV_FILE_NAME,
+        SERVICE_NAME: app.serviceName,
+        APP_LOG_DIR: appLogDirectory(app),
+    };
+}
+
+/** The `DB_ENV_FIELDS` array of the header: `NAME=field` pairs for `json_to_env`. */
+export function dbEnvFieldPairs(): string[] {
+    return Object.entries(DB_ENV_FIELDS).map(([key, field]) => `${key}=${field}`);
+}
+
+/**
+ * The header note that records the database secret's version at deploy: a new connection document
+ * then changes the script, and the launch or instance template with it, which rolls the instances.
+ */
+export function secretVersionNotes(secretVersion: string | undefined): string[] {
+    return secretVersion === undefined ? [] : [`Database secret version at deploy: ${secretVersion}`];
+}
+
 /** A value quoted for bash (single quotes; embedded quotes escaped). */
 export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;

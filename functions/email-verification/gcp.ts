@@ -1,13 +1,19 @@
 /**
- * Google Cloud Functions (2nd gen, Node.js 22) adapter: a Pub/Sub "message published" CloudEvent
- * in, the Mailgun key from Secret Manager (read once per instance) through its REST API with an
- * access token from the metadata server. No Google SDK: two HTTPS calls with built-in `fetch`.
- * Bundled as `index.js` (with a `package.json`); the entry point is `verifyEmail`.
+ * Google Cloud Functions (2nd gen, Node.js 22) adapter: an HTTP function that a Pub/Sub push
+ * subscription calls with each registration event, the Mailgun key from Secret Manager (read once
+ * per instance) through its REST API with an access token from the metadata server. No Google SDK:
+ * two HTTPS calls with built-in `fetch`. Bundled as `index.js` (with a `package.json`); the entry
+ * point is `verifyEmail`.
  *
- * Failures: the function throws when the message could not be sent or is malformed. With the
- * trigger's retry policy set to retry (`RETRY_POLICY_RETRY`), Pub/Sub redelivers with back-off,
- * and a dead-letter topic on the trigger's subscription keeps the message after its maximum
- * delivery attempts; a malformed message is logged and ends there too, never silently acked.
+ * Why push and not an Eventarc trigger: the subscription Eventarc creates for a function belongs to
+ * Eventarc and cannot be given a dead-letter topic, so a message that keeps failing would be retried
+ * until it expires and then lost. The program owns the push subscription instead (retry back-off,
+ * dead-letter topic, OIDC identity), and the function answers it like any push endpoint.
+ *
+ * Failures: the function answers 500 when the message could not be sent or is malformed (any
+ * non-2xx answer is a negative acknowledgement). Pub/Sub redelivers with back-off and, after the
+ * subscription's maximum delivery attempts, moves the message to the dead-letter topic; a
+ * malformed message is logged and ends there too, never silently acknowledged.
  */
 import { jsonLogger, type Logger } from "./log";
 import type { Fetch } from "./mailgun";
@@ -173,5 +179,59 @@ export function createCloudEventHandler(options: CloudEventHandlerOptions = {}):
     };
 }
 
-/** The Cloud Functions entry point (`verifyEmail`). */
-export const verifyEmail: CloudEventHandler = createCloudEventHandler();
+/** The parts of the Functions Framework's (Express) request the push handler reads. */
+export interface PushRequest {
+    readonly method?: string;
+    /** The parsed JSON body (the framework parses `application/json`), or its raw text. */
+    readonly body?: unknown;
+}
+
+/** The parts of the Functions Framework's (Express) response the push handler uses. */
+export interface PushResponse {
+    status(code: number): PushResponse;
+    send(body?: string): unknown;
+}
+
+export type PushHandler = (request: PushRequest, response: PushResponse) => Promise<void>;
+
+/** The body Pub/Sub POSTs to a push endpoint (wrapped format): the same shape as a CloudEvent's data. */
+export type PubSubPushBody = PubSubMessagePublished;
+
+/** The push body as an object: parsed by the framework already, or parsed here from text. */
+function pushBody(body: unknown): PubSubPushBody {
+    if (typeof body === "string" || Buffer.isBuffer(body)) {
+        try {
+            return JSON.parse(body.toString()) as PubSubPushBody;
+        } catch {
+            return {};
+        }
+    }
+    return (body ?? {}) as PubSubPushBody;
+}
+
+/**
+ * An HTTP handler for a Pub/Sub push subscription: 204 once the e-mail is sent (the message is
+ * acknowledged), 500 when it could not be (Pub/Sub redelivers it, then dead-letters it).
+ */
+export function createPushHandler(options: CloudEventHandlerOptions = {}): PushHandler {
+    const handle = createCloudEventHandler(options);
+    return async (request, response) => {
+        if (request.method !== undefined && request.method !== "POST") {
+            response.status(405).send("POST only");
+            return;
+        }
+        const body = pushBody(request.body);
+        const messageId = body.message?.messageId;
+        try {
+            await handle({ id: typeof messageId === "string" ? messageId : undefined, data: body });
+        } catch {
+            // Already logged with its reason (`invocation.failed`); the answer carries no detail.
+            response.status(500).send("not delivered");
+            return;
+        }
+        response.status(204).send();
+    };
+}
+
+/** The Cloud Functions entry point (`verifyEmail`), an HTTP function behind the push subscription. */
+export const verifyEmail: PushHandler = createPushHandler();

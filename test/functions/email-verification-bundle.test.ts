@@ -150,9 +150,19 @@ describe("e-mail verification: bundles", function () {
             },
             async () => {
                 const { verifyEmail } = require(path.join(outDir, "index.js")) as {
-                    verifyEmail: (event: unknown) => Promise<void>;
+                    verifyEmail: (request: unknown, response: unknown) => Promise<void>;
                 };
-                await verifyEmail(pubSubEvent(JSON.stringify({ email: "c@example.com", token: "tok-3" })));
+                let status: number | undefined;
+                const response = {
+                    status(code: number) {
+                        status = code;
+                        return response;
+                    },
+                    send() {},
+                };
+                const body = pubSubEvent(JSON.stringify({ email: "c@example.com", token: "tok-3" })).data;
+                await verifyEmail({ method: "POST", body }, response);
+                expect(status, "the push is acknowledged").to.equal(204);
             },
         );
         expect(metadata.requests).to.have.length(1);

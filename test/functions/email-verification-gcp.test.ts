@@ -3,7 +3,13 @@
  * token), Secret Manager's REST API and Mailgun, reached through the test-only URL overrides.
  */
 import { expect } from "chai";
-import { createCloudEventHandler, messageFromCloudEvent } from "../../functions/email-verification/gcp";
+import {
+    createCloudEventHandler,
+    createPushHandler,
+    messageFromCloudEvent,
+    type CloudEventHandlerOptions,
+    type PushResponse,
+} from "../../functions/email-verification/gcp";
 import {
     basicAuth,
     collectingLogger,
@@ -21,6 +27,39 @@ const VERSION = "projects/demo-project/secrets/mailgun-api-key/versions/latest";
 const KEY = "key-gcp-0123456789abcdef0123456789abcdef";
 const TOKEN = "verify-token-0123456789";
 
+interface FakeGoogleOptions {
+    readonly mailgunKeys?: string[];
+    readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * Loopback fakes of the metadata server, Secret Manager (holding KEY at VERSION) and Mailgun
+ * (added to `servers` for closing), and handler options that reach them.
+ */
+async function fakeGoogle(servers: FakeServer[], options: FakeGoogleOptions = {}) {
+    const metadata = await fakeMetadataServer();
+    const secretManager = await fakeSecretManager(VERSION, KEY);
+    const mailgun = await fakeMailgun(options.mailgunKeys ?? [KEY]);
+    servers.push(metadata, secretManager, mailgun);
+    const logs = collectingLogger();
+    const clock = new FakeClock();
+    const handlerOptions: CloudEventHandlerOptions = {
+        env: {
+            DOMAIN_NAME: "api.example.com",
+            MAILGUN_DOMAIN,
+            MAILGUN_API_BASE_URL: mailgun.url,
+            MAILGUN_SECRET_VERSION: VERSION,
+            GCE_METADATA_HOST: metadata.host,
+            SECRET_MANAGER_API_URL: secretManager.url,
+            ...options.env,
+        },
+        clock,
+        logger: logs.logger,
+        random: () => 0.5,
+    };
+    return { options: handlerOptions, metadata, secretManager, mailgun, logs, clock };
+}
+
 describe("e-mail verification: Cloud Functions adapter against loopback metadata, Secret Manager and Mailgun", () => {
     let servers: FakeServer[] = [];
 
@@ -29,28 +68,9 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
         servers = [];
     });
 
-    async function setup(options: { mailgunKeys?: string[]; env?: Record<string, string | undefined> } = {}) {
-        const metadata = await fakeMetadataServer();
-        const secretManager = await fakeSecretManager(VERSION, KEY);
-        const mailgun = await fakeMailgun(options.mailgunKeys ?? [KEY]);
-        servers.push(metadata, secretManager, mailgun);
-        const logs = collectingLogger();
-        const clock = new FakeClock();
-        const handler = createCloudEventHandler({
-            env: {
-                DOMAIN_NAME: "api.example.com",
-                MAILGUN_DOMAIN,
-                MAILGUN_API_BASE_URL: mailgun.url,
-                MAILGUN_SECRET_VERSION: VERSION,
-                GCE_METADATA_HOST: metadata.host,
-                SECRET_MANAGER_API_URL: secretManager.url,
-                ...options.env,
-            },
-            clock,
-            logger: logs.logger,
-            random: () => 0.5,
-        });
-        return { handler, metadata, secretManager, mailgun, logs, clock };
+    async function setup(options: FakeGoogleOptions = {}) {
+        const google = await fakeGoogle(servers, options);
+        return { handler: createCloudEventHandler(google.options), ...google };
     }
 
     it("reads the key with a metadata-server token and sends the e-mail", async () => {
@@ -94,7 +114,7 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
         expect(secretManager.requests).to.have.length(1);
     });
 
-    it("fails on a malformed payload (so the trigger's dead-letter topic keeps it) without calling Mailgun", async () => {
+    it("fails on a malformed payload (so the push subscription dead-letters it) without calling Mailgun", async () => {
         const { handler, mailgun, logs } = await setup();
 
         for (const event of [
@@ -148,5 +168,81 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
         expect(messageFromCloudEvent(pubSubEvent('{"a":"é"}', "m-9"))).to.deep.equal({ id: "m-9", body: '{"a":"é"}' });
         expect(messageFromCloudEvent({ id: "e-1", data: {} })).to.deep.equal({ id: "e-1", body: "" });
         expect(messageFromCloudEvent(undefined)).to.deep.equal({ id: "unknown", body: "" });
+    });
+});
+
+/** A recording stand-in for the Functions Framework's response. */
+function recordingResponse(): PushResponse & { code?: number; body?: string } {
+    const response: PushResponse & { code?: number; body?: string } = {
+        status(code: number) {
+            response.code = code;
+            return response;
+        },
+        send(body?: string) {
+            response.body = body;
+        },
+    };
+    return response;
+}
+
+describe("e-mail verification: the push endpoint (HTTP function behind the Pub/Sub push subscription)", () => {
+    let servers: FakeServer[] = [];
+
+    afterEach(async () => {
+        await Promise.all(servers.map((s) => s.close()));
+        servers = [];
+    });
+
+    async function setup() {
+        const google = await fakeGoogle(servers);
+        return { handler: createPushHandler(google.options), ...google };
+    }
+
+    /** What Pub/Sub POSTs: the wrapped push body, `{message, subscription}`. */
+    const push = (body: string, messageId = "push-1") => ({ method: "POST", body: pubSubEvent(body, messageId).data });
+
+    it("sends the e-mail and acknowledges with 204", async () => {
+        const { handler, mailgun, logs } = await setup();
+        const response = recordingResponse();
+
+        await handler(push(JSON.stringify({ email: "ana@example.com", token: TOKEN })), response);
+
+        expect(response.code).to.equal(204);
+        expect(mailgun.requests.map((r) => formOf(r).to)).to.deep.equal(["ana@example.com"]);
+        expect(logs.records().find((r) => r.event === "email.sent")).to.include({
+            messageId: "push-1",
+            eventId: "push-1",
+        });
+    });
+
+    it("answers 500 to a malformed message, so Pub/Sub retries and then dead-letters it", async () => {
+        const { handler, mailgun, logs } = await setup();
+        for (const request of [push("{not json"), { method: "POST", body: "not json at all" }, { method: "POST" }]) {
+            const response = recordingResponse();
+            await handler(request, response);
+            expect(response.code).to.equal(500);
+            expect(response.body).to.equal("not delivered");
+        }
+        expect(mailgun.requests).to.have.length(0);
+        expect(logs.records().filter((r) => r.event === "message.invalid")).to.have.length(3);
+    });
+
+    it("parses a body that arrives as text", async () => {
+        const { handler, mailgun } = await setup();
+        const response = recordingResponse();
+        const text = JSON.stringify(pubSubEvent(JSON.stringify({ email: "bo@example.com", token: TOKEN })).data);
+
+        await handler({ method: "POST", body: Buffer.from(text) }, response);
+
+        expect(response.code).to.equal(204);
+        expect(mailgun.requests.map((r) => formOf(r).to)).to.deep.equal(["bo@example.com"]);
+    });
+
+    it("refuses anything but POST without touching Mailgun", async () => {
+        const { handler, mailgun } = await setup();
+        const response = recordingResponse();
+        await handler({ method: "GET" }, response);
+        expect(response.code).to.equal(405);
+        expect(mailgun.requests).to.have.length(0);
     });
 });

@@ -214,7 +214,7 @@ export function pubSubEvent(body: string, messageId = "pubsub-1") {
         type: "google.cloud.pubsub.topic.v1.messagePublished",
         data: {
             message: { data: Buffer.from(body).toString("base64"), messageId, publishTime: "2026-01-01T00:00:00Z" },
-            subscription: "projects/demo/subscriptions/eventarc-registrations",
+            subscription: "projects/demo/subscriptions/registrations-push",
         },
     };
 }

@@ -177,7 +177,7 @@ describe("gcp data tiers (gcp-only dev stack)", () => {
 
     describe("Storage", () => {
         it("is a private, uniform-access, versioned bucket in the stack's region", () => {
-            const inputs = run.plain(run.one(BUCKET));
+            const inputs = run.plain(run.one(BUCKET, "-storage-bucket"));
             expect(inputs).to.include({
                 location: "US-EAST1",
                 uniformBucketLevelAccess: true,
@@ -188,7 +188,7 @@ describe("gcp data tiers (gcp-only dev stack)", () => {
         });
 
         it("encrypts with the Cloud Storage key and refuses Google-managed and customer-supplied keys", () => {
-            const bucket = run.one(BUCKET);
+            const bucket = run.one(BUCKET, "-storage-bucket");
             const encryption = run.plain(bucket).encryption;
             expect(encryption.defaultKmsKeyName).to.match(/\/cryptoKeys\/dev-gcp-kms-storage-/);
             expect(encryption.googleManagedEncryptionEnforcementConfig).to.deep.equal({
@@ -202,7 +202,7 @@ describe("gcp data tiers (gcp-only dev stack)", () => {
         });
 
         it("moves objects to NEARLINE after gcp.storage.nearlineAfterDays and expires old versions", () => {
-            expect(run.plain(run.one(BUCKET)).lifecycleRules).to.deep.equal(
+            expect(run.plain(run.one(BUCKET, "-storage-bucket")).lifecycleRules).to.deep.equal(
                 lifecycleRules({ nearlineAfterDays: 45, noncurrentVersionExpirationDays: 90 }),
             );
         });
@@ -235,7 +235,7 @@ describe("gcp data tiers outside dev (demo stack)", () => {
     });
 
     it("never force-deletes a bucket that holds objects", () => {
-        expect(run.plain(run.one(BUCKET)).forceDestroy).to.equal(false);
+        expect(run.plain(run.one(BUCKET, "-storage-bucket")).forceDestroy).to.equal(false);
     });
 });
 
@@ -258,16 +258,16 @@ describe("gcp access granted by the owner", () => {
     });
 
     it("grants read access to one secret's payload", () => {
-        const binding = run.one("gcp:secretmanager/secretIamMember:SecretIamMember");
+        const binding = run.one("gcp:secretmanager/secretIamMember:SecretIamMember", "-reader-app");
         expect(binding.name).to.equal("dev-gcp-secrets-database-reader-app");
         expect(run.plain(binding)).to.include({ role: SECRET_ACCESSOR_ROLE, member });
         expect(binding.propertyDependencies.secretId).to.deep.equal([run.one(SECRET, "-db-credentials").urn]);
     });
 
     it("grants object read, write and delete on the bucket", () => {
-        const binding = run.one("gcp:storage/bucketIAMMember:BucketIAMMember");
+        const binding = run.one("gcp:storage/bucketIAMMember:BucketIAMMember", "-read-write-app");
         expect(run.plain(binding)).to.include({ role: OBJECT_READ_WRITE_ROLE, member });
-        expect(binding.propertyDependencies.bucket).to.deep.equal([run.one(BUCKET).urn]);
+        expect(binding.propertyDependencies.bucket).to.deep.equal([run.one(BUCKET, "-storage-bucket").urn]);
     });
 
     it("hands out the generated password only as a secret", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DATA_TIER_APIS } from "../../components/gcp/apis";
+import { APP_TIER_APIS, CLOUD_DNS_API, DATA_TIER_APIS } from "../../components/gcp/apis";
 import { ENCRYPTER_DECRYPTER_ROLE, KEY_PURPOSES, rotationPeriod } from "../../components/gcp/kms";
 import { computeServiceAgent, daysAsDuration } from "../../components/gcp/project";
 import { MOCK_GCP_PROJECT_NUMBER } from "../../tools/offline/mocks";
@@ -34,11 +34,14 @@ describe("gcp Kms (gcp-only dev stack)", () => {
         run = await build(gcpOnly({ gcp: { kmsRotationDays: 30 } }));
     });
 
-    it("keeps four symmetric keys in one key ring in the stack's region", () => {
+    it("keeps four symmetric keys (and the messaging tier's own) in one key ring in the stack's region", () => {
         const ring = run.one("gcp:kms/keyRing:KeyRing");
         expect(run.plain(ring).location).to.equal("us-east1");
         const keys = run.ofType(KEY);
-        expect(keys.map((k) => k.name)).to.have.members(KEY_PURPOSES.map((p) => `dev-gcp-kms-${p}`));
+        expect(keys.map((k) => k.name)).to.have.members([
+            ...KEY_PURPOSES.map((p) => `dev-gcp-kms-${p}`),
+            "dev-gcp-messaging-key",
+        ]);
         for (const key of keys) {
             expect(key.propertyDependencies.keyRing, key.name).to.include(ring.urn);
             expect(run.plain(key), key.name).to.deep.include({
@@ -62,7 +65,7 @@ describe("gcp Kms (gcp-only dev stack)", () => {
             storage: `serviceAccount:service-${n}@gs-project-accounts.iam.gserviceaccount.com`,
             secrets: `serviceAccount:service-${n}@gcp-sa-secretmanager.iam.gserviceaccount.com`,
         };
-        const bindings = run.ofType(BINDING);
+        const bindings = run.ofType(BINDING).filter((b) => b.name.startsWith("dev-gcp-kms-"));
         expect(bindings).to.have.length(4);
         for (const purpose of KEY_PURPOSES) {
             const binding = run.one(BINDING, `-${purpose}-agent`);
@@ -77,7 +80,11 @@ describe("gcp Kms (gcp-only dev stack)", () => {
 
     it("asks for the Cloud SQL and Secret Manager agents and looks up the Storage agent and project number", () => {
         const identities = run.ofType("gcp:projects/serviceIdentity:ServiceIdentity").map((r) => run.plain(r).service);
-        expect(identities).to.have.members(["sqladmin.googleapis.com", "secretmanager.googleapis.com"]);
+        expect(identities).to.have.members([
+            "sqladmin.googleapis.com",
+            "secretmanager.googleapis.com",
+            "pubsub.googleapis.com",
+        ]);
         expectDependsOn(
             run.one(BINDING, "-sql-agent"),
             run.one("gcp:projects/serviceIdentity:ServiceIdentity", "-sql-agent"),
@@ -95,9 +102,13 @@ describe("gcp Apis (gcp-only dev stack)", () => {
         run = await build(gcpOnly());
     });
 
-    it("enables the data tiers' APIs and leaves them enabled on destroy", () => {
+    it("enables the APIs of every tier and Cloud DNS, and leaves them enabled on destroy", () => {
         const services = run.ofType("gcp:projects/service:Service");
-        expect(services.map((s) => run.plain(s).service)).to.have.members([...DATA_TIER_APIS]);
+        expect(services.map((s) => run.plain(s).service)).to.have.members([
+            ...DATA_TIER_APIS,
+            ...APP_TIER_APIS,
+            CLOUD_DNS_API,
+        ]);
         for (const service of services) {
             expect(run.plain(service), service.name).to.include({ disableOnDestroy: false });
         }
@@ -105,7 +116,17 @@ describe("gcp Apis (gcp-only dev stack)", () => {
 
     it("builds every tier after the APIs are enabled", () => {
         const services = run.ofType("gcp:projects/service:Service");
-        for (const tier of ["Network", "Kms", "Secrets", "Database", "Storage"]) {
+        for (const tier of [
+            "Network",
+            "Kms",
+            "Secrets",
+            "Database",
+            "Storage",
+            "Messaging",
+            "Compute",
+            "Dns",
+            "Monitoring",
+        ]) {
             const component = run.one(`webapp:gcp:${tier}`);
             for (const service of services) {
                 expectDependsOn(component, service);

@@ -37,6 +37,14 @@ const GCP_OUTPUT_KEYS = [
     "mailgunSecretId",
     "bucketName",
     "kmsKeyIds",
+    "url",
+    "loadBalancerIp",
+    "instanceGroupManagerName",
+    "dashboardUrl",
+    "registrationTopic",
+    "emailFunctionName",
+    "emailDeadLetterTopic",
+    "emailDeadLetterSubscription",
 ];
 
 describe("gcp platform (gcp-only dev stack)", () => {
@@ -67,7 +75,7 @@ describe("gcp platform (gcp-only dev stack)", () => {
         expect(gcp).to.have.all.keys(GCP_OUTPUT_KEYS);
         expect(gcp).to.include({ project: TEST_PROJECT, databaseHost: "10.200.0.3", databasePort: 3306 });
         expect(gcp.databaseConnectionName).to.match(new RegExp(`^${TEST_PROJECT}:us-east1:dev-gcp-database-mysql-`));
-        expect(gcp.kmsKeyIds).to.have.all.keys(["disk", "sql", "storage", "secrets"]);
+        expect(gcp.kmsKeyIds).to.have.all.keys(["disk", "sql", "storage", "secrets", "messaging"]);
         expect(gcp.databaseSecretId).to.match(new RegExp(`^projects/${TEST_PROJECT}/secrets/`));
         for (const [key, value] of Object.entries(gcp)) {
             expect(isSecretValue(value), key).to.equal(false);

@@ -368,6 +368,109 @@ const gcpState: Record<string, StateFn> = {
         const name = req.inputs.name ?? autoName(req.name, 255);
         return { name, id: `projects/${req.provider.gcpProject}/topics/${name}` };
     },
+    "gcp:pubsub/subscription:Subscription": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return { name, id: `projects/${req.provider.gcpProject}/subscriptions/${name}` };
+    },
+    "gcp:storage/bucketObject:BucketObject": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return {
+            name,
+            outputName: name,
+            generation: 1767225600000000,
+            md5hash: shortHash(req.name, 22),
+            selfLink: `https://www.googleapis.com/storage/v1/b/${req.inputs.bucket}/o/${name}`,
+        };
+    },
+    "gcp:cloudfunctionsv2/function:Function": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const location = req.inputs.location ?? req.provider.gcpRegion;
+        const uri = `https://${name}-${shortHash(req.name, 10)}-ue.a.run.app`;
+        return {
+            name,
+            id: `projects/${req.provider.gcpProject}/locations/${location}/functions/${name}`,
+            url: `https://${location}-${req.provider.gcpProject}.cloudfunctions.net/${name}`,
+            state: "ACTIVE",
+            serviceConfig: {
+                ...req.inputs.serviceConfig,
+                service: `projects/${req.provider.gcpProject}/locations/${location}/services/${name}`,
+                uri,
+            },
+        };
+    },
+    "gcp:compute/instanceTemplate:InstanceTemplate": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const selfLink = gcpSelfLink(req, "instanceTemplates", name);
+        return { name, selfLink, selfLinkUnique: `${selfLink}?uniqueId=${BigInt(`0x${shortHash(req.name, 12)}`)}` };
+    },
+    "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const scope = `regions/${req.inputs.region ?? req.provider.gcpRegion}`;
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "instanceGroupManagers", name, scope),
+            instanceGroup: gcpSelfLink(req, "instanceGroups", name, scope),
+            id: `projects/${req.provider.gcpProject}/${scope}/instanceGroupManagers/${name}`,
+        };
+    },
+    "gcp:compute/securityPolicy:SecurityPolicy": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "securityPolicies", name),
+            id: `projects/${req.provider.gcpProject}/global/securityPolicies/${name}`,
+        };
+    },
+    "gcp:certificatemanager/dnsAuthorization:DnsAuthorization": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const domain = String(req.inputs.domain);
+        return {
+            name,
+            id: `projects/${req.provider.gcpProject}/locations/global/dnsAuthorizations/${name}`,
+            dnsResourceRecords: [
+                {
+                    name: `_acme-challenge.${domain}.`,
+                    type: "CNAME",
+                    data: `${uuidFrom(domain)}.9.authorize.certificatemanager.goog.`,
+                },
+            ],
+        };
+    },
+    "gcp:certificatemanager/certificate:Certificate": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return { name, id: `projects/${req.provider.gcpProject}/locations/global/certificates/${name}` };
+    },
+    "gcp:certificatemanager/certificateMap:CertificateMap": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return { name, id: `projects/${req.provider.gcpProject}/locations/global/certificateMaps/${name}` };
+    },
+    "gcp:dns/managedZone:ManagedZone": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        return {
+            name,
+            nameServers: ["a", "b", "c", "d"].map((n) => `ns-cloud-${n}1.googledomains.com.`),
+            id: `projects/${req.provider.gcpProject}/managedZones/${name}`,
+        };
+    },
+    "gcp:monitoring/notificationChannel:NotificationChannel": (req) => {
+        const name = `projects/${req.provider.gcpProject}/notificationChannels/${BigInt(`0x${shortHash(req.name, 12)}`)}`;
+        return { name, id: name };
+    },
+    "gcp:monitoring/alertPolicy:AlertPolicy": (req) => {
+        const name = `projects/${req.provider.gcpProject}/alertPolicies/${BigInt(`0x${shortHash(req.name, 12)}`)}`;
+        return { name, id: name };
+    },
+    "gcp:monitoring/uptimeCheckConfig:UptimeCheckConfig": (req) => {
+        const uptimeCheckId = `${String(req.inputs.displayName ?? req.name)
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .slice(0, 40)}-${shortHash(req.name, 8)}`;
+        const name = `projects/${req.provider.gcpProject}/uptimeCheckConfigs/${uptimeCheckId}`;
+        return { uptimeCheckId, name, id: name };
+    },
+    "gcp:monitoring/dashboard:Dashboard": (req) => ({
+        id: `projects/${MOCK_GCP_PROJECT_NUMBER}/dashboards/${uuidFrom(req.name)}`,
+    }),
 };
 
 /** The computed state of a new resource: its inputs echoed back, plus the type's computed attributes. */
@@ -464,6 +567,29 @@ export function invokeResult(
                 id: `projects/${project}/global/images/${name}`,
             };
         }
+        case "gcp:compute/getZones:getZones": {
+            const region = inputs.region ?? provider.gcpRegion;
+            return {
+                names: ["b", "c", "d"].map((z) => `${region}-${z}`),
+                region,
+                id: `projects/${provider.gcpProject}/regions/${region}`,
+            };
+        }
+        case "gcp:dns/getManagedZones:getManagedZones":
+            // The project's public zone for the tests' domains (the stacks' `domainName`s).
+            return {
+                managedZones: ["dev.example.com", "demo.example.com"].map((domain) => ({
+                    name: domain.replace(/\./g, "-"),
+                    dnsName: `${domain}.`,
+                    visibility: "public",
+                    description: "",
+                    id: `projects/${inputs.project ?? provider.gcpProject}/managedZones/${domain.replace(/\./g, "-")}`,
+                    managedZoneId: shortHash(domain, 16),
+                    nameServers: [],
+                    project: inputs.project ?? provider.gcpProject,
+                })),
+                id: `projects/${inputs.project ?? provider.gcpProject}`,
+            };
         default:
             throw new Error(`no mock for invoke ${token}: add it to tools/offline/mocks.ts`);
     }

@@ -1,0 +1,123 @@
+/**
+ * The Compute Engine startup script: reads the database secret from Secret Manager (with retries)
+ * through its REST API with the instance's access token, writes the app's env file, configures the
+ * Ops Agent, starts the StatsD exporter when the image has one, then (re)starts the app's service.
+ *
+ * Why `curl` and not `gcloud secrets versions access`: `curl` and `python3` are part of every
+ * Ubuntu image, while the Google Cloud CLI is a snap that Packer builds may drop and that takes
+ * seconds to start; the metadata server hands out the service account's token over plain HTTP.
+ *
+ * StatsD on GCP: the Ops Agent has no StatsD receiver. The image runs Prometheus'
+ * `statsd_exporter` (unit `statsd-exporter.service`) on the same loopback port the app sends to on
+ * AWS, and the Ops Agent scrapes its Prometheus endpoint, so the app's metrics reach Cloud
+ * Monitoring (as `prometheus.googleapis.com/...`) with the same env keys and no code change.
+ */
+import { stringify } from "yaml";
+import {
+    appLogFile,
+    commonEnv,
+    commonVariables,
+    dbEnvFieldPairs,
+    envLines,
+    renderBootScript,
+    secretVersionNotes,
+    type AppSettings,
+} from "./render";
+
+/** Where the Ops Agent reads its user config (merged with its built-in config). */
+export const OPS_AGENT_CONFIG = "/etc/google-cloud-ops-agent/config.yaml";
+/** The Ops Agent's systemd unit (it restarts its sub-agents). */
+export const OPS_AGENT_SERVICE = "google-cloud-ops-agent";
+/** The image's StatsD-to-Prometheus bridge: UDP 127.0.0.1:8125 in, Prometheus metrics out. */
+export const STATSD_EXPORTER_SERVICE = "statsd-exporter";
+/** Where `statsd_exporter` serves its Prometheus metrics (loopback only). */
+export const STATSD_EXPORTER_METRICS_PORT = 9102;
+
+/** The metadata server's token endpoint for the instance's service account. */
+export const METADATA_TOKEN_URL =
+    "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token";
+export const SECRET_MANAGER_URL = "https://secretmanager.googleapis.com";
+
+export interface GcpBootParams {
+    /** The project id (`GOOGLE_CLOUD_PROJECT` in the env file). */
+    readonly project: string;
+    /** The database secret, `projects/<project>/secrets/<id>`; its latest version is read. */
+    readonly dbSecretId: string;
+    /** The application bucket (`GCS_BUCKET_NAME`). */
+    readonly bucketName: string;
+    /** The registration topic, `projects/<project>/topics/<id>`; absent: no `PUBSUB_TOPIC`. */
+    readonly registrationTopic?: string;
+    /** How the application is installed on the image (`app.*`). */
+    readonly app: AppSettings;
+    /**
+     * The secret version written at deploy. Recorded as a comment so that a new connection
+     * document changes the instance template and rolls the instances.
+     */
+    readonly secretVersion?: string;
+}
+
+/** The env keys the GCP script writes besides the database connection, in file order. */
+export function gcpPlatformEnv(p: GcpBootParams): Record<string, string> {
+    return {
+        ...commonEnv(p.app),
+        GOOGLE_CLOUD_PROJECT: p.project,
+        GCS_BUCKET_NAME: p.bucketName,
+        ...(p.registrationTopic === undefined ? {} : { PUBSUB_TOPIC: p.registrationTopic }),
+    };
+}
+
+/**
+ * The Ops Agent config, merged with the agent's built-in one (which already collects host metrics
+ * and syslog): the app log file shipped to Cloud Logging, and the StatsD exporter scraped every
+ * minute in a pipeline of its own (the Prometheus receiver cannot share one).
+ */
+export function opsAgentConfig(p: Pick<GcpBootParams, "app">) {
+    return {
+        logging: {
+            receivers: {
+                webapp_app: { type: "files", include_paths: [appLogFile(p.app)], record_log_file_path: true },
+            },
+            service: { pipelines: { webapp_app: { receivers: ["webapp_app"] } } },
+        },
+        metrics: {
+            receivers: {
+                webapp_statsd: {
+                    type: "prometheus",
+                    config: {
+                        scrape_configs: [
+                            {
+                                job_name: "webapp-statsd",
+                                scrape_interval: "60s",
+                                static_configs: [{ targets: [`127.0.0.1:${STATSD_EXPORTER_METRICS_PORT}`] }],
+                            },
+                        ],
+                    },
+                },
+            },
+            service: { pipelines: { webapp_statsd: { receivers: ["webapp_statsd"] } } },
+        },
+    };
+}
+
+/** The startup script (the instance template's `startup-script` metadata). */
+export function renderGcpBootScript(p: GcpBootParams): string {
+    return renderBootScript({
+        title: "webapp instance startup script (GCP)",
+        notes: secretVersionNotes(p.secretVersion),
+        variables: {
+            DB_SECRET_ID: p.dbSecretId,
+            METADATA_TOKEN_URL,
+            SECRET_MANAGER_URL,
+            ...commonVariables(p.app),
+            OPS_AGENT_CONFIG,
+            OPS_AGENT_SERVICE,
+            STATSD_EXPORTER_SERVICE,
+        },
+        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs() },
+        documents: {
+            platform_env: envLines(gcpPlatformEnv(p)),
+            ops_agent_config: stringify(opsAgentConfig(p)).trimEnd(),
+        },
+        fragment: "gcp.sh",
+    });
+}
