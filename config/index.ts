@@ -11,6 +11,7 @@ export { ConfigError, type ConfigProblem } from "./errors";
 export {
     CLOUDS,
     environmentDefaults,
+    isProduction,
     IAP_SSH_RANGE,
     LOG_RETENTION_DAYS,
     SECRET_PATHS,

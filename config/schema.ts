@@ -24,6 +24,14 @@ export const SECRET_PATHS: ReadonlySet<string> = new Set(["mailgun.apiKey"]);
 const SET_MAILGUN_KEY = "pulumi config set --secret --path mailgun.apiKey <key>";
 
 /**
+ * Whether an environment gets production-like protections (deletion protection, final snapshots,
+ * changes in the maintenance window, no force-destroy): every environment but dev.
+ */
+export function isProduction(environment: string): boolean {
+    return environment !== "dev";
+}
+
+/**
  * Defaults that differ between environments. Environments other than dev and demo get dev's
  * address plan and demo's production-like protections.
  */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { InfraConfig } from "../../config";
+import { isProduction, type InfraConfig } from "../../config";
 import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
 import { standardTags } from "../providers";
 import { Alerts } from "./alerts";
@@ -90,7 +90,7 @@ export function createAwsPlatform(
 ): AwsPlatform {
     const tierOpts = pulumi.mergeOptions(opts, { providers: [provider] });
     const env = cfg.environment;
-    const production = env !== "dev";
+    const production = isProduction(env);
     const invokeOpts = { provider, parent: opts.parent };
     const account: AwsAccount = {
         accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
@@ -287,7 +287,7 @@ function createOptInFeatures(
     tierOpts: pulumi.ComponentResourceOptions,
 ): void {
     const env = cfg.environment;
-    const production = env !== "dev";
+    const production = isProduction(env);
     const { account, network, database, storage, compute } = tiers;
     if (cfg.features.waf) {
         new Waf(

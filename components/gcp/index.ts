@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { InfraConfig } from "../../config";
+import { isProduction, type InfraConfig } from "../../config";
 import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
 import type { AliasTarget, Dns as AwsDns } from "../aws/dns";
 import { Alerts } from "./alerts";
@@ -111,7 +111,7 @@ export function createGcpPlatform(
         throw new Error("createGcpPlatform: gcp.project is required when clouds includes gcp");
     }
     const env = cfg.environment;
-    const production = env !== "dev";
+    const production = isProduction(env);
     const prefix = `${env}-gcp`;
     const providerOpts = pulumi.mergeOptions(opts, { providers: [provider] });
 
