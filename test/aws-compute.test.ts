@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
-    Compute,
+    AsgBackend,
+    type AsgBackendArgs,
     HEALTH_CHECK,
     imageSelector,
     instancePolicyStatements,
@@ -440,9 +441,9 @@ describe("AWS application tier (Compute)", () => {
         let withTopic: OfflineRun;
         before(async () => {
             withTopic = await runOffline(() => {
-                new Compute(
+                new AsgBackend(
                     "test-compute",
-                    computeArgs({
+                    asgBackendArgs({
                         topicArn: pulumi.output(topicArn),
                         publishStatements: () => [{ Effect: "Allow", Action: "sns:Publish", Resource: topicArn }],
                     }),
@@ -463,21 +464,20 @@ describe("AWS application tier (Compute)", () => {
     });
 });
 
-/** Compute's arguments with stand-ins for the other tiers. */
-function computeArgs(registrationTopic?: ConstructorParameters<typeof Compute>[1]["registrationTopic"]) {
+/** The Auto Scaling group's arguments with stand-ins for the other tiers. */
+function asgBackendArgs(registrationTopic?: AsgBackendArgs["registrationTopic"]): AsgBackendArgs {
     const account = { accountId: "123456789012", partition: "aws", region: "us-east-1" };
     return {
         account,
         network: {
             networkId: pulumi.output("vpc-1"),
-            publicSubnetIds: pulumi.output(["subnet-pub1", "subnet-pub2"]),
             privateSubnetIds: pulumi.output(["subnet-prv1", "subnet-prv2"]),
         },
-        domainName: "test.example.com",
-        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
-        zoneId: "Z0000000000000000000",
+        loadBalancer: {
+            securityGroupId: "sg-lb",
+            targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/1",
+        },
         app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
-        healthCheckPath: "/healthz",
         instanceType: "t3.micro",
         image: { id: "ami-0123456789abcdef0" },
         minSize: 1,
@@ -494,7 +494,6 @@ function computeArgs(registrationTopic?: ConstructorParameters<typeof Compute>[1
         registrationTopic,
         metricsNamespace: "webapp/test",
         logRetentionDays: 30,
-        deletionProtection: false,
         instanceTags: {},
     };
 }

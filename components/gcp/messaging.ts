@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../functions/email-verification/settings";
-import type { MailgunFunctionSettings } from "../aws/messaging";
+import type { MailgunFunctionSettings } from "../shared/mailgun";
 import { alertPolicy, seconds } from "./alerts";
 import { cryptoKey, ENCRYPTER_DECRYPTER_ROLE, type Kms } from "./kms";
 import { serviceAccountId, type GcpProject } from "./project";

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { StorageOutputs } from "../types";
+import type { StorageOutputs } from "../shared/types";
 import type { Kms } from "./kms";
 
 /** The predefined role to read, write, list and delete objects, without bucket administration. */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { HSTS_HEADER } from "../../components/aws/compute";
+import { HSTS_HEADER } from "../../components/shared/web";
 import {
     AUTOHEALING_INITIAL_DELAY_SECONDS,
     imageQuery,

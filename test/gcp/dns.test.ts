@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import { FAILOVER_HEALTH_CHECK, FAILOVER_SECONDARY_TTL } from "../../components/aws/dns";
 import { CLOUD_DNS_API } from "../../components/gcp/apis";
-import { findZone, fqdn, gcpHostnames } from "../../components/gcp/dns";
+import { findZone } from "../../components/gcp/dns";
+import { fqdn, gcpHostnames } from "../../components/shared/hostnames";
 import type { OfflineRun } from "../../tools/offline/run";
 import { build, stackConfig } from "../support";
 import { gcpOnly } from "./helpers";

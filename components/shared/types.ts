@@ -1,9 +1,8 @@
 /**
  * Output interfaces shared by the AWS and GCP implementation of a tier, where the concept is the
- * same on both clouds.
+ * same on both clouds. Cloud-neutral: nothing here names a cloud's types.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Statement } from "./aws/iam";
 
 export interface NetworkOutputs {
     /** VPC id (AWS) or network self link (GCP). */
@@ -29,14 +28,4 @@ export interface SecretsOutputs {
     readonly databaseSecretId: pulumi.Output<string>;
     /** Id of the secret holding the Mailgun API key. */
     readonly mailgunSecretId: pulumi.Output<string>;
-}
-
-/**
- * The topic the application publishes user-registration events to. Optional for the application
- * tier: without it the instances get no publish permission and no topic in their env file.
- */
-export interface RegistrationTopic {
-    readonly topicArn: pulumi.Output<string>;
-    /** IAM statements that let a role publish to the topic (and use its key). */
-    publishStatements(): Statement[];
 }
