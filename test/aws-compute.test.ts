@@ -5,12 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
+    AWS_COMPUTE,
     AsgBackend,
     type AsgBackendArgs,
-    HEALTH_CHECK,
     imageSelector,
     instancePolicyStatements,
-    INSTANCE_REFRESH,
     type InstancePolicyArgs,
     TLS_POLICY,
     amiQuery,
@@ -19,7 +18,7 @@ import { isSecretValue } from "../tools/offline/values";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { parseConfig } from "../config";
-import { build, buildStack, json, rawStackConfig, stackConfig, statements } from "./support";
+import { build, buildStack, inside, json, oneInside, ownerOf, rawStackConfig, stackConfig, statements } from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -31,18 +30,22 @@ const CERTIFICATE = "aws:acm/certificate:Certificate";
 const VALIDATION = "aws:acm/certificateValidation:CertificateValidation";
 const RECORD = "aws:route53/record:Record";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const TIER = "webapp:aws:Compute";
+const LOAD_BALANCER = "webapp:aws:LoadBalancer";
+const BACKEND = "webapp:aws:AsgBackend";
+const DATABASE = "webapp:aws:Database";
 
 interface Rule {
     readonly kind: "ingress" | "egress";
     readonly name: string;
     readonly port: string;
-    /** `cidr:<block>` or `sg:<logical name of the referenced group>`. */
+    /** `cidr:<block>` or `sg:<the component owning the referenced group>`. */
     readonly peer: string;
 }
 
 /** Every rule attached to a security group, in a form that reads like a firewall table. */
 function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
-    const groupName = (urn: string) => run.byUrn(urn).name;
+    const groupOwner = (urn: string) => ownerOf(run, run.byUrn(urn)).type;
     return [...run.ofType(INGRESS), ...run.ofType(EGRESS)]
         .filter((r) => (r.propertyDependencies.securityGroupId ?? []).includes(group.urn))
         .map((r) => {
@@ -54,7 +57,7 @@ function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
                 port: `${inputs.ipProtocol}/${inputs.fromPort}-${inputs.toPort}`,
                 peer:
                     referenced.length > 0
-                        ? `sg:${groupName(referenced[0])}`
+                        ? `sg:${groupOwner(referenced[0])}`
                         : `cidr:${inputs.cidrIpv4 ?? inputs.cidrIpv6}`,
             } satisfies Rule;
         })
@@ -63,6 +66,13 @@ function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
 
 function table(rules: Rule[]): string[] {
     return rules.map((r) => `${r.kind} ${r.port} ${r.peer}`).sort();
+}
+
+/** The listener of one protocol. */
+function listener(run: OfflineRun, protocol: "HTTP" | "HTTPS"): RecordedResource {
+    const found = run.ofType(LISTENER).filter((l) => run.plain(l).protocol === protocol);
+    expect(found, `${protocol} listeners`).to.have.length(1);
+    return found[0];
 }
 
 function userDataOf(run: OfflineRun): string {
@@ -85,37 +95,76 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("let the internet reach the load balancer on 80 and 443 only, and it only the instances", () => {
-            expect(table(rulesOf(run, run.one(SG, "compute-alb-sg")))).to.deep.equal([
-                "egress tcp/80-80 sg:dev-compute-instance-sg",
+            expect(table(rulesOf(run, oneInside(run, LOAD_BALANCER, SG)))).to.deep.equal([
+                `egress tcp/80-80 sg:${BACKEND}`,
                 "ingress tcp/443-443 cidr:0.0.0.0/0",
                 "ingress tcp/80-80 cidr:0.0.0.0/0",
             ]);
         });
 
         it("let the instances take the app port from the load balancer only; out: HTTPS and MySQL", () => {
-            expect(table(rulesOf(run, run.one(SG, "compute-instance-sg")))).to.deep.equal([
-                "egress tcp/3306-3306 sg:dev-database-sg",
+            expect(table(rulesOf(run, oneInside(run, BACKEND, SG)))).to.deep.equal([
+                `egress tcp/3306-3306 sg:${DATABASE}`,
                 "egress tcp/443-443 cidr:0.0.0.0/0",
-                "ingress tcp/80-80 sg:dev-compute-alb-sg",
+                `ingress tcp/80-80 sg:${LOAD_BALANCER}`,
             ]);
         });
 
         it("let the database take MySQL from the instances and the e-mail function only, and send nothing", () => {
-            expect(table(rulesOf(run, run.one(SG, "database-sg")))).to.deep.equal([
-                "ingress tcp/3306-3306 sg:dev-compute-instance-sg",
-                "ingress tcp/3306-3306 sg:dev-messaging-function-sg",
+            expect(table(rulesOf(run, oneInside(run, DATABASE, SG)))).to.deep.equal([
+                `ingress tcp/3306-3306 sg:${BACKEND}`,
+                "ingress tcp/3306-3306 sg:webapp:aws:Messaging",
             ]);
         });
 
         it("follow app.port", async () => {
             const other = await build(stackConfig("dev", { app: { port: 8080 } }));
-            expect(table(rulesOf(other, other.one(SG, "compute-instance-sg")))).to.include(
-                "ingress tcp/8080-8080 sg:dev-compute-alb-sg",
+            expect(table(rulesOf(other, oneInside(other, BACKEND, SG)))).to.include(
+                `ingress tcp/8080-8080 sg:${LOAD_BALANCER}`,
             );
-            expect(table(rulesOf(other, other.one(SG, "compute-alb-sg")))).to.include(
-                "egress tcp/8080-8080 sg:dev-compute-instance-sg",
+            expect(table(rulesOf(other, oneInside(other, LOAD_BALANCER, SG)))).to.include(
+                `egress tcp/8080-8080 sg:${BACKEND}`,
             );
             expect(other.plain(other.one("aws:lb/targetGroup:TargetGroup")).port).to.equal(8080);
+        });
+    });
+
+    describe("the compute seam", () => {
+        it("makes the load balancer and the Auto Scaling group components of the Compute tier", () => {
+            const tier = run.one(TIER);
+            expect(run.one(LOAD_BALANCER).parent).to.equal(tier.urn);
+            expect(run.one(BACKEND).parent).to.equal(tier.urn);
+            expect(inside(run, tier).filter((r) => r.custom)).to.have.length(23);
+        });
+
+        it("keeps each resource's identity from before the split: an alias to the tier, same name", () => {
+            const tier = run.one(TIER);
+            const moved = [
+                ...inside(run, run.one(LOAD_BALANCER)),
+                ...inside(run, run.one(BACKEND)),
+            ];
+            expect(moved).to.have.length(23);
+            for (const resource of moved) {
+                // (Some SDK types add aliases of their own for renamed types, which keep their parent.)
+                expect(resource.aliases, resource.name).to.deep.include({ parentUrn: tier.urn });
+                expect(resource.name, "named after the tier").to.match(/^dev-compute-/);
+            }
+            expect(tier.aliases).to.deep.equal([]);
+        });
+
+        it("builds the backend aws.compute names, asg by default, registered by instance id", () => {
+            expect(stackConfig("dev").aws.compute).to.equal("asg");
+            expect(Object.keys(AWS_COMPUTE)).to.deep.equal(["asg"]);
+            expect(AWS_COMPUTE.asg).to.include({ targetType: "instance", label: "instances" });
+            expect(run.plain(run.one("aws:lb/targetGroup:TargetGroup")).targetType).to.equal("instance");
+            expect(() => stackConfig("dev", { aws: { compute: "fargate" } })).to.throw(
+                'aws.compute: "fargate" must be one of "asg"',
+            );
+        });
+
+        it("exports what the backend exports: the group's name", () => {
+            const outputs = run.outputs.aws as Record<string, unknown>;
+            expect(outputs.autoScalingGroupName).to.match(/^dev-compute-asg-[0-9a-f]{7}$/);
         });
     });
 
@@ -130,7 +179,7 @@ describe("AWS application tier (Compute)", () => {
                 enableDeletionProtection: false,
             });
             expect(inputs.subnets).to.deep.equal((run.outputs.aws as Record<string, unknown>).publicSubnetIds);
-            expect(alb.propertyDependencies.securityGroups).to.deep.equal([run.one(SG, "compute-alb-sg").urn]);
+            expect(alb.propertyDependencies.securityGroups).to.deep.equal([oneInside(run, LOAD_BALANCER, SG).urn]);
         });
 
         it("is protected from deletion outside dev", async () => {
@@ -139,7 +188,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("serves HTTPS with a modern TLS policy and HSTS, forwarding to the target group", () => {
-            const https = run.one(LISTENER, "compute-https");
+            const https = listener(run, "HTTPS");
             const inputs = run.plain(https);
             expect(inputs).to.include({ port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY });
             expect(TLS_POLICY).to.match(/^ELBSecurityPolicy-TLS13-1-2-/);
@@ -150,7 +199,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("answers HTTP with a permanent redirect to HTTPS", () => {
-            const inputs = run.plain(run.one(LISTENER, "compute-http"));
+            const inputs = run.plain(listener(run, "HTTP"));
             expect(inputs).to.include({ port: 80, protocol: "HTTP" });
             expect(inputs.defaultActions).to.deep.equal([
                 { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
@@ -161,7 +210,7 @@ describe("AWS application tier (Compute)", () => {
             const inputs = run.plain(run.one("aws:lb/targetGroup:TargetGroup"));
             expect(inputs).to.include({ port: 80, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30 });
             expect(inputs.healthCheck).to.include({ path: "/healthz", matcher: "200", port: "traffic-port" });
-            expect(inputs.healthCheck).to.include(HEALTH_CHECK);
+            expect(inputs.healthCheck).to.include({ interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 });
         });
     });
 
@@ -171,12 +220,12 @@ describe("AWS application tier (Compute)", () => {
                 domainName: "dev.example.com",
                 validationMethod: "DNS",
             });
-            const record = run.one(RECORD, "certificate-validation-record");
+            const record = oneInside(run, LOAD_BALANCER, RECORD);
             expect(run.plain(record)).to.include({ type: "CNAME", ttl: 300 });
             expect(run.plain(record).name).to.match(/^_[0-9a-f]+\.dev\.example\.com\.$/);
             const validation = run.one(VALIDATION);
             expect(validation.propertyDependencies.validationRecordFqdns).to.deep.equal([record.urn]);
-            expect(run.one(LISTENER, "compute-https").propertyDependencies.certificateArn).to.deep.equal([
+            expect(listener(run, "HTTPS").propertyDependencies.certificateArn).to.deep.equal([
                 validation.urn,
             ]);
         });
@@ -184,7 +233,7 @@ describe("AWS application tier (Compute)", () => {
         it("puts the validation record in the domain's hosted zone", () => {
             const zoneLookup = run.invokes.find((i) => i.token === "aws:route53/getZone:getZone");
             expect(zoneLookup?.inputs).to.include({ name: "dev.example.com", privateZone: false });
-            expect(run.plain(run.one(RECORD, "certificate-validation-record")).zoneId).to.match(/^Z[0-9A-F]{20}$/);
+            expect(run.plain(oneInside(run, LOAD_BALANCER, RECORD)).zoneId).to.match(/^Z[0-9A-F]{20}$/);
         });
 
         it("is the configured one when aws.certificateArn is set (nothing issued)", async () => {
@@ -192,7 +241,7 @@ describe("AWS application tier (Compute)", () => {
             const other = await build(stackConfig("dev", { aws: { certificateArn: arn } }));
             expect(other.ofType(CERTIFICATE)).to.have.length(0);
             expect(other.ofType(VALIDATION)).to.have.length(0);
-            expect(other.plain(other.one(LISTENER, "compute-https")).certificateArn).to.equal(arn);
+            expect(other.plain(listener(other, "HTTPS")).certificateArn).to.equal(arn);
         });
     });
 
@@ -222,7 +271,7 @@ describe("AWS application tier (Compute)", () => {
             const lt = run.one(LAUNCH_TEMPLATE);
             const [nic] = run.plain(lt).networkInterfaces;
             expect(nic).to.include({ associatePublicIpAddress: "false", deviceIndex: 0 });
-            expect(lt.propertyDependencies.networkInterfaces).to.deep.equal([run.one(SG, "compute-instance-sg").urn]);
+            expect(lt.propertyDependencies.networkInterfaces).to.deep.equal([oneInside(run, BACKEND, SG).urn]);
             expect(lt.propertyDependencies.iamInstanceProfile).to.deep.equal([
                 run.one("aws:iam/instanceProfile:InstanceProfile").urn,
             ]);
@@ -278,7 +327,7 @@ describe("AWS application tier (Compute)", () => {
         it("waits for the connection document in the secret (instances must not boot before)", () => {
             const lt = run.one(LAUNCH_TEMPLATE);
             expect(lt.propertyDependencies.userData).to.include(
-                run.one("aws:secretsmanager/secretVersion:SecretVersion", "database-credentials").urn,
+                oneInside(run, DATABASE, "aws:secretsmanager/secretVersion:SecretVersion").urn,
             );
             expect(userDataOf(run)).to.match(/^# Database secret version at deploy: v-[0-9a-f]+$/m);
         });
@@ -308,7 +357,7 @@ describe("AWS application tier (Compute)", () => {
             const refresh = run.plain(run.one(ASG)).instanceRefresh;
             expect(refresh.strategy).to.equal("Rolling");
             expect(refresh.preferences).to.include({ minHealthyPercentage: 50, autoRollback: true });
-            expect(refresh.preferences).to.include(INSTANCE_REFRESH);
+            expect(refresh.preferences).to.include({ minHealthyPercentage: 50, maxHealthyPercentage: 150 });
             expect(refresh.preferences.maxHealthyPercentage - refresh.preferences.minHealthyPercentage).to.be.at.most(
                 100,
             );
@@ -333,14 +382,14 @@ describe("AWS application tier (Compute)", () => {
         let policy: Array<Record<string, any>>;
         let outputs: Record<string, any>;
         before(() => {
-            policy = statements(json(run, run.one(ROLE_POLICY, "compute-instance-policy"), "policy"));
+            policy = statements(json(run, oneInside(run, BACKEND, ROLE_POLICY), "policy"));
             outputs = run.outputs.aws as Record<string, any>;
         });
 
         const grants = (action: string) => policy.filter((s) => s.Effect === "Allow" && s.Action.includes(action));
 
         it("is assumed by EC2 only", () => {
-            const trust = json(run, run.one("aws:iam/role:Role", "compute-instance"), "assumeRolePolicy");
+            const trust = json(run, oneInside(run, BACKEND, "aws:iam/role:Role"), "assumeRolePolicy");
             expect(trust.Statement).to.deep.equal([
                 { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
             ]);
@@ -400,9 +449,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("is manageable through Session Manager (SSM)", () => {
-            const attachments = run
-                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                .filter((a) => a.name.startsWith("dev-compute-instance"));
+            const attachments = inside(run, run.one(BACKEND), "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
             expect(attachments.map((a) => run.plain(a).policyArn)).to.deep.equal([
                 "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
             ]);
@@ -452,7 +499,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("may publish to the topic", () => {
-            const policy = statements(json(withTopic, withTopic.one(ROLE_POLICY, "instance-policy"), "policy"));
+            const policy = statements(json(withTopic, withTopic.one(ROLE_POLICY), "policy"));
             expect(policy.filter((s) => s.Action.includes("sns:Publish")).map((s) => s.Resource)).to.deep.equal([
                 [topicArn],
             ]);

@@ -82,3 +82,37 @@ export function statements(policy: { Statement: unknown[] }): Array<Record<strin
         return { ...st, Action: arr(st.Action), Resource: arr(st.Resource) };
     });
 }
+
+/** The resources under `component` (its children, their children, ...), optionally of one type. */
+export function inside(run: OfflineRun, component: RecordedResource, type?: string): RecordedResource[] {
+    const below = new Set([component.urn]);
+    const found: RecordedResource[] = [];
+    // Registrations are recorded parent first, so one pass finds every descendant.
+    for (const r of run.resources) {
+        if (below.has(r.parent)) {
+            below.add(r.urn);
+            if (type === undefined || r.type === type) {
+                found.push(r);
+            }
+        }
+    }
+    return found;
+}
+
+/** The one resource of `type` inside the one component of `componentType` (throws unless exactly one). */
+export function oneInside(run: OfflineRun, componentType: string, type: string): RecordedResource {
+    const found = inside(run, run.one(componentType), type);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} inside ${componentType}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+/** The component (`webapp:*`) a resource belongs to: its nearest component ancestor. */
+export function ownerOf(run: OfflineRun, resource: RecordedResource): RecordedResource {
+    let current = run.byUrn(resource.parent);
+    while (!current.type.startsWith("webapp:")) {
+        current = run.byUrn(current.parent);
+    }
+    return current;
+}
