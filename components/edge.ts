@@ -33,7 +33,11 @@ export type ApexPlan =
     /** An alias record to the AWS edge (it follows the target's health). */
     | { readonly kind: "alias"; readonly apex: AwsApex }
     /** Route 53 failover: the AWS edge while its health check passes, else the GCP address. */
-    | { readonly kind: "failover"; readonly primary: AliasTarget; readonly secondaryAddresses: Array<pulumi.Input<string>> }
+    | {
+          readonly kind: "failover";
+          readonly primary: AliasTarget;
+          readonly secondaryAddresses: Array<pulumi.Input<string>>;
+      }
     /** GCP alone: an A record in the Cloud DNS zone. */
     | { readonly kind: "cloudDns"; readonly address: pulumi.Input<string> };
 
@@ -58,10 +62,7 @@ export interface DnsResult {
 }
 
 /** Writes the stack's records (see the module comment). */
-export function publishDns(
-    ctx: StackContext,
-    platforms: { aws?: AwsPlatform; gcp?: GcpPlatform },
-): DnsResult {
+export function publishDns(ctx: StackContext, platforms: { aws?: AwsPlatform; gcp?: GcpPlatform }): DnsResult {
     const { aws, gcp } = platforms;
     const gcpEndpoint: GcpEndpoint | undefined = gcp && {
         hostnames: gcp.hostnames,

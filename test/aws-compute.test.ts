@@ -18,7 +18,17 @@ import { isSecretValue } from "../tools/offline/values";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { parseConfig } from "../config";
-import { build, buildStack, inside, json, oneInside, ownerOf, rawStackConfig, stackConfig, statements } from "./support";
+import {
+    build,
+    buildStack,
+    inside,
+    json,
+    oneInside,
+    ownerOf,
+    rawStackConfig,
+    stackConfig,
+    statements,
+} from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -139,10 +149,7 @@ describe("AWS application tier (Compute)", () => {
 
         it("keeps each resource's identity from before the split: an alias to the tier, same name", () => {
             const tier = run.one(TIER);
-            const moved = [
-                ...inside(run, run.one(LOAD_BALANCER)),
-                ...inside(run, run.one(BACKEND)),
-            ];
+            const moved = [...inside(run, run.one(LOAD_BALANCER)), ...inside(run, run.one(BACKEND))];
             expect(moved).to.have.length(23);
             for (const resource of moved) {
                 // (Some SDK types add aliases of their own for renamed types, which keep their parent.)
@@ -210,7 +217,12 @@ describe("AWS application tier (Compute)", () => {
             const inputs = run.plain(run.one("aws:lb/targetGroup:TargetGroup"));
             expect(inputs).to.include({ port: 80, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30 });
             expect(inputs.healthCheck).to.include({ path: "/healthz", matcher: "200", port: "traffic-port" });
-            expect(inputs.healthCheck).to.include({ interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 });
+            expect(inputs.healthCheck).to.include({
+                interval: 15,
+                timeout: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+            });
         });
     });
 
@@ -225,9 +237,7 @@ describe("AWS application tier (Compute)", () => {
             expect(run.plain(record).name).to.match(/^_[0-9a-f]+\.dev\.example\.com\.$/);
             const validation = run.one(VALIDATION);
             expect(validation.propertyDependencies.validationRecordFqdns).to.deep.equal([record.urn]);
-            expect(listener(run, "HTTPS").propertyDependencies.certificateArn).to.deep.equal([
-                validation.urn,
-            ]);
+            expect(listener(run, "HTTPS").propertyDependencies.certificateArn).to.deep.equal([validation.urn]);
         });
 
         it("puts the validation record in the domain's hosted zone", () => {

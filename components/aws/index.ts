@@ -117,7 +117,9 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
         compute,
         monitoring,
         // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
-        edge: { apex: { role: "alb", target: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, ipv6: false } } },
+        edge: {
+            apex: { role: "alb", target: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, ipv6: false } },
+        },
         outputs: {
             region: ctx.config.aws.region,
             vpcId: network.networkId,

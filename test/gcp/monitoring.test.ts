@@ -95,9 +95,9 @@ describe("gcp Monitoring: pure parts", () => {
     it("leaves the function out when there is none", () => {
         const titles = tiles({ ...WATCHED, functionService: undefined }).tiles.map((t) => t.widget.title);
         expect(titles.filter((t) => t.startsWith("Function"))).to.deep.equal([]);
-        expect(alertDefinitions({ ...WATCHED, functionService: undefined }, MIG_ALERTS).map((a) => a.role)).to.not.include(
-            "function-errors",
-        );
+        expect(
+            alertDefinitions({ ...WATCHED, functionService: undefined }, MIG_ALERTS).map((a) => a.role),
+        ).to.not.include("function-errors");
     });
 
     it("defines the alerts of the AWS alarms", async () => {

@@ -44,9 +44,7 @@ export interface RecordedAlias {
 interface AliasMessage {
     getUrn(): string;
     hasSpec(): boolean;
-    getSpec():
-        | { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean }
-        | undefined;
+    getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 
 function aliasRecord(alias: AliasMessage): RecordedAlias {

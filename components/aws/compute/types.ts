@@ -78,10 +78,5 @@ export interface AwsComputeImplementation<O = object> {
      * Builds the backend named `name` (the tier's name) as a child of `opts.parent`, its arguments
      * from `ctx.config` (its own keys) and the tiers in `deps`.
      */
-    build(
-        ctx: AwsContext,
-        name: string,
-        deps: AwsBackendDeps,
-        opts: pulumi.ComponentResourceOptions,
-    ): AwsAppBackend<O>;
+    build(ctx: AwsContext, name: string, deps: AwsBackendDeps, opts: pulumi.ComponentResourceOptions): AwsAppBackend<O>;
 }

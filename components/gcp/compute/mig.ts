@@ -14,7 +14,13 @@ import type { Network } from "../network";
 import { serviceAccountId, type GcpProject } from "../project";
 import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
-import type { GcpAppBackend, GcpBackendDeps, GcpComputeImplementation, GcpRegistrationTopic, LoadBalancerTarget } from "./types";
+import type {
+    GcpAppBackend,
+    GcpBackendDeps,
+    GcpComputeImplementation,
+    GcpRegistrationTopic,
+    LoadBalancerTarget,
+} from "./types";
 
 /** The instance group's named port the backend service sends traffic to (`app.port`). */
 export const NAMED_PORT = "http";
@@ -152,9 +158,7 @@ export function migMonitoring(args: {
             {
                 role: UNHEALTHY_METRIC,
                 description: "Load-balancer backends of the webapp instance group that turned unhealthy",
-                filter: pulumi
-                    .output(instanceGroup)
-                    .apply((group) => unhealthyBackendLogFilter(args.projectId, group)),
+                filter: pulumi.output(instanceGroup).apply((group) => unhealthyBackendLogFilter(args.projectId, group)),
             },
         ],
         charts: (metrics) => ({

@@ -68,10 +68,5 @@ export interface GcpComputeImplementation<O = object> {
      * Builds the backend named `name` (the tier's name) as a child of `opts.parent`, its arguments
      * from `ctx.config` (its own keys) and the tiers in `deps`.
      */
-    build(
-        ctx: GcpContext,
-        name: string,
-        deps: GcpBackendDeps,
-        opts: pulumi.ComponentResourceOptions,
-    ): GcpAppBackend<O>;
+    build(ctx: GcpContext, name: string, deps: GcpBackendDeps, opts: pulumi.ComponentResourceOptions): GcpAppBackend<O>;
 }
