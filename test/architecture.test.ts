@@ -3,6 +3,8 @@
  * apex plan, and tiers that ask the compute backend (keys, monitoring) instead of assuming one.
  */
 import { expect } from "chai";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { Statement } from "../components/aws/iam";
 import { Kms } from "../components/aws/kms";
 import { Monitoring } from "../components/aws/monitoring";
@@ -142,5 +144,64 @@ describe("tiers ask the compute backend", () => {
         expect(titles.indexOf("Tasks running")).to.equal(4);
         expect(titles[5]).to.equal("Database CPU %");
         expect(titles.some((t: string) => t.startsWith("Instance"))).to.equal(false);
+    });
+});
+
+/** The module specifiers a TypeScript file imports, split into runtime and type-only imports. */
+function importsOf(file: string): { runtime: string[]; typeOnly: string[] } {
+    const text = readFileSync(file, "utf8");
+    const runtime: string[] = [];
+    const typeOnly: string[] = [];
+    for (const match of text.matchAll(/^(import|export)\s+(type\s+)?[^;]*?from\s+"([^"]+)";/gms)) {
+        (match[2] ? typeOnly : runtime).push(match[3]);
+    }
+    return { runtime, typeOnly };
+}
+
+function sourcesUnder(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+            ? sourcesUnder(path.join(dir, entry.name))
+            : entry.name.endsWith(".ts")
+              ? [path.join(dir, entry.name)]
+              : [],
+    );
+}
+
+describe("layout", () => {
+    const components = path.join(__dirname, "..", "components");
+
+    it("keeps each cloud's code to its own provider and shared/", () => {
+        for (const [cloud, other] of [
+            ["aws", "gcp"],
+            ["gcp", "aws"],
+        ]) {
+            const files = sourcesUnder(path.join(components, cloud));
+            expect(files.length, cloud).to.be.greaterThan(15);
+            for (const file of files) {
+                const { runtime, typeOnly } = importsOf(file);
+                for (const spec of [...runtime, ...typeOnly]) {
+                    expect(spec, path.relative(components, file)).not.to.match(
+                        new RegExp(`(^@pulumi/${other}$|/${other}(/|$))`),
+                    );
+                }
+            }
+        }
+    });
+
+    it("lets the config schema load the feature registry without a cycle: features import config and the context as types only", () => {
+        const files = [
+            path.join(components, "features.ts"),
+            ...sourcesUnder(path.join(components, "aws", "features")),
+            ...sourcesUnder(path.join(components, "gcp", "features")),
+        ];
+        expect(files.length).to.be.greaterThan(8);
+        for (const file of files) {
+            for (const spec of importsOf(file).runtime) {
+                expect(spec, path.relative(components, file)).not.to.match(
+                    /(\/config$|shared\/context$|shared\/tags$|\/context$|^\.\.?$)/,
+                );
+            }
+        }
     });
 });
