@@ -29,3 +29,12 @@ export interface SecretsOutputs {
     /** Id of the secret holding the Mailgun API key. */
     readonly mailgunSecretId: pulumi.Output<string>;
 }
+
+type OutputsOf<T> = T extends { build(...args: never[]): { readonly outputs: infer O } } ? O : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
+/**
+ * The outputs any implementation in a compute table may add to the stack's outputs, each
+ * optional (a stack has one kind): e.g. `{ autoScalingGroupName?: Output<string> }`.
+ */
+export type BackendOutputsOf<Table> = Partial<UnionToIntersection<OutputsOf<Table[keyof Table]>>>;

@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { InfraConfig } from "../../../config";
+import type { BackendOutputsOf } from "../../shared/types";
 import type { AwsContext } from "../context";
 import type { Statement, AwsAccount } from "../iam";
 import type { KeyPurpose } from "../kms";
@@ -25,11 +26,8 @@ export const AWS_COMPUTE = {
     asg: ASG_COMPUTE,
 } as const satisfies { readonly [K in AwsComputeKind]: AwsComputeImplementation<object> };
 
-type OutputsOf<T> = T extends AwsComputeImplementation<infer O> ? O : never;
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-
 /** The outputs any backend may add to the stack's `aws` output (each kind sets its own). */
-export type AwsBackendOutputs = Partial<UnionToIntersection<OutputsOf<(typeof AWS_COMPUTE)[AwsComputeKind]>>>;
+export type AwsBackendOutputs = BackendOutputsOf<typeof AWS_COMPUTE>;
 
 /** The implementation `aws.compute` names. */
 export function awsCompute(kind: AwsComputeKind): AwsComputeImplementation<AwsBackendOutputs> {

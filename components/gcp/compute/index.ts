@@ -6,6 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { InfraConfig } from "../../../config";
+import type { BackendOutputsOf } from "../../shared/types";
 import type { GcpContext } from "../context";
 import { LoadBalancer, type LoadBalancerArgs } from "./loadBalancer";
 import { MIG_COMPUTE } from "./mig";
@@ -23,11 +24,8 @@ export const GCP_COMPUTE = {
     mig: MIG_COMPUTE,
 } as const satisfies { readonly [K in GcpComputeKind]: GcpComputeImplementation<object> };
 
-type OutputsOf<T> = T extends GcpComputeImplementation<infer O> ? O : never;
-type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
-
 /** The outputs any backend may add to the stack's `gcp` output (each kind sets its own). */
-export type GcpBackendOutputs = Partial<UnionToIntersection<OutputsOf<(typeof GCP_COMPUTE)[GcpComputeKind]>>>;
+export type GcpBackendOutputs = BackendOutputsOf<typeof GCP_COMPUTE>;
 
 /** The implementation `gcp.compute` names. */
 export function gcpCompute(kind: GcpComputeKind): GcpComputeImplementation<GcpBackendOutputs> {
