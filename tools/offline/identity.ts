@@ -1,7 +1,7 @@
 /**
  * Identity check of a refactor, offline: does the program still register the resources of an
- * earlier plan, under the same identity (or an alias of it), with the same type, inputs,
- * provider and dependencies? Compares an earlier `plan/<stack>/resources.json` with the current
+ * earlier plan, under the same identity (or an alias of it, which may also rename the type), with
+ * the same inputs, provider and dependencies? Compares an earlier `plan/<stack>/resources.json` with the current
  * program's plan of the same stack.
  *
  * URNs are compared as the Pulumi engine forms them (the parent's full type chain, no root-stack
@@ -45,7 +45,7 @@ export interface IdentityReport {
     readonly created: readonly string[];
     /** Earlier resources nothing matches (the engine would delete them). */
     readonly deleted: readonly string[];
-    /** Matched resources whose type, inputs, provider or dependencies differ. */
+    /** Matched resources whose inputs, provider or dependencies differ. */
     readonly changed: ReadonlyArray<{ urn: string; what: string }>;
 }
 
@@ -176,9 +176,6 @@ export function compareIdentity(
             same += 1;
         } else {
             moved.push({ from, to });
-        }
-        if (old.type !== r.type) {
-            changed.push({ urn: to, what: `type ${old.type} -> ${r.type}` });
         }
         if (!isDeepStrictEqual(old.inputs, r.inputs)) {
             changed.push({ urn: to, what: `inputs ${JSON.stringify(old.inputs)} -> ${JSON.stringify(r.inputs)}` });
