@@ -24,7 +24,6 @@ import {
     inside,
     json,
     oneInside,
-    ownerOf,
     rawStackConfig,
     stackConfig,
     statements,
@@ -41,21 +40,59 @@ const VALIDATION = "aws:acm/certificateValidation:CertificateValidation";
 const RECORD = "aws:route53/record:Record";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const TIER = "webapp:aws:Compute";
-const LOAD_BALANCER = "webapp:aws:LoadBalancer";
-const BACKEND = "webapp:aws:AsgBackend";
 const DATABASE = "webapp:aws:Database";
+
+/** The resource of `type` that `resource`'s `property` refers to. */
+function referenced(run: OfflineRun, resource: RecordedResource, property: string, type: string): RecordedResource {
+    const found = (resource.propertyDependencies[property] ?? [])
+        .map((u) => run.byUrn(u))
+        .filter((r) => r.type === type);
+    expect(found, `${resource.name}.${property}`).to.have.length(1);
+    return found[0];
+}
+
+/** The load balancer's security group: the one the ALB is in. */
+const lbGroup = (run: OfflineRun) => referenced(run, run.one("aws:lb/loadBalancer:LoadBalancer"), "securityGroups", SG);
+/** The instances' security group: the one the launch template's interface is in. */
+const instanceGroup = (run: OfflineRun) => referenced(run, run.one(LAUNCH_TEMPLATE), "networkInterfaces", SG);
+/** The instance role: the one in the launch template's instance profile. */
+function instanceRole(run: OfflineRun): RecordedResource {
+    const profile = referenced(
+        run,
+        run.one(LAUNCH_TEMPLATE),
+        "iamInstanceProfile",
+        "aws:iam/instanceProfile:InstanceProfile",
+    );
+    return referenced(run, profile, "role", "aws:iam/role:Role");
+}
+/** The resources of `type` attached to the instance role. */
+const onInstanceRole = (run: OfflineRun, type: string) =>
+    run.ofType(type).filter((r) => (r.propertyDependencies.role ?? []).includes(instanceRole(run).urn));
+
+/** What a security group is, from what uses it: `load-balancer`, `instances`, `database`, `function`. */
+function groupRole(run: OfflineRun, urn: string): string {
+    const users: Array<[string, string, string]> = [
+        ["load-balancer", "aws:lb/loadBalancer:LoadBalancer", "securityGroups"],
+        ["instances", LAUNCH_TEMPLATE, "networkInterfaces"],
+        ["database", "aws:rds/instance:Instance", "vpcSecurityGroupIds"],
+        ["function", "aws:lambda/function:Function", "vpcConfig"],
+    ];
+    const role = users.find(([, type, property]) =>
+        run.ofType(type).some((r) => (r.propertyDependencies[property] ?? []).includes(urn)),
+    );
+    return role ? role[0] : `unknown ${run.byUrn(urn).name}`;
+}
 
 interface Rule {
     readonly kind: "ingress" | "egress";
     readonly name: string;
     readonly port: string;
-    /** `cidr:<block>` or `sg:<the component owning the referenced group>`. */
+    /** `cidr:<block>` or `sg:<what the referenced group is for>`. */
     readonly peer: string;
 }
 
 /** Every rule attached to a security group, in a form that reads like a firewall table. */
 function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
-    const groupOwner = (urn: string) => ownerOf(run, run.byUrn(urn)).type;
     return [...run.ofType(INGRESS), ...run.ofType(EGRESS)]
         .filter((r) => (r.propertyDependencies.securityGroupId ?? []).includes(group.urn))
         .map((r) => {
@@ -67,7 +104,7 @@ function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
                 port: `${inputs.ipProtocol}/${inputs.fromPort}-${inputs.toPort}`,
                 peer:
                     referenced.length > 0
-                        ? `sg:${groupOwner(referenced[0])}`
+                        ? `sg:${groupRole(run, referenced[0])}`
                         : `cidr:${inputs.cidrIpv4 ?? inputs.cidrIpv6}`,
             } satisfies Rule;
         })
@@ -105,58 +142,69 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("let the internet reach the load balancer on 80 and 443 only, and it only the instances", () => {
-            expect(table(rulesOf(run, oneInside(run, LOAD_BALANCER, SG)))).to.deep.equal([
-                `egress tcp/80-80 sg:${BACKEND}`,
+            expect(table(rulesOf(run, lbGroup(run)))).to.deep.equal([
+                "egress tcp/80-80 sg:instances",
                 "ingress tcp/443-443 cidr:0.0.0.0/0",
                 "ingress tcp/80-80 cidr:0.0.0.0/0",
             ]);
         });
 
         it("let the instances take the app port from the load balancer only; out: HTTPS and MySQL", () => {
-            expect(table(rulesOf(run, oneInside(run, BACKEND, SG)))).to.deep.equal([
-                `egress tcp/3306-3306 sg:${DATABASE}`,
+            expect(table(rulesOf(run, instanceGroup(run)))).to.deep.equal([
+                "egress tcp/3306-3306 sg:database",
                 "egress tcp/443-443 cidr:0.0.0.0/0",
-                `ingress tcp/80-80 sg:${LOAD_BALANCER}`,
+                "ingress tcp/80-80 sg:load-balancer",
             ]);
         });
 
         it("let the database take MySQL from the instances and the e-mail function only, and send nothing", () => {
             expect(table(rulesOf(run, oneInside(run, DATABASE, SG)))).to.deep.equal([
-                `ingress tcp/3306-3306 sg:${BACKEND}`,
-                "ingress tcp/3306-3306 sg:webapp:aws:Messaging",
+                "ingress tcp/3306-3306 sg:function",
+                "ingress tcp/3306-3306 sg:instances",
             ]);
         });
 
         it("follow app.port", async () => {
             const other = await build(stackConfig("dev", { app: { port: 8080 } }));
-            expect(table(rulesOf(other, oneInside(other, BACKEND, SG)))).to.include(
-                `ingress tcp/8080-8080 sg:${LOAD_BALANCER}`,
-            );
-            expect(table(rulesOf(other, oneInside(other, LOAD_BALANCER, SG)))).to.include(
-                `egress tcp/8080-8080 sg:${BACKEND}`,
-            );
+            expect(table(rulesOf(other, instanceGroup(other)))).to.include("ingress tcp/8080-8080 sg:load-balancer");
+            expect(table(rulesOf(other, lbGroup(other)))).to.include("egress tcp/8080-8080 sg:instances");
             expect(other.plain(other.one("aws:lb/targetGroup:TargetGroup")).port).to.equal(8080);
         });
     });
 
     describe("the compute seam", () => {
-        it("makes the load balancer and the Auto Scaling group components of the Compute tier", () => {
+        it("builds the load balancer and the Auto Scaling group as parts of the Compute tier, under the names they always had", () => {
             const tier = run.one(TIER);
-            expect(run.one(LOAD_BALANCER).parent).to.equal(tier.urn);
-            expect(run.one(BACKEND).parent).to.equal(tier.urn);
-            expect(inside(run, tier).filter((r) => r.custom)).to.have.length(23);
-        });
-
-        it("keeps each resource's identity from before the split: an alias to the tier, same name", () => {
-            const tier = run.one(TIER);
-            const moved = [...inside(run, run.one(LOAD_BALANCER)), ...inside(run, run.one(BACKEND))];
-            expect(moved).to.have.length(23);
-            for (const resource of moved) {
-                // (Some SDK types add aliases of their own for renamed types, which keep their parent.)
-                expect(resource.aliases, resource.name).to.deep.include({ parentUrn: tier.urn });
-                expect(resource.name, "named after the tier").to.match(/^dev-compute-/);
-            }
-            expect(tier.aliases).to.deep.equal([]);
+            const parts = inside(run, tier);
+            // Every resource is the tier's own child, as before the split, so no identity changed.
+            expect(parts.every((r) => r.parent === tier.urn)).to.equal(true);
+            expect(parts.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort()).to.deep.equal(
+                [
+                    "Certificate dev-compute-certificate",
+                    "CertificateValidation dev-compute-certificate-validation",
+                    "Group dev-compute-asg",
+                    "InstanceProfile dev-compute-instance",
+                    "LaunchTemplate dev-compute-lt",
+                    "Listener dev-compute-http",
+                    "Listener dev-compute-https",
+                    "LoadBalancer dev-compute-alb",
+                    "Policy dev-compute-cpu-target",
+                    "Record dev-compute-certificate-validation-record",
+                    "Role dev-compute-instance",
+                    "RolePolicy dev-compute-instance-policy",
+                    "RolePolicyAttachment dev-compute-instance-managed-0",
+                    "SecurityGroup dev-compute-alb-sg",
+                    "SecurityGroup dev-compute-instance-sg",
+                    "SecurityGroupEgressRule dev-compute-alb-out-app",
+                    "SecurityGroupEgressRule dev-compute-instance-out-https",
+                    "SecurityGroupEgressRule dev-compute-instance-out-mysql",
+                    "SecurityGroupIngressRule dev-compute-alb-in-443",
+                    "SecurityGroupIngressRule dev-compute-alb-in-80",
+                    "SecurityGroupIngressRule dev-compute-instance-in-app",
+                    "TargetGroup dev-compute-tg",
+                    "LogGroup dev-compute-app-logs",
+                ].sort(),
+            );
         });
 
         it("builds the backend aws.compute names, asg by default, registered by instance id", () => {
@@ -186,7 +234,8 @@ describe("AWS application tier (Compute)", () => {
                 enableDeletionProtection: false,
             });
             expect(inputs.subnets).to.deep.equal((run.outputs.aws as Record<string, unknown>).publicSubnetIds);
-            expect(alb.propertyDependencies.securityGroups).to.deep.equal([oneInside(run, LOAD_BALANCER, SG).urn]);
+            expect(alb.propertyDependencies.securityGroups).to.deep.equal([lbGroup(run).urn]);
+            expect(table(rulesOf(run, lbGroup(run)))).to.include("ingress tcp/443-443 cidr:0.0.0.0/0");
         });
 
         it("is protected from deletion outside dev", async () => {
@@ -232,7 +281,7 @@ describe("AWS application tier (Compute)", () => {
                 domainName: "dev.example.com",
                 validationMethod: "DNS",
             });
-            const record = oneInside(run, LOAD_BALANCER, RECORD);
+            const record = referenced(run, run.one(VALIDATION), "validationRecordFqdns", RECORD);
             expect(run.plain(record)).to.include({ type: "CNAME", ttl: 300 });
             expect(run.plain(record).name).to.match(/^_[0-9a-f]+\.dev\.example\.com\.$/);
             const validation = run.one(VALIDATION);
@@ -243,7 +292,8 @@ describe("AWS application tier (Compute)", () => {
         it("puts the validation record in the domain's hosted zone", () => {
             const zoneLookup = run.invokes.find((i) => i.token === "aws:route53/getZone:getZone");
             expect(zoneLookup?.inputs).to.include({ name: "dev.example.com", privateZone: false });
-            expect(run.plain(oneInside(run, LOAD_BALANCER, RECORD)).zoneId).to.match(/^Z[0-9A-F]{20}$/);
+            const record = referenced(run, run.one(VALIDATION), "validationRecordFqdns", RECORD);
+            expect(run.plain(record).zoneId).to.match(/^Z[0-9A-F]{20}$/);
         });
 
         it("is the configured one when aws.certificateArn is set (nothing issued)", async () => {
@@ -281,7 +331,7 @@ describe("AWS application tier (Compute)", () => {
             const lt = run.one(LAUNCH_TEMPLATE);
             const [nic] = run.plain(lt).networkInterfaces;
             expect(nic).to.include({ associatePublicIpAddress: "false", deviceIndex: 0 });
-            expect(lt.propertyDependencies.networkInterfaces).to.deep.equal([oneInside(run, BACKEND, SG).urn]);
+            expect(run.plain(instanceGroup(run)).description).to.match(/^webapp instances:/);
             expect(lt.propertyDependencies.iamInstanceProfile).to.deep.equal([
                 run.one("aws:iam/instanceProfile:InstanceProfile").urn,
             ]);
@@ -392,14 +442,15 @@ describe("AWS application tier (Compute)", () => {
         let policy: Array<Record<string, any>>;
         let outputs: Record<string, any>;
         before(() => {
-            policy = statements(json(run, oneInside(run, BACKEND, ROLE_POLICY), "policy"));
+            const [rolePolicy] = onInstanceRole(run, ROLE_POLICY);
+            policy = statements(json(run, rolePolicy, "policy"));
             outputs = run.outputs.aws as Record<string, any>;
         });
 
         const grants = (action: string) => policy.filter((s) => s.Effect === "Allow" && s.Action.includes(action));
 
         it("is assumed by EC2 only", () => {
-            const trust = json(run, oneInside(run, BACKEND, "aws:iam/role:Role"), "assumeRolePolicy");
+            const trust = json(run, instanceRole(run), "assumeRolePolicy");
             expect(trust.Statement).to.deep.equal([
                 { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
             ]);
@@ -459,7 +510,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("is manageable through Session Manager (SSM)", () => {
-            const attachments = inside(run, run.one(BACKEND), "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+            const attachments = onInstanceRole(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
             expect(attachments.map((a) => run.plain(a).policyArn)).to.deep.equal([
                 "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
             ]);
@@ -504,6 +555,7 @@ describe("AWS application tier (Compute)", () => {
                         topicArn: pulumi.output(topicArn),
                         publishStatements: () => [{ Effect: "Allow", Action: "sns:Publish", Resource: topicArn }],
                     }),
+                    new pulumi.ComponentResource("webapp:test:Tier", "test-compute", {}),
                 );
             });
         });

@@ -12,7 +12,8 @@
  *
  *   npx ts-node --transpile-only tools/offline/identity.ts --stack dev --base <old resources.json>
  *
- * Exit status 0 when nothing but identities covered by aliases changed, 1 otherwise, 2 on bad arguments.
+ * Exit status 0 when every earlier resource is there (under its URN or an alias) unchanged and
+ * nothing is new, 1 otherwise, 2 on bad arguments.
  */
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
@@ -225,19 +226,11 @@ export function formatIdentityReport(stack: string, report: IdentityReport): str
 }
 
 /**
- * A resource that is new in the current plan but is a component (no cloud resource, nothing in
- * the engine's create count beyond its own state entry) is reported separately: it is how a split
- * shows up. Returns true when nothing would be replaced, deleted or changed and only components are new.
+ * Whether the current plan keeps the earlier one's identity: nothing new (a new component is a new
+ * state entry too, which the engine counts as a create), nothing gone, nothing changed.
  */
-export function identityKept(report: IdentityReport, after: readonly IdentityRecord[], stack: string): boolean {
-    const componentUrns = new Set(
-        after.filter((r) => r.type.startsWith("webapp:")).map((r) => engineUrns(after, stack, PROJECT).get(r.urn)),
-    );
-    return (
-        report.deleted.length === 0 &&
-        report.changed.length === 0 &&
-        report.created.every((urn) => componentUrns.has(urn))
-    );
+export function identityKept(report: IdentityReport): boolean {
+    return report.created.length === 0 && report.deleted.length === 0 && report.changed.length === 0;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -256,8 +249,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const after = currentRecords(plan.run.resources);
     const report = compareIdentity(before, after, values.stack);
     formatIdentityReport(values.stack, report).forEach((line) => console.log(line));
-    const kept = identityKept(report, after, values.stack);
-    console.log(kept ? "identity kept: only new components and aliased moves" : "identity NOT kept");
+    const kept = identityKept(report);
+    console.log(
+        kept ? "identity kept: every resource is there, under its URN or an alias, unchanged" : "identity NOT kept",
+    );
     return kept ? 0 : 1;
 }
 

@@ -190,22 +190,17 @@ export interface AsgBackendArgs {
      * Scaling group launches, so the launch template carries them.
      */
     instanceTags: Record<string, string>;
-    /**
-     * The tier component this one's resources were children of before the backend became a
-     * component of its own (`Compute`): each child gets an alias to its former place, so stacks
-     * deployed before keep every resource. Default: none (no aliases).
-     */
-    formerParent?: pulumi.Resource;
 }
 
 /**
- * Instances from the custom image in the private subnets, in an Auto Scaling group registered with
+ * The `asg` backend, a part of the `Compute` tier (its resources are the tier's children, named
+ * `<tier>-<role>`): instances from the custom image in the private subnets, in an Auto Scaling group registered with
  * the load balancer's target group. Their security group takes the app port from the load
  * balancer only and sends HTTPS (AWS APIs through NAT) and MySQL to the database. Instances boot
  * with IMDSv2 only, encrypted gp3 volumes, no public address and a least-privilege role; a
  * launch-template change rolls them (instance refresh, automatic rollback).
  */
-export class AsgBackend extends pulumi.ComponentResource implements AwsAppBackend<AsgOutputs> {
+export class AsgBackend implements AwsAppBackend<AsgOutputs> {
     public readonly securityGroupId: pulumi.Output<string>;
     public readonly autoScalingGroupName: pulumi.Output<string>;
     public readonly instanceRoleArn: pulumi.Output<string>;
@@ -213,12 +208,9 @@ export class AsgBackend extends pulumi.ComponentResource implements AwsAppBacken
     public readonly monitoring: AwsAppBackend["monitoring"];
     public readonly outputs: AsgOutputs;
 
-    constructor(name: string, args: AsgBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:aws:AsgBackend", name, {}, opts);
-        const child = {
-            parent: this,
-            aliases: args.formerParent === undefined ? [] : [{ parent: args.formerParent }],
-        };
+    /** `name` is the tier's; `tier` the `Compute` component that holds the resources. */
+    constructor(name: string, args: AsgBackendArgs, tier: pulumi.Resource) {
+        const child = { parent: tier };
 
         // No inline rules: each rule is its own resource (the default allow-all egress is removed).
         const group = new aws.ec2.SecurityGroup(
@@ -296,7 +288,7 @@ export class AsgBackend extends pulumi.ComponentResource implements AwsAppBacken
         const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name }, child);
 
         // Launch template and group.
-        const ami = aws.ec2.getAmiOutput(amiQuery(args.image), { parent: this });
+        const ami = aws.ec2.getAmiOutput(amiQuery(args.image), { parent: tier });
         const userData = pulumi
             .all([
                 args.secrets.databaseSecretId,
@@ -413,10 +405,6 @@ export class AsgBackend extends pulumi.ComponentResource implements AwsAppBacken
         // The target group's health alarms belong to the load balancer; the group adds none.
         this.monitoring = { widgets: asgWidgets(asg.name, args.metricsNamespace), alarms: [] };
         this.outputs = { autoScalingGroupName: asg.name };
-        this.registerOutputs({
-            securityGroupId: this.securityGroupId,
-            autoScalingGroupName: this.autoScalingGroupName,
-        });
     }
 }
 
@@ -442,7 +430,6 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         metricsNamespace: ctx.names.metricsNamespace,
         logRetentionDays: cfg.aws.logRetentionDays,
         instanceTags: { ...ctx.tags },
-        formerParent: deps.tier,
     };
 }
 
@@ -451,5 +438,5 @@ export const ASG_COMPUTE: AwsComputeImplementation<AsgOutputs> = {
     label: "instances",
     targetType: "instance",
     keyPolicyStatements: (account) => ({ ebs: autoScalingKeyStatements(account) }),
-    build: (ctx, name, deps, opts) => new AsgBackend(name, asgArgs(ctx, deps), opts),
+    build: (ctx, name, deps) => new AsgBackend(name, asgArgs(ctx, deps), deps.tier),
 };

@@ -48,7 +48,7 @@ export interface ComputeArgs {
     /** Which backend (`aws.compute`). Default `asg`. */
     kind: AwsComputeKind;
     /** The load balancer's settings (the target type and the backend's name come from the implementation). */
-    loadBalancer: Omit<LoadBalancerArgs, "targetType" | "backendLabel" | "formerParent">;
+    loadBalancer: Omit<LoadBalancerArgs, "targetType" | "backendLabel">;
     /** The tiers the backend uses (network, keys, secrets, database, bucket, topic). */
     deps: Omit<AwsBackendDeps, "tier" | "loadBalancer">;
 }
@@ -71,20 +71,14 @@ export class Compute extends pulumi.ComponentResource {
         this.label = implementation.label;
         this.loadBalancer = new LoadBalancer(
             name,
-            {
-                ...args.loadBalancer,
-                targetType: implementation.targetType,
-                backendLabel: implementation.label,
-                formerParent: this,
-            },
-            { parent: this },
+            { ...args.loadBalancer, targetType: implementation.targetType, backendLabel: implementation.label },
+            this,
         );
-        this.backend = implementation.build(
-            args.ctx,
-            name,
-            { ...args.deps, tier: this, loadBalancer: this.loadBalancer },
-            { parent: this },
-        );
+        this.backend = implementation.build(args.ctx, name, {
+            ...args.deps,
+            tier: this,
+            loadBalancer: this.loadBalancer,
+        });
         this.loadBalancer.sendTo(this.backend.securityGroupId);
         this.url = this.loadBalancer.url;
         this.registerOutputs({

@@ -36,22 +36,17 @@ export interface LoadBalancerArgs {
     backendLabel: string;
     /** Protect the load balancer from deletion. Default: outside dev. */
     deletionProtection: boolean;
-    /**
-     * The tier component the load balancer's resources were children of before it became a
-     * component of its own (`Compute`): each child gets an alias to its former place, so stacks
-     * deployed before keep every resource. Default: none (no aliases).
-     */
-    formerParent?: pulumi.Resource;
 }
 
 /**
- * The API's front door: an internet-facing ALB in the public subnets (invalid headers dropped,
+ * The API's front door, a part of the `Compute` tier (its resources are the tier's children, named
+ * `<tier>-<role>`): an internet-facing ALB in the public subnets (invalid headers dropped,
  * deletion protection outside dev), an HTTPS listener with a modern TLS policy, HSTS and no
  * `Server` header forwarding to a target group, and an HTTP listener that answers 301 to HTTPS.
  * Its security group takes 80 and 443 from the internet and sends only to the backend
  * (`sendTo`). The backend (instances or tasks) registers itself in the target group.
  */
-export class LoadBalancer extends pulumi.ComponentResource {
+export class LoadBalancer {
     /** `https://<domainName>`. */
     public readonly url: string;
     public readonly loadBalancerArn: pulumi.Output<string>;
@@ -68,14 +63,11 @@ export class LoadBalancer extends pulumi.ComponentResource {
     private readonly childOpts: pulumi.CustomResourceOptions;
     private readonly args: LoadBalancerArgs;
 
-    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:aws:LoadBalancer", name, {}, opts);
+    /** `name` is the tier's; `tier` the `Compute` component that holds the resources. */
+    constructor(name: string, args: LoadBalancerArgs, tier: pulumi.Resource) {
         this.baseName = name;
         this.args = args;
-        const child = (this.childOpts = {
-            parent: this,
-            aliases: args.formerParent === undefined ? [] : [{ parent: args.formerParent }],
-        });
+        const child = (this.childOpts = { parent: tier });
 
         // No inline rules: each rule is its own resource (the default allow-all egress is removed).
         const group = new aws.ec2.SecurityGroup(
@@ -174,12 +166,6 @@ export class LoadBalancer extends pulumi.ComponentResource {
         this.targetGroupArn = targetGroup.arn;
         this.targetGroupArnSuffix = targetGroup.arnSuffix;
         this.securityGroupId = group.id;
-        this.registerOutputs({
-            url: this.url,
-            dnsName: this.dnsName,
-            targetGroupArn: this.targetGroupArn,
-            securityGroupId: this.securityGroupId,
-        });
     }
 
     /**

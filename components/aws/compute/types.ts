@@ -46,7 +46,7 @@ export interface AwsAppBackend<O = object> {
 
 /** What a backend is built from: the tiers built before it. */
 export interface AwsBackendDeps {
-    /** The `Compute` tier component the backend belongs to. */
+    /** The `Compute` tier component: the backend's resources are its children, named `<tier>-<role>`. */
     readonly tier: pulumi.Resource;
     readonly network: Pick<Network, "networkId" | "privateSubnetIds">;
     /** The load balancer's security group (the app port comes from it only) and target group. */
@@ -75,8 +75,8 @@ export interface AwsComputeImplementation<O = object> {
      */
     keyPolicyStatements(account: AwsAccount): Partial<Record<KeyPurpose, Statement[]>>;
     /**
-     * Builds the backend named `name` (the tier's name) as a child of `opts.parent`, its arguments
-     * from `ctx.config` (its own keys) and the tiers in `deps`.
+     * Builds the backend: its resources as children of `deps.tier`, named `<name>-<role>` (`name`
+     * is the tier's), its arguments from `ctx.config` (its own keys) and the tiers in `deps`.
      */
-    build(ctx: AwsContext, name: string, deps: AwsBackendDeps, opts: pulumi.ComponentResourceOptions): AwsAppBackend<O>;
+    build(ctx: AwsContext, name: string, deps: AwsBackendDeps): AwsAppBackend<O>;
 }

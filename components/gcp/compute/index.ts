@@ -38,7 +38,7 @@ export interface ComputeArgs {
     /** Which backend (`gcp.compute`). Default `mig`. */
     kind: GcpComputeKind;
     /** The load balancer's settings (its target comes from the backend). */
-    loadBalancer: Omit<LoadBalancerArgs, "target" | "backendLabel" | "formerParent">;
+    loadBalancer: Omit<LoadBalancerArgs, "target" | "backendLabel">;
     /** The tiers the backend uses (network, keys, secrets, database, bucket, topic). */
     deps: Omit<GcpBackendDeps, "tier">;
 }
@@ -55,16 +55,11 @@ export class Compute extends pulumi.ComponentResource {
     constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:gcp:Compute", name, {}, opts);
         const implementation = gcpCompute(args.kind);
-        this.backend = implementation.build(args.ctx, name, { ...args.deps, tier: this }, { parent: this });
+        this.backend = implementation.build(args.ctx, name, { ...args.deps, tier: this });
         this.loadBalancer = new LoadBalancer(
             name,
-            {
-                ...args.loadBalancer,
-                target: this.backend.target,
-                backendLabel: implementation.label,
-                formerParent: this,
-            },
-            { parent: this },
+            { ...args.loadBalancer, target: this.backend.target, backendLabel: implementation.label },
+            this,
         );
         this.url = this.loadBalancer.url;
         this.registerOutputs({ url: this.url, loadBalancerIp: this.loadBalancer.ipAddress });

@@ -34,16 +34,11 @@ export interface LoadBalancerArgs {
     backendLabel: string;
     /** A Cloud Armor policy for the backend service (`features.waf`). Default: none. */
     securityPolicy?: pulumi.Input<string>;
-    /**
-     * The tier component the load balancer's resources were children of before it became a
-     * component of its own (`Compute`): each child gets an alias to its former place, so stacks
-     * deployed before keep every resource. Default: none (no aliases).
-     */
-    formerParent?: pulumi.Resource;
 }
 
 /**
- * The global external Application Load Balancer: a backend service (request logging, HSTS, an
+ * The global external Application Load Balancer, a part of the `Compute` tier (its resources are
+ * the tier's children, named `<tier>-<role>`): a backend service (request logging, HSTS, an
  * optional Cloud Armor policy) in front of the compute backend, a Certificate Manager certificate
  * for the host names (DNS authorization: the DNS step writes the records), an SSL policy
  * `RESTRICTED` / TLS 1.2+, HTTPS on 443 and, on the same anycast address, HTTP on 80 answering 301.
@@ -53,7 +48,7 @@ export interface LoadBalancerArgs {
  * issued (and renewed) while the name points at this load balancer, which is not the case for the
  * apex of a DNS failover (it points at AWS until AWS fails). DNS authorization only needs a CNAME.
  */
-export class LoadBalancer extends pulumi.ComponentResource {
+export class LoadBalancer {
     /** `https://<first host name>`. */
     public readonly url: string;
     /** The anycast IPv4 address. */
@@ -63,15 +58,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
     /** The records each host name needs for the certificate; the DNS step writes them. */
     public readonly dnsAuthorizationRecords: readonly DnsAuthorizationRecord[];
 
-    constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:gcp:LoadBalancer", name, {}, opts);
+    /** `name` is the tier's; `tier` the `Compute` component that holds the resources. */
+    constructor(name: string, args: LoadBalancerArgs, tier: pulumi.Resource) {
         if (args.hostnames.length === 0) {
             throw new Error("LoadBalancer: at least one host name is needed for the certificate");
         }
-        const child = {
-            parent: this,
-            aliases: args.formerParent === undefined ? [] : [{ parent: args.formerParent }],
-        };
+        const child = { parent: tier };
         const target = args.target;
 
         const backend = new gcp.compute.BackendService(
@@ -185,6 +177,5 @@ export class LoadBalancer extends pulumi.ComponentResource {
             });
             return { hostname, name: record.name, type: record.type, data: record.data };
         });
-        this.registerOutputs({ url: this.url, ipAddress: this.ipAddress, urlMapName: this.urlMapName });
     }
 }

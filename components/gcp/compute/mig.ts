@@ -232,23 +232,18 @@ export interface MigBackendArgs {
     maxSize: number;
     /** Average CPU (%) the autoscaler keeps the group at. From `gcp.mig.cpuTarget`; default 50. */
     cpuTarget: number;
-    /**
-     * The tier component this one's resources were children of before the backend became a
-     * component of its own (`Compute`): each child gets an alias to its former place, so stacks
-     * deployed before keep every resource. Default: none (no aliases).
-     */
-    formerParent?: pulumi.Resource;
 }
 
 /**
- * A regional managed instance group from the custom image, the load balancer's backend. Instances
+ * The `mig` backend, a part of the `Compute` tier (its resources are the tier's children, named
+ * `<tier>-<role>`): a regional managed instance group from the custom image, the load balancer's backend. Instances
  * are Shielded VMs with no external address, OS Login and no project SSH keys, a boot disk
  * encrypted with the platform's disk key, and a service account that may read the database secret,
  * use the bucket, publish registration events and write logs and metrics, nothing else. The group
  * scales on CPU, recreates instances that fail their health check, and rolls a new template with
  * surge and no unavailable instance.
  */
-export class MigBackend extends pulumi.ComponentResource implements GcpAppBackend<MigOutputs> {
+export class MigBackend implements GcpAppBackend<MigOutputs> {
     public readonly target: LoadBalancerTarget;
     public readonly serviceAccountEmail: pulumi.Output<string>;
     public readonly instanceGroupManagerName: pulumi.Output<string>;
@@ -257,12 +252,9 @@ export class MigBackend extends pulumi.ComponentResource implements GcpAppBacken
     public readonly monitoring: GcpBackendMonitoring;
     public readonly outputs: MigOutputs;
 
-    constructor(name: string, args: MigBackendArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:gcp:MigBackend", name, {}, opts);
-        const child = {
-            parent: this,
-            aliases: args.formerParent === undefined ? [] : [{ parent: args.formerParent }],
-        };
+    /** `name` is the tier's; `tier` the `Compute` component that holds the resources. */
+    constructor(name: string, args: MigBackendArgs, tier: pulumi.Resource) {
+        const child = { parent: tier };
         const region = args.project.region;
         this.baseInstanceName = `webapp-${args.environment}`;
 
@@ -292,7 +284,7 @@ export class MigBackend extends pulumi.ComponentResource implements GcpAppBacken
         }
 
         // The template: custom image, Shielded VM, private only, OS Login, CMEK boot disk.
-        const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: this });
+        const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: tier });
         const startupScript = pulumi
             .all([
                 args.secrets.databaseSecretId,
@@ -367,7 +359,7 @@ export class MigBackend extends pulumi.ComponentResource implements GcpAppBacken
             },
             child,
         );
-        const zones = gcp.compute.getZonesOutput({ region, status: "UP" }, { parent: this }).names;
+        const zones = gcp.compute.getZonesOutput({ region, status: "UP" }, { parent: tier }).names;
         const group = new gcp.compute.RegionInstanceGroupManager(
             `${name}-mig`,
             {
@@ -429,10 +421,6 @@ export class MigBackend extends pulumi.ComponentResource implements GcpAppBacken
             instanceNamePrefix: this.baseInstanceName,
         });
         this.outputs = { instanceGroupManagerName: group.name };
-        this.registerOutputs({
-            instanceGroupManagerName: this.instanceGroupManagerName,
-            serviceAccountEmail: this.serviceAccountEmail,
-        });
     }
 }
 
@@ -455,12 +443,11 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
         minSize: cfg.gcp.mig.min,
         maxSize: cfg.gcp.mig.max,
         cpuTarget: cfg.gcp.mig.cpuTarget,
-        formerParent: deps.tier,
     };
 }
 
 /** `gcp.compute: mig`. */
 export const MIG_COMPUTE: GcpComputeImplementation<MigOutputs> = {
     label: "instances",
-    build: (ctx, name, deps, opts) => new MigBackend(name, migArgs(ctx, deps), opts),
+    build: (ctx, name, deps) => new MigBackend(name, migArgs(ctx, deps), deps.tier),
 };

@@ -49,7 +49,7 @@ export interface GcpAppBackend<O = object> {
 
 /** What a backend is built from: the tiers built before it. */
 export interface GcpBackendDeps {
-    /** The `Compute` tier component the backend belongs to. */
+    /** The `Compute` tier component: the backend's resources are its children, named `<tier>-<role>`. */
     readonly tier: pulumi.Resource;
     readonly network: Pick<Network, "subnetSelfLink" | "instanceTag">;
     readonly kms: Pick<Kms, "keyIds" | "agentGrants">;
@@ -65,8 +65,8 @@ export interface GcpComputeImplementation<O = object> {
     /** What the backend's members are called (`instances`): descriptions and grant names. */
     readonly label: string;
     /**
-     * Builds the backend named `name` (the tier's name) as a child of `opts.parent`, its arguments
-     * from `ctx.config` (its own keys) and the tiers in `deps`.
+     * Builds the backend: its resources as children of `deps.tier`, named `<name>-<role>` (`name`
+     * is the tier's), its arguments from `ctx.config` (its own keys) and the tiers in `deps`.
      */
-    build(ctx: GcpContext, name: string, deps: GcpBackendDeps, opts: pulumi.ComponentResourceOptions): GcpAppBackend<O>;
+    build(ctx: GcpContext, name: string, deps: GcpBackendDeps): GcpAppBackend<O>;
 }
