@@ -107,12 +107,3 @@ export function oneInside(run: OfflineRun, componentType: string, type: string):
     }
     return found[0];
 }
-
-/** The component (`webapp:*`) a resource belongs to: its nearest component ancestor. */
-export function ownerOf(run: OfflineRun, resource: RecordedResource): RecordedResource {
-    let current = run.byUrn(resource.parent);
-    while (!current.type.startsWith("webapp:")) {
-        current = run.byUrn(current.parent);
-    }
-    return current;
-}
