@@ -5,7 +5,7 @@
 import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
 import { mailgunSettings } from "../shared/mailgun";
 import type { AlertsArgs, Alerts } from "./alerts";
-import { computeKeyStatements, type ComputeArgs } from "./compute";
+import { computeKeyStatements, type Compute, type ComputeArgs } from "./compute";
 import type { AwsContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
 import type { Dns, DnsArgs } from "./dns";
@@ -15,7 +15,6 @@ import type { MonitoringArgs } from "./monitoring";
 import type { Network, NetworkArgs } from "./network";
 import type { Secrets, SecretsArgs } from "./secrets";
 import type { Storage, StorageArgs } from "./storage";
-import type { Compute } from "./compute";
 
 export function networkArgs(ctx: AwsContext): NetworkArgs {
     const { aws } = ctx.config;
