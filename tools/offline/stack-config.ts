@@ -331,7 +331,6 @@ export function knownStacks(root = PROJECT_ROOT): string[] {
         .sort();
 }
 
-
 /** One line saying what the offline tools could not see and what they used instead. */
 export function describeUnseen(u: UnseenValue, stackFile: Pick<StackFile, "stack" | "file" | "environments">): string {
     const file = path.basename(stackFile.file);
