@@ -185,7 +185,10 @@ export const patterns = {
     awsAccountOrAlias: /^(self|amazon|aws-marketplace|\d{12})$/,
     awsAccountId: ACCOUNT_ID,
     awsProfile: /^[A-Za-z0-9_.@+=,-]{1,64}$/,
-    awsAcmArn: /^arn:aws[a-z-]*:acm:([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/,
+    /** An ACM certificate ARN; group 1 is its region. */
+    awsAcmArn: new RegExp(
+        `^arn:aws[a-z-]*:acm:(${AWS_REGION_PATTERN.source.slice(1, -1)}):\\d{12}:certificate/[0-9a-f-]{36}$`,
+    ),
     mysql8Version: /^8\.\d+(\.\d+)?$/,
     gcpProject: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
     gcpRegion: GCP_REGION_PATTERN,

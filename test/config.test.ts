@@ -102,7 +102,9 @@ describe("config: defaults", () => {
         };
         expect(project.name).to.equal(PROJECT);
         const defaults = parseConfig(minimal(), "dev") as unknown as Record<string, unknown>;
-        const declared = Object.entries(project.config).filter(([key, spec]) => !key.includes(":") && spec.default);
+        const declared = Object.entries(project.config).filter(
+            ([key, spec]) => !key.includes(":") && spec.default !== undefined,
+        );
         expect(declared.length).to.be.greaterThan(0);
         for (const [key, spec] of declared) {
             expect(spec.default, key).to.deep.equal(defaults[key]);
