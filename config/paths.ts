@@ -39,18 +39,15 @@ export interface SetCommandOptions {
     readonly path?: boolean;
     /** `--secret`: the value is never printed, `<value>` stands for it. */
     readonly secret?: boolean;
-    /** `--type string`: keeps digits with leading zeros and numbers as text. */
-    readonly asString?: boolean;
     /** `--stack <name>`. */
     readonly stack?: string;
 }
 
-/** `pulumi config set [--path] [--secret] <key> <value>`, ready to paste; an undefined value shows as `<value>`. */
+/** `pulumi config set [--secret] [--path] [--stack <s>] <key> <value>`, ready to paste; an undefined value shows as `<value>`. */
 export function setCommand(key: string, value: unknown, options: SetCommandOptions = {}): string {
     const flags = [
         options.secret ? "--secret" : "",
         options.path ? "--path" : "",
-        options.asString ? "--type string" : "",
         options.stack ? `--stack ${shellWord(options.stack)}` : "",
     ].filter((f) => f !== "");
     const shown = options.secret || value === undefined ? "<value>" : shellWord(commandValue(value));

@@ -73,9 +73,10 @@ export function text(pattern: RegExp, what: string, missing = REQUIRED) {
 const ACCOUNT_ID = /^\d{12}$/;
 
 /**
- * A 12-digit AWS account id, as text (or what `pattern` accepts, e.g. an AMI owner alias). YAML and `pulumi config set --path` turn an id without a
- * leading zero into a number (`123456789012`): that is taken as the id. A shorter number is an id
- * whose leading zeros YAML dropped (or read as octal): it is refused with the fix, quoting.
+ * A 12-digit AWS account id, as text (or what `pattern` accepts, e.g. an AMI owner alias). YAML
+ * and `pulumi config set --path` turn an id without a leading zero into a number (`123456789012`):
+ * that is taken as the id. A shorter number is an id whose leading zeros YAML dropped (or read as
+ * octal): it is refused with the fix, quoting.
  */
 export function accountId(pattern: RegExp = ACCOUNT_ID, what = "a 12-digit AWS account id") {
     return z.preprocess(

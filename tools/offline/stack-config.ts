@@ -172,6 +172,11 @@ export interface UnseenValue {
     readonly standIn: string;
 }
 
+export interface OfflineOptions extends StackConfigOptions {
+    /** A Mailgun key that is not set: `standIn` (the plan runs anyway) or `error` (a deploy needs it). Default `standIn`. */
+    readonly missingMailgunKey?: "standIn" | "error";
+}
+
 export interface OfflineStackConfig {
     readonly stackFile: StackFile;
     /** Every namespace with encrypted values replaced (see `unseen`), ready for `parseStackConfig`. */
@@ -179,13 +184,10 @@ export interface OfflineStackConfig {
     readonly unseen: readonly UnseenValue[];
 }
 
-/**
- * The stack's config with stand-ins for what cannot be seen offline. `missingMailgunKey`: `standIn`
- * (the plan) or `error` (a deploy: the key must be set).
- */
+/** The stack's config with stand-ins for what cannot be seen offline. */
 export function offlineStackConfig(
     stack: string,
-    options: StackConfigOptions & { readonly missingMailgunKey?: "standIn" | "error" } = {},
+    options: OfflineOptions = {},
 ): OfflineStackConfig {
     const stackFile = readStackFile(stack, options);
     const unseen: UnseenValue[] = [];
@@ -276,7 +278,7 @@ export interface LoadedStackConfig {
  */
 export function loadStackConfig(
     stack: string,
-    options: StackConfigOptions & { readonly missingMailgunKey?: "standIn" | "error" } = {},
+    options: OfflineOptions = {},
 ): LoadedStackConfig {
     const offline = offlineStackConfig(stack, options);
     const { stackFile } = offline;
