@@ -185,10 +185,7 @@ export interface OfflineStackConfig {
 }
 
 /** The stack's config with stand-ins for what cannot be seen offline. */
-export function offlineStackConfig(
-    stack: string,
-    options: OfflineOptions = {},
-): OfflineStackConfig {
+export function offlineStackConfig(stack: string, options: OfflineOptions = {}): OfflineStackConfig {
     const stackFile = readStackFile(stack, options);
     const unseen: UnseenValue[] = [];
     const values: Record<string, unknown> = {};
@@ -276,10 +273,7 @@ export interface LoadedStackConfig {
  * problem: the schema's, the namespace checks', and Pulumi's rule for declared keys (unless the
  * stack imports ESC environments, which may set them).
  */
-export function loadStackConfig(
-    stack: string,
-    options: OfflineOptions = {},
-): LoadedStackConfig {
+export function loadStackConfig(stack: string, options: OfflineOptions = {}): LoadedStackConfig {
     const offline = offlineStackConfig(stack, options);
     const { stackFile } = offline;
     const file = path.basename(stackFile.file);
