@@ -8,8 +8,6 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { awsCli, sharedMoto, type Moto } from "../../tools/emulators/moto";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 describe("AWS API emulator (moto server)", () => {
     let moto: Moto;
     const client = () => new SecretsManagerClient(moto.clientConfig());

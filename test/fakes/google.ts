@@ -103,6 +103,11 @@ export class FakeSecretManager {
     readonly secrets = new Map<string, string[]>();
     /** Secret ids the caller's service account may not access (403). */
     readonly denied = new Set<string>();
+    /**
+     * Answers given instead of the documented ones, first to last, one per access request: for
+     * testing how a client copes with an answer the API should never give.
+     */
+    readonly overrides: Reply[] = [];
 
     private constructor(
         readonly server: FakeServer,
@@ -134,6 +139,10 @@ export class FakeSecretManager {
     }
 
     private answer(method: string, path: string, headers: Record<string, string | string[] | undefined>): Reply {
+        const override = this.overrides.shift();
+        if (override) {
+            return override;
+        }
         const token = this.options.token ?? FAKE_ACCESS_TOKEN;
         if (headers.authorization !== `Bearer ${token}`) {
             return googleError(

@@ -10,6 +10,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
+// The SDK's notice that it will need Node.js 22 is about this test machine, not about the code under test.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 /** The command that builds the venv; named in every error about a missing tool. */
 export const SETUP_COMMAND = "npm run setup:emulators";
 
@@ -128,6 +131,14 @@ export class Moto {
             throw new Error(`moto reset failed: HTTP ${response.status}`);
         }
         await this.motoApi("recorder/reset-recording");
+    }
+
+    /**
+     * Seeds moto's random generator, so the ids and ARN suffixes it generates next are the same
+     * each time the same calls follow the same seed (after a `resume()` too).
+     */
+    async seed(value: number): Promise<void> {
+        await this.motoApi(`seed?a=${value}`);
     }
 
     /**
