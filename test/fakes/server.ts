@@ -104,19 +104,3 @@ export class FakeServer {
         return this.stop();
     }
 }
-
-/** Starts fakes and closes them all at once (from an `afterEach`). */
-export class FakeServers {
-    private servers: FakeServer[] = [];
-
-    async add<T extends FakeServer>(server: Promise<T>): Promise<T> {
-        const started = await server;
-        this.servers.push(started);
-        return started;
-    }
-
-    async closeAll(): Promise<void> {
-        const servers = this.servers.splice(0);
-        await Promise.all(servers.map((s) => s.close()));
-    }
-}
