@@ -5,25 +5,15 @@
  * against the AWS API emulator: test/emulators/boot-script-aws.test.ts (`npm run test:emulators`).
  */
 import { expect } from "chai";
-import { cloudWatchAgentConfig, renderAwsBootScript, type AwsBootParams } from "../functions/boot/aws";
+import { cloudWatchAgentConfig, renderAwsBootScript } from "../functions/boot/aws";
 import { gcpPlatformEnv, renderGcpBootScript } from "../functions/boot/gcp";
 import { envLines, renderBootScript, shellQuote } from "../functions/boot/render";
+import { AWS_PARAMS, AWS_TOPIC_ARN } from "./boot/aws-params";
 import { APP_START, GCP_CLOUD, GCP_PARAMS, GCP_SECRET_ID, GCP_TOPIC, GoogleSecretStore } from "./boot/gcp";
 import { expectShellcheckClean, removeSandboxes } from "./boot/harness";
 import { CONNECTION, describeBootScript, ENV_FILE, PASSWORD, runAgainst } from "./boot/suite";
 
-const AWS_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:webapp-db-AbCdEf";
-const AWS_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:registrations";
-const AWS_PARAMS: AwsBootParams = {
-    region: "us-east-1",
-    dbSecretId: AWS_SECRET_ARN,
-    bucketName: "webapp-dev-bucket-1234567",
-    registrationTopicArn: AWS_TOPIC_ARN,
-    app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
-    logGroupName: "webapp-dev-app-logs-1234567",
-    metricsNamespace: "webapp/dev",
-    secretVersion: "v-0123456789ab",
-};
+const AWS_SECRET_ARN = AWS_PARAMS.dbSecretId;
 
 /** Each cloud's script as the program renders it, with and without a registration topic. */
 const RENDERED = [

@@ -6,31 +6,11 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { expect } from "chai";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import {
-    CW_AGENT_CONFIG,
-    cloudWatchAgentConfig,
-    renderAwsBootScript,
-    type AwsBootParams,
-} from "../../functions/boot/aws";
+import { CW_AGENT_CONFIG, cloudWatchAgentConfig, renderAwsBootScript } from "../../functions/boot/aws";
 import { awsCli, sharedMoto, type Moto } from "../../tools/emulators/moto";
+import { AWS_PARAMS, AWS_REGION, AWS_SECRET_NAME, AWS_TOPIC_ARN } from "./aws-params";
 import type { BootRun } from "./harness";
 import type { BootCloud, SecretStore } from "./suite";
-
-/** Not the emulator's default region: a script that dropped `--region` would find nothing. */
-export const AWS_REGION = "eu-central-1";
-export const AWS_SECRET_NAME = "dev-secrets-db-credentials";
-export const AWS_TOPIC_ARN = `arn:aws:sns:${AWS_REGION}:123456789012:dev-registrations`;
-
-export const AWS_PARAMS: AwsBootParams = {
-    region: AWS_REGION,
-    dbSecretId: "set by render()",
-    bucketName: "webapp-dev-bucket-1234567",
-    registrationTopicArn: AWS_TOPIC_ARN,
-    app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
-    logGroupName: "webapp-dev-app-logs-1234567",
-    metricsNamespace: "webapp/dev",
-    secretVersion: "v-0123456789ab",
-};
 
 /** moto's seed before the secrets are created, so a restarted server gives them the same ARNs. */
 const SEED = 20;

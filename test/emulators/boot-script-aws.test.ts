@@ -3,7 +3,8 @@
  * Secrets Manager): the shared boot-script suite (test/boot/suite.ts), then the AWS-only cases.
  */
 import { expect } from "chai";
-import { AWS_CLOUD, AWS_SECRET_NAME, MotoSecretStore } from "../boot/aws";
+import { AWS_CLOUD, MotoSecretStore } from "../boot/aws";
+import { AWS_SECRET_NAME } from "../boot/aws-params";
 import { removeSandboxes } from "../boot/harness";
 import { CONNECTION, describeBootScript, runAgainst } from "../boot/suite";
 
