@@ -91,6 +91,8 @@ export class Moto {
     /**
      * The environment a client (AWS SDK v3, the AWS CLI) needs to talk to this server: endpoint,
      * region and dummy credentials; no shared config or credentials file of the machine is read.
+     * The AWS CLI of the venv (v1) honours `AWS_ENDPOINT_URL` for some services only (Secrets
+     * Manager, ECS, SNS yes; SQS, RDS no): give those `--endpoint-url` (test/emulators/aws.ts does).
      */
     env(): Record<string, string> {
         return {
