@@ -130,7 +130,7 @@ export interface BootCase {
     expect(context: CaseContext): Promise<void> | void;
 }
 
-/** A failed run: status 1, the last line names `error`, nothing written under the app directory, nothing started. */
+/** A failed run: status 1, the last line names `error`, no env file, nothing started. */
 function expectFailedCleanly(context: CaseContext, error: string | RegExp): void {
     const { run, cloud } = context;
     expect(run.status, run.stderr).to.equal(1);
