@@ -5,7 +5,8 @@
 import { expect } from "chai";
 import type { Fetch } from "../../functions/email-verification/mailgun";
 import { BatchError, EmailVerifier } from "../../functions/email-verification/verifier";
-import { collectingLogger, FakeClock, MAILGUN_DOMAIN } from "./fakes";
+import { MAILGUN_DOMAIN } from "../fakes/mailgun";
+import { collectingLogger, FakeClock } from "./fakes";
 
 const KEY = "key-echo-0123456789abcdef0123456789abcd";
 const TOKEN = "token-echo-9f8e7d6c5b4a";
