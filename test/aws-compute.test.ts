@@ -21,10 +21,12 @@ import { parseConfig } from "../config";
 import {
     build,
     buildStack,
+    childrenOf,
     inside,
     json,
     oneInside,
     rawStackConfig,
+    referenced,
     stackConfig,
     statements,
 } from "./support";
@@ -41,15 +43,6 @@ const RECORD = "aws:route53/record:Record";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const TIER = "webapp:aws:Compute";
 const DATABASE = "webapp:aws:Database";
-
-/** The resource of `type` that `resource`'s `property` refers to. */
-function referenced(run: OfflineRun, resource: RecordedResource, property: string, type: string): RecordedResource {
-    const found = (resource.propertyDependencies[property] ?? [])
-        .map((u) => run.byUrn(u))
-        .filter((r) => r.type === type);
-    expect(found, `${resource.name}.${property}`).to.have.length(1);
-    return found[0];
-}
 
 /** The load balancer's security group: the one the ALB is in. */
 const lbGroup = (run: OfflineRun) => referenced(run, run.one("aws:lb/loadBalancer:LoadBalancer"), "securityGroups", SG);
@@ -175,10 +168,9 @@ describe("AWS application tier (Compute)", () => {
     describe("the compute seam", () => {
         it("builds the load balancer and the Auto Scaling group as parts of the Compute tier, under the names they always had", () => {
             const tier = run.one(TIER);
-            const parts = inside(run, tier);
             // Every resource is the tier's own child, as before the split, so no identity changed.
-            expect(parts.every((r) => r.parent === tier.urn)).to.equal(true);
-            expect(parts.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort()).to.deep.equal(
+            expect(inside(run, tier).every((r) => r.parent === tier.urn)).to.equal(true);
+            expect(childrenOf(run, tier)).to.deep.equal(
                 [
                     "Certificate dev-compute-certificate",
                     "CertificateValidation dev-compute-certificate-validation",

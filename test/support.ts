@@ -107,3 +107,27 @@ export function oneInside(run: OfflineRun, componentType: string, type: string):
     }
     return found[0];
 }
+
+/** The resource of `type` that `resource`'s `property` refers to (there must be exactly one). */
+export function referenced(
+    run: OfflineRun,
+    resource: RecordedResource,
+    property: string,
+    type: string,
+): RecordedResource {
+    const found = (resource.propertyDependencies[property] ?? [])
+        .map((u) => run.byUrn(u))
+        .filter((r) => r.type === type);
+    if (found.length !== 1) {
+        throw new Error(`${resource.name}.${property}: expected one ${type}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+/** A component's direct children as sorted `<Type> <name>` lines (`Group dev-compute-asg`). */
+export function childrenOf(run: OfflineRun, component: RecordedResource): string[] {
+    return run.resources
+        .filter((r) => r.parent === component.urn)
+        .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+        .sort();
+}

@@ -12,7 +12,7 @@ import { SECRET_ACCESSOR_ROLE } from "../../components/gcp/secrets";
 import { OBJECT_READ_WRITE_ROLE } from "../../components/gcp/storage";
 import { mockPassword } from "../../tools/offline/mocks";
 import type { OfflineRun, RecordedResource } from "../../tools/offline/run";
-import { build, inside, TEST_MAILGUN_KEY } from "../support";
+import { build, childrenOf, inside, referenced, TEST_MAILGUN_KEY } from "../support";
 import { expectDependsOn, gcpOnly, TEST_PROJECT } from "./helpers";
 
 const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
@@ -27,15 +27,6 @@ const TIER = "webapp:gcp:Compute";
 function instancesMember(run: OfflineRun): string {
     const inputs = run.plain(referenced(run, run.one(TEMPLATE), "serviceAccount", ACCOUNT));
     return `serviceAccount:${inputs.accountId}@${TEST_PROJECT}.iam.gserviceaccount.com`;
-}
-
-/** The resource of `type` that `resource`'s `property` refers to. */
-function referenced(run: OfflineRun, resource: RecordedResource, property: string, type: string): RecordedResource {
-    const found = (resource.propertyDependencies[property] ?? [])
-        .map((u) => run.byUrn(u))
-        .filter((r) => r.type === type);
-    expect(found, `${resource.name}.${property}`).to.have.length(1);
-    return found[0];
 }
 
 /** Every IAM grant (any `*IAMMember`/`*IamMember` resource) to `member`, as `type role`. */
@@ -87,10 +78,9 @@ describe("gcp Compute (gcp-only dev stack)", () => {
     describe("the compute seam", () => {
         it("builds the load balancer and the instance group as parts of the Compute tier, under the names they always had", () => {
             const tier = run.one(TIER);
-            const parts = inside(run, tier);
             // Every resource is the tier's own child, as before the split, so no identity changed.
-            expect(parts.every((r) => r.parent === tier.urn)).to.equal(true);
-            expect(parts.map((r) => `${r.type.split(":").pop()} ${r.name}`).sort()).to.deep.equal(
+            expect(inside(run, tier).every((r) => r.parent === tier.urn)).to.equal(true);
+            expect(childrenOf(run, tier)).to.deep.equal(
                 [
                     "Account dev-gcp-compute-instances",
                     "IAMMember dev-gcp-compute-instances-logWriter",
