@@ -133,7 +133,8 @@ function retrying<T>(operation: string, context: RetryContext, call: () => Promi
         random: context.random,
         deadline: context.deadline,
         isRetryable: isRetryableAwsError,
-        onRetry: ({ attempt, delayMs, error }) => context.logger.warn("aws.retry", { operation, attempt, delayMs, error }),
+        onRetry: ({ attempt, delayMs, error }) =>
+            context.logger.warn("aws.retry", { operation, attempt, delayMs, error }),
     });
 }
 
@@ -143,7 +144,9 @@ export function sdkRds(clientFor: (region: string) => RDSClient, context: () => 
         async describe(instance: RdsInstanceArn) {
             try {
                 const result = await retrying("rds:DescribeDBInstances", context(), () =>
-                    clientFor(instance.region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance.identifier })),
+                    clientFor(instance.region).send(
+                        new DescribeDBInstancesCommand({ DBInstanceIdentifier: instance.identifier }),
+                    ),
                 );
                 const found = result.DBInstances?.[0];
                 return found ? instanceState(found, instance.arn) : undefined;
@@ -161,7 +164,9 @@ export function sdkRds(clientFor: (region: string) => RDSClient, context: () => 
                         new PromoteReadReplicaCommand({
                             DBInstanceIdentifier: replica.identifier,
                             BackupRetentionPeriod: options.backupRetentionDays,
-                            ...(options.backupWindow !== undefined ? { PreferredBackupWindow: options.backupWindow } : {}),
+                            ...(options.backupWindow !== undefined
+                                ? { PreferredBackupWindow: options.backupWindow }
+                                : {}),
                         }),
                     ),
                 );

@@ -172,7 +172,9 @@ function fromRdsEvent(event: RdsInstanceEvent, settings: PromotionSettings, now:
             ? sourceArn === settings.primary.arn
             : detail.SourceIdentifier === settings.primary.identifier && event.region === settings.primary.region;
     if (!aboutPrimary) {
-        return { ignored: `the event is about ${sourceArn ?? detail.SourceIdentifier ?? "an unnamed source"}, not the primary` };
+        return {
+            ignored: `the event is about ${sourceArn ?? detail.SourceIdentifier ?? "an unnamed source"}, not the primary`,
+        };
     }
     const eventId = text(detail.EventID);
     if (eventId === undefined || !(eventId in PROMOTION_EVENTS)) {

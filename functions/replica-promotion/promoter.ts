@@ -13,8 +13,9 @@
  * 4. Grace: until `GRACE_SECONDS` after the trigger, the primary is watched. A primary in a state it
  *    does not leave by itself (`failed`, `incompatible-*`, deleted...) ends the wait at once; one that
  *    is `available` again (after having been seen down, or at the end of the grace) cancels the
- *    promotion. A primary whose region does not answer counts as down. An operator's manual
- *    invocation skips the grace: the operator has decided.
+ *    promotion, and so does one that someone stopped (`stopping`, `stopped`). A primary whose region
+ *    does not answer counts as down. An operator's manual invocation skips the grace: the operator
+ *    has decided.
  * 5. Dry run (`DRY_RUN=true` or the manual `dryRun`): record what would be done and stop.
  * 6. `PromoteReadReplica` with the backup retention (and window) the new primary needs; RDS refusing
  *    (e.g. `InvalidDBInstanceState`) is a failure, reported. Then the tags, then the wait until the
@@ -23,7 +24,15 @@
 import { describeTrigger, parseEvent, type Trigger } from "./events";
 import type { Logger } from "../email-verification/log";
 import { systemClock, type Clock } from "../email-verification/retry";
-import { messageBody, messageSubject, notifies, promotionTags, TAGS, type Outcome, type PromotionRecord } from "./record";
+import {
+    messageBody,
+    messageSubject,
+    notifies,
+    promotionTags,
+    TAGS,
+    type Outcome,
+    type PromotionRecord,
+} from "./record";
 import type { PromotionSettings, RdsInstanceArn } from "./settings";
 
 /** An RDS DB instance as the function needs to see it. */
@@ -189,24 +198,42 @@ export class ReplicaPromoter {
             replica = await this.ports.rds.describe(replicaArn);
         } catch (error) {
             log.error("replica.describe_failed", { error });
-            return this.fail(log, make("failed", "replica-unreadable", `the replica could not be read: ${messageOf(error)}`));
+            return this.fail(
+                log,
+                make("failed", "replica-unreadable", `the replica could not be read: ${messageOf(error)}`),
+            );
         }
         if (replica === undefined) {
             return this.fail(
                 log,
-                make("failed", "replica-not-found", `the replica ${replicaArn.identifier} does not exist in ${replicaArn.region}`),
+                make(
+                    "failed",
+                    "replica-not-found",
+                    `the replica ${replicaArn.identifier} does not exist in ${replicaArn.region}`,
+                ),
             );
         }
         replicaView = { ...replicaView, statusBefore: replica.status };
         const askedAt = replica.tags[TAGS.promotedAt];
         if (replica.replicationSource === undefined) {
             const since = askedAt ? ` (promotion asked for at ${askedAt})` : "";
-            return this.done(log, make("skipped", "already-promoted", `${replicaArn.identifier} is already a standalone instance${since}`));
+            return this.done(
+                log,
+                make(
+                    "skipped",
+                    "already-promoted",
+                    `${replicaArn.identifier} is already a standalone instance${since}`,
+                ),
+            );
         }
         if (askedAt !== undefined) {
             return this.done(
                 log,
-                make("skipped", "promotion-in-progress", `the promotion of ${replicaArn.identifier} was asked for at ${askedAt} and is under way`),
+                make(
+                    "skipped",
+                    "promotion-in-progress",
+                    `the promotion of ${replicaArn.identifier} was asked for at ${askedAt} and is under way`,
+                ),
             );
         }
         if (!isSourceOf(replica.replicationSource, primaryArn, replicaArn)) {
@@ -221,10 +248,20 @@ export class ReplicaPromoter {
                 : await this.watchPrimary(trigger, deadline, log);
         primaryView = { ...primaryView, status: primary.status };
         if (primary.verdict === "recovered") {
-            return this.done(log, make("skipped", "primary-recovered", `the primary is ${primary.status}; no promotion`));
+            return this.done(
+                log,
+                make("skipped", "primary-recovered", `the primary is ${primary.status}; no promotion`),
+            );
         }
         if (primary.verdict === "stopped") {
-            return this.done(log, make("skipped", "primary-stopped", `the primary was stopped deliberately (${primary.status}); no promotion`));
+            return this.done(
+                log,
+                make(
+                    "skipped",
+                    "primary-stopped",
+                    `the primary was stopped deliberately (${primary.status}); no promotion`,
+                ),
+            );
         }
 
         if (dryRun) {
@@ -269,12 +306,20 @@ export class ReplicaPromoter {
         replicaView = { ...replicaView, statusAfter: state.status, endpoint: state.endpoint, tagged };
 
         // Tell the people on call now: the wait below can take minutes.
-        const started = make("promotion-pending", "promotion-started", `RDS accepted the promotion of ${replicaArn.identifier}`);
+        const started = make(
+            "promotion-pending",
+            "promotion-started",
+            `RDS accepted the promotion of ${replicaArn.identifier}`,
+        );
         log.info("promotion.started", { record: started });
         await this.publish(log, started);
 
         const final = await this.waitForPromotion(replicaArn, state, deadline, log);
-        replicaView = { ...replicaView, statusAfter: final.state.status, endpoint: final.state.endpoint ?? state.endpoint };
+        replicaView = {
+            ...replicaView,
+            statusAfter: final.state.status,
+            endpoint: final.state.endpoint ?? state.endpoint,
+        };
         if (final.complete) {
             return this.done(log, make("promoted", "promoted", `${replicaArn.identifier} is now a standalone primary`));
         }
@@ -342,7 +387,10 @@ export class ReplicaPromoter {
                 log.warn("promotion.check_failed", { error });
                 continue;
             }
-            log.info("promotion.observed", { status: state.status, replicating: state.replicationSource !== undefined });
+            log.info("promotion.observed", {
+                status: state.status,
+                replicating: state.replicationSource !== undefined,
+            });
             if (state.replicationSource === undefined && state.status === "available") {
                 return { complete: true, state };
             }
@@ -366,7 +414,11 @@ export class ReplicaPromoter {
     private async publish(log: Logger, record: PromotionRecord): Promise<void> {
         try {
             await this.ports.notifier.publish(messageSubject(record), messageBody(record));
-            log.info("record.published", { topicArn: this.settings.topicArn, outcome: record.outcome, reason: record.reason });
+            log.info("record.published", {
+                topicArn: this.settings.topicArn,
+                outcome: record.outcome,
+                reason: record.reason,
+            });
         } catch (error) {
             log.error("record.publish_failed", { error, topicArn: this.settings.topicArn });
         }

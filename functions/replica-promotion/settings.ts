@@ -58,7 +58,8 @@ export interface RdsInstanceArn {
 }
 
 /** `arn:<partition>:rds:<region>:<account>:db:<identifier>`; identifiers are 1-63 letters, digits, hyphens. */
-const RDS_INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):rds:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
+const RDS_INSTANCE_ARN =
+    /^arn:(aws|aws-cn|aws-us-gov):rds:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
 
 /** The parts of a DB instance ARN, or undefined when `value` is not one. */
 export function parseRdsInstanceArn(value: string): RdsInstanceArn | undefined {
@@ -119,7 +120,9 @@ export function settingsFromEnv(env: Env): PromotionSettings {
         }
         const parsed = parseRdsInstanceArn(value);
         if (!parsed) {
-            problems.push(`${name} must be a DB instance ARN such as arn:aws:rds:us-west-2:123456789012:db:webapp-replica`);
+            problems.push(
+                `${name} must be a DB instance ARN such as arn:aws:rds:us-west-2:123456789012:db:webapp-replica`,
+            );
         }
         return parsed;
     };

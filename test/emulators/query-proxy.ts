@@ -75,20 +75,22 @@ export class QueryProxy {
             const chunks: Buffer[] = [];
             req.on("data", (chunk: Buffer) => chunks.push(chunk));
             req.on("end", () => {
-                proxy!.handle(req.method ?? "POST", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8")).then(
-                    (answer) => {
-                        if (answer === "drop") {
-                            req.socket.destroy();
-                            return;
-                        }
-                        res.writeHead(answer.status, { "content-type": answer.contentType });
-                        res.end(answer.body);
-                    },
-                    (error: unknown) => {
-                        res.writeHead(502, { "content-type": "text/plain" });
-                        res.end(`proxy error: ${error}`);
-                    },
-                );
+                proxy!
+                    .handle(req.method ?? "POST", req.url ?? "/", req.headers, Buffer.concat(chunks).toString("utf8"))
+                    .then(
+                        (answer) => {
+                            if (answer === "drop") {
+                                req.socket.destroy();
+                                return;
+                            }
+                            res.writeHead(answer.status, { "content-type": answer.contentType });
+                            res.end(answer.body);
+                        },
+                        (error: unknown) => {
+                            res.writeHead(502, { "content-type": "text/plain" });
+                            res.end(`proxy error: ${error}`);
+                        },
+                    );
             });
         });
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -155,8 +157,14 @@ export class QueryProxy {
             this.promoting.set(key, seen);
             text =
                 seen <= this.promotionDescribes
-                    ? text.replace(/<DBInstanceStatus>[^<]*<\/DBInstanceStatus>/, "<DBInstanceStatus>modifying</DBInstanceStatus>")
-                    : text.replace(/<ReadReplicaSourceDBInstanceIdentifier>[^<]*<\/ReadReplicaSourceDBInstanceIdentifier>/, "");
+                    ? text.replace(
+                          /<DBInstanceStatus>[^<]*<\/DBInstanceStatus>/,
+                          "<DBInstanceStatus>modifying</DBInstanceStatus>",
+                      )
+                    : text.replace(
+                          /<ReadReplicaSourceDBInstanceIdentifier>[^<]*<\/ReadReplicaSourceDBInstanceIdentifier>/,
+                          "",
+                      );
         }
         return { status: response.status, contentType: response.headers.get("content-type") ?? "text/xml", body: text };
     }

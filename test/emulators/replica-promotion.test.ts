@@ -80,7 +80,11 @@ describe("replica promotion against the AWS API emulator", function () {
     const saved: Record<string, string | undefined> = {};
 
     const rds = (region: string) =>
-        new RDSClient({ endpoint: moto.endpoint, region, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+        new RDSClient({
+            endpoint: moto.endpoint,
+            region,
+            credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+        });
 
     before(async () => {
         moto = await sharedMoto();
@@ -134,7 +138,6 @@ describe("replica promotion against the AWS API emulator", function () {
                 new CreateDBInstanceReadReplicaCommand({
                     DBInstanceIdentifier: "webapp-prod-db-replica",
                     SourceDBInstanceIdentifier: PRIMARY_ARN,
-                    SourceRegion: "us-east-1",
                     DBInstanceClass: "db.t3.micro",
                 }),
             );
@@ -150,7 +153,9 @@ describe("replica promotion against the AWS API emulator", function () {
 
     /** The primary is gone (in moto: deleted; RDS then answers DBInstanceNotFound for it). */
     async function losePrimary(): Promise<void> {
-        await rds("us-east-1").send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: "webapp-prod-db", SkipFinalSnapshot: true }));
+        await rds("us-east-1").send(
+            new DeleteDBInstanceCommand({ DBInstanceIdentifier: "webapp-prod-db", SkipFinalSnapshot: true }),
+        );
     }
 
     function handler(overrides: Record<string, string> = {}) {
@@ -194,7 +199,10 @@ describe("replica promotion against the AWS API emulator", function () {
         await world();
         await losePrimary();
         const { handle } = handler();
-        const record = await handle(rdsEvent("RDS-EVENT-0031", { category: "failure", message: "The DB instance has failed" }), context);
+        const record = await handle(
+            rdsEvent("RDS-EVENT-0031", { category: "failure", message: "The DB instance has failed" }),
+            context,
+        );
 
         expect([record.outcome, record.primary.status]).to.deep.equal(["promoted", "not-found"]);
         const promotes = proxy.calls("PromoteReadReplica");
@@ -203,14 +211,20 @@ describe("replica promotion against the AWS API emulator", function () {
         expect(promotes[0].params.get("DBInstanceIdentifier")).to.equal("webapp-prod-db-replica");
         expect(promotes[0].params.get("BackupRetentionPeriod")).to.equal("7");
         // Moto applied the retention to the replica it promoted.
-        const replica = (await rds("us-west-2").send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "webapp-prod-db-replica" })))
-            .DBInstances![0];
+        const replica = (
+            await rds("us-west-2").send(
+                new DescribeDBInstancesCommand({ DBInstanceIdentifier: "webapp-prod-db-replica" }),
+            )
+        ).DBInstances![0];
         expect(replica.BackupRetentionPeriod).to.equal(7);
         const tags = await tagsOfReplica();
         expect(Object.keys(tags)).to.deep.equal(["failover:promoted-at", "failover:trigger", "failover:request-id"]);
         expect(tags["failover:trigger"]).to.equal("RDS-EVENT-0031 The DB instance has failed");
         expect(tags["failover:request-id"]).to.equal("c0ffee00-0000-4000-8000-000000000001");
-        expect(Date.parse(tags["failover:promoted-at"])).to.be.within(Date.parse(record.startedAt), Date.parse(record.finishedAt));
+        expect(Date.parse(tags["failover:promoted-at"])).to.be.within(
+            Date.parse(record.startedAt),
+            Date.parse(record.finishedAt),
+        );
 
         expect(inbox.notifications.map((n) => [n.Type, n.TopicArn])).to.deep.equal([
             ["Notification", topicArn],
@@ -227,7 +241,10 @@ describe("replica promotion against the AWS API emulator", function () {
         await world();
         const { handle } = handler();
         const record = await handle(rdsEvent("RDS-EVENT-0006", { message: "DB instance restarted" }), context);
-        expect([record.outcome, record.detail]).to.deep.equal(["ignored", "RDS-EVENT-0006 is not a failure of the primary"]);
+        expect([record.outcome, record.detail]).to.deep.equal([
+            "ignored",
+            "RDS-EVENT-0006 is not a failure of the primary",
+        ]);
         expect(proxy.requests).to.deep.equal([]);
         expect(inbox.notifications).to.deep.equal([]);
         expect(await tagsOfReplica()).to.deep.equal({});
@@ -239,7 +256,11 @@ describe("replica promotion against the AWS API emulator", function () {
         proxy.promotionDescribes = 1000;
         const { handle } = handler({ VERIFY_SECONDS: "2" });
         const first = await handle(rdsEvent("RDS-EVENT-0031"), context);
-        expect([first.outcome, first.reason, first.replica.statusAfter]).to.deep.equal(["promotion-pending", "still-promoting", "modifying"]);
+        expect([first.outcome, first.reason, first.replica.statusAfter]).to.deep.equal([
+            "promotion-pending",
+            "still-promoting",
+            "modifying",
+        ]);
 
         const during = await handle(alarmSnsEvent(), context);
         expect([during.outcome, during.reason]).to.deep.equal(["skipped", "promotion-in-progress"]);
@@ -260,7 +281,12 @@ describe("replica promotion against the AWS API emulator", function () {
         expect(error.record.reason).to.equal("replica-not-found");
         expect(proxy.calls("PromoteReadReplica")).to.deep.equal([]);
         expect(inbox.subjects()).to.deep.equal(["webapp failover: replica promotion FAILED (webapp-prod-db-replica)"]);
-        expect(logs.records().map((l) => l.event).slice(-2)).to.deep.equal(["record.published", "invocation.failed"]);
+        expect(
+            logs
+                .records()
+                .map((l) => l.event)
+                .slice(-2),
+        ).to.deep.equal(["record.published", "invocation.failed"]);
     });
 
     it("throttled requests are retried with back-off, and the promotion goes through", async () => {
@@ -285,7 +311,11 @@ describe("replica promotion against the AWS API emulator", function () {
         await losePrimary();
         proxy.inject({
             action: "PromoteReadReplica",
-            fault: { status: 400, code: "InvalidDBInstanceState", message: "DB instance is not in the available state." },
+            fault: {
+                status: 400,
+                code: "InvalidDBInstanceState",
+                message: "DB instance is not in the available state.",
+            },
         });
         const { handle } = handler();
         const error = await rejection(handle(rdsEvent("RDS-EVENT-0031"), context));
@@ -303,7 +333,11 @@ describe("replica promotion against the AWS API emulator", function () {
         await world();
         const { handle } = handler();
         const record = await handle(alarmSnsEvent(), context);
-        expect([record.outcome, record.reason, record.primary.status]).to.deep.equal(["skipped", "primary-recovered", "available"]);
+        expect([record.outcome, record.reason, record.primary.status]).to.deep.equal([
+            "skipped",
+            "primary-recovered",
+            "available",
+        ]);
         expect(proxy.calls("PromoteReadReplica")).to.deep.equal([]);
     });
 
@@ -325,7 +359,9 @@ describe("replica promotion against the AWS API emulator", function () {
         expect(record.outcome).to.equal("dry-run");
         expect(proxy.calls("PromoteReadReplica")).to.deep.equal([]);
         expect(proxy.calls("AddTagsToResource")).to.deep.equal([]);
-        expect(inbox.subjects()).to.deep.equal(["webapp failover: DRY RUN: replica would be promoted (webapp-prod-db-replica)"]);
+        expect(inbox.subjects()).to.deep.equal([
+            "webapp failover: DRY RUN: replica would be promoted (webapp-prod-db-replica)",
+        ]);
     });
 
     it("the bundle runs on its own, configured by its environment as Lambda configures it", async () => {
@@ -365,7 +401,11 @@ describe("replica promotion against the AWS API emulator", function () {
         }
         const events = lines.map((l) => JSON.parse(l));
         expect(events.every((e) => e.requestId === context.awsRequestId)).to.equal(true);
-        expect(events.map((e) => e.event)).to.include.members(["trigger.received", "promotion.started", "promotion.record"]);
+        expect(events.map((e) => e.event)).to.include.members([
+            "trigger.received",
+            "promotion.started",
+            "promotion.record",
+        ]);
         expect(proxy.calls("PromoteReadReplica")).to.have.length(1);
         expect(inbox.subjects()).to.have.length(2);
     });

@@ -43,7 +43,9 @@ describe("replica promotion: core", () => {
             BACKUP_RETENTION_DAYS: "14",
             BACKUP_WINDOW: "03:00-03:30",
         });
-        const record = await promoter.handle(rdsEvent("RDS-EVENT-0031", { category: "failure" }), { requestId: "req-1" });
+        const record = await promoter.handle(rdsEvent("RDS-EVENT-0031", { category: "failure" }), {
+            requestId: "req-1",
+        });
 
         expect(record.outcome).to.equal("promoted");
         expect(record.reason).to.equal("promoted");
@@ -78,8 +80,12 @@ describe("replica promotion: core", () => {
             ["promotion-pending", "promotion-started"],
             ["promoted", "promoted"],
         ]);
-        expect(notifier.messages[1].message).to.match(/^replica promoted: webapp-prod-db-replica is now a standalone primary\n/);
-        expect(notifier.messages[1].message).to.include("New primary endpoint: webapp-prod-db-replica.abc.us-west-2.rds.amazonaws.com:3306");
+        expect(notifier.messages[1].message).to.match(
+            /^replica promoted: webapp-prod-db-replica is now a standalone primary\n/,
+        );
+        expect(notifier.messages[1].message).to.include(
+            "New primary endpoint: webapp-prod-db-replica.abc.us-west-2.rds.amazonaws.com:3306",
+        );
 
         const events = logs.records().map((l) => l.event);
         expect(events).to.deep.equal([
@@ -96,7 +102,10 @@ describe("replica promotion: core", () => {
 
     it("ignores events that are not a failure of the primary, without a call to RDS or a message", async () => {
         const cases: Array<[unknown, string]> = [
-            [rdsEvent("RDS-EVENT-0006", { message: "DB instance restarted" }), "RDS-EVENT-0006 is not a failure of the primary"],
+            [
+                rdsEvent("RDS-EVENT-0006", { message: "DB instance restarted" }),
+                "RDS-EVENT-0006 is not a failure of the primary",
+            ],
             [
                 rdsEvent("RDS-EVENT-0031", { sourceArn: "arn:aws:rds:us-east-1:123456789012:db:other" }),
                 "the event is about arn:aws:rds:us-east-1:123456789012:db:other, not the primary",
@@ -143,7 +152,9 @@ describe("replica promotion: core", () => {
         const { promoter, notifier, rds } = setup(new FakeRds([{ status: "failed" }], ["missing"]));
         const error = await failure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
         expect(error.record.reason).to.equal("replica-not-found");
-        expect(error.message).to.equal("replica-not-found: the replica webapp-prod-db-replica does not exist in us-west-2");
+        expect(error.message).to.equal(
+            "replica-not-found: the replica webapp-prod-db-replica does not exist in us-west-2",
+        );
         expect(rds.calls).to.deep.equal(["describe webapp-prod-db-replica"]);
         expect(notifier.messages.map((m) => m.subject)).to.deep.equal([
             "webapp failover: replica promotion FAILED (webapp-prod-db-replica)",
@@ -165,7 +176,10 @@ describe("replica promotion: core", () => {
     });
 
     it("counts a request that failed but was accepted (the replica no longer replicates) as a promotion", async () => {
-        const rds = new FakeRds([{ status: "failed" }], [{}, { replicationSource: undefined, status: "modifying" }, { replicationSource: undefined }]);
+        const rds = new FakeRds(
+            [{ status: "failed" }],
+            [{}, { replicationSource: undefined, status: "modifying" }, { replicationSource: undefined }],
+        );
         rds.promoteError = new Error("socket hang up");
         const { promoter, logs } = setup(rds);
         const record = await promoter.handle(rdsEvent("RDS-EVENT-0031"));
@@ -174,7 +188,10 @@ describe("replica promotion: core", () => {
     });
 
     it("fails when the replica replicates from another instance than the configured primary", async () => {
-        const rds = new FakeRds([{ status: "failed" }], [{ replicationSource: "arn:aws:rds:eu-west-1:123456789012:db:elsewhere" }]);
+        const rds = new FakeRds(
+            [{ status: "failed" }],
+            [{ replicationSource: "arn:aws:rds:eu-west-1:123456789012:db:elsewhere" }],
+        );
         const { promoter } = setup(rds);
         const error = await failure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
         expect(error.record.reason).to.equal("replica-of-another-source");
@@ -186,7 +203,11 @@ describe("replica promotion: core", () => {
             const rds = new FakeRds([{ status: "rebooting" }, { status: "rebooting" }, { status: "available" }]);
             const { promoter, clock, notifier } = setup(rds, { GRACE_SECONDS: "120", POLL_SECONDS: "20" });
             const record = await promoter.handle(rdsEvent("RDS-EVENT-0004"));
-            expect([record.outcome, record.reason, record.primary.status]).to.deep.equal(["skipped", "primary-recovered", "available"]);
+            expect([record.outcome, record.reason, record.primary.status]).to.deep.equal([
+                "skipped",
+                "primary-recovered",
+                "available",
+            ]);
             expect(clock.sleeps).to.deep.equal([20_000, 20_000]);
             expect(rds.calls.filter((c) => c.startsWith("promote"))).to.deep.equal([]);
             expect(notifier.messages).to.deep.equal([]);
@@ -261,7 +282,9 @@ describe("replica promotion: core", () => {
         const { promoter, rds, notifier } = setup(new FakeRds([{ status: "failed" }]), { DRY_RUN: "true" });
         const record = await promoter.handle(rdsEvent("RDS-EVENT-0031"));
         expect([record.outcome, record.dryRun]).to.deep.equal(["dry-run", true]);
-        expect(record.detail).to.equal("webapp-prod-db-replica would be promoted (backup retention 7 days); nothing was changed");
+        expect(record.detail).to.equal(
+            "webapp-prod-db-replica would be promoted (backup retention 7 days); nothing was changed",
+        );
         expect(rds.calls).to.deep.equal(["describe webapp-prod-db-replica", "describe webapp-prod-db"]);
         expect(rds.tags).to.deep.equal({});
         expect(notifier.messages.map((m) => m.subject)).to.deep.equal([
@@ -272,7 +295,11 @@ describe("replica promotion: core", () => {
 
     it("promotes on an operator's manual invocation without a grace period, whatever the primary's state", async () => {
         const { promoter, rds, clock } = setup(new FakeRds([{ status: "available" }]), { GRACE_SECONDS: "300" });
-        const record = await promoter.handle({ source: "manual", reason: "us-east-1 outage, incident 4711", operator: "alice" });
+        const record = await promoter.handle({
+            source: "manual",
+            reason: "us-east-1 outage, incident 4711",
+            operator: "alice",
+        });
         expect(record.outcome).to.equal("promoted");
         expect(record.primary.status).to.equal("available");
         expect(clock.sleeps).to.deep.equal([15_000]);
@@ -291,7 +318,11 @@ describe("replica promotion: core", () => {
         rds.promotionTakes = 1000;
         const { promoter, clock } = setup(rds, { VERIFY_SECONDS: "60", POLL_SECONDS: "20" });
         const record = await promoter.handle(rdsEvent("RDS-EVENT-0031"));
-        expect([record.outcome, record.reason, record.replica.statusAfter]).to.deep.equal(["promotion-pending", "still-promoting", "modifying"]);
+        expect([record.outcome, record.reason, record.replica.statusAfter]).to.deep.equal([
+            "promotion-pending",
+            "still-promoting",
+            "modifying",
+        ]);
         expect(record.detail).to.equal(
             "webapp-prod-db-replica was still modifying when the function stopped waiting; RDS goes on promoting it",
         );
@@ -305,7 +336,10 @@ describe("replica promotion: core", () => {
         notifier.failWith = new Error("KMSAccessDenied");
         const record = await promoter.handle(rdsEvent("RDS-EVENT-0031"));
         expect([record.outcome, record.replica.tagged]).to.deep.equal(["promoted", false]);
-        const errors = logs.records().filter((l) => l.level === "error").map((l) => l.event);
+        const errors = logs
+            .records()
+            .filter((l) => l.level === "error")
+            .map((l) => l.event);
         expect(errors).to.deep.equal(["promotion.tag_failed", "record.publish_failed", "record.publish_failed"]);
     });
 

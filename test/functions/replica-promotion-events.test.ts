@@ -25,7 +25,9 @@ describe("replica promotion: events", () => {
     const settings = promotionSettings();
 
     it("reads an RDS failure event of the primary as a trigger at the event's time", () => {
-        expect(parseEvent(rdsEvent("RDS-EVENT-0031", { message: "The DB instance has failed" }), settings, NOW)).to.deep.equal({
+        expect(
+            parseEvent(rdsEvent("RDS-EVENT-0031", { message: "The DB instance has failed" }), settings, NOW),
+        ).to.deep.equal({
             trigger: {
                 kind: "rds-event",
                 eventId: "RDS-EVENT-0031",
@@ -46,14 +48,18 @@ describe("replica promotion: events", () => {
     });
 
     it("ignores other detail types, the replica's own events and non-trigger event IDs", () => {
-        expect(parseEvent({ ...rdsEvent("RDS-EVENT-0031"), "detail-type": "RDS DB Snapshot Event" }, settings, NOW)).to.deep.equal({
+        expect(
+            parseEvent({ ...rdsEvent("RDS-EVENT-0031"), "detail-type": "RDS DB Snapshot Event" }, settings, NOW),
+        ).to.deep.equal({
             ignored: 'an RDS "RDS DB Snapshot Event" event is not about a DB instance',
         });
         expect(parseEvent(rdsEvent("RDS-EVENT-0031", { sourceArn: REPLICA_ARN }), settings, NOW)).to.deep.equal({
             ignored: `the event is about ${REPLICA_ARN}, not the primary`,
         });
         for (const id of ["RDS-EVENT-0006", "RDS-EVENT-0049", "RDS-EVENT-0087", "RDS-EVENT-0221"]) {
-            expect(parseEvent(rdsEvent(id), settings, NOW)).to.deep.equal({ ignored: `${id} is not a failure of the primary` });
+            expect(parseEvent(rdsEvent(id), settings, NOW)).to.deep.equal({
+                ignored: `${id} is not a failure of the primary`,
+            });
         }
     });
 
@@ -96,7 +102,9 @@ describe("replica promotion: events", () => {
         const event = alarmSnsEvent();
         const record = event.Records[0];
         const notJson = { Records: [{ ...record, Sns: { ...record.Sns, Message: "hello" } }] };
-        const notAlarm = { Records: [{ ...record, Sns: { ...record.Sns, Message: '{"Event Source":"db-instance"}' } }] };
+        const notAlarm = {
+            Records: [{ ...record, Sns: { ...record.Sns, Message: '{"Event Source":"db-instance"}' } }],
+        };
         expect(parseEvent(notJson, settings, NOW)).to.deep.equal({
             ignored: "SNS message 95df01b4-ee98-5cb9-9903-4c221d41eb5e is not JSON",
         });
@@ -107,7 +115,9 @@ describe("replica promotion: events", () => {
     });
 
     it("reads a manual invocation, which needs a reason", () => {
-        expect(parseEvent({ source: "manual", reason: "  region\noutage ", operator: "bob" }, settings, NOW)).to.deep.equal({
+        expect(
+            parseEvent({ source: "manual", reason: "  region\noutage ", operator: "bob" }, settings, NOW),
+        ).to.deep.equal({
             trigger: { kind: "manual", reason: "region outage", operator: "bob", dryRun: false, time: NOW },
         });
         expect(() => parseEvent({ source: "manual" }, settings, NOW)).to.throw(InvalidEventError, /needs a "reason"/);
@@ -126,7 +136,12 @@ describe("replica promotion: events", () => {
 
 describe("replica promotion: triggers", () => {
     it("lists the failure and unavailability events of a DB instance", () => {
-        expect(Object.keys(PROMOTION_EVENTS)).to.deep.equal(["RDS-EVENT-0004", "RDS-EVENT-0022", "RDS-EVENT-0031", "RDS-EVENT-0036"]);
+        expect(Object.keys(PROMOTION_EVENTS)).to.deep.equal([
+            "RDS-EVENT-0004",
+            "RDS-EVENT-0022",
+            "RDS-EVENT-0031",
+            "RDS-EVENT-0036",
+        ]);
         expect(Object.values(PROMOTION_EVENTS).map((e) => e.category)).to.deep.equal([
             "availability",
             "availability",
@@ -178,7 +193,12 @@ describe("replica promotion: settings", () => {
             verifyMs: 600_000,
             backupRetentionDays: 7,
         });
-        expect(DEFAULTS).to.deep.equal({ graceSeconds: 300, pollSeconds: 15, verifySeconds: 600, backupRetentionDays: 7 });
+        expect(DEFAULTS).to.deep.equal({
+            graceSeconds: 300,
+            pollSeconds: 15,
+            verifySeconds: 600,
+            backupRetentionDays: 7,
+        });
     });
 
     it("reads every optional setting", () => {
@@ -194,7 +214,12 @@ describe("replica promotion: settings", () => {
             }),
         );
         expect(settings.alarmArns).to.deep.equal([ALARM_ARN, "arn:aws:cloudwatch:us-east-1:123456789012:alarm:other"]);
-        expect([settings.dryRun, settings.graceMs, settings.pollMs, settings.verifyMs]).to.deep.equal([true, 600_000, 1000, 0]);
+        expect([settings.dryRun, settings.graceMs, settings.pollMs, settings.verifyMs]).to.deep.equal([
+            true,
+            600_000,
+            1000,
+            0,
+        ]);
         expect([settings.backupRetentionDays, settings.backupWindow]).to.deep.equal([35, "23:45-00:15"]);
     });
 
@@ -238,7 +263,9 @@ describe("replica promotion: settings", () => {
             "REPLICA_ARN and PRIMARY_ARN must name two different instances",
         );
         expect(() =>
-            settingsFromEnv(promotionEnv({ REPLICA_ARN: "arn:aws:rds:us-west-2:210987654321:db:webapp-prod-db-replica" })),
+            settingsFromEnv(
+                promotionEnv({ REPLICA_ARN: "arn:aws:rds:us-west-2:210987654321:db:webapp-prod-db-replica" }),
+            ),
         ).to.throw("REPLICA_ARN and PRIMARY_ARN must be in the same account");
     });
 

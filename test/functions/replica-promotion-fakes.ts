@@ -3,8 +3,17 @@
  * with scripted status changes and failures) and a notifier that keeps its messages. Events in the
  * shapes AWS documents (see functions/replica-promotion/events.ts for the sources).
  */
-import { PromotionRefusedError, type InstanceState, type NotifierPort, type RdsPort } from "../../functions/replica-promotion/promoter";
-import { settingsFromEnv, type PromotionSettings, type RdsInstanceArn } from "../../functions/replica-promotion/settings";
+import {
+    PromotionRefusedError,
+    type InstanceState,
+    type NotifierPort,
+    type RdsPort,
+} from "../../functions/replica-promotion/promoter";
+import {
+    settingsFromEnv,
+    type PromotionSettings,
+    type RdsInstanceArn,
+} from "../../functions/replica-promotion/settings";
 
 export const ACCOUNT = "123456789012";
 export const PRIMARY_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:db:webapp-prod-db`;
@@ -31,7 +40,10 @@ export function promotionSettings(overrides: Record<string, string> = {}): Promo
 }
 
 /** An EventBridge RDS event about `sourceArn` (as in the RDS User Guide's examples). */
-export function rdsEvent(eventId: string, options: { sourceArn?: string; date?: string; message?: string; category?: string } = {}) {
+export function rdsEvent(
+    eventId: string,
+    options: { sourceArn?: string; date?: string; message?: string; category?: string } = {},
+) {
     const sourceArn = options.sourceArn ?? PRIMARY_ARN;
     const date = options.date ?? "2026-01-01T00:00:00.000Z";
     return {
@@ -64,7 +76,8 @@ export function alarmSnsEvent(options: { alarmArn?: string; state?: string; time
         AlarmDescription: "The primary database answers no connections",
         AWSAccountId: ACCOUNT,
         NewStateValue: options.state ?? "ALARM",
-        NewStateReason: "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [Breaching].",
+        NewStateReason:
+            "Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [Breaching].",
         StateChangeTime: options.time ?? "2026-01-01T00:00:00.000+0000",
         Region: "US East (N. Virginia)",
         AlarmArn: alarmArn,
@@ -120,7 +133,11 @@ export function alarmActionEvent(options: { alarmArn?: string; state?: string } 
         region: "us-east-1",
         alarmData: {
             alarmName: alarmArn.slice(alarmArn.lastIndexOf(":") + 1),
-            state: { value: options.state ?? "ALARM", reason: "Threshold Crossed", timestamp: "2026-01-01T00:00:00.000+0000" },
+            state: {
+                value: options.state ?? "ALARM",
+                reason: "Threshold Crossed",
+                timestamp: "2026-01-01T00:00:00.000+0000",
+            },
             previousState: { value: "OK", reason: "", timestamp: "2025-12-31T00:00:00.000+0000" },
             configuration: { description: "", metrics: [] },
         },
@@ -210,6 +227,8 @@ export class FakeNotifier implements NotifierPort {
     }
     /** The JSON record at the end of each message. */
     records(): Array<Record<string, any>> {
-        return this.messages.map(({ message }) => JSON.parse(message.slice(message.indexOf("Record:\n") + "Record:\n".length)));
+        return this.messages.map(({ message }) =>
+            JSON.parse(message.slice(message.indexOf("Record:\n") + "Record:\n".length)),
+        );
     }
 }

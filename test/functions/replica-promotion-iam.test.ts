@@ -54,8 +54,14 @@ describe("replica promotion: IAM statements", () => {
             expect(statement.Resource, statement.Sid).not.to.include(PRIMARY_ARN);
         }
         for (const statement of all) {
-            expect(statement.Resource.some((r: string) => r === "*"), statement.Sid).to.equal(false);
-            expect(statement.Action.some((a: string) => a.endsWith(":*")), statement.Sid).to.equal(false);
+            expect(
+                statement.Resource.some((r: string) => r === "*"),
+                statement.Sid,
+            ).to.equal(false);
+            expect(
+                statement.Action.some((a: string) => a.endsWith(":*")),
+                statement.Sid,
+            ).to.equal(false);
         }
     });
 

@@ -31,7 +31,7 @@ function record(outcome: Outcome, overrides: Partial<PromotionRecord> = {}): Pro
 
 describe("replica promotion: record", () => {
     it("writes tag values with the characters RDS accepts, at most 256 of them", () => {
-        expect(tagValue("RDS-EVENT-0031 (failed; see https://x/y?z=1, \"now\")")).to.equal(
+        expect(tagValue('RDS-EVENT-0031 (failed; see https://x/y?z=1, "now")')).to.equal(
             "RDS-EVENT-0031 failed see https://x/y z=1 now",
         );
         expect(tagValue("Zürich: Ausfall")).to.equal("Zürich: Ausfall");
