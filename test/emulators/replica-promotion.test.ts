@@ -23,19 +23,20 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { bundleFunction } from "../../functions/bundle";
 import { createLambdaHandler, type LambdaHandler } from "../../functions/replica-promotion/aws";
-import { PromotionFailedError } from "../../functions/replica-promotion/promoter";
 import type { PromotionRecord } from "../../functions/replica-promotion/record";
 import { sharedMoto, type Moto } from "../../tools/emulators/moto";
 import { collectingLogger } from "../functions/fakes";
-import { alarmSnsEvent, rdsEvent } from "../functions/replica-promotion-fakes";
+import {
+    ALARM_ARN,
+    alarmSnsEvent,
+    PRIMARY_ARN,
+    promotionFailure,
+    rdsEvent,
+    REPLICA_ARN,
+} from "../functions/replica-promotion-fakes";
 import { QueryProxy, THROTTLING } from "./query-proxy";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-const ACCOUNT = "123456789012";
-const PRIMARY_ARN = `arn:aws:rds:us-east-1:${ACCOUNT}:db:webapp-prod-db`;
-const REPLICA_ARN = `arn:aws:rds:us-west-2:${ACCOUNT}:db:webapp-prod-db-replica`;
-const ALARM_ARN = `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:webapp-prod-db-unavailable`;
 
 /** The notifications SNS (moto) delivers to the topic's HTTP subscription. */
 class Inbox {
@@ -183,16 +184,6 @@ describe("replica promotion against the AWS API emulator", function () {
         return Object.fromEntries((listed.TagList ?? []).map((t) => [t.Key!, t.Value!]));
     }
 
-    async function rejection(run: Promise<unknown>): Promise<PromotionFailedError> {
-        try {
-            await run;
-        } catch (error) {
-            expect(error).to.be.instanceOf(PromotionFailedError);
-            return error as PromotionFailedError;
-        }
-        throw new Error("expected the invocation to fail");
-    }
-
     const context = { awsRequestId: "c0ffee00-0000-4000-8000-000000000001", getRemainingTimeInMillis: () => 900_000 };
 
     it("a failure event of the primary promotes the replica, tags it and sends the record to the ops topic", async () => {
@@ -277,7 +268,7 @@ describe("replica promotion against the AWS API emulator", function () {
         await world({ replica: false });
         await losePrimary();
         const { handle, logs } = handler();
-        const error = await rejection(handle(rdsEvent("RDS-EVENT-0031"), context));
+        const error = await promotionFailure(handle(rdsEvent("RDS-EVENT-0031"), context));
         expect(error.record.reason).to.equal("replica-not-found");
         expect(proxy.calls("PromoteReadReplica")).to.deep.equal([]);
         expect(inbox.subjects()).to.deep.equal(["webapp failover: replica promotion FAILED (webapp-prod-db-replica)"]);
@@ -318,7 +309,7 @@ describe("replica promotion against the AWS API emulator", function () {
             },
         });
         const { handle } = handler();
-        const error = await rejection(handle(rdsEvent("RDS-EVENT-0031"), context));
+        const error = await promotionFailure(handle(rdsEvent("RDS-EVENT-0031"), context));
         expect(error.record.reason).to.equal("refused");
         expect(error.record.detail).to.equal(
             "RDS refused to promote webapp-prod-db-replica (InvalidDBInstanceState): DB instance is not in the available state.",

@@ -3,7 +3,7 @@
  * events promote, idempotence, the grace period, dry runs, failures and what is recorded.
  */
 import { expect } from "chai";
-import { PromotionFailedError, ReplicaPromoter } from "../../functions/replica-promotion/promoter";
+import { ReplicaPromoter } from "../../functions/replica-promotion/promoter";
 import type { PromotionRecord } from "../../functions/replica-promotion/record";
 import { collectingLogger, FakeClock } from "./fakes";
 import {
@@ -11,6 +11,7 @@ import {
     FakeNotifier,
     FakeRds,
     PRIMARY_ARN,
+    promotionFailure,
     promotionSettings,
     rdsEvent,
     refused,
@@ -25,16 +26,6 @@ function setup(rds: FakeRds, env: Record<string, string> = {}) {
     const logs = collectingLogger();
     const promoter = new ReplicaPromoter(promotionSettings(env), { rds, notifier, clock, logger: logs.logger });
     return { promoter, notifier, clock, logs, rds };
-}
-
-async function failure(run: Promise<unknown>): Promise<PromotionFailedError> {
-    try {
-        await run;
-    } catch (error) {
-        expect(error).to.be.instanceOf(PromotionFailedError);
-        return error as PromotionFailedError;
-    }
-    throw new Error("expected the invocation to fail");
 }
 
 describe("replica promotion: core", () => {
@@ -150,7 +141,7 @@ describe("replica promotion: core", () => {
 
     it("fails, and reports it, when the replica does not exist", async () => {
         const { promoter, notifier, rds } = setup(new FakeRds([{ status: "failed" }], ["missing"]));
-        const error = await failure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
+        const error = await promotionFailure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
         expect(error.record.reason).to.equal("replica-not-found");
         expect(error.message).to.equal(
             "replica-not-found: the replica webapp-prod-db-replica does not exist in us-west-2",
@@ -165,7 +156,7 @@ describe("replica promotion: core", () => {
         const rds = new FakeRds([{ status: "failed" }]);
         rds.promoteError = refused("Invalid DB instance state: storage-optimization");
         const { promoter, notifier } = setup(rds);
-        const error = await failure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
+        const error = await promotionFailure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
         expect(error.record.reason).to.equal("refused");
         expect(error.record.detail).to.equal(
             "RDS refused to promote webapp-prod-db-replica (InvalidDBInstanceState): Invalid DB instance state: storage-optimization",
@@ -193,7 +184,7 @@ describe("replica promotion: core", () => {
             [{ replicationSource: "arn:aws:rds:eu-west-1:123456789012:db:elsewhere" }],
         );
         const { promoter } = setup(rds);
-        const error = await failure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
+        const error = await promotionFailure(promoter.handle(rdsEvent("RDS-EVENT-0031")));
         expect(error.record.reason).to.equal("replica-of-another-source");
         expect(rds.calls.filter((c) => c.startsWith("promote"))).to.deep.equal([]);
     });

@@ -3,7 +3,9 @@
  * with scripted status changes and failures) and a notifier that keeps its messages. Events in the
  * shapes AWS documents (see functions/replica-promotion/events.ts for the sources).
  */
+import { expect } from "chai";
 import {
+    PromotionFailedError,
     PromotionRefusedError,
     type InstanceState,
     type NotifierPort,
@@ -231,4 +233,15 @@ export class FakeNotifier implements NotifierPort {
             JSON.parse(message.slice(message.indexOf("Record:\n") + "Record:\n".length)),
         );
     }
+}
+
+/** The `PromotionFailedError` an invocation fails with (the test fails if it succeeds). */
+export async function promotionFailure(run: Promise<unknown>): Promise<PromotionFailedError> {
+    try {
+        await run;
+    } catch (error) {
+        expect(error).to.be.instanceOf(PromotionFailedError);
+        return error as PromotionFailedError;
+    }
+    throw new Error("expected the invocation to fail");
 }
