@@ -3,6 +3,7 @@
  * it stands in for, where to report, and how patient to be. Names and numbers only; the function
  * needs no secret.
  */
+import { AWS_REGION_PATTERN } from "../../config/regions";
 import { required, SettingsError, type Env } from "../email-verification/settings";
 
 /**
@@ -58,21 +59,34 @@ export interface RdsInstanceArn {
 }
 
 /** `arn:<partition>:rds:<region>:<account>:db:<identifier>`; identifiers are 1-63 letters, digits, hyphens. */
-const RDS_INSTANCE_ARN =
-    /^arn:(aws|aws-cn|aws-us-gov):rds:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
+const RDS_INSTANCE_ARN = /^arn:(aws(?:-[a-z]+)*):rds:([^:]+):(\d{12}):db:([a-zA-Z][a-zA-Z0-9-]{0,62})$/;
 
 /** The parts of a DB instance ARN, or undefined when `value` is not one. */
 export function parseRdsInstanceArn(value: string): RdsInstanceArn | undefined {
     const match = RDS_INSTANCE_ARN.exec(value);
-    if (!match) {
+    if (!match || !AWS_REGION_PATTERN.test(match[2])) {
         return undefined;
     }
     const [, partition, region, account, identifier] = match;
     return { arn: value, partition, region, account, identifier };
 }
 
-const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov):sns:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
-const ALARM_ARN = /^arn:(aws|aws-cn|aws-us-gov):cloudwatch:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:alarm:.+$/;
+/** Whether `value` is an ARN of `service` whose resource part matches `resource`, in a real region. */
+function isArnOf(value: string, service: string, resource: RegExp): boolean {
+    const parts = value.split(":");
+    return (
+        parts.length >= 6 &&
+        parts[0] === "arn" &&
+        /^aws(-[a-z]+)*$/.test(parts[1]) &&
+        parts[2] === service &&
+        AWS_REGION_PATTERN.test(parts[3]) &&
+        /^\d{12}$/.test(parts[4]) &&
+        resource.test(parts.slice(5).join(":"))
+    );
+}
+
+const SNS_TOPIC = /^[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const ALARM = /^alarm:.+$/;
 const BACKUP_WINDOW = /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/;
 
 export interface PromotionSettings {
@@ -137,7 +151,7 @@ export function settingsFromEnv(env: Env): PromotionSettings {
     }
 
     const topicArn = required(env, ENV.topicArn, problems);
-    if (topicArn && !SNS_TOPIC_ARN.test(topicArn)) {
+    if (topicArn && !isArnOf(topicArn, "sns", SNS_TOPIC)) {
         problems.push(`${ENV.topicArn} must be an SNS topic ARN`);
     }
 
@@ -146,7 +160,7 @@ export function settingsFromEnv(env: Env): PromotionSettings {
         .map((value) => value.trim())
         .filter(Boolean);
     for (const alarm of alarmArns) {
-        if (!ALARM_ARN.test(alarm)) {
+        if (!isArnOf(alarm, "cloudwatch", ALARM)) {
             problems.push(`${ENV.alarmArns}: "${alarm}" is not a CloudWatch alarm ARN`);
         }
     }

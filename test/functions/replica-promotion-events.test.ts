@@ -281,6 +281,7 @@ describe("replica promotion: settings", () => {
             "arn:aws:rds:us-east-1:123456789012:cluster:aurora",
             "arn:aws:rds:us-east-1:1234:db:short-account",
             "arn:aws:rds:us-east-1:123456789012:db:1-starts-with-a-digit",
+            "arn:aws:rds:mars-east-1:123456789012:db:no-such-region",
         ]) {
             expect(parseRdsInstanceArn(bad), bad).to.equal(undefined);
         }

@@ -1,9 +1,13 @@
 /**
  * What the promotion function records: tag values inside RDS's character rules, SNS subjects inside
- * SNS's, which outcomes are sent to the people on call, and the adapter's reading of SDK answers.
+ * SNS's, which outcomes are sent to the people on call; the adapter's reading of SDK answers and
+ * the handler's failures before any AWS call.
  */
 import { expect } from "chai";
-import { instanceState, isRetryableAwsError } from "../../functions/replica-promotion/aws";
+import { createLambdaHandler, instanceState, isRetryableAwsError } from "../../functions/replica-promotion/aws";
+import { SettingsError } from "../../functions/email-verification/settings";
+import { InvalidEventError } from "../../functions/replica-promotion/events";
+import { collectingLogger } from "./fakes";
 import {
     messageBody,
     messageSubject,
@@ -13,7 +17,7 @@ import {
     type Outcome,
     type PromotionRecord,
 } from "../../functions/replica-promotion/record";
-import { PRIMARY_ARN, REPLICA_ARN } from "./replica-promotion-fakes";
+import { PRIMARY_ARN, promotionEnv, REPLICA_ARN } from "./replica-promotion-fakes";
 
 function record(outcome: Outcome, overrides: Partial<PromotionRecord> = {}): PromotionRecord {
     return {
@@ -129,5 +133,35 @@ describe("replica promotion: reading SDK answers", () => {
             status: "unknown",
             tags: {},
         });
+    });
+});
+
+describe("replica promotion: Lambda handler", () => {
+    async function rejected(run: Promise<unknown>): Promise<unknown> {
+        try {
+            await run;
+        } catch (error) {
+            return error;
+        }
+        throw new Error("expected the invocation to fail");
+    }
+
+    it("fails every invocation of a misconfigured function, naming the variables, before any AWS call", async () => {
+        const logs = collectingLogger();
+        const handler = createLambdaHandler({ env: { TOPIC_ARN: "x" }, logger: logs.logger });
+        const error = await rejected(handler({ source: "manual", reason: "x" }, { awsRequestId: "req-1" }));
+        expect(error).to.be.instanceOf(SettingsError);
+        expect((error as Error).message).to.equal(
+            "the function is misconfigured: REPLICA_ARN is not set; PRIMARY_ARN is not set; TOPIC_ARN must be an SNS topic ARN",
+        );
+        expect(logs.records().map((l) => [l.event, l.requestId])).to.deep.equal([["invocation.failed", "req-1"]]);
+    });
+
+    it("fails an invocation with an input of no known shape, and says so in the log", async () => {
+        const logs = collectingLogger();
+        const handler = createLambdaHandler({ env: promotionEnv(), logger: logs.logger });
+        const error = await rejected(handler({ hello: "world" }));
+        expect(error).to.be.instanceOf(InvalidEventError);
+        expect(logs.records().map((l) => l.event)).to.deep.equal(["event.invalid", "invocation.failed"]);
     });
 });
