@@ -17,15 +17,14 @@ import {
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { bundleFunction } from "../../functions/bundle";
 import { createLambdaHandler, type LambdaHandler } from "../../functions/replica-promotion/aws";
 import type { PromotionRecord } from "../../functions/replica-promotion/record";
 import { sharedMoto, type Moto } from "../../tools/emulators/moto";
-import { collectingLogger } from "../functions/fakes";
+import { FakeServer } from "../fakes/server";
+import { collectingLogger, withEnvCapturingStdout } from "../functions/fakes";
 import {
     ALARM_ARN,
     alarmSnsEvent,
@@ -38,45 +37,25 @@ import { QueryProxy, THROTTLING } from "./query-proxy";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-/** The notifications SNS (moto) delivers to the topic's HTTP subscription. */
-class Inbox {
-    readonly notifications: Array<{ Type: string; Subject: string; Message: string; TopicArn: string }> = [];
-    private constructor(
-        private readonly server: Server,
-        readonly url: string,
-    ) {}
-    static async start(): Promise<Inbox> {
-        let inbox: Inbox | undefined;
-        const server = createServer((req, res) => {
-            const chunks: Buffer[] = [];
-            req.on("data", (chunk: Buffer) => chunks.push(chunk));
-            req.on("end", () => {
-                inbox!.notifications.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-                res.writeHead(200);
-                res.end();
-            });
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        inbox = new Inbox(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}/sns`);
-        return inbox;
-    }
-    subjects(): string[] {
-        return this.notifications.map((n) => n.Subject);
-    }
-    records(): PromotionRecord[] {
-        return this.notifications.map((n) => JSON.parse(n.Message.slice(n.Message.indexOf("Record:\n") + 8)));
-    }
-    close(): Promise<void> {
-        this.server.closeAllConnections();
-        return new Promise((resolve) => this.server.close(() => resolve()));
-    }
+/** The notifications SNS (moto) delivered to the topic's HTTP subscription, oldest first. */
+function notifications(inbox: FakeServer): Array<{ Type: string; Subject: string; Message: string; TopicArn: string }> {
+    return inbox.requests.map((request) => JSON.parse(request.body));
+}
+
+function subjects(inbox: FakeServer): string[] {
+    return notifications(inbox).map((n) => n.Subject);
+}
+
+/** The record at the end of each message. */
+function records(inbox: FakeServer): PromotionRecord[] {
+    return notifications(inbox).map((n) => JSON.parse(n.Message.slice(n.Message.indexOf("Record:\n") + 8)));
 }
 
 describe("replica promotion against the AWS API emulator", function () {
     this.timeout(120_000);
     let moto: Moto;
     let proxy: QueryProxy;
-    let inbox: Inbox;
+    let inbox: FakeServer;
     let topicArn: string;
     const saved: Record<string, string | undefined> = {};
 
@@ -90,7 +69,7 @@ describe("replica promotion against the AWS API emulator", function () {
     before(async () => {
         moto = await sharedMoto();
         proxy = await QueryProxy.start(moto.endpoint);
-        inbox = await Inbox.start();
+        inbox = await FakeServer.start(() => ({ status: 200, body: "" }));
         // What Lambda's environment gives the function: a region and credentials; here also the
         // endpoints (RDS through the proxy, SNS straight to moto).
         const env = {
@@ -115,14 +94,14 @@ describe("replica promotion against the AWS API emulator", function () {
             }
         }
         await proxy?.close();
-        await inbox?.close();
+        await inbox?.stop();
     });
 
     /** A primary (1 day of backups), optionally its cross-region replica, and the DR ops topic. */
     async function world(options: { replica?: boolean } = {}): Promise<void> {
         await moto.reset();
         proxy.reset();
-        inbox.notifications.length = 0;
+        inbox.requests.length = 0;
         await rds("us-east-1").send(
             new CreateDBInstanceCommand({
                 DBInstanceIdentifier: "webapp-prod-db",
@@ -149,7 +128,7 @@ describe("replica promotion against the AWS API emulator", function () {
             credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
         });
         topicArn = (await sns.send(new CreateTopicCommand({ Name: "webapp-prod-dr-alerts" }))).TopicArn!;
-        await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "http", Endpoint: inbox.url }));
+        await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "http", Endpoint: `${inbox.url}/sns` }));
     }
 
     /** The primary is gone (in moto: deleted; RDS then answers DBInstanceNotFound for it). */
@@ -217,15 +196,15 @@ describe("replica promotion against the AWS API emulator", function () {
             Date.parse(record.finishedAt),
         );
 
-        expect(inbox.notifications.map((n) => [n.Type, n.TopicArn])).to.deep.equal([
+        expect(notifications(inbox).map((n) => [n.Type, n.TopicArn])).to.deep.equal([
             ["Notification", topicArn],
             ["Notification", topicArn],
         ]);
-        expect(inbox.subjects()).to.deep.equal([
+        expect(subjects(inbox)).to.deep.equal([
             "webapp failover: replica promotion started (webapp-prod-db-replica)",
             "webapp failover: replica promoted (webapp-prod-db-replica)",
         ]);
-        expect(inbox.records()[1]).to.deep.equal(record);
+        expect(records(inbox)[1]).to.deep.equal(record);
     });
 
     it("an event that is not a failure of the primary does nothing", async () => {
@@ -237,7 +216,7 @@ describe("replica promotion against the AWS API emulator", function () {
             "RDS-EVENT-0006 is not a failure of the primary",
         ]);
         expect(proxy.requests).to.deep.equal([]);
-        expect(inbox.notifications).to.deep.equal([]);
+        expect(inbox.requests).to.deep.equal([]);
         expect(await tagsOfReplica()).to.deep.equal({});
     });
 
@@ -261,7 +240,7 @@ describe("replica promotion against the AWS API emulator", function () {
         expect([after.outcome, after.reason]).to.deep.equal(["skipped", "already-promoted"]);
 
         expect(proxy.calls("PromoteReadReplica")).to.have.length(1);
-        expect(inbox.records().map((r) => r.reason)).to.deep.equal(["promotion-started", "still-promoting"]);
+        expect(records(inbox).map((r) => r.reason)).to.deep.equal(["promotion-started", "still-promoting"]);
     });
 
     it("a missing replica fails the invocation and is reported", async () => {
@@ -271,7 +250,7 @@ describe("replica promotion against the AWS API emulator", function () {
         const error = await promotionFailure(handle(rdsEvent("RDS-EVENT-0031"), context));
         expect(error.record.reason).to.equal("replica-not-found");
         expect(proxy.calls("PromoteReadReplica")).to.deep.equal([]);
-        expect(inbox.subjects()).to.deep.equal(["webapp failover: replica promotion FAILED (webapp-prod-db-replica)"]);
+        expect(subjects(inbox)).to.deep.equal(["webapp failover: replica promotion FAILED (webapp-prod-db-replica)"]);
         expect(
             logs
                 .records()
@@ -317,7 +296,7 @@ describe("replica promotion against the AWS API emulator", function () {
         // Refusals are not retried within the invocation (Lambda's own retries try again later).
         expect(proxy.calls("PromoteReadReplica")).to.have.length(1);
         expect(await tagsOfReplica()).to.deep.equal({});
-        expect(inbox.records().map((r) => [r.outcome, r.reason])).to.deep.equal([["failed", "refused"]]);
+        expect(records(inbox).map((r) => [r.outcome, r.reason])).to.deep.equal([["failed", "refused"]]);
     });
 
     it("a primary that is available again is not failed over", async () => {
@@ -350,7 +329,7 @@ describe("replica promotion against the AWS API emulator", function () {
         expect(record.outcome).to.equal("dry-run");
         expect(proxy.calls("PromoteReadReplica")).to.deep.equal([]);
         expect(proxy.calls("AddTagsToResource")).to.deep.equal([]);
-        expect(inbox.subjects()).to.deep.equal([
+        expect(subjects(inbox)).to.deep.equal([
             "webapp failover: DRY RUN: replica would be promoted (webapp-prod-db-replica)",
         ]);
     });
@@ -359,45 +338,30 @@ describe("replica promotion against the AWS API emulator", function () {
         await world();
         await losePrimary();
         const outDir = mkdtempSync(path.join(tmpdir(), "promotion-bundle-"));
-        const vars: Record<string, string> = {
-            REPLICA_ARN,
-            PRIMARY_ARN,
-            TOPIC_ARN: topicArn,
-            GRACE_SECONDS: "0",
-            POLL_SECONDS: "1",
-        };
-        const before = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-        const lines: string[] = [];
-        const write = process.stdout.write;
+        let record: PromotionRecord | undefined;
         try {
             const bundle = bundleFunction("replica-promotion", "aws", { outDir });
-            expect(bundle.entryPoint).to.equal("index.handler");
-            expect(Object.keys(bundle.files)).to.deep.equal(["index.js"]);
-            Object.assign(process.env, vars);
-            process.stdout.write = ((chunk: string | Uint8Array) => {
-                lines.push(...String(chunk).split("\n").filter(Boolean));
-                return true;
-            }) as typeof process.stdout.write;
-            const { handler: bundled } = require(path.join(outDir, "index.js")) as { handler: LambdaHandler };
-            const record = await bundled(rdsEvent("RDS-EVENT-0031"), context);
-            process.stdout.write = write;
-            expect(record.outcome).to.equal("promoted");
+            expect([bundle.entryPoint, Object.keys(bundle.files)]).to.deep.equal(["index.handler", ["index.js"]]);
+            const lines = await withEnvCapturingStdout(
+                { REPLICA_ARN, PRIMARY_ARN, TOPIC_ARN: topicArn, GRACE_SECONDS: "0", POLL_SECONDS: "1" },
+                async () => {
+                    // The built file alone, as Lambda loads it.
+                    const { handler: bundled } = require(path.join(outDir, "index.js")) as { handler: LambdaHandler };
+                    record = await bundled(rdsEvent("RDS-EVENT-0031"), context);
+                },
+            );
+            const events = lines.map((line) => JSON.parse(line));
+            expect(events.every((e) => e.requestId === context.awsRequestId)).to.equal(true);
+            expect(events.map((e) => e.event)).to.include.members([
+                "trigger.received",
+                "promotion.started",
+                "promotion.record",
+            ]);
         } finally {
-            process.stdout.write = write;
-            for (const [k, v] of Object.entries(before)) {
-                if (v === undefined) delete process.env[k];
-                else process.env[k] = v;
-            }
             rmSync(outDir, { recursive: true, force: true });
         }
-        const events = lines.map((l) => JSON.parse(l));
-        expect(events.every((e) => e.requestId === context.awsRequestId)).to.equal(true);
-        expect(events.map((e) => e.event)).to.include.members([
-            "trigger.received",
-            "promotion.started",
-            "promotion.record",
-        ]);
+        expect(record?.outcome).to.equal("promoted");
         expect(proxy.calls("PromoteReadReplica")).to.have.length(1);
-        expect(inbox.subjects()).to.have.length(2);
+        expect(subjects(inbox)).to.have.length(2);
     });
 });
