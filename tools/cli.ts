@@ -12,6 +12,12 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** True when the arguments ask for the command's help (`--help` or `-h`, anywhere before a `--`). */
+export function helpRequested(argv: readonly string[]): boolean {
+    const end = argv.indexOf("--");
+    return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
 /** Parses options only (no positionals); an unknown or malformed option becomes a `UsageError`. */
 export function parseOptions<T extends Options>(argv: readonly string[], options: T) {
     try {

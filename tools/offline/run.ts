@@ -25,6 +25,15 @@ export interface RecordedResource {
     /** URNs this resource depends on (dependsOn and the resources its inputs come from). */
     readonly dependencies: readonly string[];
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** Where the program registered it (the `new` expression), as the SDK reports it to the engine. */
+    readonly source?: SourcePosition;
+}
+
+/** A position in the program's source: a file URI (`file:///...`), 1-based line and column. */
+export interface SourcePosition {
+    readonly uri: string;
+    readonly line: number;
+    readonly column: number;
 }
 
 export interface RecordedInvoke {
@@ -43,6 +52,7 @@ interface RegisterRequest {
     getObject(): Parameters<typeof deserializeProperties>[0];
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+    getSourceposition?(): { getUri(): string; getLine(): number; getColumn(): number } | undefined;
 }
 
 interface OutputsRequest {
@@ -104,6 +114,10 @@ class RecordingMonitor extends MockMonitor {
         req.getPropertydependenciesMap().forEach((deps, key) => {
             propertyDependencies[key] = deps.getUrnsList();
         });
+        const position = req.getSourceposition?.();
+        const source = position
+            ? { uri: position.getUri(), line: position.getLine(), column: position.getColumn() }
+            : undefined;
         return super.registerResource(req, (err, response) => {
             if (!err && response) {
                 const urn = response.getUrn();
@@ -121,6 +135,7 @@ class RecordingMonitor extends MockMonitor {
                     inputs,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
+                    ...(source ? { source } : {}),
                 });
             }
             callback(err, response);

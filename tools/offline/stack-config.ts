@@ -6,13 +6,48 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parse, YAMLParseError } from "yaml";
 import { PROJECT } from "../../config";
 
 /** The stand-in for a secret the offline tools cannot decrypt. */
 export const PLACEHOLDER_SECRET = "offline-placeholder-secret";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+
+/**
+ * A stack file or `Pulumi.yaml` that cannot be read as YAML. The message names the file, line and
+ * column (`Pulumi.dev.yaml:3:6: ...`) and shows the offending line; no stack trace is needed.
+ */
+export class StackFileError extends Error {
+    override name = "StackFileError";
+    constructor(
+        /** The file as given to the user (relative to the working directory where possible). */
+        readonly file: string,
+        readonly line: number | undefined,
+        readonly column: number | undefined,
+        detail: string,
+    ) {
+        super(`${file}${line === undefined ? "" : `:${line}:${column ?? 1}`}: ${detail}`);
+    }
+}
+
+/** Parses YAML text; a syntax error becomes a `StackFileError` naming the file, line and column. */
+export function parseYamlFile(text: string, file: string): unknown {
+    const shown = path.relative(process.cwd(), file) || file;
+    try {
+        return parse(text);
+    } catch (error) {
+        if (error instanceof YAMLParseError) {
+            const [start] = error.linePos ?? [];
+            // yaml's message is "<problem> at line L, column C:\n\n<the line>\n<caret>"; keep the problem and the excerpt.
+            const [problem, ...excerpt] = error.message.split("\n");
+            const detail = `YAML syntax error: ${problem.replace(/ at line \d+, column \d+:?$/, "")}`;
+            const snippet = excerpt.filter((l) => l.trim() !== "").join("\n");
+            throw new StackFileError(shown, start?.line, start?.col, snippet ? `${detail}\n${snippet}` : detail);
+        }
+        throw error;
+    }
+}
 
 export interface StackConfigOptions {
     /** Folder holding Pulumi.yaml and the stack files. Default: the project root. */
@@ -29,7 +64,8 @@ export function readStackConfig(stack: string, options: StackConfigOptions = {})
     } catch {
         throw new Error(`no stack file ${path.relative(process.cwd(), stackFile) || stackFile} (stack "${stack}")`);
     }
-    const project = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    const projectFile = path.join(root, "Pulumi.yaml");
+    const project = parseYamlFile(readFileSync(projectFile, "utf8"), projectFile) as {
         config?: Record<string, { default?: unknown; value?: unknown }>;
     };
     const raw: Record<string, unknown> = {};
@@ -39,10 +75,8 @@ export function readStackConfig(stack: string, options: StackConfigOptions = {})
             raw[key] = value;
         }
     }
-    const stackConfig = ((parse(stackText) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<
-        string,
-        unknown
-    >;
+    const stackConfig = ((parseYamlFile(stackText, stackFile) as { config?: Record<string, unknown> } | null)?.config ??
+        {}) as Record<string, unknown>;
     const prefix = `${PROJECT}:`;
     for (const [key, value] of Object.entries(stackConfig)) {
         if (key.startsWith(prefix)) {
