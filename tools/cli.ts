@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { knownStacks } from "./offline/stack-config";
+import { mapStack } from "./source-maps";
 
 /** A command-line mistake: the command prints it with its usage line and exits with status 2. */
 export class UsageError extends Error {
@@ -66,7 +67,7 @@ export function runAsMain(command: (argv: readonly string[]) => Promise<number>)
             process.exitCode = code;
         },
         (error: unknown) => {
-            console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+            console.error(error instanceof Error ? (mapStack(error.stack) ?? error.message) : String(error));
             process.exitCode = 1;
         },
     );

@@ -35,6 +35,7 @@ import {
     summarize,
 } from "./offline/render";
 import { PROJECT_ROOT, StackFileError } from "./offline/stack-config";
+import { mapStack } from "./source-maps";
 
 export { UsageError } from "./cli";
 
@@ -213,12 +214,14 @@ export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise
             };
             print(JSON.stringify(doc, null, 2));
         } else if (kind === "usage") {
-            fail(`plan: ${message}`);
+            `plan: ${message}`.split("\n").forEach(fail);
             fail(PLAN_USAGE);
         } else if (kind === "program") {
-            fail(`plan: the program failed offline: ${error instanceof Error ? (error.stack ?? message) : message}`);
+            `plan: the program failed offline: ${error instanceof Error ? (mapStack(error.stack) ?? message) : message}`
+                .split("\n")
+                .forEach(fail);
         } else {
-            fail(message);
+            message.split("\n").forEach(fail);
         }
         return code;
     };
