@@ -252,7 +252,10 @@ describe("offline plan", () => {
         });
 
         it("names the file, line and column of a YAML syntax error, without a stack trace, and exits 2", async () => {
-            const root = projectWith("typo", "config:\n  webapp-infra:aws:\n    region: us-east-1\n   vpcCidr: 10.0.0.0/16\n");
+            const root = projectWith(
+                "typo",
+                "config:\n  webapp-infra:aws:\n    region: us-east-1\n   vpcCidr: 10.0.0.0/16\n",
+            );
             try {
                 const r = await plan(["--stack", "typo", "--out", out], root);
                 expect(r.code).to.equal(2);

@@ -269,7 +269,7 @@ function basis(c: PricedCharge): string {
         return `${qty(c.quantity)} ${c.unit}, no price (${c.missing})`;
     }
     const free = c.listUsd > c.monthlyUsd ? ` less the free allowance` : "";
-    return `${qty(c.quantity)} ${c.unit} x $${c.unitUsd < 0.01 ? c.unitUsd.toPrecision(3) : c.unitUsd}${free}`;
+    return `${qty(c.quantity)} ${c.unit} x $${c.unitUsd < 0.01 ? Number(c.unitUsd.toPrecision(3)) : c.unitUsd}${free}`;
 }
 
 /** `cost.md`: the estimate for people. */
