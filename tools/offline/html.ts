@@ -79,7 +79,7 @@ export function renderGraphSvg(plan: Plan): string {
     const { nodes, edges } = componentGraph(plan);
     const { positions, bands, width, height } = layoutGraph(nodes, edges);
     const parts: string[] = [
-        `<svg xmlns="http://www.w3.org/2000/svg" id="component-graph" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
+        `<svg xmlns="http://www.w3.org/2000/svg" id="component-graph" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" style="max-width: 100%; height: auto">`,
         `<title>${esc(`${PROJECT}/${plan.stack}: components and their dependencies`)}</title>`,
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#55606e"/></marker></defs>',
     ];
