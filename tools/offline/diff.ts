@@ -153,7 +153,8 @@ function list(paths: readonly string[], max = 6): string {
 export function changeLine(c: ResourceChange): string {
     const what = `${SYMBOL[c.op]} ${c.op} ${displayType(c.type)}  ${c.name}`;
     if (c.op === "replace") {
-        return `${what}  (${list(c.replaceBecause ?? [])} forces replacement${
+        const forcing = c.replaceBecause ?? [];
+        return `${what}  (${list(forcing)} ${forcing.length === 1 ? "forces" : "force"} replacement${
             (c.inputs?.length ?? 0) > (c.replaceBecause?.length ?? 0)
                 ? `; also ${list((c.inputs ?? []).filter((p) => !c.replaceBecause?.includes(p)))}`
                 : ""
