@@ -10,6 +10,19 @@ import { runOffline } from "../tools/offline/run";
 import { PLACEHOLDER_SECRET, PROJECT_ROOT } from "../tools/offline/stack-config";
 import { parsePlanArgs, PLAN_USAGE, runPlan, UsageError } from "../tools/plan";
 
+/** The files every plan writes (diff.json only with --compare). */
+const PLAN_FILES = [
+    "resources.json",
+    "graph.mmd",
+    "policy.json",
+    "policy.md",
+    "policy.sarif",
+    "junit.xml",
+    "cost.json",
+    "cost.md",
+    "index.html",
+];
+
 interface Captured {
     code: number;
     out: string[];
@@ -132,17 +145,7 @@ describe("offline plan", () => {
             });
 
             it("never writes a secret value: not the placeholder key, not the generated password", () => {
-                for (const name of [
-                    "resources.json",
-                    "graph.mmd",
-                    "policy.json",
-                    "policy.md",
-                    "policy.sarif",
-                    "junit.xml",
-                    "cost.json",
-                    "cost.md",
-                    "index.html",
-                ]) {
+                for (const name of PLAN_FILES) {
                     const text = file(name);
                     expect(text, name).to.not.include(PLACEHOLDER_SECRET);
                     expect(text, name).to.not.match(/MockPw-/);
@@ -204,17 +207,7 @@ describe("offline plan", () => {
         expect(summary).to.include({ ok: true, exitCode: 0, stack: "dev" });
         expect(summary.byCloud.aws).to.be.greaterThan(0);
         expect(summary.monthlyUsd).to.be.greaterThan(0);
-        expect(summary.files.map((f: string) => path.basename(f))).to.deep.equal([
-            "resources.json",
-            "graph.mmd",
-            "policy.json",
-            "policy.md",
-            "policy.sarif",
-            "junit.xml",
-            "cost.json",
-            "cost.md",
-            "index.html",
-        ]);
+        expect(summary.files.map((f: string) => path.basename(f))).to.deep.equal(PLAN_FILES);
     });
 
     describe("errors and help", () => {

@@ -16,7 +16,9 @@ for (const sdk of SDK_MODULES) {
 
 async function main() {
     const doc = JSON.parse(readFileSync(process.argv[2], "utf8"));
-    const resources = doc.resources.filter((r) => r.kind === "resource" || r.kind === "remote" || r.kind === "provider");
+    const resources = doc.resources.filter(
+        (r) => r.kind === "resource" || r.kind === "remote" || r.kind === "provider",
+    );
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),

@@ -272,6 +272,18 @@ function basis(c: PricedCharge): string {
     return `${qty(c.quantity)} ${c.unit} x $${c.unitUsd < 0.01 ? Number(c.unitUsd.toPrecision(3)) : c.unitUsd}${free}`;
 }
 
+/** The cost per tier as Markdown table rows, largest first, with the total. */
+export function costTierTable(cost: CostReport, header = "USD/month"): string[] {
+    return [
+        `| tier | ${header} |`,
+        "|---|---:|",
+        ...Object.entries(cost.byTier)
+            .sort(([, a], [, b]) => b - a)
+            .map(([tier, n]) => `| ${tier} | ${n.toFixed(2)} |`),
+        `| **total** | **${cost.monthlyUsd.toFixed(2)}** |`,
+    ];
+}
+
 /** `cost.md`: the estimate for people. */
 export function renderCostMarkdown(cost: CostReport): string {
     const lines = [
@@ -280,12 +292,7 @@ export function renderCostMarkdown(cost: CostReport): string {
         `**About ${usd(cost.monthlyUsd)} a month** (USD, on-demand list prices of ${cost.pricesDate}, ${cost.hoursPerMonth} hours a month), ` +
             `of which ${usd(cost.usageUsd)} depends on use. No discounts, no 12-month free tiers.`,
         "",
-        "| tier | USD/month |",
-        "|---|---:|",
-        ...Object.entries(cost.byTier)
-            .sort(([, a], [, b]) => b - a)
-            .map(([tier, n]) => `| ${tier} | ${n.toFixed(2)} |`),
-        `| **total** | **${cost.monthlyUsd.toFixed(2)}** |`,
+        ...costTierTable(cost),
         "",
         "## Largest items",
         "",

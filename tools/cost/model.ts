@@ -168,6 +168,11 @@ function gcpKeyVersions(inputs: Readonly<Record<string, any>>): number {
     return period ? 1 + Math.floor((365 * 86400) / period) : 1;
 }
 
+/** This resource's share of a stack-wide usage figure, split evenly over the resources of its type. */
+function share(r: CostInput, total: number): number {
+    return total / Math.max(1, r.count(r.type));
+}
+
 /** Registration events a month, on each cloud that runs the messaging tier. */
 const events = (r: CostInput) => r.usage.registrationsPerMonth;
 
@@ -217,7 +222,7 @@ const AWS_ROWS: Record<string, CostRow> = {
             used(
                 "aws.kms.requests",
                 "KMS requests",
-                r.usage.aws.kmsRequests / Math.max(1, r.count("aws:kms/key:Key")),
+                share(r, r.usage.aws.kmsRequests),
                 "requests",
                 r.aws.kmsRequests10k / 10_000,
             ),
@@ -229,7 +234,7 @@ const AWS_ROWS: Record<string, CostRow> = {
         used(
             "aws.secrets.api",
             "Secrets Manager API calls",
-            r.usage.aws.secretsApiCalls / Math.max(1, r.count("aws:secretsmanager/secret:Secret")),
+            share(r, r.usage.aws.secretsApiCalls),
             "requests",
             r.aws.secretsApi10k / 10_000,
         ),
@@ -501,7 +506,7 @@ const GCP_ROWS: Record<string, CostRow> = {
             used(
                 "gcp.kms.operations",
                 "Cloud KMS operations",
-                r.usage.gcp.kmsOperations / Math.max(1, r.count("gcp:kms/cryptoKey:CryptoKey")),
+                share(r, r.usage.gcp.kmsOperations),
                 "operations",
                 r.gcp.kmsOperations10k / 10_000,
             ),
@@ -512,7 +517,7 @@ const GCP_ROWS: Record<string, CostRow> = {
         used(
             "gcp.secretmanager.access",
             "Secret Manager access",
-            r.usage.gcp.secretAccesses / Math.max(1, r.count("gcp:secretmanager/secret:Secret")),
+            share(r, r.usage.gcp.secretAccesses),
             "operations",
             r.gcp.secretAccess10k / 10_000,
         ),

@@ -3,7 +3,7 @@
  * the Mermaid graph of components and the policy report. Pure functions of a `Plan`.
  */
 import { PROJECT } from "../../config";
-import { costSummaryLine, type CostReport } from "../cost/estimate";
+import { costSummaryLine, costTierTable, type CostReport } from "../cost/estimate";
 import { renderDiffMarkdown, type PlanDiff } from "./diff";
 import { RULES, type Violation } from "../../policy/rules";
 import { displayType, mandatoryCount, type Plan, type PlanNode } from "./plan";
@@ -416,12 +416,7 @@ export function renderMarkdownReport(plan: Plan, cost: CostReport, diff?: PlanDi
         "",
         "#### Cost per tier (USD a month)",
         "",
-        "| tier | USD |",
-        "|---|---:|",
-        ...Object.entries(cost.byTier)
-            .sort(([, a], [, b]) => b - a)
-            .map(([tier, n]) => `| ${tier} | ${n.toFixed(2)} |`),
-        `| **total** | **${cost.monthlyUsd.toFixed(2)}** |`,
+        ...costTierTable(cost, "USD"),
         "",
         "<details><summary>Resource tree</summary>",
         "",
