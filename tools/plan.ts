@@ -34,7 +34,7 @@ import {
     resourcesDocument,
     summarize,
 } from "./offline/render";
-import { PROJECT_ROOT, StackFileError } from "./offline/stack-config";
+import { describeEnvironments, describeUnseen, PROJECT_ROOT, StackFileError } from "./offline/stack-config";
 import { mapStack } from "./source-maps";
 
 export { UsageError } from "./cli";
@@ -266,6 +266,8 @@ export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise
                         ok: code === 0,
                         exitCode: code,
                         ...summarize(plan),
+                        unseen: plan.unseen,
+                        environments: plan.environments,
                         monthlyUsd: cost.monthlyUsd,
                         files: shown,
                         violations: plan.violations,
@@ -293,11 +295,13 @@ export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise
             if (diff) {
                 lines.push(...renderDiffLines(diff), "");
             }
-            if (plan.placeholders.length > 0) {
-                lines.push(
-                    `Placeholders: ${plan.placeholders.join(", ")} (encrypted or not set in Pulumi.${plan.stack}.yaml; ` +
-                        "the plan uses a secret stand-in)",
-                );
+            const environments = describeEnvironments(plan.stackFile);
+            if (plan.unseen.length > 0 || environments) {
+                lines.push("Not visible offline:");
+                plan.unseen.forEach((u) => lines.push(`  ${describeUnseen(u, plan.stackFile)}`));
+                if (environments) {
+                    lines.push(`  ${environments}`);
+                }
             }
             lines.push(
                 `Wrote ${files.length} files to ${path.dirname(shown[0])}/ in ${(plan.elapsedMs / 1000).toFixed(1)} s`,
