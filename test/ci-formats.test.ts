@@ -34,7 +34,8 @@ describe("CI formats of the policy results", () => {
     let dev: Plan;
     let staging: Plan;
     let root: string;
-    const stagingYaml = "config:\n  webapp-infra:aws:\n    db:\n      deletionProtection: false\n";
+    const stagingYaml =
+        "config:\n  webapp-infra:domainName: staging.example.com\n  webapp-infra:aws:\n    db:\n      deletionProtection: false\n";
 
     before(async () => {
         dev = await buildPlan("dev");
@@ -82,14 +83,14 @@ describe("CI formats of the policy results", () => {
         const db = results.find((r) => r.ruleId === "deletion-protection-outside-dev")!;
         expect(db.level).to.equal("error");
         expect(db.locations[0].physicalLocation.artifactLocation.uri).to.equal("Pulumi.staging.yaml");
-        expect(db.locations[0].physicalLocation.region.startLine).to.equal(4);
+        expect(db.locations[0].physicalLocation.region.startLine).to.equal(5);
         expect(db.properties.configKey).to.equal("aws.db.deletionProtection");
         expect(db.message.text).to.include("(config key aws.db.deletionProtection)");
     });
 
     it("finds a nested key's line, and nothing for a key that is not set", () => {
-        expect(configKeyLine(stagingYaml, "aws.db.deletionProtection")).to.equal(4);
-        expect(configKeyLine(stagingYaml, "aws.db")).to.equal(3);
+        expect(configKeyLine(stagingYaml, "aws.db.deletionProtection")).to.equal(5);
+        expect(configKeyLine(stagingYaml, "aws.db")).to.equal(4);
         expect(configKeyLine(stagingYaml, "gcp.db.deletionProtection")).to.equal(undefined);
     });
 

@@ -221,7 +221,7 @@ describe("offline plan", () => {
         it("--json prints errors as JSON on stdout: a config error with every problem, exit 2", async () => {
             const root = projectWith(
                 "broken",
-                "config:\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
+                "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
             );
             try {
                 const r = await plan(["--stack", "broken", "--out", out, "--json"], root);
