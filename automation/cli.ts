@@ -160,7 +160,7 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps = {}):
         requirePulumiLogin(env, home);
     } catch (error) {
         if (error instanceof ConfigError || error instanceof PreflightError || error instanceof StackFileError) {
-            error.message.split("\n").forEach(fail);
+            fail(error.message);
             return 1;
         }
         throw error;

@@ -1,10 +1,12 @@
 // The project's TypeScript loader for its commands and tests (`node -r ./tools/register.js x.ts`,
-// mocha's `require`): each .ts file is transpiled by esbuild (already a dependency of the program,
-// which bundles its functions with it) and the result cached on disk by content hash, so a file
-// is transpiled once, not once per process. Types are not checked here: `tsc --noEmit` does that.
+// mocha's `require`): each .ts file is transpiled by TypeScript's own `transpileModule` with the
+// project's tsconfig.json (the emit ts-node's transpile-only mode produced, so module semantics are
+// unchanged) and the result is cached on disk by content hash: a file is transpiled once, not once
+// per process, and a process whose files are all cached never loads the compiler. Types are not
+// checked here: `tsc --noEmit` does that.
 //
 // No source-map hook on every stack trace: the Pulumi SDK reads a stack trace for every resource
-// and every promise it tracks, and mapping those (as ts-node's source-map-support does) was the
+// and every promise it tracks, and mapping those (as ts-node's source-map support does) was the
 // largest cost of the offline plan. Positions are mapped when someone needs them instead, through
 // `tools/source-maps.js` (the plan's source positions, crash reports, failed tests).
 "use strict";
@@ -18,24 +20,30 @@ const CACHE = path.join(ROOT, "node_modules", ".cache", "webapp-infra", "ts");
 
 const { registerSourceMap } = require("./source-maps.js");
 
-let esbuild;
+const TSCONFIG = readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
 
-// The semantics tsconfig.json gives TypeScript (ES2022 class fields, CommonJS interop).
-const OPTIONS = {
-    loader: "ts",
-    format: "cjs",
-    target: "node20",
-    sourcemap: "external",
-    // `import()` becomes `require()`, as TypeScript compiles it for CommonJS.
-    supported: { "dynamic-import": false },
-    tsconfigRaw: { compilerOptions: { target: "ES2022", useDefineForClassFields: true, esModuleInterop: true } },
-};
+let typescript;
+let compilerOptions;
+
+function transpile(filename, source) {
+    if (!typescript) {
+        typescript = require("typescript");
+        compilerOptions = {
+            ...typescript.convertCompilerOptionsFromJson(JSON.parse(TSCONFIG).compilerOptions, ROOT).options,
+            noEmit: false,
+            sourceMap: true,
+            inlineSourceMap: false,
+            declaration: false,
+        };
+    }
+    const { outputText, sourceMapText } = typescript.transpileModule(source, { fileName: filename, compilerOptions });
+    // The emitted `//# sourceMappingURL=` names a file that does not exist: the map is kept beside the code.
+    return { code: outputText.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, "\n"), map: sourceMapText };
+}
 
 function compile(filename, source) {
-    esbuild = esbuild || require("esbuild");
-    const key = createHash("sha256")
-        .update(`${esbuild.version}\0${JSON.stringify(OPTIONS)}\0${filename}\0${source}`)
-        .digest("hex");
+    const version = require("typescript/package.json").version;
+    const key = createHash("sha256").update(`${version}\0${TSCONFIG}\0${filename}\0${source}`).digest("hex");
     const file = path.join(CACHE, `${key}.js`);
     try {
         const cached = readFileSync(file, "utf8");
@@ -44,7 +52,7 @@ function compile(filename, source) {
     } catch {
         // Not cached yet.
     }
-    const { code, map } = esbuild.transformSync(source, { ...OPTIONS, sourcefile: filename });
+    const { code, map } = transpile(filename, source);
     try {
         mkdirSync(CACHE, { recursive: true });
         // Written under a temporary name and renamed, so a parallel process never reads half a file.
