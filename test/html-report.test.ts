@@ -13,7 +13,8 @@ import { buildPlan } from "../tools/offline/plan";
 import { componentGraph } from "../tools/offline/render";
 import { runPlan } from "../tools/plan";
 
-const CHROMIUM = "/usr/bin/chromium";
+/** Debian's package; `CHROMIUM_PATH` names another Chromium-based build (CI runners ship Chrome). */
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 
 describe("HTML report in a browser", function () {
     this.timeout(180_000);
@@ -22,7 +23,9 @@ describe("HTML report in a browser", function () {
 
     before(async () => {
         if (!existsSync(CHROMIUM)) {
-            throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`);
+            throw new Error(
+                `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH`,
+            );
         }
         out = mkdtempSync(path.join(tmpdir(), "plan-html-"));
         // playwright gives every launch a fresh, temporary profile (user data dir).

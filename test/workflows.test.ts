@@ -201,17 +201,25 @@ describe("CI workflows", () => {
             checkCommon(wf);
         });
 
-        it("type-checks, tests and plans both stacks offline, uploading plan/", () => {
+        it("type-checks, tests (against the AWS API emulator too) and plans both stacks offline, uploading plan/", () => {
             const check = wf.jobs.check;
             expect(runs(check)).to.include.members([
                 "npx tsc --noEmit",
                 "npm test",
+                "npm run test:emulators",
                 "bash .github/plan-summary.sh dev",
                 "bash .github/plan-summary.sh demo",
             ]);
             const upload = stepsUsing(check, "actions/upload-artifact")[0];
             expect(upload.with?.path).to.equal("plan/");
             expect(upload.if).to.equal("always()");
+        });
+
+        it("points the HTML report's browser test at the runner's Chrome", () => {
+            for (const wf of [workflow("pull-request.yml"), workflow("deploy-demo.yml")]) {
+                const tests = wf.jobs.check.steps.find((s) => s.run === "npm test");
+                expect(tests?.env?.CHROMIUM_PATH).to.equal("/usr/bin/google-chrome");
+            }
         });
 
         it("compares each plan with the base branch's and writes it to the job summary", () => {
