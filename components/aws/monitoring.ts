@@ -318,11 +318,11 @@ export class Monitoring extends pulumi.ComponentResource {
             .all([
                 args.loadBalancerArnSuffix,
                 args.targetGroupArnSuffix,
+                pulumi.output(args.backend.widgets) as pulumi.Output<Widget[]>,
                 args.dbInstanceIdentifier,
                 args.functionName,
-                pulumi.output(args.backend.widgets) as pulumi.Output<Widget[]>,
             ])
-            .apply(([loadBalancer, targetGroup, dbInstance, functionName, backendWidgets]) =>
+            .apply(([loadBalancer, targetGroup, backendWidgets, dbInstance, functionName]) =>
                 JSON.stringify(
                     dashboardBody({ region, loadBalancer, targetGroup, dbInstance, functionName, backendWidgets }),
                 ),
