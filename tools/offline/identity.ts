@@ -10,7 +10,7 @@
  * parent). A resource that matches none of the earlier ones would be created, an earlier one that
  * nothing matches would be deleted.
  *
- *   npx ts-node --transpile-only tools/offline/identity.ts --stack dev --base <old resources.json>
+ *   node -r ./tools/register.js tools/offline/identity.ts --stack dev --base <old resources.json>
  *
  * Exit status 0 when every earlier resource is there (under its URN or an alias) unchanged and
  * nothing is new, 1 otherwise, 2 on bad arguments.
