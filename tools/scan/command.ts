@@ -12,13 +12,12 @@ import * as path from "node:path";
 import { ConfigError } from "../../config";
 import { argsOrUsage, parseOptions, runAsMain, stackOption } from "../cli";
 import { buildPlan } from "../offline/plan";
-import { resourcesDocument } from "../offline/render";
 import { PROJECT_ROOT } from "../offline/stack-config";
 import { runCheckov, type CheckovReport } from "./checkov";
 import { DESIGN_EXCEPTIONS } from "./exceptions";
 import { classifyFindings } from "./findings";
 import { KNOWN_FINDINGS } from "./known-findings";
-import { renderTerraformPlan, type PlanDocument } from "./render";
+import { planDocumentOf, renderTerraformPlan } from "./render";
 import { renderScanLines, renderScanMarkdown, scanDocument, scanFailed, type ScanResult } from "./report";
 
 export const SCAN_USAGE = "usage: npm run scan -- --stack <name> [--out <dir>] [--json] [--strict]";
@@ -76,7 +75,7 @@ export async function runScan(argv: readonly string[], io: ScanIo = {}): Promise
         }
         throw error;
     }
-    const rendered = renderTerraformPlan(resourcesDocument(plan) as unknown as PlanDocument);
+    const rendered = renderTerraformPlan(planDocumentOf(plan.run, args.stack));
     const dir = path.resolve(args.out, args.stack);
     mkdirSync(dir, { recursive: true });
     const planFile = path.join(dir, "terraform-plan.json");

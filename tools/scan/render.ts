@@ -18,6 +18,9 @@
  * - resources that exist only in the Pulumi state (`random`) are left out and listed.
  */
 import { resourceState, type ProviderContext } from "../offline/mocks";
+import { placeResources } from "../offline/plan";
+import type { OfflineRun } from "../offline/run";
+import { redact } from "../offline/values";
 import { expandAwsxVpc, type AwsxVpcState, type ScanResource } from "./awsx";
 import {
     blockShape,
@@ -44,6 +47,23 @@ export interface PlanDocumentResource {
 export interface PlanDocument {
     readonly stack: string;
     readonly resources: readonly PlanDocumentResource[];
+}
+
+/** The document of an offline run: what `resources.json` holds for each registration, secrets redacted. */
+export function planDocumentOf(run: OfflineRun, stack: string): PlanDocument {
+    const providerUrn = (ref: string) => (ref ? ref.split("::").slice(0, -1).join("::") : null);
+    return {
+        stack,
+        resources: placeResources(run.resources).map(({ resource: r, kind }) => ({
+            urn: r.urn,
+            type: r.type,
+            name: r.name,
+            kind,
+            provider: providerUrn(r.provider),
+            inputs: redact(r.inputs) as Record<string, unknown>,
+            propertyDependencies: r.propertyDependencies,
+        })),
+    };
 }
 
 /** A resource in the rendered plan, with where it came from. */

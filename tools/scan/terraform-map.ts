@@ -63,14 +63,15 @@ function singulars(snake: string): string[] {
     return forms;
 }
 
-function isList(shape: unknown): boolean {
-    return shape === "l" || (Array.isArray(shape) && shape[0] === "L");
+/** A field Pulumi may have given a plural name: a list, a set or a block (not a map). */
+function isListLike(shape: unknown): boolean {
+    return shape === "l" || Array.isArray(shape);
 }
 
 /**
  * The Terraform name of a Pulumi property within `shape`: the explicit rename (`#x`), else the
- * snake_case name, else (Pulumi pluralises list fields: `defaultActions` for `default_action`) the
- * singular form that the shape lists as a list.
+ * snake_case name, else (Pulumi pluralises list and block fields: `defaultActions` for
+ * `default_action`, `aliases` for `alias`) the singular form that the shape lists as a list or block.
  */
 export function terraformName(pulumiName: string, shape: ObjectShape | undefined): string {
     const renames = shape?.["#x"] as Readonly<Record<string, string>> | undefined;
@@ -82,7 +83,7 @@ export function terraformName(pulumiName: string, shape: ObjectShape | undefined
     if (!shape || snake in shape) {
         return snake;
     }
-    return singulars(snake).find((s) => isList(shape[s])) ?? snake;
+    return singulars(snake).find((s) => isListLike(shape[s])) ?? snake;
 }
 
 /** The shape of a field's content: the object shape of a block, with `@N` references followed. */
