@@ -97,8 +97,8 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         scope: "every stack",
         reason:
             "The rule admits one security group and no CIDR (the instances' app port, from the load balancer's " +
-            "group); the check reads only CIDRs and source_security_group_id, so a rule with " +
-            "referenced_security_group_id looks open to the world to it.",
+            "group); the check reads only CIDRs and source_security_group_id, so it takes a rule with only " +
+            "referenced_security_group_id for one open to the world.",
     },
     {
         check: "CKV_GCP_6",
