@@ -9,13 +9,12 @@ import {
     renderTerraformPlan,
     terraformResourceName,
     type PlanDocument,
-    type PlanDocumentResource,
     type RenderedResource,
 } from "../tools/scan/render";
 import { snakeCase, terraformMap, terraformName } from "../tools/scan/terraform-map";
+import { awsProvider, planResource } from "./scan-fixtures";
 import { buildStack } from "./support";
 
-const PROVIDER = "urn:pulumi:t::p::pulumi:providers:aws::t-aws";
 const KEY_URN = "urn:pulumi:t::p::aws:kms/key:Key::t-key";
 const SG_URN = "urn:pulumi:t::p::aws:ec2/securityGroup:SecurityGroup::t-sg";
 const BUCKET_URN = "urn:pulumi:t::p::aws:s3/bucket:Bucket::t-bucket";
@@ -27,36 +26,12 @@ const KEY_POLICY =
     '{"Version":"2012-10-17","Statement":[{"Sid":"Admin","Effect":"Allow",' +
     '"Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}';
 
-function resource(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    propertyDependencies: Record<string, string[]> = {},
-): PlanDocumentResource {
-    return {
-        urn: `urn:pulumi:t::p::${type}::${name}`,
-        type,
-        name,
-        kind: "resource",
-        provider: PROVIDER,
-        inputs,
-        propertyDependencies,
-    };
-}
-
 const DOC: PlanDocument = {
     stack: "t",
     resources: [
-        {
-            urn: PROVIDER,
-            type: "pulumi:providers:aws",
-            name: "t-aws",
-            kind: "provider",
-            provider: null,
-            inputs: { region: "eu-west-1", defaultTags: JSON.stringify({ tags: { project: "p", stack: "t" } }) },
-        },
-        resource("aws:kms/key:Key", "t-key", { description: "data", enableKeyRotation: true, policy: KEY_POLICY }),
-        resource(
+        awsProvider("eu-west-1", { project: "p", stack: "t" }),
+        planResource("aws:kms/key:Key", "t-key", { description: "data", enableKeyRotation: true, policy: KEY_POLICY }),
+        planResource(
             "aws:s3/bucket:Bucket",
             "t-bucket",
             {
@@ -71,14 +46,14 @@ const DOC: PlanDocument = {
             },
             { serverSideEncryptionConfiguration: [KEY_URN] },
         ),
-        resource(
+        planResource(
             "aws:s3/bucketPolicy:BucketPolicy",
             "t-bucket-policy",
             { bucket: BUCKET_ID, policy: '{"Version":"2012-10-17","Statement":[]}' },
             { bucket: [BUCKET_URN] },
         ),
-        resource("aws:ec2/securityGroup:SecurityGroup", "t-sg", { description: "web", vpcId: "vpc-given" }),
-        resource(
+        planResource("aws:ec2/securityGroup:SecurityGroup", "t-sg", { description: "web", vpcId: "vpc-given" }),
+        planResource(
             "aws:ec2/securityGroupRule:SecurityGroupRule",
             "t-ssh",
             {
@@ -91,13 +66,13 @@ const DOC: PlanDocument = {
             },
             { securityGroupId: [SG_URN] },
         ),
-        resource(
+        planResource(
             "aws:lb/loadBalancer:LoadBalancer",
             "t-alb",
             { loadBalancerType: "application", securityGroups: [SG_ID, "sg-0external"], subnets: ["subnet-a"] },
             { securityGroups: [SG_URN] },
         ),
-        resource("aws:lb/listener:Listener", "t-http", {
+        planResource("aws:lb/listener:Listener", "t-http", {
             port: 80,
             protocol: "HTTP",
             loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/1",
@@ -105,13 +80,13 @@ const DOC: PlanDocument = {
                 { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
             ],
         }),
-        resource("aws:lambda/function:Function", "t-fn", {
+        planResource("aws:lambda/function:Function", "t-fn", {
             name: "mailer",
             runtime: "nodejs22.x",
             code: { asset: "AssetArchive", assets: [] },
             environment: { variables: { MAILGUN_DOMAIN: "mg.example.com" } },
         }),
-        resource("random:index/randomPassword:RandomPassword", "t-password", { length: 32 }),
+        planResource("random:index/randomPassword:RandomPassword", "t-password", { length: 32 }),
     ],
 };
 
@@ -313,7 +288,7 @@ describe("IaC scan: Terraform-plan rendering", () => {
 
     describe("what it cannot render", () => {
         it("fails on a type the map does not know rather than dropping it", () => {
-            const doc: PlanDocument = { stack: "t", resources: [resource("aws:nosuch/thing:Thing", "t-x", {})] };
+            const doc: PlanDocument = { stack: "t", resources: [planResource("aws:nosuch/thing:Thing", "t-x", {})] };
             expect(() => renderTerraformPlan(doc)).to.throw(
                 "no Terraform resource type for aws:nosuch/thing:Thing in tools/scan/data/pulumi-terraform-map.json",
             );
@@ -322,7 +297,7 @@ describe("IaC scan: Terraform-plan rendering", () => {
         it("fails on a remote component whose children it cannot derive", () => {
             const doc: PlanDocument = {
                 stack: "t",
-                resources: [{ ...resource("awsx:ecs:FargateService", "t-svc", {}), kind: "remote" }],
+                resources: [{ ...planResource("awsx:ecs:FargateService", "t-svc", {}), kind: "remote" }],
             };
             expect(() => renderTerraformPlan(doc)).to.throw(
                 "cannot render the remote component awsx:ecs:FargateService (t-svc): add its children to tools/scan",

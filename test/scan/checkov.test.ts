@@ -10,26 +10,9 @@ import * as path from "node:path";
 import { resourceState } from "../../tools/offline/mocks";
 import { runCheckov, type CheckovReport } from "../../tools/scan/checkov";
 import { renderTerraformPlan, type PlanDocument, type PlanDocumentResource } from "../../tools/scan/render";
+import { awsProvider, planResource } from "../scan-fixtures";
 
-const PROVIDER = "urn:pulumi:t::p::pulumi:providers:aws::t-aws";
 const CONTEXT = { awsRegion: "us-east-1", gcpProject: "mock-project", gcpRegion: "us-east1" };
-
-function resource(
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    propertyDependencies: Record<string, string[]> = {},
-): PlanDocumentResource {
-    return {
-        urn: `urn:pulumi:t::p::${type}::${name}`,
-        type,
-        name,
-        kind: "resource",
-        provider: PROVIDER,
-        inputs,
-        propertyDependencies,
-    };
-}
 
 /** The ID the mocks give a resource, which other resources' inputs then hold. */
 function idOf(r: PlanDocumentResource): string {
@@ -43,11 +26,11 @@ function keyPolicy(principal: unknown): string {
     });
 }
 
-const group = resource("aws:ec2/securityGroup:SecurityGroup", "t-sg", { description: "t", vpcId: "vpc-x" });
-const linkedVpc = resource("aws:ec2/vpc:Vpc", "t-linked", { cidrBlock: "10.0.0.0/16" });
-const lonelyVpc = resource("aws:ec2/vpc:Vpc", "t-lonely", { cidrBlock: "10.1.0.0/16" });
+const group = planResource("aws:ec2/securityGroup:SecurityGroup", "t-sg", { description: "t", vpcId: "vpc-x" });
+const linkedVpc = planResource("aws:ec2/vpc:Vpc", "t-linked", { cidrBlock: "10.0.0.0/16" });
+const lonelyVpc = planResource("aws:ec2/vpc:Vpc", "t-lonely", { cidrBlock: "10.1.0.0/16" });
 const rule = (name: string, cidr: string) =>
-    resource(
+    planResource(
         "aws:ec2/securityGroupRule:SecurityGroupRule",
         name,
         {
@@ -64,27 +47,20 @@ const rule = (name: string, cidr: string) =>
 const DOC: PlanDocument = {
     stack: "t",
     resources: [
-        {
-            urn: PROVIDER,
-            type: "pulumi:providers:aws",
-            name: "t-aws",
-            kind: "provider",
-            provider: null,
-            inputs: { region: "us-east-1" },
-        },
+        awsProvider("us-east-1"),
         group,
         rule("t-ssh-world", "0.0.0.0/0"),
         rule("t-ssh-private", "10.0.0.0/8"),
         linkedVpc,
-        resource(
+        planResource(
             "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
             "t-linked-default",
             { vpcId: idOf(linkedVpc) },
             { vpcId: [linkedVpc.urn] },
         ),
         lonelyVpc,
-        resource("aws:kms/key:Key", "t-key-open", { enableKeyRotation: true, policy: keyPolicy({ AWS: "*" }) }),
-        resource("aws:kms/key:Key", "t-key-account", {
+        planResource("aws:kms/key:Key", "t-key-open", { enableKeyRotation: true, policy: keyPolicy({ AWS: "*" }) }),
+        planResource("aws:kms/key:Key", "t-key-account", {
             enableKeyRotation: true,
             policy: keyPolicy({ AWS: "arn:aws:iam::123456789012:root" }),
         }),

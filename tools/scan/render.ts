@@ -217,35 +217,26 @@ class Converter {
         expressions: Record<string, unknown>;
         afterUnknown: Record<string, unknown>;
     } {
-        const shape = this.map.shapes[tfType] ?? {};
-        const assets = ASSET_FIELDS[tfType] ?? {};
-        const values: Record<string, unknown> = {};
-        const expressions: Record<string, unknown> = {};
-        const afterUnknown: Record<string, unknown> = {};
-        for (const [key, raw] of Object.entries(inputs)) {
-            if (raw === undefined) {
-                continue;
-            }
-            if (key in assets) {
-                values[assets[key]] = describedAsset(raw) ?? raw;
-                continue;
-            }
-            const name = terraformName(key, shape);
-            const c = this.field(raw, fieldShape(shape, name), resolverFor(key));
-            if (c.value !== undefined) {
-                values[name] = c.value;
-            }
-            if (c.expression !== undefined) {
-                expressions[name] = c.expression;
-            }
-            if (c.unknown !== undefined) {
-                afterUnknown[name] = c.unknown;
-            }
-        }
-        return { values, expressions, afterUnknown };
+        const { value, expression, unknown } = this.fields(
+            inputs,
+            this.map.shapes[tfType] ?? {},
+            resolverFor,
+            ASSET_FIELDS[tfType] ?? {},
+        );
+        return { values: value, expressions: expression ?? {}, afterUnknown: unknown ?? {} };
     }
 
     private object(value: Record<string, unknown>, shape: ObjectShape | undefined, resolve: Resolver): Converted {
+        return this.fields(value, shape, () => resolve, {});
+    }
+
+    /** The fields of an object (a resource's inputs or a block), each under its Terraform name. */
+    private fields(
+        value: Readonly<Record<string, unknown>>,
+        shape: ObjectShape | undefined,
+        resolverFor: (property: string) => Resolver,
+        assets: Readonly<Record<string, string>>,
+    ): { value: Record<string, unknown>; expression?: Record<string, unknown>; unknown?: Record<string, unknown> } {
         const out: Record<string, unknown> = {};
         const exprs: Record<string, unknown> = {};
         const unknowns: Record<string, unknown> = {};
@@ -253,8 +244,12 @@ class Converter {
             if (raw === undefined) {
                 continue;
             }
+            if (key in assets) {
+                out[assets[key]] = describedAsset(raw) ?? raw;
+                continue;
+            }
             const name = terraformName(key, shape);
-            const c = this.field(raw, fieldShape(shape, name), resolve);
+            const c = this.field(raw, fieldShape(shape, name), resolverFor(key));
             if (c.value !== undefined) {
                 out[name] = c.value;
             }
@@ -486,6 +481,7 @@ function terraformPlanJson(
         const info = providers.get(providerOf.get(r.urn) ?? "");
         return info?.key ?? PROVIDERS[cloud]?.tf ?? cloud;
     };
+    const header = (r: RenderedResource) => ({ address: r.address, mode: "managed", type: r.tfType, name: r.tfName });
     const sourceOf = (r: RenderedResource) => PROVIDERS[r.pulumiType.split(":")[0]]?.source ?? "";
     const providerConfig: Record<string, unknown> = {};
     for (const info of providers.values()) {
@@ -503,10 +499,7 @@ function terraformPlanJson(
         planned_values: {
             root_module: {
                 resources: rendered.map((r) => ({
-                    address: r.address,
-                    mode: "managed",
-                    type: r.tfType,
-                    name: r.tfName,
+                    ...header(r),
                     provider_name: sourceOf(r),
                     schema_version: 0,
                     values: r.values,
@@ -515,10 +508,7 @@ function terraformPlanJson(
             },
         },
         resource_changes: rendered.map((r) => ({
-            address: r.address,
-            mode: "managed",
-            type: r.tfType,
-            name: r.tfName,
+            ...header(r),
             provider_name: sourceOf(r),
             change: {
                 actions: ["create"],
@@ -533,10 +523,7 @@ function terraformPlanJson(
             provider_config: providerConfig,
             root_module: {
                 resources: rendered.map((r) => ({
-                    address: r.address,
-                    mode: "managed",
-                    type: r.tfType,
-                    name: r.tfName,
+                    ...header(r),
                     provider_config_key: keyOf(r),
                     expressions: r.expressions,
                     schema_version: 0,
