@@ -13,6 +13,7 @@ import { DESIGN_EXCEPTIONS, matchesAddress } from "../tools/scan/exceptions";
 import { classifyFindings, exceptionFor } from "../tools/scan/findings";
 import { KNOWN_FINDINGS, type KnownFinding } from "../tools/scan/known-findings";
 import type { RenderedResource } from "../tools/scan/render";
+import { scanFailed, type ScanResult } from "../tools/scan/report";
 import { UsageError } from "../tools/cli";
 import { PROJECT_ROOT } from "../tools/offline/stack-config";
 
@@ -172,6 +173,31 @@ describe("IaC scan: findings", () => {
             expect(result.known).to.have.length(0);
             expect(result.unexpected).to.have.length(1);
             expect(result.stale).to.have.length(0);
+        });
+    });
+
+    describe("the verdict", () => {
+        const result = (classification: Partial<ScanResult["classification"]>, strict: boolean): ScanResult => ({
+            stack: "dev",
+            environment: "dev",
+            checkov: { version: "3.3.30", resourceCount: 1, passed: [], failed: [], parsingErrors: [] },
+            rendered: { resources: [], skipped: [] },
+            classification: { accepted: [], known: [], unexpected: [], stale: [], ...classification },
+            strict,
+        });
+        const known = { ...failed("CKV_AWS_18", "aws_s3_bucket.b"), fix: "log it" };
+
+        it("fails on a new finding or a stale known one; with --strict also on a known one", () => {
+            const accepted = [{ ...failed("CKV_AWS_161", "aws_db_instance.d"), reason: "why" }];
+            expect(scanFailed(result({ accepted, known: [known] }, false))).to.equal(false);
+            expect(scanFailed(result({ accepted, known: [known] }, true))).to.equal(true);
+            expect(scanFailed(result({ accepted }, true))).to.equal(false);
+            expect(scanFailed(result({ unexpected: [failed("CKV_AWS_24", "aws_security_group.s")] }, false))).to.equal(
+                true,
+            );
+            expect(
+                scanFailed(result({ stale: [{ check: "CKV_AWS_18", resource: "aws_s3_bucket.b", fix: "x" }] }, false)),
+            ).to.equal(true);
         });
     });
 
