@@ -66,6 +66,15 @@ function failuresGoToADestination(fn: RenderedResource, all: readonly RenderedRe
     );
 }
 
+/** A replication configuration of the rendering copies objects into this bucket. */
+function isAReplicationDestination(bucket: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            r.tfType === "aws_s3_bucket_replication_configuration" &&
+            referencedAddresses(r.expressions.rule).includes(bucket.address),
+    );
+}
+
 /** The rule admits a security group only: no CIDR, no prefix list, a referenced security group. */
 function admitsASecurityGroupOnly(rule: RenderedResource): boolean {
     const v = rule.values;
@@ -152,10 +161,29 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
     {
         check: "CKV_AWS_144",
         resources: "aws_s3_bucket.*",
+        where: (_bucket, all) => !all.some((r) => r.tfType === "aws_s3_bucket_replication_configuration"),
         scope: "every stack",
         reason:
-            "Cross-region replication needs a second region: it comes with a disaster-recovery region, which " +
-            "these stacks do not configure.",
+            "Cross-region replication needs a second region: it comes with a disaster-recovery region " +
+            "(aws.dr.region), which this stack does not configure.",
+    },
+    {
+        check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*",
+        where: isAReplicationDestination,
+        scope: "every stack",
+        reason:
+            "The bucket is the copy: the application bucket replicates into it in the DR region; replicating " +
+            "the copy again would need a third region.",
+    },
+    {
+        check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*-audit-logs-bucket",
+        scope: "every stack",
+        reason:
+            "The trail's log bucket (features.auditLogs) stays in the primary region: the trail is multi-region, " +
+            "CloudTrail keeps 90 days of management events in each region's event history, and a copy would " +
+            "need its own trail key in the DR region.",
     },
     {
         check: "CKV2_AWS_62",
