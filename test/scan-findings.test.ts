@@ -66,7 +66,7 @@ describe("IaC scan: findings", () => {
                 .undefined;
         });
 
-        it("accept an unreplicated bucket only without a DR region, or when it is the DR copy", () => {
+        it("accept an unreplicated bucket only without a DR region, and the trail's bucket", () => {
             const app = rendered("aws_s3_bucket.prod-storage-bucket", {});
             const trail = rendered("aws_s3_bucket.prod-audit-logs-bucket", {});
             const other = rendered("aws_s3_bucket.prod-other-bucket", {});
@@ -85,10 +85,16 @@ describe("IaC scan: findings", () => {
                 exceptionFor(failed("CKV_AWS_144", bucket.address), DEMO, DESIGN_EXCEPTIONS, all)?.reason;
             expect(verdict(app, [app, trail])).to.match(/does not configure/);
             expect(verdict(other, [app, other])).to.match(/does not configure/);
-            expect(verdict(copy, [app, trail, copy, replication])).to.match(/^The bucket is the copy/);
             expect(verdict(trail, [app, trail, copy, replication])).to.match(/^The trail's log bucket/);
-            // With a DR region, any other bucket that is neither replicated nor the copy is a finding.
+            // With a DR region, any other bucket that is not replicated is a finding.
             expect(verdict(other, [app, other, copy, replication])).to.equal(undefined);
+        });
+
+        it("accept the promotion function outside a VPC, and no other function", () => {
+            const outside = (address: string) =>
+                exceptionFor(failed("CKV_AWS_117", address), DEMO, DESIGN_EXCEPTIONS, [])?.reason;
+            expect(outside("aws_lambda_function.prod-dr-promotion")).to.match(/outside any VPC on purpose/);
+            expect(outside("aws_lambda_function.prod-messaging-function")).to.equal(undefined);
         });
 
         it("accept an ingress rule from a security group only when it has no CIDR", () => {

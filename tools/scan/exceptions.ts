@@ -66,15 +66,6 @@ function failuresGoToADestination(fn: RenderedResource, all: readonly RenderedRe
     );
 }
 
-/** A replication configuration of the rendering copies objects into this bucket. */
-function isAReplicationDestination(bucket: RenderedResource, all: readonly RenderedResource[]): boolean {
-    return all.some(
-        (r) =>
-            r.tfType === "aws_s3_bucket_replication_configuration" &&
-            referencedAddresses(r.expressions.rule).includes(bucket.address),
-    );
-}
-
 /** The rule admits a security group only: no CIDR, no prefix list, a referenced security group. */
 function admitsASecurityGroupOnly(rule: RenderedResource): boolean {
     const v = rule.values;
@@ -136,6 +127,14 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "check only knows the older dead_letter_config.",
     },
     {
+        check: "CKV_AWS_117",
+        resources: "aws_lambda_function.*-dr-promotion",
+        scope: "every stack",
+        reason:
+            "The replica promotion function calls AWS APIs only (RDS, SNS) and runs outside any VPC on purpose: " +
+            "it must work when the network of either region does not, and it needs no NAT or endpoints.",
+    },
+    {
         check: "CKV_AWS_161",
         resources: "aws_db_instance.*",
         scope: "every stack",
@@ -166,15 +165,6 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         reason:
             "Cross-region replication needs a second region: it comes with a disaster-recovery region " +
             "(aws.dr.region), which this stack does not configure.",
-    },
-    {
-        check: "CKV_AWS_144",
-        resources: "aws_s3_bucket.*",
-        where: isAReplicationDestination,
-        scope: "every stack",
-        reason:
-            "The bucket is the copy: the application bucket replicates into it in the DR region; replicating " +
-            "the copy again would need a third region.",
     },
     {
         check: "CKV_AWS_144",
