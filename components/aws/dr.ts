@@ -17,7 +17,7 @@ import { TAGS } from "../../functions/replica-promotion/record";
 import { ENV } from "../../functions/replica-promotion/settings";
 import { alarmFilterPolicy, promotionEventPattern } from "../../functions/replica-promotion/triggers";
 import { Alerts } from "./alerts";
-import { EXPORTED_LOGS, MYSQL_PARAMETERS, parameterGroupFamily, performanceInsightsSupported } from "./database";
+import { mysqlInstanceParts, sharedInstanceArgs } from "./database";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement, type Kms } from "./kms";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
@@ -336,77 +336,43 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             { subnetIds: network.subnetIds, description: "Isolated subnets of the webapp DR VPC" },
             child,
         );
-        const parameterGroup = new aws.rds.ParameterGroup(
-            `${name}-replica-params`,
+        const parts = mysqlInstanceParts(
+            `${name}-replica`,
             {
-                family: parameterGroupFamily(args.engineVersion),
-                description: "webapp MySQL: utf8mb4, TLS required, slow query log",
-                parameters: MYSQL_PARAMETERS.map((p) => ({ ...p, applyMethod: "immediate" })),
+                account: args.account,
+                engineVersion: args.engineVersion,
+                identifier,
+                logRetentionDays: args.logRetentionDays,
+                monitoringDescription: "RDS enhanced monitoring of the DR replica",
             },
-            child,
+            this,
         );
-        const logGroups = EXPORTED_LOGS.map(
-            (log) =>
-                new aws.cloudwatch.LogGroup(
-                    `${name}-replica-log-${log}`,
-                    {
-                        name: pulumi.interpolate`/aws/rds/instance/${identifier}/${log}`,
-                        retentionInDays: args.logRetentionDays,
-                    },
-                    child,
-                ),
-        );
-        const monitoringRole = serviceRole(
-            `${name}-replica-monitoring`,
-            "monitoring.rds.amazonaws.com",
-            args.account,
-            [],
-            {
-                parent: this,
-                description: "RDS enhanced monitoring of the DR replica",
-                managedPolicyArns: [
-                    pulumi.interpolate`arn:${args.account.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-                ],
-            },
-        );
-        const insights = performanceInsightsSupported(args.instanceClass);
         return new aws.rds.Instance(
             `${name}-replica`,
             {
+                ...sharedInstanceArgs({
+                    kmsKeyArn: args.kms.keyArns.rds,
+                    instanceClass: args.instanceClass,
+                    maxAllocatedStorage: args.maxAllocatedStorage,
+                    subnetGroupName: subnetGroup.name,
+                    securityGroupId: securityGroup.id,
+                    parts,
+                }),
                 identifier,
                 // Cross-region: the source is named by its ARN; engine, storage size, user and
                 // database come from it.
                 replicateSourceDb: args.database.arn,
-                instanceClass: args.instanceClass,
-                maxAllocatedStorage: args.maxAllocatedStorage,
-                storageType: "gp3",
-                storageEncrypted: true,
-                kmsKeyId: args.kms.keyArns.rds,
-                autoMinorVersionUpgrade: false,
-                dbSubnetGroupName: subnetGroup.name,
-                vpcSecurityGroupIds: [securityGroup.id],
-                parameterGroupName: parameterGroup.name,
-                publiclyAccessible: false,
                 multiAz: false,
-                caCertIdentifier: "rds-ca-rsa2048-g1",
                 backupRetentionPeriod: args.backupRetentionDays,
                 backupWindow: BACKUP_WINDOW,
-                maintenanceWindow: "sun:04:30-sun:05:30",
-                copyTagsToSnapshot: true,
                 deletionProtection: args.deletionProtection,
                 // RDS takes no final snapshot of a read replica (DeleteDBInstance refuses one).
                 skipFinalSnapshot: true,
                 applyImmediately: true,
-                enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
-                performanceInsightsEnabled: insights,
-                performanceInsightsKmsKeyId: insights ? args.kms.keyArns.rds : undefined,
-                performanceInsightsRetentionPeriod: insights ? 7 : undefined,
-                monitoringInterval: 60,
-                monitoringRoleArn: monitoringRole.arn,
             },
             {
                 parent: this,
-                dependsOn: logGroups,
+                dependsOn: parts.logGroups,
                 // After a promotion the instance is standalone and carries the function's tags:
                 // the next `pulumi up` must not try to undo either.
                 ignoreChanges: promotedReplicaIgnoreChanges(),
