@@ -163,6 +163,11 @@ export interface RolloutDeps {
     readonly clock?: Clock;
     /** Time between two looks at a rollout. Default 15 s. */
     readonly intervalMs?: number;
+    /**
+     * Validates the stack's config as it will be and returns its clouds; throws `ConfigError`.
+     * Default: the program's own `parseConfig`.
+     */
+    readonly validate?: (raw: Record<string, unknown>, stack: string) => readonly string[];
 }
 
 async function askOnTerminal(question: string): Promise<string> {
@@ -210,7 +215,8 @@ function outputValues(outputs: api.StackOutputs): Record<string, unknown> {
     return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
 }
 
-interface Phase {
+/** One `up` and what following it showed (the rollout's, then the rollback's). */
+export interface Phase {
     readonly name: "rollout" | "rollback";
     readonly up?: api.UpResult;
     readonly upError?: string;
@@ -333,7 +339,8 @@ export async function runRollout(argv: readonly string[], deps: RolloutDeps = {}
     let clouds: readonly string[];
     try {
         // The config as it will be, validated offline: a bad image value stops here, before any CLI call.
-        clouds = parseConfig(applyChanges(raw, allChanges), args.settingsName).clouds;
+        const validate = deps.validate ?? ((config, stack) => parseConfig(config, stack).clouds);
+        clouds = validate(applyChanges(raw, allChanges), args.settingsName);
         requirePulumiCli(env);
         requirePulumiLogin(env, home);
     } catch (error) {

@@ -58,10 +58,20 @@ export class GoogleRolloutFake {
     private step = -1;
     private throttled = 0;
 
+    private states: readonly GoogleState[];
+
     private constructor(
         readonly server: FakeServer,
         private readonly options: GoogleFakeOptions,
-    ) {}
+    ) {
+        this.states = options.states;
+    }
+
+    /** Serves these states from now on, from the first (what a new `up` leaves behind). */
+    script(states: readonly GoogleState[]): void {
+        this.states = states;
+        this.step = -1;
+    }
 
     static async start(options: GoogleFakeOptions): Promise<GoogleRolloutFake> {
         let fake: GoogleRolloutFake | undefined;
@@ -93,7 +103,7 @@ export class GoogleRolloutFake {
     }
 
     private state(): GoogleState {
-        return this.options.states[Math.min(Math.max(this.step, 0), this.options.states.length - 1)];
+        return this.states[Math.min(Math.max(this.step, 0), this.states.length - 1)];
     }
 
     private advance(): GoogleState {
