@@ -4,35 +4,12 @@
  * clusters, task definitions and services), and against a loopback overlay in front of moto for
  * what moto lacks (instance refreshes; ECS deployments that fail, roll back or throttle).
  */
-import {
-    AutoScalingClient,
-    CreateAutoScalingGroupCommand,
-    SetDesiredCapacityCommand,
-    UpdateAutoScalingGroupCommand,
-} from "@aws-sdk/client-auto-scaling";
-import {
-    CreateLaunchTemplateCommand,
-    CreateLaunchTemplateVersionCommand,
-    EC2Client,
-    ModifyLaunchTemplateCommand,
-} from "@aws-sdk/client-ec2";
-import {
-    CreateClusterCommand,
-    CreateServiceCommand,
-    ECSClient,
-    RegisterTaskDefinitionCommand,
-} from "@aws-sdk/client-ecs";
 import { expect } from "chai";
 import { AsgFollower, EcsFollower } from "../../automation/rollout/aws";
 import { follow, type Clock, type Observation } from "../../automation/rollout/follow";
 import { Moto, sharedMoto } from "../../tools/emulators/moto";
 import { AwsOverlay, instanceRefreshesXml, jsonError, jsonReply, queryError, type RefreshSpec } from "./aws-overlay";
-
-const OLD_AMI = "ami-0aaaaaaaaaaaaaaa1";
-const NEW_AMI = "ami-0bbbbbbbbbbbbbbb2";
-const OLD_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp:1.0.0";
-const NEW_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp:1.1.0";
-const REGION = "us-east-1";
+import { AsgFixture, credentials, ecsService, NEW_AMI, NEW_IMAGE, OLD_AMI, OLD_IMAGE, REGION } from "./fixtures";
 
 /** A clock that moves only when the code under test sleeps. */
 function fakeClock(start = Date.parse("2026-01-05T10:00:00Z")): Clock & { slept: number[] } {
@@ -48,8 +25,6 @@ function fakeClock(start = Date.parse("2026-01-05T10:00:00Z")): Clock & { slept:
     };
 }
 
-const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
-
 describe("rollout followers on AWS (moto and an overlay for what moto lacks)", function () {
     let moto: Moto;
     before(async () => {
@@ -63,43 +38,16 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
         let script: Array<RefreshSpec[] | "throttle">;
         let onRefresh: Array<(() => Promise<void>) | undefined>;
         let calls: number;
-        let ltId: string;
+        let asg: AsgFixture;
         const since = new Date(Date.parse("2026-01-05T10:00:00Z"));
-        const autoScaling = () => new AutoScalingClient({ region: REGION, endpoint: moto.endpoint, credentials });
-        const ec2 = () => new EC2Client({ region: REGION, endpoint: moto.endpoint, credentials });
-
-        /** What the rollout's `up` and the refresh do to the group: a new launch template version, then new instances. */
-        const newVersion = async (ami: string) => {
-            const version = await ec2().send(
-                new CreateLaunchTemplateVersionCommand({
-                    LaunchTemplateId: ltId,
-                    LaunchTemplateData: { ImageId: ami, InstanceType: "t3.micro" },
-                }),
-            );
-            const number = String(version.LaunchTemplateVersion?.VersionNumber);
-            await ec2().send(new ModifyLaunchTemplateCommand({ LaunchTemplateId: ltId, DefaultVersion: number }));
-            await autoScaling().send(
-                new UpdateAutoScalingGroupCommand({
-                    AutoScalingGroupName: group,
-                    LaunchTemplate: { LaunchTemplateId: ltId, Version: number },
-                }),
-            );
-            return number;
-        };
-        const replaceInstances = async () => {
-            await autoScaling().send(
-                new SetDesiredCapacityCommand({ AutoScalingGroupName: group, DesiredCapacity: 0 }),
-            );
-            await autoScaling().send(
-                new SetDesiredCapacityCommand({ AutoScalingGroupName: group, DesiredCapacity: 2 }),
-            );
-        };
+        const newVersion = (ami: string) => asg.newVersion(ami);
+        const replaceInstances = () => asg.replaceInstances();
         const refresh = (status: RefreshSpec["status"], extra: Partial<RefreshSpec> = {}): RefreshSpec => ({
             id: "08b91cf7-8fa6-48af-b6a6-d227f40f1b9b",
             group,
             status,
             startTime: new Date(since.getTime() + 5_000),
-            launchTemplate: { id: ltId, version: "2" },
+            launchTemplate: { id: asg.launchTemplateId, version: "2" },
             ...extra,
         });
         const earlier: RefreshSpec = {
@@ -112,23 +60,7 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
         };
 
         beforeEach(async () => {
-            const lt = await ec2().send(
-                new CreateLaunchTemplateCommand({
-                    LaunchTemplateName: "webapp-lt",
-                    LaunchTemplateData: { ImageId: OLD_AMI, InstanceType: "t3.micro" },
-                }),
-            );
-            ltId = lt.LaunchTemplate?.LaunchTemplateId ?? "";
-            await autoScaling().send(
-                new CreateAutoScalingGroupCommand({
-                    AutoScalingGroupName: group,
-                    LaunchTemplate: { LaunchTemplateId: ltId, Version: "1" },
-                    MinSize: 2,
-                    MaxSize: 3,
-                    DesiredCapacity: 2,
-                    AvailabilityZones: ["us-east-1a", "us-east-1b"],
-                }),
-            );
+            asg = await AsgFixture.create(moto.endpoint, group);
             script = [];
             onRefresh = [];
             calls = 0;
@@ -318,45 +250,7 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
 
     describe("ECS deployments", () => {
         const cluster = "webapp";
-        const ecs = (endpoint: string) => new ECSClient({ region: REGION, endpoint, credentials });
-
-        /** A cluster, the old and new task definitions, and a service on `image` (the way `up` leaves it). */
-        async function service(endpoint: string, image: string, circuitBreaker = true) {
-            const client = ecs(endpoint);
-            await client.send(new CreateClusterCommand({ clusterName: cluster }));
-            const register = (img: string) =>
-                client.send(
-                    new RegisterTaskDefinitionCommand({
-                        family: "webapp-api",
-                        requiresCompatibilities: ["FARGATE"],
-                        networkMode: "awsvpc",
-                        cpu: "256",
-                        memory: "512",
-                        containerDefinitions: [{ name: "app", image: img, essential: true }],
-                    }),
-                );
-            const old = await register(OLD_IMAGE);
-            const fresh = await register(NEW_IMAGE);
-            const arn = (image === NEW_IMAGE ? fresh : old).taskDefinition?.taskDefinitionArn ?? "";
-            await client.send(
-                new CreateServiceCommand({
-                    cluster,
-                    serviceName: "api",
-                    taskDefinition: arn,
-                    desiredCount: 2,
-                    launchType: "FARGATE",
-                    deploymentConfiguration: {
-                        minimumHealthyPercent: 50,
-                        maximumPercent: 200,
-                        deploymentCircuitBreaker: { enable: circuitBreaker, rollback: circuitBreaker },
-                    },
-                }),
-            );
-            return {
-                old: old.taskDefinition?.taskDefinitionArn ?? "",
-                fresh: fresh.taskDefinition?.taskDefinitionArn ?? "",
-            };
-        }
+        const service = ecsService;
         const follower = (endpoint: string, maxAttempts = 4) =>
             new EcsFollower(
                 { region: REGION, clusterName: cluster, serviceName: "api" },
