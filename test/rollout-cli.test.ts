@@ -367,7 +367,7 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
             expect(missing.code).to.equal(EXIT.usage);
             expect(missing.err).to.deep.equal([
                 "rollout: --image is required (an AMI id, a container image URI, or a Compute Engine image)",
-                "usage: npm run rollout -- --stack <name> --image <ami-id | image URI | gcp image> [--cloud aws|gcp] [--yes] [--dry-run] [--timeout 30m] [--no-rollback] [--policy-pack]",
+                "usage: npm run rollout -- --stack <name> --image <ami-id | image URI | gcp image> [--cloud aws|gcp] [--yes] [--dry-run | --check] [--timeout 30m] [--no-rollback] [--policy-pack]",
             ]);
             const container = await rollout(["--stack", "dev", "--image", "nginx:1.27", "--yes"], deps(never()));
             expect(container.code).to.equal(EXIT.usage);
@@ -426,6 +426,19 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
             }
         });
 
+        it("--check validates offline, without the Pulumi CLI, and names the stack and clouds for CI", async () => {
+            const pulumi = never();
+            const outputFile = path.join(summaryDir, "output");
+            const run = await rollout(
+                ["--stack", "demo", "--image", NEW_NAME, "--check"],
+                deps(pulumi, { env: { PATH: "/nonexistent", GITHUB_OUTPUT: outputFile } }),
+            );
+            expect(run.code).to.equal(EXIT.ok);
+            expect(run.err).to.deep.equal([]);
+            expect(readFileSync(outputFile, "utf8")).to.equal("stack=demo\nclouds=gcp\n");
+            expect(pulumi.calls).to.deep.equal([]);
+        });
+
         it("--dry-run previews with the new image in a copy of the stack file, which stays as it was", async () => {
             const before = readFileSync(path.join(PROJECT_ROOT, "Pulumi.demo.yaml"), "utf8");
             const pulumi = pulumiStandIn({ config: readStackConfig("demo"), up: () => ({}) });
@@ -453,6 +466,7 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
                 image: "ami-0123456789abcdef0",
                 yes: true,
                 dryRun: false,
+                check: false,
                 rollback: true,
                 timeoutMs: 60_000,
                 policyPack: false,

@@ -371,6 +371,7 @@ describe("rollout: pure helpers", () => {
             cloud: undefined,
             yes: false,
             dryRun: false,
+            check: false,
             rollback: true,
             timeoutMs: 1_800_000,
             policyPack: false,

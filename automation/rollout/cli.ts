@@ -1,6 +1,6 @@
 /**
  * `npm run rollout -- --stack <name> --image <ami-id | image URI | gcp image> [--cloud aws|gcp]
- *   [--yes] [--dry-run] [--timeout 30m] [--no-rollback] [--policy-pack]`
+ *   [--yes] [--dry-run | --check] [--timeout 30m] [--no-rollback] [--policy-pack]`
  *
  * Puts a new image in a stack's config (`aws.imageId`, `aws.fargate.image`, `gcp.image`,
  * `gcp.cloudRun.image`, as each cloud's compute shape takes it), runs `up` through the Automation
@@ -9,7 +9,8 @@
  * When it fails or times out, the platform's own rollback is reported (the refresh's auto-rollback,
  * the circuit breaker, the revision Cloud Run kept serving) and, unless `--no-rollback`, the
  * previous image is set back in the config and `up` runs again (and is followed in turn).
- * `--dry-run` previews the change without touching the stack or its file.
+ * `--dry-run` previews the change without touching the stack or its file; `--check` only validates
+ * the arguments and the stack's config with the new image, offline.
  */
 import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -39,11 +40,11 @@ import { deployedImages, type DeployedImages, type DeploymentState } from "./sta
 
 export const ROLLOUT_USAGE =
     "usage: npm run rollout -- --stack <name> --image <ami-id | image URI | gcp image> [--cloud aws|gcp] " +
-    "[--yes] [--dry-run] [--timeout 30m] [--no-rollback] [--policy-pack]";
+    "[--yes] [--dry-run | --check] [--timeout 30m] [--no-rollback] [--policy-pack]";
 
 /** The exit statuses, each saying how the rollout ended. */
 export const EXIT = {
-    /** The new image serves everywhere (or `--dry-run` previewed the change). */
+    /** The new image serves everywhere (or `--dry-run` previewed the change, or `--check` found it valid). */
     ok: 0,
     /** Nothing was rolled out: a bad config, a preflight problem, a preview that failed; or the rollout could not be followed. */
     error: 1,
@@ -72,6 +73,8 @@ export interface RolloutArgs {
     readonly cloud?: "aws" | "gcp";
     readonly yes: boolean;
     readonly dryRun: boolean;
+    /** Only check the arguments and the config offline (no Pulumi CLI, no cloud). */
+    readonly check: boolean;
     readonly rollback: boolean;
     readonly timeoutMs: number;
     readonly policyPack: boolean;
@@ -101,6 +104,7 @@ export function parseRolloutArgs(argv: readonly string[], root = api.PROJECT_ROO
         cloud: { type: "string" },
         yes: { type: "boolean", short: "y" },
         "dry-run": { type: "boolean" },
+        check: { type: "boolean" },
         timeout: { type: "string" },
         rollback: { type: "boolean" },
         "no-rollback": { type: "boolean" },
@@ -113,6 +117,9 @@ export function parseRolloutArgs(argv: readonly string[], root = api.PROJECT_ROO
     if (values.cloud !== undefined && values.cloud !== "aws" && values.cloud !== "gcp") {
         throw new UsageError(`--cloud ${JSON.stringify(values.cloud)}: must be aws or gcp`);
     }
+    if (values["dry-run"] && values.check) {
+        throw new UsageError("choose one of --dry-run and --check");
+    }
     if (values.rollback && values["no-rollback"]) {
         throw new UsageError("choose one of --rollback and --no-rollback");
     }
@@ -123,6 +130,7 @@ export function parseRolloutArgs(argv: readonly string[], root = api.PROJECT_ROO
         cloud: values.cloud as "aws" | "gcp" | undefined,
         yes: values.yes ?? false,
         dryRun: values["dry-run"] ?? false,
+        check: values.check ?? false,
         rollback: !(values["no-rollback"] ?? false),
         timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout),
         policyPack: values["policy-pack"] ?? false,
@@ -341,8 +349,10 @@ export async function runRollout(argv: readonly string[], deps: RolloutDeps = {}
         // The config as it will be, validated offline: a bad image value stops here, before any CLI call.
         const validate = deps.validate ?? ((config, stack) => parseConfig(config, stack).clouds);
         clouds = validate(applyChanges(raw, allChanges), args.settingsName);
-        requirePulumiCli(env);
-        requirePulumiLogin(env, home);
+        if (!args.check) {
+            requirePulumiCli(env);
+            requirePulumiLogin(env, home);
+        }
     } catch (error) {
         if (error instanceof ConfigError || error instanceof PreflightError) {
             fail(error.message);
@@ -350,7 +360,6 @@ export async function runRollout(argv: readonly string[], deps: RolloutDeps = {}
         }
         throw error;
     }
-    cloudCredentialWarnings(clouds, env, home).forEach((w) => fail(`warning: ${w}`));
 
     for (const r of rollouts) {
         print(
@@ -359,6 +368,17 @@ export async function runRollout(argv: readonly string[], deps: RolloutDeps = {}
         );
         print(`  config: ${describeChanges(r.changes)}`);
     }
+    if (args.check) {
+        // For CI: the stack file and the clouds the rollout touches, as step outputs.
+        if (env.GITHUB_OUTPUT) {
+            appendFileSync(
+                env.GITHUB_OUTPUT,
+                `stack=${args.settingsName}\nclouds=${rollouts.map((r) => r.cloud).join(",")}\n`,
+            );
+        }
+        return EXIT.ok;
+    }
+    cloudCredentialWarnings(clouds, env, home).forEach((w) => fail(`warning: ${w}`));
 
     if (args.dryRun) {
         try {
