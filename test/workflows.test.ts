@@ -43,7 +43,8 @@ function workflow(file: string): Workflow {
 
 /**
  * The inputs each action declares in its action.yml (pulumi/actions v7, aws-actions/configure-aws-credentials v4,
- * google-github-actions/auth v2, actions/setup-node v4, actions/upload-artifact v4): a misspelt input is
+ * google-github-actions/auth v2, actions/setup-node v4, actions/setup-go v5, actions/upload-artifact v4,
+ * actions/checkout v4): a misspelt input is
  * silently ignored by GitHub, so the test refuses it.
  */
 const ACTION_INPUTS: Record<string, readonly string[]> = {
@@ -116,7 +117,16 @@ const ACTION_INPUTS: Record<string, readonly string[]> = {
     ],
     "actions/setup-node": ["node-version", "node-version-file", "cache", "cache-dependency-path", "registry-url"],
     "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
-    "actions/checkout": [],
+    "actions/checkout": ["repository", "ref", "token", "fetch-depth", "persist-credentials", "sparse-checkout"],
+    "actions/setup-go": [
+        "go-version",
+        "go-version-file",
+        "check-latest",
+        "token",
+        "cache",
+        "cache-dependency-path",
+        "architecture",
+    ],
 };
 
 const action = (step: Step) => step.uses?.split("@")[0];
@@ -215,9 +225,29 @@ describe("CI workflows", () => {
             expect(upload.if).to.equal("always()");
         });
 
+        it("runs the security gates as npm run gates does, each in its own step, over the whole history", () => {
+            const gates = wf.jobs.gates;
+            expect(gates.permissions).to.equal(undefined);
+            expect(stepsUsing(gates, "actions/checkout")[0].with).to.deep.equal({ "fetch-depth": 0 });
+            expect(stepsUsing(gates, "actions/setup-go")[0].with).to.deep.equal({ "go-version": "1.26", cache: false });
+            expect(
+                gates.steps.map((s) => [s.name, s.run]).filter(([, run]) => run?.startsWith("npm run")),
+            ).to.deep.equal([
+                ["Build the gate tools (gitleaks, actionlint)", "npm run setup:gates"],
+                ["Secret scan (gitleaks, whole history)", "npm run gates -- --only secrets"],
+                ["Dependency audit (npm audit --omit=dev, high and critical)", "npm run gates -- --only audit"],
+                ["Workflow lint (actionlint with shellcheck)", "npm run gates -- --only workflows"],
+            ]);
+            const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+                scripts: Record<string, string>;
+            };
+            expect(pkg.scripts.gates).to.equal("bash tools/gates/gates.sh");
+            expect(pkg.scripts["setup:gates"]).to.equal("bash tools/gates/setup.sh");
+        });
+
         it("previews dev and demo with the policy pack after the checks, commenting on the pull request", () => {
             const preview = wf.jobs.preview;
-            expect(preview.needs).to.equal("check");
+            expect(preview.needs).to.deep.equal(["check", "gates"]);
             expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "demo"]);
             expect(preview.permissions).to.include({ "pull-requests": "write", "id-token": "write" });
             const pulumi = stepsUsing(preview, "pulumi/actions")[0];
