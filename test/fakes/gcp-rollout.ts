@@ -23,13 +23,10 @@
  * Errors (https://cloud.google.com/apis/design/errors): `{"error": {"code", "message", "status"}}`,
  * 401 UNAUTHENTICATED without a bearer token, 404 NOT_FOUND, 429 RESOURCE_EXHAUSTED.
  */
+import { googleError } from "./google";
 import { FakeServer, type RecordedRequest, type Reply } from "./server";
 
 export const FAKE_GOOGLE_TOKEN = "ya29.rollout-test-token";
-
-export function googleError(code: number, status: string, message: string): Reply {
-    return { status: code, body: { error: { code, message, status } } };
-}
 
 /** What the fake serves at one moment. */
 export interface GoogleState {
