@@ -164,7 +164,7 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
                 "export",
                 `setConfig gcp.image.name=${NEW_NAME} -gcp.image.family`,
                 "up",
-                `setConfig gcp.image.name=${OLD_NAME} gcp.image.project=${PROJECT}`,
+                `setConfig gcp.image.name=${OLD_NAME} -gcp.image.family gcp.image.project=${PROJECT}`,
                 "up",
             ]);
             // The family would now select the new image: the rollback pins the one that ran.
@@ -239,6 +239,33 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
             const run = await rollout(["--stack", "demo", "--image", NEW_NAME, "--yes"], deps(pulumi));
             expect(run.code).to.equal(EXIT.rolledBack);
             expect(run.err[0]).to.equal("rollout: pulumi up failed: error: instance template creation failed");
+        });
+
+        it("sets the config back when editing it fails half-way", async () => {
+            const pulumi = demo(() => {
+                fake.script([converged(OLD_TEMPLATE)]);
+                return gcpOutputs;
+            });
+            let edits = 0;
+            const flaky = {
+                ...pulumi,
+                setConfig: async (...args: Parameters<typeof pulumi.setConfig>) => {
+                    if (edits++ === 0) {
+                        throw new Error("error: the stack is locked by another update");
+                    }
+                    return pulumi.setConfig(...args);
+                },
+            };
+            const run = await rollout(["--stack", "demo", "--image", NEW_NAME, "--yes"], deps(flaky));
+            expect(run.err[0]).to.equal(
+                "rollout: pulumi up failed: setting the config failed: error: the stack is locked by another update",
+            );
+            expect(pulumi.calls).to.deep.equal([
+                "export",
+                `setConfig gcp.image.name=${OLD_NAME} -gcp.image.family gcp.image.project=${PROJECT}`,
+                "up",
+            ]);
+            expect(run.code).to.equal(EXIT.rolledBack);
         });
 
         it("exits 1 without a rollback when the outputs do not say what to follow", async () => {

@@ -154,7 +154,10 @@ describe("rollout: --image and the stack's shapes", () => {
             {
                 cloud: "aws",
                 shape: "asg",
-                changes: [{ path: "aws.imageId", value: "ami-0fedcba9876543210" }],
+                changes: [
+                    { path: "aws.imageId", value: "ami-0fedcba9876543210" },
+                    { path: "aws.imageFilter", value: undefined },
+                ],
                 image: "ami-0fedcba9876543210",
                 source: "state",
             },

@@ -427,7 +427,14 @@ export async function runRollout(argv: readonly string[], deps: RolloutDeps = {}
         edits: readonly ConfigChange[],
         images: Partial<Record<Shape, string | GcpImage>>,
     ): Promise<Phase> => {
-        await operations.setConfig({ stackName: args.stack }, edits);
+        try {
+            await operations.setConfig({ stackName: args.stack }, edits);
+        } catch (error) {
+            return {
+                name,
+                upError: `setting the config failed: ${error instanceof Error ? error.message : String(error)}`,
+            };
+        }
         const since = new Date(clock.now());
         let up: api.UpResult;
         try {

@@ -107,11 +107,12 @@ export function planRollback(
         .map((rollout) => {
             const previous = deployed[rollout.shape];
             if (selectsMovingImage(rollout.shape, raw) && previous !== undefined) {
-                const after = applyChanges(raw, rollout.changes);
+                // Edits against the config as it was: they also remove the moving key, should the
+                // rollout's own edits have stopped half-way (removing a missing key changes nothing).
                 return {
                     cloud: rollout.cloud,
                     shape: rollout.shape,
-                    changes: imageChanges(rollout.shape, previous, after),
+                    changes: imageChanges(rollout.shape, previous, raw),
                     image: previous,
                     source: "state" as const,
                 };

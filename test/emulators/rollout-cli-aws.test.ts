@@ -144,14 +144,16 @@ describe("npm run rollout (AWS, against moto and the overlay)", () => {
                 "export",
                 `setConfig aws.imageId=${NEW_AMI} -aws.imageFilter`,
                 "up",
-                `setConfig aws.imageId=${OLD_AMI}`,
+                `setConfig aws.imageId=${OLD_AMI} -aws.imageFilter`,
                 "up",
             ]);
             expect(run.err).to.deep.equal([
                 "rollout: aws asg webapp-asg: failed - refresh 08b91cf7: RollbackSuccessful",
                 "  platform rollback: rolled-back (instance refresh auto-rollback: RollbackSuccessful)",
             ]);
-            expect(run.out).to.include(`rollback aws (asg): aws.imageId = ${OLD_AMI} (previous image from the state)`);
+            expect(run.out).to.include(
+                `rollback aws (asg): aws.imageId = ${OLD_AMI}, aws.imageFilter removed (previous image from the state)`,
+            );
             expect(run.out).to.include(
                 `rollback: aws asg webapp-asg: succeeded - refresh 08b91cf7: Successful; 2/2 instances in service on ${OLD_AMI}`,
             );
