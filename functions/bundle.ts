@@ -1,62 +1,104 @@
 /**
- * Bundles the e-mail verification function with esbuild: one self-contained `index.js` per cloud
- * (its dependencies, the AWS SDK client included, inside), under `dist/functions/`, and the
- * archives the program deploys.
+ * Bundles the functions the program deploys with esbuild: one self-contained `index.js` per function
+ * and cloud (its dependencies, the AWS SDK clients included, inside), under
+ * `dist/functions/<function>/<cloud>/`, and the archives the program deploys. The functions:
  *
- * The program always bundles before it registers the function (once per process; again only if a
- * source file changed since): deploying whatever `dist/` holds would risk a stale bundle, and a
- * "newer than its sources" check is not safe either, because npm unpacks packages with a fixed old
- * timestamp, so an upgraded dependency would look older than the bundle. A build takes well under
- * a second and its output is deterministic, so an unchanged handler keeps the same archive and
- * the function is not updated for nothing.
+ * - `email-verification` (AWS and GCP): sends the verification e-mail for each registration event;
+ * - `replica-promotion` (AWS): promotes the cross-region database replica when the primary fails.
+ *
+ * The program always has a fresh bundle before it registers a function: deploying whatever
+ * `dist/` holds would risk a stale bundle, and a "newer than its sources" check is not safe either,
+ * because npm unpacks packages with a fixed old timestamp, so an upgraded dependency would look
+ * older than the bundle. So each build records the SHA-256 of every file esbuild read and wrote
+ * (`node_modules/.cache/webapp-infra/bundles/`); the next process reuses the bundle only when all
+ * of them still match, and builds again otherwise. The output is deterministic, so an unchanged
+ * handler keeps the same archive and the function is not updated for nothing.
  *
  * `npm run build` runs this file too (`dist/` is git-ignored), so the tree can be inspected or
- * deployed by hand: `dist/functions/email-verification/<cloud>/`.
+ * deployed by hand: `dist/functions/<function>/<cloud>/`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { buildSync, type Metafile } from "esbuild";
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { buildSync, version as esbuildVersion, type BuildOptions, type Metafile } from "esbuild";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 export type FunctionCloud = "aws" | "gcp";
 export const FUNCTION_CLOUDS: readonly FunctionCloud[] = ["aws", "gcp"];
 
+/** The functions in `functions/`, by folder name. */
+export type FunctionName = "email-verification" | "replica-promotion";
+
 /** The project root (this file lives in `functions/`). */
 const ROOT = path.resolve(__dirname, "..");
 
-/** Where bundles go: `dist/functions/email-verification/<cloud>/`. */
-export const EMAIL_FUNCTION_DIST = path.join(ROOT, "dist", "functions", "email-verification");
-
-/** The adapter source of each cloud. */
-const ENTRY: Record<FunctionCloud, string> = {
-    aws: path.join(ROOT, "functions", "email-verification", "aws.ts"),
-    gcp: path.join(ROOT, "functions", "email-verification", "gcp.ts"),
+/** Each function's adapter source (relative to `functions/<name>/`) and platform entry point, per cloud it runs on. */
+const FUNCTIONS: Record<FunctionName, Partial<Record<FunctionCloud, { source: string; entryPoint: string }>>> = {
+    "email-verification": {
+        /** Lambda `handler`: file `index.js`, export `handler`. */
+        aws: { source: "aws.ts", entryPoint: "index.handler" },
+        /** Cloud Functions `entryPoint`: export `verifyEmail` of the package's main file. */
+        gcp: { source: "gcp.ts", entryPoint: "verifyEmail" },
+    },
+    "replica-promotion": {
+        aws: { source: "aws.ts", entryPoint: "index.handler" },
+    },
 };
 
-/** The entry point each platform is configured with. */
+/** The clouds a function has an adapter for. */
+export function functionClouds(name: FunctionName): FunctionCloud[] {
+    return FUNCTION_CLOUDS.filter((cloud) => FUNCTIONS[name][cloud] !== undefined);
+}
+
+function specOf(name: FunctionName, cloud: FunctionCloud): { source: string; entryPoint: string } {
+    const spec = FUNCTIONS[name][cloud];
+    if (spec === undefined) {
+        throw new Error(`the ${name} function has no ${cloud} adapter`);
+    }
+    return spec;
+}
+
+/** Where a function's bundles go: `dist/functions/<name>/<cloud>/`. */
+export function functionDist(name: FunctionName): string {
+    return path.join(ROOT, "dist", "functions", name);
+}
+
+/** The entry point a platform is configured with for a function (Lambda handler, Cloud Functions entry point). */
+export function functionEntryPoint(name: FunctionName, cloud: FunctionCloud): string {
+    return specOf(name, cloud).entryPoint;
+}
+
+/** Where the e-mail function's bundles go: `dist/functions/email-verification/<cloud>/`. */
+export const EMAIL_FUNCTION_DIST = functionDist("email-verification");
+
+/** The entry point each platform is configured with for the e-mail function. */
 export const EMAIL_FUNCTION_ENTRY_POINT: Record<FunctionCloud, string> = {
-    /** Lambda `handler`: file `index.js`, export `handler`. */
-    aws: "index.handler",
-    /** Cloud Functions `entryPoint`: export `verifyEmail` of the package's main file. */
-    gcp: "verifyEmail",
+    aws: functionEntryPoint("email-verification", "aws"),
+    gcp: functionEntryPoint("email-verification", "gcp"),
 };
 
-/** The Node.js runtime both bundles target. */
+/** Where the promotion function's bundle goes: `dist/functions/replica-promotion/aws/`. */
+export const REPLICA_PROMOTION_DIST = functionDist("replica-promotion");
+
+/** The Lambda handler of the promotion function: file `index.js`, export `handler`. */
+export const REPLICA_PROMOTION_ENTRY_POINT = functionEntryPoint("replica-promotion", "aws");
+
+/** The Node.js runtime every bundle targets. */
 export const NODE_TARGET = "node22";
 
 /**
  * The `package.json` a Cloud Functions source needs: `main` names the bundle; no dependencies
  * (everything is bundled), so the build installs nothing but the Functions Framework it adds.
  */
-export const GCP_PACKAGE_JSON = {
-    name: "email-verification",
-    version: "1.0.0",
-    private: true,
-    main: "index.js",
-    engines: { node: "22" },
-};
+export function gcpPackageJson(name: FunctionName) {
+    return { name, version: "1.0.0", private: true, main: "index.js", engines: { node: "22" } };
+}
+
+/** The e-mail function's Cloud Functions `package.json`. */
+export const GCP_PACKAGE_JSON = gcpPackageJson("email-verification");
 
 export interface FunctionBundle {
+    readonly name: FunctionName;
     readonly cloud: FunctionCloud;
     /** The folder holding the deployable files. */
     readonly directory: string;
@@ -69,19 +111,14 @@ export interface FunctionBundle {
 }
 
 export interface BundleOptions {
-    /** Output folder. Default `dist/functions/email-verification/<cloud>`. */
+    /** Output folder. Default `dist/functions/<function>/<cloud>`. */
     readonly outDir?: string;
 }
 
-/** Bundles one cloud's adapter now (synchronously), replacing the folder's previous content. */
-export function bundleEmailFunction(cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
-    const directory = options.outDir ?? path.join(EMAIL_FUNCTION_DIST, cloud);
-    rmSync(directory, { recursive: true, force: true });
-    mkdirSync(directory, { recursive: true });
-    const outfile = path.join(directory, "index.js");
-    const result = buildSync({
-        entryPoints: [ENTRY[cloud]],
-        outfile,
+/** The esbuild options of a function's bundle for one cloud (the output file aside). */
+function buildOptions(name: FunctionName, cloud: FunctionCloud): BuildOptions {
+    return {
+        entryPoints: [path.join(ROOT, "functions", name, specOf(name, cloud).source)],
         bundle: true,
         platform: "node",
         target: NODE_TARGET,
@@ -94,20 +131,36 @@ export function bundleEmailFunction(cloud: FunctionCloud, options: BundleOptions
         metafile: true,
         logLevel: "silent",
         absWorkingDir: ROOT,
-    });
+    };
+}
+
+/** Bundles one function's adapter for one cloud now (synchronously), replacing the folder's previous content. */
+export function bundleFunction(name: FunctionName, cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
+    const spec = specOf(name, cloud);
+    const directory = options.outDir ?? path.join(functionDist(name), cloud);
+    rmSync(directory, { recursive: true, force: true });
+    mkdirSync(directory, { recursive: true });
+    const outfile = path.join(directory, "index.js");
+    const result = buildSync({ ...buildOptions(name, cloud), outfile });
     const files: Record<string, string> = { "index.js": outfile };
     if (cloud === "gcp") {
         const manifest = path.join(directory, "package.json");
-        writeFileSync(manifest, `${JSON.stringify(GCP_PACKAGE_JSON, null, 2)}\n`);
+        writeFileSync(manifest, `${JSON.stringify(gcpPackageJson(name), null, 2)}\n`);
         files["package.json"] = manifest;
     }
     return {
+        name,
         cloud,
         directory,
         files,
-        entryPoint: EMAIL_FUNCTION_ENTRY_POINT[cloud],
+        entryPoint: spec.entryPoint,
         inputs: inputsOf(result.metafile),
     };
+}
+
+/** Bundles the e-mail function's adapter for `cloud` now. */
+export function bundleEmailFunction(cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
+    return bundleFunction("email-verification", cloud, options);
 }
 
 function inputsOf(metafile: Metafile | undefined): string[] {
@@ -128,43 +181,143 @@ function fingerprint(bundle: FunctionBundle): string {
         .join("\n");
 }
 
-const built = new Map<FunctionCloud, { bundle: FunctionBundle; fingerprint: string }>();
+const built = new Map<string, { bundle: FunctionBundle; fingerprint: string }>();
+
+/** Where the content hashes of the last build of each function's bundles are kept between processes. */
+export const BUNDLE_CACHE = path.join(ROOT, "node_modules", ".cache", "webapp-infra", "bundles");
+
+/** What a build read and wrote, by content: equal hashes mean an equal bundle. */
+interface BuildRecord {
+    /** esbuild's version and the build options: another esbuild or other options build anew. */
+    readonly build: string;
+    readonly inputs: Record<string, string>;
+    readonly outputs: Record<string, string>;
+}
+
+function sha256(file: string): string | undefined {
+    try {
+        return createHash("sha256").update(readFileSync(file)).digest("hex");
+    } catch {
+        return undefined;
+    }
+}
+
+const buildKey = (name: FunctionName, cloud: FunctionCloud) =>
+    `${esbuildVersion} ${JSON.stringify({ ...buildOptions(name, cloud), package: cloud === "gcp" ? gcpPackageJson(name) : null })}`;
+
+/** The record file of a function's bundle for one cloud. */
+const recordFile = (name: FunctionName, cloud: FunctionCloud) => path.join(BUNDLE_CACHE, `${name}-${cloud}.json`);
 
 /**
- * A fresh bundle of the function for `cloud`: built on the first call in this process, rebuilt when
- * any input or output changed since. What the program deploys always matches the sources.
+ * The bundle of an earlier process, when every file it was built from and every file it wrote
+ * still has the same content (compared by SHA-256, not by timestamp).
  */
-export function freshEmailFunctionBundle(cloud: FunctionCloud): FunctionBundle {
-    const previous = built.get(cloud);
-    if (previous && fingerprint(previous.bundle) === previous.fingerprint) {
-        return previous.bundle;
+function cachedBundle(name: FunctionName, cloud: FunctionCloud): FunctionBundle | undefined {
+    let record: BuildRecord;
+    try {
+        record = JSON.parse(readFileSync(recordFile(name, cloud), "utf8")) as BuildRecord;
+    } catch {
+        return undefined;
     }
-    const bundle = bundleEmailFunction(cloud);
-    built.set(cloud, { bundle, fingerprint: fingerprint(bundle) });
-    return bundle;
+    const directory = path.join(functionDist(name), cloud);
+    const unchanged = (hashes: Record<string, string>, resolve: (name: string) => string) =>
+        Object.entries(hashes).every(([name, hash]) => sha256(resolve(name)) === hash);
+    if (
+        record.build !== buildKey(name, cloud) ||
+        Object.keys(record.inputs).length === 0 ||
+        !unchanged(record.inputs, (input) => path.resolve(ROOT, input)) ||
+        !unchanged(record.outputs, (name) => path.join(directory, name))
+    ) {
+        return undefined;
+    }
+    return {
+        name,
+        cloud,
+        directory,
+        files: Object.fromEntries(Object.keys(record.outputs).map((name) => [name, path.join(directory, name)])),
+        entryPoint: functionEntryPoint(name, cloud),
+        inputs: Object.keys(record.inputs).map((input) => path.resolve(ROOT, input)),
+    };
+}
+
+function recordBuild(bundle: FunctionBundle): void {
+    const hashes = (files: Array<[string, string]>) =>
+        Object.fromEntries(files.map(([name, file]) => [name, sha256(file) ?? ""]));
+    const record: BuildRecord = {
+        build: buildKey(bundle.name, bundle.cloud),
+        inputs: hashes(bundle.inputs.map((file) => [path.relative(ROOT, file), file])),
+        outputs: hashes(Object.entries(bundle.files)),
+    };
+    try {
+        mkdirSync(BUNDLE_CACHE, { recursive: true });
+        const file = recordFile(bundle.name, bundle.cloud);
+        writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(record)}\n`);
+        renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch {
+        // Without a writable cache the next process builds again.
+    }
 }
 
 /**
- * The deployable archive of the function for `cloud`, freshly bundled: for AWS a zip with
- * `index.js` (handler `index.handler`); for GCP a zip with `index.js` and `package.json` (entry
- * point `verifyEmail`), to upload to a bucket for the function's build.
+ * A fresh bundle of a function for `cloud`: the one of an earlier run when none of its inputs and
+ * outputs changed since (content hashes), else built now; within a process, rebuilt when any input
+ * or output changed since the last call. What the program deploys always matches the sources.
  */
-export function emailFunctionArchive(cloud: FunctionCloud): pulumi.asset.AssetArchive {
-    const bundle = freshEmailFunctionBundle(cloud);
+export function freshFunctionBundle(name: FunctionName, cloud: FunctionCloud): FunctionBundle {
+    const key = `${name}/${cloud}`;
+    const previous = built.get(key);
+    if (previous && fingerprint(previous.bundle) === previous.fingerprint) {
+        return previous.bundle;
+    }
+    let bundle = previous ? undefined : cachedBundle(name, cloud);
+    if (!bundle) {
+        bundle = bundleFunction(name, cloud);
+        recordBuild(bundle);
+    }
+    built.set(key, { bundle, fingerprint: fingerprint(bundle) });
+    return bundle;
+}
+
+/** A fresh bundle of the e-mail function for `cloud` (see `freshFunctionBundle`). */
+export function freshEmailFunctionBundle(cloud: FunctionCloud): FunctionBundle {
+    return freshFunctionBundle("email-verification", cloud);
+}
+
+/**
+ * The deployable archive of a function for `cloud`, freshly bundled: for AWS a zip with `index.js`;
+ * for GCP a zip with `index.js` and `package.json`, to upload to a bucket for the function's build.
+ */
+export function functionArchive(name: FunctionName, cloud: FunctionCloud): pulumi.asset.AssetArchive {
+    const bundle = freshFunctionBundle(name, cloud);
     return new pulumi.asset.AssetArchive(
         Object.fromEntries(
-            Object.entries(bundle.files).map(([name, file]) => [name, new pulumi.asset.FileAsset(file)]),
+            Object.entries(bundle.files).map(([entry, file]) => [entry, new pulumi.asset.FileAsset(file)]),
         ),
     );
 }
 
-// `npm run build` / `npm run bundle`: bundle every cloud and report what was written.
+/**
+ * The deployable archive of the e-mail function for `cloud`: for AWS handler `index.handler`, for
+ * GCP entry point `verifyEmail`.
+ */
+export function emailFunctionArchive(cloud: FunctionCloud): pulumi.asset.AssetArchive {
+    return functionArchive("email-verification", cloud);
+}
+
+/** The deployable archive of the promotion function (Lambda, handler `index.handler`). */
+export function replicaPromotionArchive(): pulumi.asset.AssetArchive {
+    return functionArchive("replica-promotion", "aws");
+}
+
+// `npm run build` / `npm run bundle`: bundle every function for every cloud it runs on and report what was written.
 if (require.main === module) {
-    for (const cloud of FUNCTION_CLOUDS) {
-        const bundle = bundleEmailFunction(cloud);
-        const sizes = Object.entries(bundle.files).map(
-            ([name, file]) => `${name} ${(statSync(file).size / 1024).toFixed(0)} KiB`,
-        );
-        console.log(`${path.relative(ROOT, bundle.directory)}: ${sizes.join(", ")} (entry ${bundle.entryPoint})`);
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+        for (const cloud of functionClouds(name)) {
+            const bundle = bundleFunction(name, cloud);
+            const sizes = Object.entries(bundle.files).map(
+                ([entry, file]) => `${entry} ${(statSync(file).size / 1024).toFixed(0)} KiB`,
+            );
+            console.log(`${path.relative(ROOT, bundle.directory)}: ${sizes.join(", ")} (entry ${bundle.entryPoint})`);
+        }
     }
 }
