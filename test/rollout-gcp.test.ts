@@ -17,6 +17,7 @@ import {
     runService,
     type GoogleState,
 } from "./fakes/gcp-rollout";
+import { fakeClock } from "./rollout-support";
 
 const PROJECT = "example-webapp-demo";
 const REGION = "us-east1";
@@ -28,19 +29,6 @@ const OLD_IMAGE = `projects/${PROJECT}/global/images/webapp-20251201`;
 const SERVICE = "webapp-api";
 const NEW_URI = "us-east1-docker.pkg.dev/example-webapp-demo/webapp/api:1.1.0";
 const OLD_URI = "us-east1-docker.pkg.dev/example-webapp-demo/webapp/api:1.0.0";
-
-function fakeClock(): Clock & { slept: number[] } {
-    let now = Date.parse("2026-01-05T10:00:00Z");
-    const slept: number[] = [];
-    return {
-        slept,
-        now: () => now,
-        sleep: async (ms) => {
-            slept.push(ms);
-            now += ms;
-        },
-    };
-}
 
 /** A real google-auth-library client holding an access token (no token endpoint is called). */
 function authClient(token = FAKE_GOOGLE_TOKEN): OAuth2Client {

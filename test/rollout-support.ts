@@ -35,9 +35,18 @@ export function rolloutEnv(bin: string, extra: Record<string, string> = {}): Rec
     };
 }
 
-export function fakeClock(start = Date.parse("2026-01-05T10:00:00Z")): Clock {
+/** A clock that moves only when the code under test sleeps; `slept` lists the sleeps. */
+export function fakeClock(start = Date.parse("2026-01-05T10:00:00Z")): Clock & { slept: number[] } {
     let now = start;
-    return { now: () => now, sleep: async (ms) => void (now += ms) };
+    const slept: number[] = [];
+    return {
+        slept,
+        now: () => now,
+        sleep: async (ms) => {
+            slept.push(ms);
+            now += ms;
+        },
+    };
 }
 
 export interface UpCall {

@@ -3,12 +3,13 @@ import { expect } from "chai";
 import { groupInstances, rolloutRefresh } from "../automation/rollout/aws";
 import { parseDuration, parseRolloutArgs } from "../automation/rollout/cli";
 import { ContractError, REQUIRED_OUTPUTS, rolloutTargets } from "../automation/rollout/contract";
-import { follow, isTransient, type Clock, type Follower, type Observation } from "../automation/rollout/follow";
+import { follow, isTransient, type Follower, type Observation } from "../automation/rollout/follow";
 import { applyChanges, imageChanges, readImage, restoreChanges, stackShapes } from "../automation/rollout/images";
 import { planRollback, planRollout } from "../automation/rollout/plan";
 import { bar, elapsed, plainDisplay, terminalDisplay } from "../automation/rollout/progress";
 import { deployedImages } from "../automation/rollout/state";
 import { UsageError } from "../tools/cli";
+import { fakeClock } from "./rollout-support";
 
 const AMI = "ami-0123456789abcdef0";
 const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp:1.2.3";
@@ -19,12 +20,6 @@ const demo = {
     aws: { region: "us-east-1", imageFilter: { owner: "self", namePrefix: "webapp-" } },
     gcp: { project: "example-webapp-demo", image: { family: "webapp" } },
 };
-
-function fakeClock(): Clock & { slept: number[] } {
-    let now = 0;
-    const slept: number[] = [];
-    return { slept, now: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)) };
-}
 
 /** A follower that answers from a list (the last answer repeats); a string throws an error of that name. */
 function scripted(

@@ -15,13 +15,12 @@
 import { appendFileSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
-import { createInterface } from "node:readline/promises";
 import { ConfigError, parseConfig } from "../../config";
 import { argsOrUsage, parseOptions, runAsMain, stackOption, UsageError } from "../../tools/cli";
 import { readStackConfig } from "../../tools/offline/stack-config";
-import { describeChanges as describeCounts } from "../cli";
+import { askOnTerminal, describeChanges as describeCounts, type DeployDeps } from "../cli";
 import * as api from "../index";
-import { cloudCredentialWarnings, PreflightError, requirePulumiCli, requirePulumiLogin, type Env } from "../preflight";
+import { cloudCredentialWarnings, PreflightError, requirePulumiCli, requirePulumiLogin } from "../preflight";
 import { AsgFollower, EcsFollower, type AwsClientSettings } from "./aws";
 import { ContractError, rolloutTargets, type RolloutTarget } from "./contract";
 import { follow, systemClock, type Clock, type Follower, type FollowResult } from "./follow";
@@ -154,18 +153,9 @@ export interface FollowerSettings {
     readonly google?: GoogleApiSettings;
 }
 
-export interface RolloutDeps {
-    readonly root?: string;
-    readonly env?: Env;
-    readonly home?: string;
-    readonly print?: (line: string) => void;
-    readonly fail?: (line: string) => void;
-    /** The engine's streamed output. */
-    readonly write?: (text: string) => void;
-    /** Whether stdout is a terminal (live progress) and stdin can answer a question. */
-    readonly interactive?: boolean;
+export interface RolloutDeps extends Omit<DeployDeps, "operations"> {
+    /** Whether stdout is a terminal (a live progress block). Default: it is a TTY. */
     readonly terminal?: boolean;
-    readonly ask?: (question: string) => Promise<string>;
     readonly operations?: RolloutOperations;
     readonly followers?: FollowerSettings;
     readonly clock?: Clock;
@@ -176,15 +166,6 @@ export interface RolloutDeps {
      * Default: the program's own `parseConfig`.
      */
     readonly validate?: (raw: Record<string, unknown>, stack: string) => readonly string[];
-}
-
-async function askOnTerminal(question: string): Promise<string> {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-        return await rl.question(question);
-    } finally {
-        rl.close();
-    }
 }
 
 /** The image a shape expects, as the followers compare it. */

@@ -4,6 +4,7 @@
  * them all until each has ended or the deadline passes. Errors the cloud marks as transient
  * (throttling, 5xx, a dropped connection) are retried on the next poll; others end that follower.
  */
+import { systemClock, type Clock } from "../../functions/email-verification/retry";
 
 /** What the platform itself did about a failed rollout. */
 export interface PlatformRollback {
@@ -56,16 +57,8 @@ export interface FollowResult {
     readonly results: readonly FollowerResult[];
 }
 
-/** Time, injectable so tests run without waiting. */
-export interface Clock {
-    now(): number;
-    sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+/** Time, injectable so tests run without waiting: the same port as the functions' retries. */
+export { systemClock, type Clock };
 
 export interface FollowOptions {
     /** Give up (outcome `timeout`) when the followers have not ended this long after the start. */

@@ -350,27 +350,19 @@ export class CloudRunFollower implements Follower {
                 summary: `revision ${short(created)} starting (${condition?.state ?? "CONDITION_PENDING"})`,
             };
         }
-        if (service.reconciling === true || observed < generation) {
-            if (terminal?.state === "CONDITION_FAILED") {
-                // A failed reconciliation that has not produced a failed revision (e.g. a bad setting).
-                return {
-                    state: "failed",
-                    summary: `service failed: ${terminal.message ?? terminal.reason ?? "CONDITION_FAILED"}`,
-                    reason: terminal.message ?? "CONDITION_FAILED",
-                    platformRollback: ready ? keptOn : { outcome: "none", detail: "no earlier revision is ready" },
-                };
-            }
-            return {
-                state: "in-progress",
-                summary: `reconciling generation ${generation} (revision ${short(created)})`,
-            };
-        }
+        // A failed reconciliation that has not produced a failed revision (e.g. a bad setting).
         if (terminal?.state === "CONDITION_FAILED") {
             return {
                 state: "failed",
                 summary: `service failed: ${terminal.message ?? terminal.reason ?? "CONDITION_FAILED"}`,
                 reason: terminal.message ?? "CONDITION_FAILED",
                 platformRollback: ready ? keptOn : { outcome: "none", detail: "no earlier revision is ready" },
+            };
+        }
+        if (service.reconciling === true || observed < generation) {
+            return {
+                state: "in-progress",
+                summary: `reconciling generation ${generation} (revision ${short(created)})`,
             };
         }
         if (ready === undefined) {

@@ -6,24 +6,11 @@
  */
 import { expect } from "chai";
 import { AsgFollower, EcsFollower } from "../../automation/rollout/aws";
-import { follow, type Clock, type Observation } from "../../automation/rollout/follow";
+import { follow, type Observation } from "../../automation/rollout/follow";
 import { Moto, sharedMoto } from "../../tools/emulators/moto";
 import { AwsOverlay, instanceRefreshesXml, jsonError, jsonReply, queryError, type RefreshSpec } from "./aws-overlay";
+import { fakeClock } from "../rollout-support";
 import { AsgFixture, credentials, ecsService, NEW_AMI, NEW_IMAGE, OLD_AMI, OLD_IMAGE, REGION } from "./fixtures";
-
-/** A clock that moves only when the code under test sleeps. */
-function fakeClock(start = Date.parse("2026-01-05T10:00:00Z")): Clock & { slept: number[] } {
-    let now = start;
-    const slept: number[] = [];
-    return {
-        slept,
-        now: () => now,
-        sleep: async (ms) => {
-            slept.push(ms);
-            now += ms;
-        },
-    };
-}
 
 describe("rollout followers on AWS (moto and an overlay for what moto lacks)", function () {
     let moto: Moto;
