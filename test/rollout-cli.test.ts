@@ -8,13 +8,13 @@ import { expect } from "chai";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { OAuth2Client } from "google-auth-library";
 import { PROJECT_ROOT } from "../automation";
 import { EXIT, markdownSummary, type RolloutDeps } from "../automation/rollout/cli";
 import { MISSING_CLI } from "../automation/preflight";
 import { readStackConfig } from "../tools/offline/stack-config";
 import {
-    FAKE_GOOGLE_TOKEN,
+    DEMO_GCP,
+    fakeAuthClient,
     GoogleRolloutFake,
     instanceGroupManager,
     instanceTemplate,
@@ -25,13 +25,15 @@ import {
 } from "./fakes/gcp-rollout";
 import { fakePulumiBin, pulumiStandIn, removeDir, rollout, rolloutEnv, type PulumiScenario } from "./rollout-support";
 
-const PROJECT = "example-webapp-demo";
-const REGION = "us-east1";
-const GROUP = "webapp-mig-3f2a";
+const {
+    project: PROJECT,
+    region: REGION,
+    group: GROUP,
+    newTemplate: NEW_TEMPLATE,
+    oldTemplate: OLD_TEMPLATE,
+} = DEMO_GCP;
 const NEW_NAME = "webapp-20260105";
 const OLD_NAME = "webapp-20251201";
-const NEW_TEMPLATE = "webapp-tpl-0002";
-const OLD_TEMPLATE = "webapp-tpl-0001";
 const image = (name: string) => `projects/${PROJECT}/global/images/${name}`;
 
 const group = (template: string, stable: boolean) =>
@@ -105,15 +107,12 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
         removeDir(summaryDir);
     });
 
-    const auth = () => {
-        const client = new OAuth2Client();
-        client.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 3_600_000 });
-        return client;
-    };
     const deps = (operations: RolloutDeps["operations"], extra: Partial<RolloutDeps> = {}): RolloutDeps => ({
         env: rolloutEnv(bin, { GITHUB_STEP_SUMMARY: path.join(summaryDir, "summary.md") }),
         operations,
-        followers: { google: { auth: auth(), computeEndpoint: fake.computeEndpoint, runEndpoint: fake.runEndpoint } },
+        followers: {
+            google: { auth: fakeAuthClient(), computeEndpoint: fake.computeEndpoint, runEndpoint: fake.runEndpoint },
+        },
         ...extra,
     });
     const gcpOutputs = { gcp: { project: PROJECT, region: REGION, instanceGroupManagerName: GROUP } };

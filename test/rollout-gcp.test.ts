@@ -4,11 +4,11 @@
  * Google documents (test/fakes/gcp-rollout.ts).
  */
 import { expect } from "chai";
-import { OAuth2Client } from "google-auth-library";
-import { follow, type Clock, type Observation } from "../automation/rollout/follow";
+import { follow, type Clock } from "../automation/rollout/follow";
 import { CloudRunFollower, GoogleApi, MigFollower, resourcePath, sameImage } from "../automation/rollout/gcp";
 import {
-    FAKE_GOOGLE_TOKEN,
+    DEMO_GCP,
+    fakeAuthClient,
     GoogleRolloutFake,
     instanceGroupManager,
     instanceTemplate,
@@ -17,31 +17,35 @@ import {
     runService,
     type GoogleState,
 } from "./fakes/gcp-rollout";
-import { fakeClock } from "./rollout-support";
+import { fakeClock, followSeen } from "./rollout-support";
 
-const PROJECT = "example-webapp-demo";
-const REGION = "us-east1";
-const GROUP = "webapp-mig-3f2a";
-const NEW_TEMPLATE = "webapp-tpl-0002";
-const OLD_TEMPLATE = "webapp-tpl-0001";
+const {
+    project: PROJECT,
+    region: REGION,
+    group: GROUP,
+    newTemplate: NEW_TEMPLATE,
+    oldTemplate: OLD_TEMPLATE,
+} = DEMO_GCP;
 const NEW_IMAGE = `projects/${PROJECT}/global/images/webapp-20260105`;
 const OLD_IMAGE = `projects/${PROJECT}/global/images/webapp-20251201`;
 const SERVICE = "webapp-api";
 const NEW_URI = "us-east1-docker.pkg.dev/example-webapp-demo/webapp/api:1.1.0";
 const OLD_URI = "us-east1-docker.pkg.dev/example-webapp-demo/webapp/api:1.0.0";
 
-/** A real google-auth-library client holding an access token (no token endpoint is called). */
-function authClient(token = FAKE_GOOGLE_TOKEN): OAuth2Client {
-    const client = new OAuth2Client();
-    client.setCredentials({ access_token: token, expiry_date: Date.now() + 3_600_000 });
-    return client;
-}
-
 describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)", () => {
     const group = (template: string, options: Parameters<typeof instanceGroupManager>[4]) =>
         instanceGroupManager(PROJECT, REGION, GROUP, template, options);
     const instance = (name: string, template: string, options?: Parameters<typeof managedInstance>[4]) =>
         managedInstance(PROJECT, "us-east1-b", name, template, options);
+    /** What the fake serves at one look: the group on a template, and its instances. */
+    const at = (
+        template: string,
+        options: Parameters<typeof instanceGroupManager>[4],
+        instances?: ReturnType<typeof managedInstance>[],
+    ): GoogleState => ({
+        groups: { [GROUP]: group(template, options) },
+        ...(instances === undefined ? {} : { instances: { [GROUP]: instances } }),
+    });
 
     let fake: GoogleRolloutFake | undefined;
     afterEach(async () => {
@@ -62,7 +66,7 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
 
     const google = (clock: Clock, token?: string) =>
         new GoogleApi({
-            auth: authClient(token),
+            auth: fakeAuthClient(token),
             computeEndpoint: fake!.computeEndpoint,
             runEndpoint: fake!.runEndpoint,
             clock,
@@ -74,52 +78,34 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
         );
 
     describe("managed instance group", () => {
+        /** Two instances wanted, one of them being created on the new template. */
+        const CREATING_ONE = { targetSize: 2, stable: false, reached: false, actions: { none: 1, creating: 1 } };
         it("follows the update until the group is stable with every instance on the new template", async () => {
             await start([
-                {
-                    groups: {
-                        [GROUP]: group(NEW_TEMPLATE, {
-                            targetSize: 2,
-                            stable: false,
-                            reached: false,
-                            actions: { none: 1, creating: 1 },
-                        }),
+                at(NEW_TEMPLATE, CREATING_ONE, [
+                    instance("webapp-a", OLD_TEMPLATE),
+                    instance("webapp-b", NEW_TEMPLATE, { action: "CREATING", status: "PROVISIONING" }),
+                ]),
+                at(
+                    NEW_TEMPLATE,
+                    {
+                        targetSize: 2,
+                        stable: false,
+                        reached: true,
+                        actions: { none: 1, verifying: 1 },
                     },
-                    instances: {
-                        [GROUP]: [
-                            instance("webapp-a", OLD_TEMPLATE),
-                            instance("webapp-b", NEW_TEMPLATE, { action: "CREATING", status: "PROVISIONING" }),
-                        ],
-                    },
-                },
-                {
-                    groups: {
-                        [GROUP]: group(NEW_TEMPLATE, {
-                            targetSize: 2,
-                            stable: false,
-                            reached: true,
-                            actions: { none: 1, verifying: 1 },
-                        }),
-                    },
-                    instances: {
-                        [GROUP]: [
-                            instance("webapp-b", NEW_TEMPLATE),
-                            instance("webapp-c", NEW_TEMPLATE, { action: "VERIFYING", health: "UNKNOWN" }),
-                        ],
-                    },
-                },
-                {
-                    groups: { [GROUP]: group(NEW_TEMPLATE, { targetSize: 2, stable: true, reached: true }) },
-                    instances: { [GROUP]: [instance("webapp-b", NEW_TEMPLATE), instance("webapp-c", NEW_TEMPLATE)] },
-                },
+                    [
+                        instance("webapp-b", NEW_TEMPLATE),
+                        instance("webapp-c", NEW_TEMPLATE, { action: "VERIFYING", health: "UNKNOWN" }),
+                    ],
+                ),
+                at(NEW_TEMPLATE, { targetSize: 2, stable: true, reached: true }, [
+                    instance("webapp-b", NEW_TEMPLATE),
+                    instance("webapp-c", NEW_TEMPLATE),
+                ]),
             ]);
             const clock = fakeClock();
-            const seen: Observation[] = [];
-            const result = await follow([migFollower(clock)], {
-                timeoutMs: 30 * 60_000,
-                clock,
-                onObservation: (_, o) => seen.push(o),
-            });
+            const { result, seen } = await followSeen([migFollower(clock)], clock);
             expect(result.outcome).to.equal("succeeded");
             expect(seen.map((o) => [o.state, o.summary, o.percent])).to.deep.equal([
                 ["in-progress", `0/2 instances running template ${NEW_TEMPLATE} (creating 1), updating`, 0],
@@ -139,22 +125,10 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
         it("fails when instances of the new template cannot be created, saying why", async () => {
             const error = { code: "RESOURCE_NOT_FOUND", message: `The resource '${NEW_IMAGE}' was not found` };
             await start([
-                {
-                    groups: {
-                        [GROUP]: group(NEW_TEMPLATE, {
-                            targetSize: 2,
-                            stable: false,
-                            reached: false,
-                            actions: { none: 1, creating: 1 },
-                        }),
-                    },
-                    instances: {
-                        [GROUP]: [
-                            instance("webapp-a", OLD_TEMPLATE),
-                            instance("webapp-b", NEW_TEMPLATE, { action: "CREATING", status: "PROVISIONING", error }),
-                        ],
-                    },
-                },
+                at(NEW_TEMPLATE, CREATING_ONE, [
+                    instance("webapp-a", OLD_TEMPLATE),
+                    instance("webapp-b", NEW_TEMPLATE, { action: "CREATING", status: "PROVISIONING", error }),
+                ]),
             ]);
             const clock = fakeClock();
             const result = await follow([migFollower(clock)], { timeoutMs: 30 * 60_000, clock });
@@ -168,7 +142,7 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
         });
 
         it("fails when the group's template does not boot the new image", async () => {
-            await start([{ groups: { [GROUP]: group(OLD_TEMPLATE, { targetSize: 2, stable: true, reached: true }) } }]);
+            await start([at(OLD_TEMPLATE, { targetSize: 2, stable: true, reached: true })]);
             const observation = await migFollower(fakeClock()).observe();
             expect(observation.state).to.equal("failed");
             expect(observation.summary).to.equal(
@@ -178,22 +152,19 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
 
         it("times out while instances stay unhealthy", async () => {
             await start([
-                {
-                    groups: {
-                        [GROUP]: group(NEW_TEMPLATE, {
-                            targetSize: 2,
-                            stable: false,
-                            reached: true,
-                            actions: { none: 0, recreating: 2 },
-                        }),
+                at(
+                    NEW_TEMPLATE,
+                    {
+                        targetSize: 2,
+                        stable: false,
+                        reached: true,
+                        actions: { none: 0, recreating: 2 },
                     },
-                    instances: {
-                        [GROUP]: [
-                            instance("webapp-b", NEW_TEMPLATE, { health: "UNHEALTHY" }),
-                            instance("webapp-c", NEW_TEMPLATE, { action: "RECREATING" }),
-                        ],
-                    },
-                },
+                    [
+                        instance("webapp-b", NEW_TEMPLATE, { health: "UNHEALTHY" }),
+                        instance("webapp-c", NEW_TEMPLATE, { action: "RECREATING" }),
+                    ],
+                ),
             ]);
             const clock = fakeClock();
             const result = await follow([migFollower(clock)], { timeoutMs: 60_000, clock });
@@ -206,10 +177,7 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
 
         it("retries 429 answers with back-off, then on the next look", async () => {
             await start([
-                {
-                    groups: { [GROUP]: group(NEW_TEMPLATE, { targetSize: 1, stable: true, reached: true }) },
-                    instances: { [GROUP]: [instance("webapp-b", NEW_TEMPLATE)] },
-                },
+                at(NEW_TEMPLATE, { targetSize: 1, stable: true, reached: true }, [instance("webapp-b", NEW_TEMPLATE)]),
             ]);
             fake!.throttle(5);
             const clock = fakeClock();
@@ -228,7 +196,7 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
         });
 
         it("ends with an error when the API refuses the credentials", async () => {
-            await start([{ groups: { [GROUP]: group(NEW_TEMPLATE, { targetSize: 1, stable: true, reached: true }) } }]);
+            await start([at(NEW_TEMPLATE, { targetSize: 1, stable: true, reached: true })]);
             const clock = fakeClock();
             const result = await follow([migFollower(clock, "ya29.wrong")], { timeoutMs: 60_000, clock });
             expect(result.outcome).to.equal("error");
@@ -284,12 +252,7 @@ describe("rollout followers on GCP (loopback Compute Engine and Cloud Run APIs)"
                 },
             );
             const clock = fakeClock();
-            const seen: Observation[] = [];
-            const result = await follow([runFollower(clock)], {
-                timeoutMs: 30 * 60_000,
-                clock,
-                onObservation: (_, o) => seen.push(o),
-            });
+            const { result, seen } = await followSeen([runFollower(clock)], clock);
             expect(result.outcome).to.equal("succeeded");
             expect(seen.map((o) => o.summary)).to.deep.equal([
                 "revision webapp-api-00003-xyz starting (CONDITION_PENDING)",

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as api from "../automation";
 import { runRollout, type RolloutDeps, type RolloutOperations } from "../automation/rollout/cli";
-import type { Clock } from "../automation/rollout/follow";
+import { follow, type Clock, type Follower, type FollowResult, type Observation } from "../automation/rollout/follow";
 import { applyChanges, type RawConfig } from "../automation/rollout/images";
 
 /** A folder with a stand-in `pulumi` executable (found on PATH by the preflight, never run). */
@@ -47,6 +47,17 @@ export function fakeClock(start = Date.parse("2026-01-05T10:00:00Z")): Clock & {
             now += ms;
         },
     };
+}
+
+/** Follows to the end on `clock` (default timeout 30 minutes), keeping every observation in order. */
+export async function followSeen(
+    followers: readonly Follower[],
+    clock: Clock,
+    timeoutMs = 30 * 60_000,
+): Promise<{ result: FollowResult; seen: Observation[] }> {
+    const seen: Observation[] = [];
+    const result = await follow(followers, { timeoutMs, clock, onObservation: (_, o) => seen.push(o) });
+    return { result, seen };
 }
 
 export interface UpCall {

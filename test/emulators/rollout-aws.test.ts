@@ -6,10 +6,10 @@
  */
 import { expect } from "chai";
 import { AsgFollower, EcsFollower } from "../../automation/rollout/aws";
-import { follow, type Observation } from "../../automation/rollout/follow";
+import { follow } from "../../automation/rollout/follow";
 import { Moto, sharedMoto } from "../../tools/emulators/moto";
 import { AwsOverlay, instanceRefreshesXml, jsonError, jsonReply, queryError, type RefreshSpec } from "./aws-overlay";
-import { fakeClock } from "../rollout-support";
+import { fakeClock, followSeen } from "../rollout-support";
 import { AsgFixture, credentials, ecsService, NEW_AMI, NEW_IMAGE, OLD_AMI, OLD_IMAGE, REGION } from "./fixtures";
 
 describe("rollout followers on AWS (moto and an overlay for what moto lacks)", function () {
@@ -77,13 +77,8 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
                 [refresh("Successful", { percentageComplete: 100, instancesToUpdate: 0 }), earlier],
             ];
             onRefresh = [undefined, undefined, replaceInstances];
-            const seen: Observation[] = [];
             const clock = fakeClock();
-            const result = await follow([follower()], {
-                timeoutMs: 30 * 60_000,
-                clock,
-                onObservation: (_, o) => seen.push(o),
-            });
+            const { result, seen } = await followSeen([follower()], clock);
             expect(result.outcome).to.equal("succeeded");
             expect(seen.map((o) => o.summary)).to.deep.equal([
                 "refresh 08b91cf7: Pending, 0 % done",
@@ -131,12 +126,7 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
                     }),
                 ],
             ];
-            const seen: Observation[] = [];
-            const result = await follow([follower()], {
-                timeoutMs: 30 * 60_000,
-                clock: fakeClock(),
-                onObservation: (_, o) => seen.push(o),
-            });
+            const { result, seen } = await followSeen([follower()], fakeClock());
             expect(result.outcome).to.equal("failed");
             expect(seen[1]).to.deep.equal({
                 state: "in-progress",
@@ -260,12 +250,7 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
 
             it("follows the new task definition's deployment to COMPLETED", async () => {
                 await service(running.endpoint, NEW_IMAGE);
-                const seen: Observation[] = [];
-                const result = await follow([follower(running.endpoint)], {
-                    timeoutMs: 60_000,
-                    clock: fakeClock(),
-                    onObservation: (_, o) => seen.push(o),
-                });
+                const { result, seen } = await followSeen([follower(running.endpoint)], fakeClock(), 60_000);
                 expect(result.outcome).to.equal("succeeded");
                 expect(seen).to.have.length(1);
                 expect(seen[0].summary).to.match(
@@ -378,12 +363,7 @@ describe("rollout followers on AWS (moto and an overlay for what moto lacks)", f
                             }),
                         ]),
                 ];
-                const seen: Observation[] = [];
-                const result = await follow([follower(overlay.endpoint)], {
-                    timeoutMs: 30 * 60_000,
-                    clock: fakeClock(),
-                    onObservation: (_, o) => seen.push(o),
-                });
+                const { result, seen } = await followSeen([follower(overlay.endpoint)], fakeClock());
                 expect(result.outcome).to.equal("failed");
                 expect(seen.map((o) => o.summary)).to.deep.equal([
                     "deployment ecs-svc/new (webapp-api:2): IN_PROGRESS, 0/2 tasks running, 0 pending, 2 failed, 1 older deployment draining",

@@ -23,10 +23,27 @@
  * Errors (https://cloud.google.com/apis/design/errors): `{"error": {"code", "message", "status"}}`,
  * 401 UNAUTHENTICATED without a bearer token, 404 NOT_FOUND, 429 RESOURCE_EXHAUSTED.
  */
+import { OAuth2Client } from "google-auth-library";
 import { googleError } from "./google";
 import { FakeServer, type RecordedRequest, type Reply } from "./server";
 
 export const FAKE_GOOGLE_TOKEN = "ya29.rollout-test-token";
+
+/** The names the GCP rollout tests share: the demo stack's project and region, a group, its two templates. */
+export const DEMO_GCP = {
+    project: "example-webapp-demo",
+    region: "us-east1",
+    group: "webapp-mig-3f2a",
+    newTemplate: "webapp-tpl-0002",
+    oldTemplate: "webapp-tpl-0001",
+} as const;
+
+/** A real google-auth-library client holding an access token (no token endpoint is called). */
+export function fakeAuthClient(token: string = FAKE_GOOGLE_TOKEN): OAuth2Client {
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: token, expiry_date: Date.now() + 3_600_000 });
+    return client;
+}
 
 /** What the fake serves at one moment. */
 export interface GoogleState {
