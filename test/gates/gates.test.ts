@@ -176,8 +176,10 @@ describe("security gates (npm run gates)", () => {
     describe("policy and arguments", () => {
         it("fails when the offline plan of a stack fails, naming the stack", () => {
             const repo = track(repository({ "Pulumi.dev.yaml": "config: {}\n", "Pulumi.demo.yaml": "config: {}\n" }));
-            const run = gates(repo, ["--only", "policy"], [track(fakeNpm("plan output", 1))]);
+            const run = gates(repo, ["--only", "policy"], [track(fakeNpm("1 mandatory policy violation", 1))]);
             expect(run.status).to.equal(1);
+            // The failing plan's own output is shown above the gate's line, once per stack.
+            expect(run.out.split("1 mandatory policy violation")).to.have.length(3);
             expect(run.out).to.include(
                 "policy: the offline plan of demo failed or has a mandatory policy violation (see above; npm run plan -- --stack demo).",
             );

@@ -110,12 +110,14 @@ gate_workflows() {
     return 1
 }
 
+# The offline plan of each stack file; a failing plan's output is shown, a passing one's is not.
 gate_policy() {
-    local failed=0 file stack
+    local failed=0 file stack out
     for file in "$repo"/Pulumi.*.yaml; do
         stack=$(basename "$file" .yaml)
         stack=${stack#Pulumi.}
-        if ! (cd "$repo" && npm run --silent plan -- --stack "$stack" >/dev/null); then
+        if ! out=$(cd "$repo" && npm run --silent plan -- --stack "$stack" 2>&1); then
+            printf '%s\n' "$out"
             echo "policy: the offline plan of $stack failed or has a mandatory policy violation (see above; npm run plan -- --stack $stack)."
             failed=1
         fi
