@@ -2,16 +2,18 @@
  * What a rollout's config edits change in a stack, planned offline against the stack as it is:
  * only the image input of the launch template or instance template; the group that uses it takes
  * the new template through an input that updates it in place; nothing else changes or is replaced.
+ * And the program's outputs hold what the rollout follows (the contract in automation/rollout/contract.ts).
  */
 import { expect } from "chai";
-import { applyChanges } from "../automation/rollout/images";
+import { rolloutTargets } from "../automation/rollout/contract";
+import { applyChanges, stackShapes } from "../automation/rollout/images";
 import { planRollout } from "../automation/rollout/plan";
 import { parseConfig } from "../config";
 import { compareWith, type PlanDiff, type ResourcesDocument } from "../tools/offline/diff";
 import { placeResources } from "../tools/offline/plan";
 import { replacingInputs } from "../tools/offline/replace";
 import type { OfflineRun } from "../tools/offline/run";
-import { redact } from "../tools/offline/values";
+import { redact, reveal } from "../tools/offline/values";
 import { build, buildStack, rawStackConfig } from "./support";
 
 function document(run: OfflineRun): ResourcesDocument {
@@ -81,5 +83,17 @@ describe("rollout: what the config edits change in the stack (offline plan)", ()
         expect(diff.summary).to.deep.include({ create: 0, update: 0, delete: 0 });
         groupTakesTemplate(before, MIG, "versions", INSTANCE_TEMPLATE);
         expect(replacingInputs(MIG, ["versions[0].instanceTemplate"])).to.deep.equal([]);
+    });
+
+    it("the program's outputs name what a rollout follows on each cloud of demo", async () => {
+        const run = await buildStack("demo");
+        const outputs = reveal(run.outputs) as Record<string, unknown>;
+        const targets = rolloutTargets(outputs, stackShapes(rawStackConfig("demo")));
+        expect(targets).to.have.length(2);
+        const [asg, mig] = targets;
+        expect(asg).to.deep.include({ shape: "asg", region: "us-east-1" });
+        expect(asg.shape === "asg" && asg.autoScalingGroupName).to.match(/^demo-compute-asg-[0-9a-f]{7}$/);
+        expect(mig).to.deep.include({ shape: "mig", project: "example-webapp-demo", region: "us-east1" });
+        expect(mig.shape === "mig" && mig.instanceGroupManagerName).to.match(/^demo-gcp-compute-mig-[0-9a-f]{7}$/);
     });
 });
