@@ -95,12 +95,30 @@ describe("security gates (npm run gates)", () => {
                 repository({
                     "test/support.ts": 'export const TEST_MAILGUN_KEY = "key-test-0123456789abcdef0123456789abcdef";\n',
                     "test/policy.test.ts":
-                        'const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";\nconst apiKey = "key-0123456789abcdef";\n',
+                        'const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";\nconst apiKey = "key-0123456789abcdef";\n' +
+                        'const db = { password: "Generated-Pw-0123" };\n',
+                    "components/storage.ts": "    public readonly accessLogPolicy: aws.s3.BucketPolicy;\n",
                 }),
             );
             const run = gates(repo, ["--only", "secrets"]);
             expect(run.status, run.out + run.err).to.equal(0);
             expect(run.out).to.match(/PASS secrets \(\d+ s\)\n$/);
+        });
+
+        it("reads the history of the checked-out commit, not the other branches of the repository", () => {
+            const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+            const id = `AKIA${[...randomBytes(16)].map((b) => alphabet[b % 32]).join("")}`;
+            const repo = track(repository({ "README.md": "clean\n" }));
+            const git = (...args: string[]) =>
+                spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd: repo });
+            git("switch", "-q", "-c", "other");
+            writeFileSync(path.join(repo, "deploy.sh"), `export AWS_ACCESS_KEY_ID=${id}\n`);
+            git("add", "deploy.sh");
+            git("commit", "-qm", "on another branch");
+            expect(gates(repo, ["--only", "secrets"]).status).to.equal(1);
+            git("switch", "-q", "main");
+            const run = gates(repo, ["--only", "secrets"]);
+            expect(run.status, run.out + run.err).to.equal(0);
         });
     });
 

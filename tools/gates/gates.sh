@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2317 # the gate_* functions are called by name ("gate_$gate")
 # The security gates, the same locally (npm run gates) as in the pull-request workflow:
-#   secrets    gitleaks over the whole git history, with .gitleaks.toml (stand-in values of tests)
+#   secrets    gitleaks over the whole history of the checked-out commit (every commit it comes from,
+#              not other branches), with .gitleaks.toml (stand-in values of tests)
 #   audit      npm audit --omit=dev --audit-level=high, for the program and the policy pack
 #   workflows  actionlint over .github/workflows, with shellcheck for the run: scripts
 #   policy     the offline plan of every stack file, which fails on a mandatory policy violation
@@ -45,7 +46,8 @@ tools() {
 gate_secrets() {
     local bin rc
     bin=$(tools) || return 1
-    "$bin/gitleaks" git --no-banner --redact --config "$repo/.gitleaks.toml" --exit-code 3 "$repo"
+    # --log-opts=HEAD: the commits HEAD comes from (gitleaks' default, --all, also reads every other branch).
+    "$bin/gitleaks" git --no-banner --redact --config "$repo/.gitleaks.toml" --log-opts=HEAD --exit-code 3 "$repo"
     rc=$?
     case $rc in
     0) return 0 ;;
