@@ -93,8 +93,9 @@ describe("engine harness: the pinned Pulumi CLI", () => {
 
         afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+        const bash = execFileSync("sh", ["-c", "command -v bash"], { encoding: "utf8" }).trim();
         const build = (env: Record<string, string> = {}) =>
-            spawnSync("bash", [path.join(root, "tools", "engine", "build-cli.sh")], {
+            spawnSync(bash, [path.join(root, "tools", "engine", "build-cli.sh")], {
                 encoding: "utf8",
                 env: { PATH: `${bin}:/usr/bin:/bin`, HOME: root, ...env },
             });
