@@ -9,11 +9,17 @@
  */
 import { homedir } from "node:os";
 import { createInterface } from "node:readline/promises";
-import { ConfigError, parseConfig } from "../config";
+import { ConfigError } from "../config";
 import { argsOrUsage, parseOptions, runAsMain, stackOption, UsageError } from "../tools/cli";
-import { readStackConfig } from "../tools/offline/stack-config";
 import * as api from "./index";
-import { cloudCredentialWarnings, PreflightError, requirePulumiCli, requirePulumiLogin, type Env } from "./preflight";
+import {
+    cloudCredentialWarnings,
+    PreflightError,
+    preflightConfig,
+    requirePulumiCli,
+    requirePulumiLogin,
+    type Env,
+} from "./preflight";
 
 export const DEPLOY_USAGE =
     "usage: npm run deploy -- --stack <name> [--preview | --destroy | --outputs] [--yes] [--policy-pack]";
@@ -127,8 +133,7 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps = {}):
 
     let clouds: readonly string[];
     try {
-        // The same validation the program runs, offline: a bad config stops here, before any CLI call.
-        clouds = parseConfig(readStackConfig(args.settingsName, { root: deps.root }), args.settingsName).clouds;
+        clouds = preflightConfig(args.settingsName, deps.root, fail);
         requirePulumiCli(env);
         requirePulumiLogin(env, home);
     } catch (error) {

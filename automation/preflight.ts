@@ -3,6 +3,9 @@
  * login ends with a sentence saying what to do instead of a stack trace from a child process.
  *
  * How far they go (no network call is made):
+ * - The stack's config: the program's own validation, offline (`preflightConfig`). A problem -> error,
+ *   unless the stack imports ESC environments (only the CLI sees their values) -> warnings.
+ *   A Mailgun key that is not set -> error with the command that sets it.
  * - Pulumi CLI: a `pulumi` executable on PATH (then the SDK checks its version). Missing -> error.
  * - Pulumi backend login: `PULUMI_ACCESS_TOKEN`, a self-managed `PULUMI_BACKEND_URL` (file://, s3://,
  *   gs://, azblob://), or a current account in `~/.pulumi/credentials.json` (`pulumi login`).
@@ -13,6 +16,8 @@
  */
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { ConfigError, PROJECT } from "../config";
+import { loadStackConfig, readStackFile } from "../tools/offline/stack-config";
 
 /** A problem that stops the command before the Pulumi CLI runs. */
 export class PreflightError extends Error {
@@ -144,4 +149,43 @@ export function cloudCredentialWarnings(clouds: readonly string[], env: Env, hom
         }
     }
     return warnings;
+}
+
+/**
+ * The same validation the program runs, offline, so that a bad config stops before any CLI call;
+ * a Mailgun key that is not set stops it too (encrypted keys are the CLI's to decrypt). A stack
+ * that imports ESC environments is not blocked: the CLI resolves them, and the program validates
+ * the resolved config before it creates anything; what the offline check found is printed as
+ * warnings. Returns the stack's clouds.
+ */
+export function preflightConfig(
+    settingsName: string,
+    root: string | undefined,
+    warn: (line: string) => void,
+): string[] {
+    const stackFile = readStackFile(settingsName, { root });
+    if (stackFile.environments.length === 0) {
+        return [...loadStackConfig(settingsName, { root, missingMailgunKey: "error" }).config.clouds];
+    }
+    const names = stackFile.environments.join(", ");
+    try {
+        const loaded = loadStackConfig(settingsName, { root, missingMailgunKey: "standIn" });
+        const left = loaded.unseen.filter((u) => u.reason === "esc").map((u) => u.path);
+        if (left.length > 0) {
+            warn(`note: ${left.join(", ")} not in the stack file: left to the ESC environments ${names}`);
+        }
+        return [...loaded.config.clouds];
+    } catch (error) {
+        if (!(error instanceof ConfigError)) {
+            throw error;
+        }
+        warn(
+            `warning: the offline check of "${settingsName}" found problems, but the stack imports the ESC environments ` +
+                `${names}, whose values only the Pulumi CLI can see: it resolves them and the program checks the result ` +
+                "before creating anything.",
+        );
+        error.problems.forEach((p) => warn(`warning:   - ${p.message}`));
+        const clouds = stackFile.values[`${PROJECT}:clouds`];
+        return Array.isArray(clouds) ? clouds.map(String) : ["aws"];
+    }
 }

@@ -16,7 +16,10 @@ export function standardTags(cfg: InfraConfig): Record<string, string> {
     };
 }
 
-/** The AWS provider every AWS resource uses: region, default tags and an optional account guard. */
+/**
+ * The AWS provider every AWS resource uses: region, default tags, an optional account guard and an
+ * optional named profile (`aws.profile`; otherwise the usual credential chain).
+ */
 export function awsProvider(cfg: InfraConfig, opts?: pulumi.ResourceOptions): aws.Provider {
     return new aws.Provider(
         `${cfg.environment}-aws`,
@@ -24,6 +27,7 @@ export function awsProvider(cfg: InfraConfig, opts?: pulumi.ResourceOptions): aw
             region: cfg.aws.region as aws.Region,
             defaultTags: { tags: standardTags(cfg) },
             allowedAccountIds: cfg.aws.allowedAccountIds,
+            profile: cfg.aws.profile,
         },
         opts,
     );

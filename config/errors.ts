@@ -1,9 +1,15 @@
 import type { z } from "zod";
+import { childKeys, closestKey } from "./keys";
+import { formatPath, shellWord } from "./paths";
+import { PATH_TOKEN } from "./rules";
 import { SECRET_PATHS } from "./schema";
 
 /** One problem with the config: where it is and what is wrong. */
 export interface ConfigProblem {
-    /** Dotted key path, e.g. `aws.vpcCidr` or `clouds.1`; empty for the config as a whole. */
+    /**
+     * The key path in `pulumi config set --path` syntax, e.g. `aws.vpcCidr` or `clouds[1]`; a key of
+     * another namespace is written whole (`aws:region`); empty for the config as a whole.
+     */
     readonly path: string;
     /** A full line, e.g. `aws.vpcCidr: "10.0.0.0/33" is not a valid IPv4 CIDR`. */
     readonly message: string;
@@ -32,22 +38,23 @@ export function toProblems(issues: readonly z.core.$ZodIssue[]): ConfigProblem[]
     const problems: ConfigProblem[] = [];
     for (const issue of issues) {
         if (issue.code === "unrecognized_keys") {
+            const parent = issue.path.map(String);
+            const siblings = childKeys(parent) ?? [];
             for (const key of issue.keys) {
-                const path = joinPath([...issue.path, key]);
-                problems.push({ path, message: `${path}: is not a known key (check the spelling; see README)` });
+                const path = formatPath([...issue.path, key]);
+                const near = closestKey(key, siblings);
+                const hint = near ? `did you mean ${formatPath([...parent, near])}?` : "check the spelling; see README";
+                problems.push({ path, message: `${path}: is not a known key (${hint})` });
             }
             continue;
         }
-        const path = joinPath(issue.path);
+        const path = formatPath(issue.path);
         const label = path === "" ? "config" : path;
         const shown = issue.input === undefined || SECRET_PATHS.has(path) ? "" : `${show(issue.input)} `;
-        problems.push({ path, message: `${label}: ${shown}${issue.message}` });
+        const message = issue.message.split(PATH_TOKEN).join(shellWord(path));
+        problems.push({ path, message: `${label}: ${shown}${message}` });
     }
     return problems;
-}
-
-function joinPath(path: readonly PropertyKey[]): string {
-    return path.map(String).join(".");
 }
 
 function show(value: unknown): string {

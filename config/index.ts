@@ -4,10 +4,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { ConfigError, toProblems } from "./errors";
+import { ConfigError, toProblems, type ConfigProblem } from "./errors";
+import { projectConfig, PROJECT, type ProjectConfigOptions } from "./namespaces";
 import { configSchema, SECRET_PATHS, type InfraConfig } from "./schema";
 
 export { ConfigError, type ConfigProblem } from "./errors";
+export { childKeys, schemaKeys } from "./keys";
+export { PROJECT, PROVIDER_ALIASES, PROVIDER_REFUSALS, projectConfig, type ProjectConfig } from "./namespaces";
+export { formatPath, rmCommand, setCommand, shellWord } from "./paths";
+export { AWS_REGION_PREFIXES, GCP_REGION_PREFIXES, REGION_DIRECTIONS } from "./regions";
 export {
     CLOUDS,
     environmentDefaults,
@@ -19,15 +24,16 @@ export {
     type InfraConfig,
 } from "./schema";
 
-/** The Pulumi project name: the namespace of every config key. */
-export const PROJECT = "webapp-infra";
-
 /**
  * Validates the project's config object (keys without the `webapp-infra:` prefix) and applies the
  * defaults. `stack` is the default for `environment`. Throws `ConfigError` listing every problem.
  * `mailgun.apiKey` must be a (secret) Output; a plain string is rejected as not secret.
  */
 export function parseConfig(raw: unknown, stack?: string): InfraConfig {
+    return parseWith(raw, stack, []);
+}
+
+function parseWith(raw: unknown, stack: string | undefined, earlier: readonly ConfigProblem[]): InfraConfig {
     const input = raw ?? {};
     const environment =
         typeof input === "object" && !Array.isArray(input) && "environment" in input
@@ -39,38 +45,51 @@ export function parseConfig(raw: unknown, stack?: string): InfraConfig {
             ? { ...input, environment: stack }
             : input;
     const result = configSchema(envName).safeParse(withEnvironment, { reportInput: true });
-    if (!result.success) {
-        throw new ConfigError(toProblems(result.error.issues), stack);
+    if (!result.success || earlier.length > 0) {
+        throw new ConfigError([...earlier, ...(result.success ? [] : toProblems(result.error.issues))], stack);
     }
     return result.data;
 }
 
 /**
- * Reads the current stack's `webapp-infra:*` config and parses it. Object-valued keys (set with
+ * Validates a stack's whole config: every namespace, keys as `namespace:key` (`webapp-infra:aws`,
+ * `aws:region`), values parsed from JSON, secrets as secret Outputs. Provider keys that mean one of
+ * the project's keys are read as it; refused keys, keys set without `--path` and misspelt
+ * namespaces are reported together with the schema's problems (see namespaces.ts).
+ */
+export function parseStackConfig(
+    all: Record<string, unknown>,
+    stack?: string,
+    options: Omit<ProjectConfigOptions, "stack"> = {},
+): InfraConfig {
+    const { raw, problems } = projectConfig(all, { ...options, stack });
+    return parseWith(raw, stack, problems);
+}
+
+/**
+ * Reads the current stack's config (every namespace) and parses it. Object-valued keys (set with
  * `--path`) arrive as JSON; secret keys arrive as secret Outputs so they are never plain strings here.
  */
 export function loadConfig(): InfraConfig {
-    return parseConfig(readProjectConfig(), pulumi.getStack());
+    return parseStackConfig(readAllConfig(), pulumi.getStack());
 }
 
-/** The project namespace of the running program's config, as a plain object. */
-export function readProjectConfig(): Record<string, unknown> {
-    const config = new pulumi.Config(PROJECT);
-    const raw: Record<string, unknown> = {};
-    for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
-        const prefix = `${PROJECT}:`;
-        if (!fullKey.startsWith(prefix)) {
-            continue;
-        }
-        const key = fullKey.slice(prefix.length);
-        const value = config.get(key);
-        if (value === undefined) {
-            continue;
-        }
+/** The running program's config, every namespace, as `namespace:key` -> parsed value. */
+export function readAllConfig(): Record<string, unknown> {
+    const all: Record<string, unknown> = {};
+    const prefix = `${PROJECT}:`;
+    for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
         const parsed = parseJsonIfStructured(value);
-        raw[key] = isConfigSecret(fullKey) ? markSecretPaths(key, parsed) : parsed;
+        if (!isConfigSecret(fullKey)) {
+            all[fullKey] = parsed;
+        } else if (fullKey.startsWith(prefix) && !/[.[]/.test(fullKey.slice(prefix.length))) {
+            all[fullKey] = markSecretPaths(fullKey.slice(prefix.length), parsed);
+        } else {
+            // A secret of another namespace, or a project key set without --path: never printed.
+            all[fullKey] = pulumi.secret(parsed);
+        }
     }
-    return raw;
+    return all;
 }
 
 /**

@@ -5,14 +5,30 @@
  */
 import { z } from "zod";
 import { canonicalCidr, parseCidr } from "./cidr";
+import {
+    AWS_REGION_PATTERN,
+    AWS_REGION_PREFIXES,
+    GCP_REGION_PATTERN,
+    GCP_REGION_PREFIXES,
+    GCP_ZONE_PATTERN,
+} from "./regions";
 
 /** The message zod reports for a missing value. */
 export const REQUIRED = "is required";
 
-/** A value that passes `test`, reported with `phrase` when it does not (or `is required` when absent). */
-export function rule<T>(phrase: string, test: (value: unknown) => boolean): z.ZodType<T> {
+/**
+ * Stands for the problem's key path in a message; `toProblems` replaces it with the path in
+ * `--path` syntax (`aws.allowedAccountIds[0]`), which a rule does not know.
+ */
+export const PATH_TOKEN = "{path}";
+
+/**
+ * A value that passes `test`, reported with `phrase` when it does not (or `missing`, default
+ * `is required`, when absent).
+ */
+export function rule<T>(phrase: string, test: (value: unknown) => boolean, missing = REQUIRED): z.ZodType<T> {
     // abort: false keeps the cross-field rules running, so every problem is reported in one pass.
-    return z.custom<T>(test, { abort: false, error: (issue) => (issue.input === undefined ? REQUIRED : phrase) });
+    return z.custom<T>(test, { abort: false, error: (issue) => (issue.input === undefined ? missing : phrase) });
 }
 
 /** Pulumi stores `pulumi config set` values as strings unless `--path` parses them: accept both. */
@@ -45,9 +61,87 @@ export function boolean() {
     );
 }
 
-/** A string matching `pattern`; `what` names the expected form ("a DNS name"). */
-export function text(pattern: RegExp, what: string) {
-    return rule<string>(`is not ${what}`, (v) => typeof v === "string" && pattern.test(v));
+/**
+ * A string matching `pattern`; `what` names the expected form ("a DNS name"); `missing` is the
+ * message when a required value is absent (default `is required`).
+ */
+export function text(pattern: RegExp, what: string, missing = REQUIRED) {
+    return rule<string>(`is not ${what}`, (v) => typeof v === "string" && pattern.test(v), missing);
+}
+
+/** A 12-digit AWS account id. */
+const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * A 12-digit AWS account id, as text (or what `pattern` accepts, e.g. an AMI owner alias). YAML
+ * and `pulumi config set --path` turn an id without a leading zero into a number (`123456789012`):
+ * that is taken as the id. A shorter number is an id whose leading zeros YAML dropped (or read as
+ * octal): it is refused with the fix, quoting.
+ */
+export function accountId(pattern: RegExp = ACCOUNT_ID, what = "a 12-digit AWS account id") {
+    return z.preprocess(
+        (v) => (Number.isInteger(v) && (v as number) >= 1e11 && (v as number) < 1e12 ? String(v) : v),
+        z.custom<string>((v) => typeof v === "string" && pattern.test(v), {
+            abort: false,
+            error: (issue) => {
+                if (issue.input === undefined) {
+                    return REQUIRED;
+                }
+                if (typeof issue.input === "number") {
+                    return (
+                        "is a number, not a 12-digit account id: YAML reads an unquoted id as a number and drops " +
+                        'its leading zeros. Quote the id, zeros included, in the stack file ("<12-digit id>"), or set it with ' +
+                        `pulumi config set --path ${PATH_TOKEN} <12-digit id>`
+                    );
+                }
+                return `is not ${what}`;
+            },
+        }),
+    );
+}
+
+/**
+ * A version string matching `pattern` (`8.4.8`). A number means YAML read an unquoted version
+ * (`8.4`, and `8.10` as `8.1`): it is refused with the fix rather than guessed.
+ */
+export function version(pattern: RegExp, what: string) {
+    return z.custom<string>((v) => typeof v === "string" && pattern.test(v), {
+        abort: false,
+        error: (issue) => {
+            if (issue.input === undefined) {
+                return REQUIRED;
+            }
+            if (typeof issue.input === "number") {
+                const typed = Number.isInteger(issue.input) ? "<version>" : String(issue.input);
+                return (
+                    `is a number, not ${what}: YAML reads an unquoted version as a number (8.10 becomes 8.1). ` +
+                    `Quote it in the stack file ("${typed}"), or set it with pulumi config set --path ${PATH_TOKEN} ${typed}`
+                );
+            }
+            return `is not ${what}`;
+        },
+    });
+}
+
+/** An AWS region name; the prefixes are listed in regions.ts. */
+export function awsRegion() {
+    return text(
+        AWS_REGION_PATTERN,
+        `an AWS region name (e.g. us-east-1; known prefixes: ${AWS_REGION_PREFIXES.join(", ")})`,
+    );
+}
+
+/** A Google Cloud region name; the prefixes are listed in regions.ts. */
+export function gcpRegion() {
+    return text(
+        GCP_REGION_PATTERN,
+        `a GCP region name (e.g. us-east1; known prefixes: ${GCP_REGION_PREFIXES.join(", ")})`,
+    );
+}
+
+/** A Google Cloud zone name (a region and a letter). */
+export function gcpZone() {
+    return text(GCP_ZONE_PATTERN, "a GCP zone name (<region>-<letter>, e.g. us-east1-b)");
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
@@ -85,16 +179,21 @@ export function cidr(minPrefix = 0, maxPrefix = 32) {
 export const patterns = {
     environment: /^[a-z][a-z0-9-]{0,14}[a-z0-9]$/,
     dnsName: /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-    awsRegion: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/,
+    awsRegion: AWS_REGION_PATTERN,
     awsInstanceType: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
     awsDbInstanceClass: /^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$/,
     awsAmiId: /^ami-[0-9a-f]{8,17}$/,
     awsAccountOrAlias: /^(self|amazon|aws-marketplace|\d{12})$/,
-    awsAcmArn: /^arn:aws[a-z-]*:acm:([a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d):\d{12}:certificate\/[0-9a-f-]{36}$/,
+    awsAccountId: ACCOUNT_ID,
+    awsProfile: /^[A-Za-z0-9_.@+=,-]{1,64}$/,
+    /** An ACM certificate ARN; group 1 is its region. */
+    awsAcmArn: new RegExp(
+        `^arn:aws[a-z-]*:acm:(${AWS_REGION_PATTERN.source.slice(1, -1)}):\\d{12}:certificate/[0-9a-f-]{36}$`,
+    ),
     mysql8Version: /^8\.\d+(\.\d+)?$/,
     gcpProject: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
-    gcpRegion: /^[a-z]+-[a-z]+\d+$/,
-    gcpZone: /^[a-z]+-[a-z]+\d+-[a-z]$/,
+    gcpRegion: GCP_REGION_PATTERN,
+    gcpZone: GCP_ZONE_PATTERN,
     gcpMachineType: /^[a-z][a-z0-9]*-[a-z0-9-]+$/,
     gcpDbTier: /^db-[a-z0-9-]+$/,
     gcpImageName: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,

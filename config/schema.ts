@@ -5,7 +5,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
-import { boolean, cidr, integer, oneOf, patterns, REQUIRED, rule, text } from "./rules";
+import { gcpZoneRegion } from "./regions";
+import {
+    accountId,
+    awsRegion,
+    boolean,
+    cidr,
+    gcpRegion,
+    gcpZone,
+    integer,
+    oneOf,
+    patterns,
+    REQUIRED,
+    rule,
+    text,
+    version,
+} from "./rules";
 
 export const CLOUDS = ["aws", "gcp"] as const;
 export type Cloud = (typeof CLOUDS)[number];
@@ -22,6 +37,8 @@ export const IAP_SSH_RANGE = "35.235.240.0/20";
 export const SECRET_PATHS: ReadonlySet<string> = new Set(["mailgun.apiKey"]);
 
 const SET_MAILGUN_KEY = "pulumi config set --secret --path mailgun.apiKey <key>";
+
+const SET_DOMAIN_NAME = "pulumi config set domainName <the API's DNS name, e.g. api.example.org>";
 
 /**
  * Whether an environment gets production-like protections (deletion protection, final snapshots,
@@ -87,9 +104,10 @@ const mailgunApiKey = z
 
 const imageFilter = z.strictObject({
     /** Image owner: `self`, an account id, or an alias such as `amazon`. */
-    owner: text(patterns.awsAccountOrAlias, "an AMI owner (self, amazon, aws-marketplace or an account id)").default(
-        "self",
-    ),
+    owner: accountId(
+        patterns.awsAccountOrAlias,
+        "an AMI owner (self, amazon, aws-marketplace or an account id)",
+    ).default("self"),
     /** The newest available image whose name starts with this prefix is used. */
     namePrefix: text(patterns.imageNamePrefix, "an AMI name prefix"),
 });
@@ -115,8 +133,9 @@ export function configSchema(environment: string) {
     });
 
     const aws = section({
-        region: text(patterns.awsRegion, "an AWS region name").default("us-east-1"),
-        allowedAccountIds: z.array(text(/^\d{12}$/, "a 12-digit AWS account id")).optional(),
+        region: awsRegion().default("us-east-1"),
+        profile: text(patterns.awsProfile, "an AWS CLI profile name").optional(),
+        allowedAccountIds: z.array(accountId(), { error: "must be a list of 12-digit AWS account ids" }).optional(),
         vpcCidr: cidr(16, 24).default(env.vpcCidr),
         azCount: integer(2, 6).default(2),
         natGateways: oneOf(["single", "onePerAz"]).default(env.natGateways),
@@ -125,15 +144,13 @@ export function configSchema(environment: string) {
         imageFilter: imageFilter.optional(),
         asg: scaling({ min: 1, max: 2, cpuTarget: 50 }),
         db: section({
-            engineVersion: text(patterns.mysql8Version, "a MySQL 8 version").default("8.4.8"),
+            engineVersion: version(patterns.mysql8Version, "a MySQL 8 version").default("8.4.8"),
             instanceClass: text(patterns.awsDbInstanceClass, "an RDS instance class").default("db.t3.micro"),
             allocatedStorage: integer(20, 65536).default(20),
             maxAllocatedStorage: integer(20, 65536).default(100),
             deletionProtection: boolean().default(env.deletionProtection),
             backupRetentionDays: integer(1, 35).default(7),
             multiAz: boolean().default(false),
-            name: text(patterns.dbIdentifier, "a MySQL database name").default("webapp"),
-            username: text(patterns.dbIdentifier, "a MySQL user name").default("webapp"),
         }),
         certificateArn: text(patterns.awsAcmArn, "an ACM certificate ARN").optional(),
         kmsRotationDays: integer(90, 2560).default(90),
@@ -157,8 +174,8 @@ export function configSchema(environment: string) {
 
     const gcp = section({
         project: text(patterns.gcpProject, "a GCP project id").optional(),
-        region: text(patterns.gcpRegion, "a GCP region name").default("us-east1"),
-        zone: text(patterns.gcpZone, "a GCP zone name").default("us-east1-b"),
+        region: gcpRegion().default("us-east1"),
+        zone: gcpZone().default("us-east1-b"),
         subnetCidr: cidr(8, 29).default(env.gcpSubnetCidr),
         machineType: text(patterns.gcpMachineType, "a Compute Engine machine type").default("e2-micro"),
         image: section({
@@ -207,7 +224,7 @@ export function configSchema(environment: string) {
                     .min(1, { error: "must name at least one cloud" })
                     .default(["aws"]),
                 environment: text(patterns.environment, "a lowercase name (a-z, 0-9, -; 2-16 characters)"),
-                domainName: text(patterns.dnsName, "a DNS name").default(`${environment}.example.com`),
+                domainName: text(patterns.dnsName, "a DNS name", `${REQUIRED}: ${SET_DOMAIN_NAME}`),
                 app,
                 aws,
                 gcp,
@@ -308,8 +325,9 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
     if (
         typeof region === "string" &&
         typeof zone === "string" &&
+        patterns.gcpRegion.test(region) &&
         patterns.gcpZone.test(zone) &&
-        zone.slice(0, zone.lastIndexOf("-")) !== region
+        gcpZoneRegion(zone) !== region
     ) {
         problem(["gcp", "zone"], `is not a zone of gcp.region (${region})`, zone);
     }

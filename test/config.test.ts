@@ -11,6 +11,7 @@ import { rawStackConfig, TEST_MAILGUN_KEY } from "./support";
 
 /** The smallest valid raw config: everything else comes from defaults. */
 const minimal = (overrides: Record<string, unknown> = {}) => ({
+    domainName: "dev.example.com",
     mailgun: { apiKey: pulumi.secret(TEST_MAILGUN_KEY) },
     ...overrides,
 });
@@ -101,7 +102,9 @@ describe("config: defaults", () => {
         };
         expect(project.name).to.equal(PROJECT);
         const defaults = parseConfig(minimal(), "dev") as unknown as Record<string, unknown>;
-        const declared = Object.entries(project.config).filter(([key, spec]) => !key.includes(":") && spec.default);
+        const declared = Object.entries(project.config).filter(
+            ([key, spec]) => !key.includes(":") && spec.default !== undefined,
+        );
         expect(declared.length).to.be.greaterThan(0);
         for (const [key, spec] of declared) {
             expect(spec.default, key).to.deep.equal(defaults[key]);
@@ -126,8 +129,8 @@ describe("config: every rule names the key and the value", () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
         ["clouds must be a list", { clouds: "aws" }, 'clouds: "aws" must be a list of clouds, e.g. ["aws", "gcp"]'],
         ["clouds must not be empty", { clouds: [] }, "clouds: [] must name at least one cloud"],
-        ["clouds are aws or gcp", { clouds: ["aws", "azure"] }, 'clouds.1: "azure" must be one of "aws", "gcp"'],
-        ["clouds have no repeats", { clouds: ["aws", "aws"] }, 'clouds.1: "aws" is listed twice'],
+        ["clouds are aws or gcp", { clouds: ["aws", "azure"] }, 'clouds[1]: "azure" must be one of "aws", "gcp"'],
+        ["clouds have no repeats", { clouds: ["aws", "aws"] }, 'clouds[1]: "aws" is listed twice'],
         [
             "environment is a lowercase name",
             { environment: "Prod_1" },
@@ -146,11 +149,20 @@ describe("config: every rule names the key and the value", () => {
             { app: { directory: "opt/webapp" } },
             'app.directory: "opt/webapp" is not an absolute path',
         ],
-        ["aws.region is a region", { aws: { region: "virginia" } }, 'aws.region: "virginia" is not an AWS region name'],
+        [
+            "aws.region is a region",
+            { aws: { region: "virginia" } },
+            'aws.region: "virginia" is not an AWS region name (e.g. us-east-1; known prefixes: af, ap, ca, cn, eu, il, me, mx, sa, us, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de)',
+        ],
+        [
+            "aws.region has a known prefix",
+            { aws: { region: "mars-east-1" } },
+            'aws.region: "mars-east-1" is not an AWS region name (e.g. us-east-1; known prefixes: af, ap, ca, cn, eu, il, me, mx, sa, us, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de)',
+        ],
         [
             "aws.allowedAccountIds are account ids",
             { aws: { allowedAccountIds: ["12345"] } },
-            'aws.allowedAccountIds.0: "12345" is not a 12-digit AWS account id',
+            'aws.allowedAccountIds[0]: "12345" is not a 12-digit AWS account id',
         ],
         [
             "aws.vpcCidr is a CIDR",
@@ -281,8 +293,26 @@ describe("config: every rule names the key and the value", () => {
             { gcp: { project: "My Project" } },
             'gcp.project: "My Project" is not a GCP project id',
         ],
-        ["gcp.region is a region", { gcp: { region: "east" } }, 'gcp.region: "east" is not a GCP region name'],
-        ["gcp.zone is a zone", { gcp: { zone: "us-east1" } }, 'gcp.zone: "us-east1" is not a GCP zone name'],
+        [
+            "gcp.region is a region",
+            { gcp: { region: "east" } },
+            'gcp.region: "east" is not a GCP region name (e.g. us-east1; known prefixes: africa, asia, australia, europe, me, northamerica, southamerica, us)',
+        ],
+        [
+            "gcp.region has a known prefix",
+            { gcp: { region: "mars-east1", zone: "mars-east1-b" } },
+            'gcp.region: "mars-east1" is not a GCP region name (e.g. us-east1; known prefixes: africa, asia, australia, europe, me, northamerica, southamerica, us)',
+        ],
+        [
+            "gcp.zone has a known region prefix",
+            { gcp: { region: "mars-east1", zone: "mars-east1-b" } },
+            'gcp.zone: "mars-east1-b" is not a GCP zone name (<region>-<letter>, e.g. us-east1-b)',
+        ],
+        [
+            "gcp.zone is a zone",
+            { gcp: { zone: "us-east1" } },
+            'gcp.zone: "us-east1" is not a GCP zone name (<region>-<letter>, e.g. us-east1-b)',
+        ],
         [
             "gcp.zone lies in gcp.region",
             { gcp: { zone: "us-east5-c" } },
@@ -311,12 +341,12 @@ describe("config: every rule names the key and the value", () => {
         [
             "gcp.sshSourceRanges are CIDRs",
             { gcp: { sshSourceRanges: ["10.0.0.1"] } },
-            'gcp.sshSourceRanges.0: "10.0.0.1" is not a valid IPv4 CIDR',
+            'gcp.sshSourceRanges[0]: "10.0.0.1" is not a valid IPv4 CIDR',
         ],
         [
             "gcp.sshSourceRanges never open SSH to the internet",
             { gcp: { sshSourceRanges: ["0.0.0.0/0"] } },
-            'gcp.sshSourceRanges.0: "0.0.0.0/0" would open SSH to the whole internet',
+            'gcp.sshSourceRanges[0]: "0.0.0.0/0" would open SSH to the whole internet',
         ],
         ["gcp.mig.min <= max", { gcp: { mig: { min: 4, max: 2 } } }, "gcp.mig.min: 4 must not exceed gcp.mig.max (2)"],
         [
@@ -363,7 +393,7 @@ describe("config: every rule names the key and the value", () => {
         [
             "unknown keys are errors",
             { aws: { vpccidr: "10.0.0.0/16" } },
-            "aws.vpccidr: is not a known key (check the spelling; see README)",
+            "aws.vpccidr: is not a known key (did you mean aws.vpcCidr?)",
         ],
     ];
 
@@ -397,8 +427,8 @@ describe("config: every rule names the key and the value", () => {
             expect.fail("expected a ConfigError");
         } catch (error) {
             const message = (error as Error).message;
-            expect(message).to.match(/^Invalid webapp-infra config for stack "dev" \(4 problems\):/);
-            for (const key of ["app.port", "aws.azCount", "aws.asg.min", "mailgun.apiKey"]) {
+            expect(message).to.match(/^Invalid webapp-infra config for stack "dev" \(5 problems\):/);
+            for (const key of ["domainName", "app.port", "aws.azCount", "aws.asg.min", "mailgun.apiKey"]) {
                 expect(message).to.contain(`  - ${key}: `);
             }
         }

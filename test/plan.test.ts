@@ -95,7 +95,10 @@ describe("offline plan", () => {
                         ? /^Resources by cloud: aws \d+, gcp \d+, random 3 \(in state only\)/m
                         : /^Resources by cloud: aws \d+, random 2 \(in state only\)/m,
                 );
-                expect(text).to.include("Placeholders: mailgun.apiKey");
+                expect(r.out).to.include("Not visible offline:");
+                expect(r.out).to.include(
+                    `  mailgun.apiKey: not set in Pulumi.${stack}.yaml; the plan uses a secret stand-in, a deploy stops without it: pulumi config set --secret --path --stack ${stack} mailgun.apiKey <value>`,
+                );
             });
 
             it("writes resources.json with types, parents, providers, redacted inputs and dependency edges", () => {
@@ -143,7 +146,10 @@ describe("offline plan", () => {
     }
 
     it("prints a config error as is and exits 1", async () => {
-        const root = projectWith("broken", "config:\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n");
+        const root = projectWith(
+            "broken",
+            "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
+        );
         try {
             const r = await plan(["--stack", "broken", "--out", out], root);
             expect(r.code).to.equal(1);
@@ -158,7 +164,8 @@ describe("offline plan", () => {
 
     it("exits 1 on a mandatory violation and names it", async () => {
         // A production-like environment without deletion protection on the database.
-        const yaml = "config:\n  webapp-infra:aws:\n    db:\n      deletionProtection: false\n";
+        const yaml =
+            "config:\n  webapp-infra:domainName: staging.example.com\n  webapp-infra:aws:\n    db:\n      deletionProtection: false\n";
         const root = projectWith("staging", yaml);
         try {
             const r = await plan(["--stack", "staging", "--out", out], root);

@@ -20,7 +20,7 @@ import {
     summarize,
 } from "./offline/render";
 import { argsOrUsage, parseOptions, runAsMain, stackOption } from "./cli";
-import { PROJECT_ROOT } from "./offline/stack-config";
+import { describeEnvironments, describeUnseen, PROJECT_ROOT } from "./offline/stack-config";
 
 export { UsageError } from "./cli";
 
@@ -92,14 +92,23 @@ export async function runPlan(argv: readonly string[], io: PlanIo = {}): Promise
     const files = writePlanFiles(plan, args.out);
     const shown = files.map((f) => path.relative(process.cwd(), f) || f);
     if (args.json) {
-        print(JSON.stringify({ ...summarize(plan), files: shown, violations: plan.violations }, null, 2));
+        const { unseen, environments } = plan;
+        print(
+            JSON.stringify(
+                { ...summarize(plan), unseen, environments, files: shown, violations: plan.violations },
+                null,
+                2,
+            ),
+        );
     } else {
         const lines = [...renderTree(plan), "", ...renderCounts(plan), "", ...renderViolations(plan), ""];
-        if (plan.placeholders.length > 0) {
-            lines.push(
-                `Placeholders: ${plan.placeholders.join(", ")} (encrypted or not set in Pulumi.${plan.stack}.yaml; ` +
-                    "the plan uses a secret stand-in)",
-            );
+        const environments = describeEnvironments(plan.stackFile);
+        if (plan.unseen.length > 0 || environments) {
+            lines.push("Not visible offline:");
+            plan.unseen.forEach((u) => lines.push(`  ${describeUnseen(u, plan.stackFile)}`));
+            if (environments) {
+                lines.push(`  ${environments}`);
+            }
         }
         lines.push(`Wrote ${shown.join(", ")} in ${(plan.elapsedMs / 1000).toFixed(1)} s`);
         lines.forEach(print);

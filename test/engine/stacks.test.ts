@@ -5,7 +5,7 @@
  * module (`automation/`) as an inline program.
  */
 import { expect } from "chai";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
@@ -104,6 +104,11 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
 
     before(function () {
         this.timeout(30 * 60_000);
+        if (!existsSync(path.join(REPO_ROOT, "policy", "node_modules", "@pulumi", "policy"))) {
+            throw new Error(
+                "the policy pack's dependencies are missing: npm ci --prefix policy (npm run test:engine does it)",
+            );
+        }
         session = createEngineSession();
         work = path.join(session.dir, "work");
         mkdirSync(work);

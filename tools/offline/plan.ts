@@ -3,9 +3,8 @@
  * mocks, the resource tree grouped by component, and the policy rules' findings. No cloud account,
  * no Pulumi CLI; the same strict mocks as the unit tests.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { createInfrastructure, toStackOutputs } from "../../components";
-import { parseConfig, PROJECT, type InfraConfig } from "../../config";
+import { PROJECT, type InfraConfig } from "../../config";
 import {
     evaluate,
     isSinkPath,
@@ -18,7 +17,7 @@ import {
     type Violation,
 } from "../../policy/rules";
 import { runOffline, type OfflineRun, type RecordedResource } from "./run";
-import { readStackConfig, type StackConfigOptions } from "./stack-config";
+import { loadStackConfig, type StackConfigOptions, type StackFile, type UnseenValue } from "./stack-config";
 import { isSecretValue, reveal } from "./values";
 
 /** One registered resource, placed in the tree. */
@@ -35,8 +34,14 @@ export interface PlanNode {
 export interface Plan {
     readonly stack: string;
     readonly config: InfraConfig;
-    /** Config paths whose value is a stand-in (encrypted in the stack file, or not set). */
+    /** Config paths whose value is a stand-in or a default because the plan cannot see it (see `unseen`). */
     readonly placeholders: readonly string[];
+    /** What the plan cannot see, why, and what it uses instead. */
+    readonly unseen: readonly UnseenValue[];
+    /** The ESC environments the stack imports, whose values the plan cannot see. */
+    readonly environments: readonly string[];
+    /** The stack file that was read. */
+    readonly stackFile: StackFile;
     readonly run: OfflineRun;
     readonly nodes: readonly PlanNode[];
     readonly violations: readonly Violation[];
@@ -139,17 +144,6 @@ export function markedSecretLeaks(run: OfflineRun, stackUrn: string): Violation[
     }));
 }
 
-/** Paths of the secret Outputs inside a raw config object (the placeholders the plan runs with). */
-export function secretPaths(value: unknown, path = ""): string[] {
-    if (pulumi.Output.isInstance(value)) {
-        return [path];
-    }
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-        return Object.entries(value).flatMap(([k, v]) => secretPaths(v, path ? `${path}.${k}` : k));
-    }
-    return [];
-}
-
 export type BuildPlanOptions = StackConfigOptions;
 
 /**
@@ -158,8 +152,7 @@ export type BuildPlanOptions = StackConfigOptions;
  */
 export async function buildPlan(stack: string, options: BuildPlanOptions = {}): Promise<Plan> {
     const started = process.hrtime.bigint();
-    const raw = readStackConfig(stack, options);
-    const config = parseConfig(raw, stack);
+    const { config, unseen, stackFile } = loadStackConfig(stack, { ...options, missingMailgunKey: "standIn" });
     const run = await runOffline(() => toStackOutputs(createInfrastructure(config)), { project: PROJECT, stack });
     const nodes = placeResources(run.resources);
     const ruleOptions: RuleOptions = {
@@ -177,7 +170,10 @@ export async function buildPlan(stack: string, options: BuildPlanOptions = {}): 
     return {
         stack,
         config,
-        placeholders: secretPaths(raw),
+        placeholders: unseen.map((u) => u.path),
+        unseen,
+        environments: stackFile.environments,
+        stackFile,
         run,
         nodes,
         violations,

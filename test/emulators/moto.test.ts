@@ -1,0 +1,67 @@
+/**
+ * The emulator harness itself: the AWS SDK and the AWS CLI reach moto's server through the
+ * environment alone (as code under test does), a reset empties the account, and a stopped server
+ * refuses connections until it is resumed.
+ */
+import { CreateSecretCommand, ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { awsCli, sharedMoto, type Moto } from "../../tools/emulators/moto";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+describe("AWS API emulator (moto server)", () => {
+    let moto: Moto;
+    const client = () =>
+        new SecretsManagerClient({
+            endpoint: moto.endpoint,
+            region: "us-east-1",
+            credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+        });
+
+    before(async () => {
+        moto = await sharedMoto();
+    });
+    beforeEach(() => moto.reset());
+
+    it("serves a secret stored with the SDK to the AWS CLI configured by environment only", async () => {
+        await client().send(new CreateSecretCommand({ Name: "webapp/harness", SecretString: '{"k":"v"}' }));
+        const cli = spawnSync(
+            awsCli(),
+            [
+                "secretsmanager",
+                "get-secret-value",
+                "--secret-id",
+                "webapp/harness",
+                "--query",
+                "SecretString",
+                "--output",
+                "text",
+            ],
+            { env: { PATH: process.env.PATH ?? "", ...moto.env() }, encoding: "utf8" },
+        );
+        expect(cli.stderr).to.equal("");
+        expect(cli.stdout.trim()).to.equal('{"k":"v"}');
+    });
+
+    it("forgets every resource on reset", async () => {
+        await client().send(new CreateSecretCommand({ Name: "webapp/before-reset", SecretString: "x" }));
+        await moto.reset();
+        const listed = await client().send(new ListSecretsCommand({}));
+        expect(listed.SecretList).to.deep.equal([]);
+    });
+
+    it("refuses connections while stopped and answers again once resumed", async () => {
+        await moto.stop();
+        let failure: unknown;
+        try {
+            await client().send(new ListSecretsCommand({}));
+        } catch (error) {
+            failure = error;
+        }
+        expect(String((failure as { code?: string })?.code ?? failure)).to.match(/ECONNREFUSED/);
+        await moto.resume();
+        const listed = await client().send(new ListSecretsCommand({}));
+        expect(listed.SecretList).to.deep.equal([]);
+    });
+});

@@ -1,0 +1,159 @@
+/**
+ * The AWS API emulator for tests: moto's server (from the venv that `npm run setup:emulators`
+ * builds) on a loopback port, and the AWS CLI from the same venv. Code under test reaches it through
+ * the standard endpoint override (`AWS_ENDPOINT_URL`) and dummy credentials, exactly as it would reach
+ * AWS; nothing here answers a request itself.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import * as path from "node:path";
+
+/** The command that builds the venv; named in every error about a missing tool. */
+export const SETUP_COMMAND = "npm run setup:emulators";
+
+/** The region the emulator's resources live in. */
+export const EMULATOR_REGION = "us-east-1";
+
+/** The venv's bin folder (see tools/emulators/setup.sh for the cache folder). */
+export function emulatorBin(): string {
+    const repo = path.resolve(__dirname, "..", "..");
+    const cache = process.env.WEBAPP_CACHE_DIR ?? path.join(repo, ".cache");
+    return path.join(cache, "emulators", "venv", "bin");
+}
+
+function tool(name: "moto_server" | "aws"): string {
+    const file = path.join(emulatorBin(), name);
+    if (!existsSync(file)) {
+        throw new Error(`${name} is not installed at ${file}: run \`${SETUP_COMMAND}\` (it creates the Python venv)`);
+    }
+    return file;
+}
+
+/** The AWS CLI from the emulator venv. */
+export function awsCli(): string {
+    return tool("aws");
+}
+
+/** A free loopback TCP port. */
+export async function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const address = server.address();
+            const port = typeof address === "object" && address ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/** A running moto server. */
+export class Moto {
+    private process: ChildProcess | undefined;
+    private output = "";
+
+    private constructor(readonly port: number) {}
+
+    /** Starts a server on a free port (or `port`) and waits until it answers. */
+    static async start(port?: number): Promise<Moto> {
+        const moto = new Moto(port ?? (await freePort()));
+        await moto.resume();
+        return moto;
+    }
+
+    /** `http://127.0.0.1:<port>`. */
+    get endpoint(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    /**
+     * The environment a client (AWS SDK v3, the AWS CLI) needs to talk to this server: endpoint,
+     * region and dummy credentials; no shared config or credentials file of the machine is read.
+     */
+    env(): Record<string, string> {
+        return {
+            AWS_ENDPOINT_URL: this.endpoint,
+            AWS_REGION: EMULATOR_REGION,
+            AWS_DEFAULT_REGION: EMULATOR_REGION,
+            AWS_ACCESS_KEY_ID: "testing",
+            AWS_SECRET_ACCESS_KEY: "testing",
+            AWS_CONFIG_FILE: "/dev/null",
+            AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+            AWS_EC2_METADATA_DISABLED: "true",
+        };
+    }
+
+    /** Forgets every resource (moto's reset API), so a test starts from an empty account. */
+    async reset(): Promise<void> {
+        const response = await fetch(`${this.endpoint}/moto-api/reset`, { method: "POST" });
+        if (!response.ok) {
+            throw new Error(`moto reset failed: HTTP ${response.status}`);
+        }
+    }
+
+    /** Stops the server (a client then sees connection errors, as during an outage). */
+    async stop(): Promise<void> {
+        const child = this.process;
+        this.process = undefined;
+        if (child === undefined || child.exitCode !== null) {
+            return;
+        }
+        await new Promise<void>((resolve) => {
+            child.once("exit", () => resolve());
+            child.kill("SIGTERM");
+        });
+    }
+
+    /** Starts the server again on the same port (after `stop`); its resources start empty. */
+    async resume(): Promise<void> {
+        if (this.process !== undefined) {
+            return;
+        }
+        const child = spawn(tool("moto_server"), ["-H", "127.0.0.1", "-p", String(this.port)], {
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        this.process = child;
+        // The server must not keep the test process alive: it is killed when the process exits.
+        child.unref();
+        child.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+        child.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
+        for (const stream of [child.stdout, child.stderr]) {
+            (stream as unknown as { unref?: () => void } | null)?.unref?.();
+        }
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline) {
+            if (child.exitCode !== null) {
+                throw new Error(`moto_server exited with ${child.exitCode}:\n${this.output}`);
+            }
+            try {
+                const response = await fetch(`${this.endpoint}/moto-api/data.json`);
+                if (response.ok) {
+                    return;
+                }
+            } catch {
+                // not listening yet
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await this.stop();
+        throw new Error(`moto_server did not answer on ${this.endpoint} within 30 s:\n${this.output}`);
+    }
+}
+
+let shared: Promise<Moto> | undefined;
+
+/**
+ * One server for the whole test process, started on first use and stopped when the process exits.
+ * Tests call `reset()` in their `beforeEach` rather than starting servers of their own.
+ */
+export function sharedMoto(): Promise<Moto> {
+    if (shared === undefined) {
+        shared = Moto.start();
+        shared.then(
+            (moto) => process.once("exit", () => void moto.stop()),
+            () => undefined,
+        );
+    }
+    return shared;
+}
