@@ -126,6 +126,13 @@ describe("engine harness: the pinned Pulumi CLI", () => {
             expect(execFileSync(cli, ["version"], { encoding: "utf8" }).trim()).to.equal("v3.248.0");
         });
 
+        it("keeps the binary under $WEBAPP_CACHE_DIR when it is set", () => {
+            const cache = path.join(root, "shared-cache");
+            const result = build({ WEBAPP_CACHE_DIR: cache });
+            expect(result.stdout.trim()).to.equal(path.join(cache, "engine", "pulumi-v3.248.0", "bin", "pulumi"));
+            expect(existsSync(path.join(root, ".cache"))).to.equal(false);
+        });
+
         it("uses PULUMI_ENGINE_CLI when it reports the pinned version, and refuses another", () => {
             const other = path.join(root, "other-pulumi");
             writeFileSync(other, "#!/bin/sh\necho v3.248.0\n");

@@ -3,7 +3,8 @@
 #
 # The CLI is built from its Go module (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) at the version
 # tools/engine/go.mod pins, the version of @pulumi/pulumi in package.json, into
-# .cache/engine/pulumi-<version>/bin/pulumi (ignored by git). The first build downloads about 400 MB
+# <cache>/engine/pulumi-<version>/bin/pulumi, where <cache> is $WEBAPP_CACHE_DIR, default the
+# repository's .cache folder (ignored by git). The first build downloads about 400 MB
 # of Go modules and takes about 11 minutes on 2 cores; with warm Go caches it takes under a minute;
 # when the binary is there and reports the pinned version, nothing is built.
 #
@@ -32,7 +33,8 @@ if [ -n "${PULUMI_ENGINE_CLI:-}" ]; then
     exit 0
 fi
 
-out="$root/.cache/engine/pulumi-$version/bin/pulumi"
+cache=${WEBAPP_CACHE_DIR:-$root/.cache}
+out="$cache/engine/pulumi-$version/bin/pulumi"
 if reports_version "$out"; then
     echo "$out"
     exit 0
@@ -44,7 +46,7 @@ if ! command -v go >/dev/null 2>&1; then
     exit 1
 fi
 
-echo "Building the Pulumi CLI $version from its Go module into ${out#"$root"/} (the first time takes about 11 minutes on 2 cores)..." >&2
+echo "Building the Pulumi CLI $version from its Go module into $out (the first time takes about 11 minutes on 2 cores)..." >&2
 mkdir -p "$(dirname "$out")"
 started=$SECONDS
 (
