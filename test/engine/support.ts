@@ -30,6 +30,7 @@ export function offlineUrns(stack: string): string[] {
         cwd: REPO_ROOT,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
+        timeout: CLI_LIMIT_MS,
     });
     const urns = JSON.parse(out.trim().split("\n").pop() ?? "[]") as string[];
     // The SDK's mock monitor names the stack as the parent type of top-level resources
