@@ -12,8 +12,10 @@
  * - Diff: the new inputs against the inputs stored with the resource (the engine sends both); every
  *   changed top-level property is reported. A change replaces the resource only where
  *   `force-new.ts` (a short table taken from the real providers' schemas) says so; everything else is
- *   an in-place update. Changes of a provider's own configuration are diffed by the engine's default
- *   (an update, never a replacement).
+ *   an in-place update. A change of a provider's own configuration is diffed the same way and is
+ *   always an update (the stand-in knows no configuration key that replaces a provider).
+ * - Previews: as the real (bridged) providers, it plans creates as their inputs (computed attributes
+ *   unknown) and updates as their outputs after the update (computed attributes kept).
  * - awsx's `Vpc` (a remote component): `construct` registers the component and its outputs from the
  *   mock table. The real awsx provider also creates the subnets, route tables and NAT gateways as its
  *   children; the stand-in does not, so they appear in no state and no diff.
