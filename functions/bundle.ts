@@ -1,9 +1,12 @@
 /**
- * Bundles the e-mail verification function with esbuild: one self-contained `index.js` per cloud
- * (its dependencies, the AWS SDK client included, inside), under `dist/functions/`, and the
- * archives the program deploys.
+ * Bundles the functions the program deploys with esbuild: one self-contained `index.js` per function
+ * and cloud (its dependencies, the AWS SDK clients included, inside), under
+ * `dist/functions/<function>/<cloud>/`, and the archives the program deploys. The functions:
  *
- * The program always bundles before it registers the function (once per process; again only if a
+ * - `email-verification` (AWS and GCP): sends the verification e-mail for each registration event;
+ * - `replica-promotion` (AWS): promotes the cross-region database replica when the primary fails.
+ *
+ * The program always bundles before it registers a function (once per process; again only if a
  * source file changed since): deploying whatever `dist/` holds would risk a stale bundle, and a
  * "newer than its sources" check is not safe either, because npm unpacks packages with a fixed old
  * timestamp, so an upgraded dependency would look older than the bundle. A build takes well under
@@ -11,7 +14,7 @@
  * the function is not updated for nothing.
  *
  * `npm run build` runs this file too (`dist/` is git-ignored), so the tree can be inspected or
- * deployed by hand: `dist/functions/email-verification/<cloud>/`.
+ * deployed by hand: `dist/functions/<function>/<cloud>/`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildSync, type Metafile } from "esbuild";
@@ -21,42 +24,79 @@ import * as path from "node:path";
 export type FunctionCloud = "aws" | "gcp";
 export const FUNCTION_CLOUDS: readonly FunctionCloud[] = ["aws", "gcp"];
 
+/** The functions in `functions/`, by folder name. */
+export type FunctionName = "email-verification" | "replica-promotion";
+
 /** The project root (this file lives in `functions/`). */
 const ROOT = path.resolve(__dirname, "..");
 
-/** Where bundles go: `dist/functions/email-verification/<cloud>/`. */
-export const EMAIL_FUNCTION_DIST = path.join(ROOT, "dist", "functions", "email-verification");
-
-/** The adapter source of each cloud. */
-const ENTRY: Record<FunctionCloud, string> = {
-    aws: path.join(ROOT, "functions", "email-verification", "aws.ts"),
-    gcp: path.join(ROOT, "functions", "email-verification", "gcp.ts"),
+/** Each function's adapter source (relative to `functions/<name>/`) and platform entry point, per cloud it runs on. */
+const FUNCTIONS: Record<FunctionName, Partial<Record<FunctionCloud, { source: string; entryPoint: string }>>> = {
+    "email-verification": {
+        /** Lambda `handler`: file `index.js`, export `handler`. */
+        aws: { source: "aws.ts", entryPoint: "index.handler" },
+        /** Cloud Functions `entryPoint`: export `verifyEmail` of the package's main file. */
+        gcp: { source: "gcp.ts", entryPoint: "verifyEmail" },
+    },
+    "replica-promotion": {
+        aws: { source: "aws.ts", entryPoint: "index.handler" },
+    },
 };
 
-/** The entry point each platform is configured with. */
+/** The clouds a function has an adapter for. */
+export function functionClouds(name: FunctionName): FunctionCloud[] {
+    return FUNCTION_CLOUDS.filter((cloud) => FUNCTIONS[name][cloud] !== undefined);
+}
+
+function specOf(name: FunctionName, cloud: FunctionCloud): { source: string; entryPoint: string } {
+    const spec = FUNCTIONS[name][cloud];
+    if (spec === undefined) {
+        throw new Error(`the ${name} function has no ${cloud} adapter`);
+    }
+    return spec;
+}
+
+/** Where a function's bundles go: `dist/functions/<name>/<cloud>/`. */
+export function functionDist(name: FunctionName): string {
+    return path.join(ROOT, "dist", "functions", name);
+}
+
+/** The entry point a platform is configured with for a function (Lambda handler, Cloud Functions entry point). */
+export function functionEntryPoint(name: FunctionName, cloud: FunctionCloud): string {
+    return specOf(name, cloud).entryPoint;
+}
+
+/** Where the e-mail function's bundles go: `dist/functions/email-verification/<cloud>/`. */
+export const EMAIL_FUNCTION_DIST = functionDist("email-verification");
+
+/** The entry point each platform is configured with for the e-mail function. */
 export const EMAIL_FUNCTION_ENTRY_POINT: Record<FunctionCloud, string> = {
-    /** Lambda `handler`: file `index.js`, export `handler`. */
-    aws: "index.handler",
-    /** Cloud Functions `entryPoint`: export `verifyEmail` of the package's main file. */
-    gcp: "verifyEmail",
+    aws: functionEntryPoint("email-verification", "aws"),
+    gcp: functionEntryPoint("email-verification", "gcp"),
 };
 
-/** The Node.js runtime both bundles target. */
+/** Where the promotion function's bundle goes: `dist/functions/replica-promotion/aws/`. */
+export const REPLICA_PROMOTION_DIST = functionDist("replica-promotion");
+
+/** The Lambda handler of the promotion function: file `index.js`, export `handler`. */
+export const REPLICA_PROMOTION_ENTRY_POINT = functionEntryPoint("replica-promotion", "aws");
+
+/** The Node.js runtime every bundle targets. */
 export const NODE_TARGET = "node22";
 
 /**
  * The `package.json` a Cloud Functions source needs: `main` names the bundle; no dependencies
  * (everything is bundled), so the build installs nothing but the Functions Framework it adds.
  */
-export const GCP_PACKAGE_JSON = {
-    name: "email-verification",
-    version: "1.0.0",
-    private: true,
-    main: "index.js",
-    engines: { node: "22" },
-};
+export function gcpPackageJson(name: FunctionName) {
+    return { name, version: "1.0.0", private: true, main: "index.js", engines: { node: "22" } };
+}
+
+/** The e-mail function's Cloud Functions `package.json`. */
+export const GCP_PACKAGE_JSON = gcpPackageJson("email-verification");
 
 export interface FunctionBundle {
+    readonly name: FunctionName;
     readonly cloud: FunctionCloud;
     /** The folder holding the deployable files. */
     readonly directory: string;
@@ -69,18 +109,19 @@ export interface FunctionBundle {
 }
 
 export interface BundleOptions {
-    /** Output folder. Default `dist/functions/email-verification/<cloud>`. */
+    /** Output folder. Default `dist/functions/<function>/<cloud>`. */
     readonly outDir?: string;
 }
 
-/** Bundles one cloud's adapter now (synchronously), replacing the folder's previous content. */
-export function bundleEmailFunction(cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
-    const directory = options.outDir ?? path.join(EMAIL_FUNCTION_DIST, cloud);
+/** Bundles one function's adapter for one cloud now (synchronously), replacing the folder's previous content. */
+export function bundleFunction(name: FunctionName, cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
+    const spec = specOf(name, cloud);
+    const directory = options.outDir ?? path.join(functionDist(name), cloud);
     rmSync(directory, { recursive: true, force: true });
     mkdirSync(directory, { recursive: true });
     const outfile = path.join(directory, "index.js");
     const result = buildSync({
-        entryPoints: [ENTRY[cloud]],
+        entryPoints: [path.join(ROOT, "functions", name, spec.source)],
         outfile,
         bundle: true,
         platform: "node",
@@ -98,16 +139,22 @@ export function bundleEmailFunction(cloud: FunctionCloud, options: BundleOptions
     const files: Record<string, string> = { "index.js": outfile };
     if (cloud === "gcp") {
         const manifest = path.join(directory, "package.json");
-        writeFileSync(manifest, `${JSON.stringify(GCP_PACKAGE_JSON, null, 2)}\n`);
+        writeFileSync(manifest, `${JSON.stringify(gcpPackageJson(name), null, 2)}\n`);
         files["package.json"] = manifest;
     }
     return {
+        name,
         cloud,
         directory,
         files,
-        entryPoint: EMAIL_FUNCTION_ENTRY_POINT[cloud],
+        entryPoint: spec.entryPoint,
         inputs: inputsOf(result.metafile),
     };
+}
+
+/** Bundles the e-mail function's adapter for `cloud` now. */
+export function bundleEmailFunction(cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
+    return bundleFunction("email-verification", cloud, options);
 }
 
 function inputsOf(metafile: Metafile | undefined): string[] {
@@ -128,43 +175,63 @@ function fingerprint(bundle: FunctionBundle): string {
         .join("\n");
 }
 
-const built = new Map<FunctionCloud, { bundle: FunctionBundle; fingerprint: string }>();
+const built = new Map<string, { bundle: FunctionBundle; fingerprint: string }>();
 
 /**
- * A fresh bundle of the function for `cloud`: built on the first call in this process, rebuilt when
+ * A fresh bundle of a function for `cloud`: built on the first call in this process, rebuilt when
  * any input or output changed since. What the program deploys always matches the sources.
  */
-export function freshEmailFunctionBundle(cloud: FunctionCloud): FunctionBundle {
-    const previous = built.get(cloud);
+export function freshFunctionBundle(name: FunctionName, cloud: FunctionCloud): FunctionBundle {
+    const key = `${name}/${cloud}`;
+    const previous = built.get(key);
     if (previous && fingerprint(previous.bundle) === previous.fingerprint) {
         return previous.bundle;
     }
-    const bundle = bundleEmailFunction(cloud);
-    built.set(cloud, { bundle, fingerprint: fingerprint(bundle) });
+    const bundle = bundleFunction(name, cloud);
+    built.set(key, { bundle, fingerprint: fingerprint(bundle) });
     return bundle;
 }
 
+/** A fresh bundle of the e-mail function for `cloud` (see `freshFunctionBundle`). */
+export function freshEmailFunctionBundle(cloud: FunctionCloud): FunctionBundle {
+    return freshFunctionBundle("email-verification", cloud);
+}
+
 /**
- * The deployable archive of the function for `cloud`, freshly bundled: for AWS a zip with
- * `index.js` (handler `index.handler`); for GCP a zip with `index.js` and `package.json` (entry
- * point `verifyEmail`), to upload to a bucket for the function's build.
+ * The deployable archive of a function for `cloud`, freshly bundled: for AWS a zip with `index.js`;
+ * for GCP a zip with `index.js` and `package.json`, to upload to a bucket for the function's build.
  */
-export function emailFunctionArchive(cloud: FunctionCloud): pulumi.asset.AssetArchive {
-    const bundle = freshEmailFunctionBundle(cloud);
+export function functionArchive(name: FunctionName, cloud: FunctionCloud): pulumi.asset.AssetArchive {
+    const bundle = freshFunctionBundle(name, cloud);
     return new pulumi.asset.AssetArchive(
         Object.fromEntries(
-            Object.entries(bundle.files).map(([name, file]) => [name, new pulumi.asset.FileAsset(file)]),
+            Object.entries(bundle.files).map(([entry, file]) => [entry, new pulumi.asset.FileAsset(file)]),
         ),
     );
 }
 
-// `npm run build` / `npm run bundle`: bundle every cloud and report what was written.
+/**
+ * The deployable archive of the e-mail function for `cloud`: for AWS handler `index.handler`, for
+ * GCP entry point `verifyEmail`.
+ */
+export function emailFunctionArchive(cloud: FunctionCloud): pulumi.asset.AssetArchive {
+    return functionArchive("email-verification", cloud);
+}
+
+/** The deployable archive of the promotion function (Lambda, handler `index.handler`). */
+export function replicaPromotionArchive(): pulumi.asset.AssetArchive {
+    return functionArchive("replica-promotion", "aws");
+}
+
+// `npm run build` / `npm run bundle`: bundle every function for every cloud it runs on and report what was written.
 if (require.main === module) {
-    for (const cloud of FUNCTION_CLOUDS) {
-        const bundle = bundleEmailFunction(cloud);
-        const sizes = Object.entries(bundle.files).map(
-            ([name, file]) => `${name} ${(statSync(file).size / 1024).toFixed(0)} KiB`,
-        );
-        console.log(`${path.relative(ROOT, bundle.directory)}: ${sizes.join(", ")} (entry ${bundle.entryPoint})`);
+    for (const name of Object.keys(FUNCTIONS) as FunctionName[]) {
+        for (const cloud of functionClouds(name)) {
+            const bundle = bundleFunction(name, cloud);
+            const sizes = Object.entries(bundle.files).map(
+                ([entry, file]) => `${entry} ${(statSync(file).size / 1024).toFixed(0)} KiB`,
+            );
+            console.log(`${path.relative(ROOT, bundle.directory)}: ${sizes.join(", ")} (entry ${bundle.entryPoint})`);
+        }
     }
 }

@@ -189,11 +189,12 @@ describe("CI workflows", () => {
             checkCommon(wf);
         });
 
-        it("type-checks, tests and plans both stacks offline, uploading plan/", () => {
+        it("type-checks, tests (against the AWS API emulator too) and plans both stacks offline, uploading plan/", () => {
             const check = wf.jobs.check;
             expect(runs(check)).to.include.members([
                 "npx tsc --noEmit",
                 "npm test",
+                "npm run test:emulators",
                 "npm run plan -- --stack dev",
                 "npm run plan -- --stack demo",
             ]);

@@ -54,6 +54,11 @@ export interface GcpBootParams {
      * document changes the instance template and rolls the instances.
      */
     readonly secretVersion?: string;
+    /**
+     * The Google endpoints the script calls. Default `METADATA_TOKEN_URL` and `SECRET_MANAGER_URL`;
+     * tests point them at loopback fakes.
+     */
+    readonly endpoints?: { readonly metadataTokenUrl: string; readonly secretManagerUrl: string };
 }
 
 /** The env keys the GCP script writes besides the database connection, in file order. */
@@ -106,8 +111,8 @@ export function renderGcpBootScript(p: GcpBootParams): string {
         notes: secretVersionNotes(p.secretVersion),
         variables: {
             DB_SECRET_ID: p.dbSecretId,
-            METADATA_TOKEN_URL,
-            SECRET_MANAGER_URL,
+            METADATA_TOKEN_URL: p.endpoints?.metadataTokenUrl ?? METADATA_TOKEN_URL,
+            SECRET_MANAGER_URL: p.endpoints?.secretManagerUrl ?? SECRET_MANAGER_URL,
             ...commonVariables(p.app),
             OPS_AGENT_CONFIG,
             OPS_AGENT_SERVICE,

@@ -8,16 +8,9 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { awsCli, sharedMoto, type Moto } from "../../tools/emulators/moto";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 describe("AWS API emulator (moto server)", () => {
     let moto: Moto;
-    const client = () =>
-        new SecretsManagerClient({
-            endpoint: moto.endpoint,
-            region: "us-east-1",
-            credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-        });
+    const client = () => new SecretsManagerClient(moto.clientConfig());
 
     before(async () => {
         moto = await sharedMoto();
@@ -49,6 +42,24 @@ describe("AWS API emulator (moto server)", () => {
         await moto.reset();
         const listed = await client().send(new ListSecretsCommand({}));
         expect(listed.SecretList).to.deep.equal([]);
+    });
+
+    it("records every request with its operation, from the SDK and the CLI, until the next reset", async () => {
+        await client().send(new CreateSecretCommand({ Name: "webapp/recorded", SecretString: "x" }));
+        const cli = spawnSync(awsCli(), ["sns", "list-topics"], {
+            env: { PATH: process.env.PATH ?? "", ...moto.env() },
+            encoding: "utf8",
+        });
+        expect(cli.status, cli.stderr).to.equal(0);
+
+        const recorded = await moto.requests();
+        expect(recorded.map((r) => r.operation)).to.deep.equal(["secretsmanager.CreateSecret", "ListTopics"]);
+        expect(JSON.parse(recorded[0].body)).to.include({ Name: "webapp/recorded", SecretString: "x" });
+        expect(recorded[1].method).to.equal("POST");
+        expect(await moto.requests("ListTopics")).to.have.length(1);
+
+        await moto.reset();
+        expect(await moto.requests()).to.deep.equal([]);
     });
 
     it("refuses connections while stopped and answers again once resumed", async () => {

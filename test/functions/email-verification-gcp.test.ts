@@ -1,6 +1,7 @@
 /**
- * The Cloud Functions adapter end to end against loopback fakes: the metadata server (access
- * token), Secret Manager's REST API and Mailgun, reached through the test-only URL overrides.
+ * The Cloud Functions adapter end to end against loopback fakes that answer as the providers
+ * document (test/fakes/): the metadata server (access token), Secret Manager's REST API and
+ * Mailgun, reached through the test-only URL overrides.
  */
 import { expect } from "chai";
 import {
@@ -10,18 +11,10 @@ import {
     type CloudEventHandlerOptions,
     type PushResponse,
 } from "../../functions/email-verification/gcp";
-import {
-    basicAuth,
-    collectingLogger,
-    FakeClock,
-    fakeMailgun,
-    fakeMetadataServer,
-    fakeSecretManager,
-    formOf,
-    MAILGUN_DOMAIN,
-    pubSubEvent,
-    type FakeServer,
-} from "./fakes";
+import { FAKE_ACCESS_TOKEN, fakeMetadataServer, FakeSecretManager } from "../fakes/google";
+import { basicAuth, fakeMailgun, formOf, MAILGUN_DOMAIN } from "../fakes/mailgun";
+import type { FakeServer } from "../fakes/server";
+import { collectingLogger, FakeClock, pubSubEvent } from "./fakes";
 
 const VERSION = "projects/demo-project/secrets/mailgun-api-key/versions/latest";
 const KEY = "key-gcp-0123456789abcdef0123456789abcdef";
@@ -38,9 +31,10 @@ interface FakeGoogleOptions {
  */
 async function fakeGoogle(servers: FakeServer[], options: FakeGoogleOptions = {}) {
     const metadata = await fakeMetadataServer();
-    const secretManager = await fakeSecretManager(VERSION, KEY);
+    const secretManager = await FakeSecretManager.start({ project: "demo-project" });
+    secretManager.addVersion("mailgun-api-key", KEY);
     const mailgun = await fakeMailgun(options.mailgunKeys ?? [KEY]);
-    servers.push(metadata, secretManager, mailgun);
+    servers.push(metadata, secretManager.server, mailgun);
     const logs = collectingLogger();
     const clock = new FakeClock();
     const handlerOptions: CloudEventHandlerOptions = {
@@ -80,9 +74,9 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
 
         expect(metadata.requests).to.have.length(1);
         expect(metadata.requests[0].headers["metadata-flavor"]).to.equal("Google");
-        expect(secretManager.requests).to.have.length(1);
-        expect(secretManager.requests[0].path).to.equal(`/v1/${VERSION}:access`);
-        expect(secretManager.requests[0].headers.authorization).to.equal("Bearer ya29.fake-access-token");
+        expect(secretManager.accessRequests).to.have.length(1);
+        expect(secretManager.accessRequests[0].path).to.equal(`/v1/${VERSION}:access`);
+        expect(secretManager.accessRequests[0].headers.authorization).to.equal(`Bearer ${FAKE_ACCESS_TOKEN}`);
         expect(mailgun.requests).to.have.length(1);
         expect(mailgun.requests[0].path).to.equal(`/v3/${MAILGUN_DOMAIN}/messages`);
         expect(mailgun.requests[0].headers.authorization).to.equal(basicAuth(KEY));
@@ -98,7 +92,7 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
         for (const line of logs.lines) {
             expect(line).not.to.include(KEY);
             expect(line).not.to.include(TOKEN);
-            expect(line).not.to.include("ya29.fake-access-token");
+            expect(line).not.to.include(FAKE_ACCESS_TOKEN);
         }
     });
 
@@ -111,7 +105,7 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
 
         expect(mailgun.requests).to.have.length(3);
         expect(metadata.requests).to.have.length(1);
-        expect(secretManager.requests).to.have.length(1);
+        expect(secretManager.accessRequests).to.have.length(1);
     });
 
     it("fails on a malformed payload (so the push subscription dead-letters it) without calling Mailgun", async () => {
@@ -142,7 +136,7 @@ describe("e-mail verification: Cloud Functions adapter against loopback metadata
 
         expect(error?.message).to.match(/Mailgun answered 401/);
         expect(mailgun.requests).to.have.length(1);
-        expect(secretManager.requests).to.have.length(2);
+        expect(secretManager.accessRequests).to.have.length(2);
         expect(clock.sleeps).to.deep.equal([]);
     });
 
