@@ -10,7 +10,8 @@
 import { homedir } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { ConfigError } from "../config";
-import { argsOrUsage, parseOptions, runAsMain, stackOption, UsageError } from "../tools/cli";
+import { argsOrUsage, helpRequested, parseOptions, runAsMain, stackOption, UsageError } from "../tools/cli";
+import { StackFileError } from "../tools/offline/stack-config";
 import * as api from "./index";
 import {
     cloudCredentialWarnings,
@@ -23,6 +24,23 @@ import {
 
 export const DEPLOY_USAGE =
     "usage: npm run deploy -- --stack <name> [--preview | --destroy | --outputs] [--yes] [--policy-pack]";
+
+export const DEPLOY_HELP = `${DEPLOY_USAGE}
+
+Runs the stack through the Pulumi CLI (Automation API), after an offline check of its config,
+the CLI and the login.
+
+Options:
+  -s, --stack <name>   the stack: <name> or <org>/<name> (config from Pulumi.<name>.yaml)
+      --preview        show what would change (pulumi preview)
+      --destroy        delete every resource of the stack
+      --outputs        print the stack outputs (secret outputs as [secret])
+  -y, --yes            do not ask before up or destroy (needed without a terminal)
+      --policy-pack    enforce the policy pack in policy/ (up and --preview)
+  -h, --help           this help
+
+Without --preview, --destroy or --outputs the command runs up. Exit status: 0 ok, 1 failed
+(config, preflight, the operation, or a cancelled confirmation), 2 bad arguments.`;
 
 export type Action = "up" | "preview" | "destroy" | "outputs";
 
@@ -126,6 +144,10 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps = {}):
     const write = deps.write ?? ((text: string) => process.stdout.write(text));
     const operations = deps.operations ?? api;
 
+    if (helpRequested(argv)) {
+        DEPLOY_HELP.split("\n").forEach(print);
+        return 0;
+    }
     const args = argsOrUsage("deploy", DEPLOY_USAGE, fail, () => parseDeployArgs(argv, deps.root));
     if (args === 2) {
         return 2;
@@ -137,7 +159,7 @@ export async function runDeploy(argv: readonly string[], deps: DeployDeps = {}):
         requirePulumiCli(env);
         requirePulumiLogin(env, home);
     } catch (error) {
-        if (error instanceof ConfigError || error instanceof PreflightError) {
+        if (error instanceof ConfigError || error instanceof PreflightError || error instanceof StackFileError) {
             fail(error.message);
             return 1;
         }

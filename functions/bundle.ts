@@ -6,19 +6,21 @@
  * - `email-verification` (AWS and GCP): sends the verification e-mail for each registration event;
  * - `replica-promotion` (AWS): promotes the cross-region database replica when the primary fails.
  *
- * The program always bundles before it registers a function (once per process; again only if a
- * source file changed since): deploying whatever `dist/` holds would risk a stale bundle, and a
- * "newer than its sources" check is not safe either, because npm unpacks packages with a fixed old
- * timestamp, so an upgraded dependency would look older than the bundle. A build takes well under
- * a second and its output is deterministic, so an unchanged handler keeps the same archive and
- * the function is not updated for nothing.
+ * The program always has a fresh bundle before it registers a function: deploying whatever
+ * `dist/` holds would risk a stale bundle, and a "newer than its sources" check is not safe either,
+ * because npm unpacks packages with a fixed old timestamp, so an upgraded dependency would look
+ * older than the bundle. So each build records the SHA-256 of every file esbuild read and wrote
+ * (`node_modules/.cache/webapp-infra/bundles/`); the next process reuses the bundle only when all
+ * of them still match, and builds again otherwise. The output is deterministic, so an unchanged
+ * handler keeps the same archive and the function is not updated for nothing.
  *
  * `npm run build` runs this file too (`dist/` is git-ignored), so the tree can be inspected or
  * deployed by hand: `dist/functions/<function>/<cloud>/`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { buildSync, type Metafile } from "esbuild";
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { buildSync, version as esbuildVersion, type BuildOptions, type Metafile } from "esbuild";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 export type FunctionCloud = "aws" | "gcp";
@@ -113,16 +115,10 @@ export interface BundleOptions {
     readonly outDir?: string;
 }
 
-/** Bundles one function's adapter for one cloud now (synchronously), replacing the folder's previous content. */
-export function bundleFunction(name: FunctionName, cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
-    const spec = specOf(name, cloud);
-    const directory = options.outDir ?? path.join(functionDist(name), cloud);
-    rmSync(directory, { recursive: true, force: true });
-    mkdirSync(directory, { recursive: true });
-    const outfile = path.join(directory, "index.js");
-    const result = buildSync({
-        entryPoints: [path.join(ROOT, "functions", name, spec.source)],
-        outfile,
+/** The esbuild options of a function's bundle for one cloud (the output file aside). */
+function buildOptions(name: FunctionName, cloud: FunctionCloud): BuildOptions {
+    return {
+        entryPoints: [path.join(ROOT, "functions", name, specOf(name, cloud).source)],
         bundle: true,
         platform: "node",
         target: NODE_TARGET,
@@ -135,7 +131,17 @@ export function bundleFunction(name: FunctionName, cloud: FunctionCloud, options
         metafile: true,
         logLevel: "silent",
         absWorkingDir: ROOT,
-    });
+    };
+}
+
+/** Bundles one function's adapter for one cloud now (synchronously), replacing the folder's previous content. */
+export function bundleFunction(name: FunctionName, cloud: FunctionCloud, options: BundleOptions = {}): FunctionBundle {
+    const spec = specOf(name, cloud);
+    const directory = options.outDir ?? path.join(functionDist(name), cloud);
+    rmSync(directory, { recursive: true, force: true });
+    mkdirSync(directory, { recursive: true });
+    const outfile = path.join(directory, "index.js");
+    const result = buildSync({ ...buildOptions(name, cloud), outfile });
     const files: Record<string, string> = { "index.js": outfile };
     if (cloud === "gcp") {
         const manifest = path.join(directory, "package.json");
@@ -177,9 +183,85 @@ function fingerprint(bundle: FunctionBundle): string {
 
 const built = new Map<string, { bundle: FunctionBundle; fingerprint: string }>();
 
+/** Where the content hashes of the last build of each function's bundles are kept between processes. */
+export const BUNDLE_CACHE = path.join(ROOT, "node_modules", ".cache", "webapp-infra", "bundles");
+
+/** What a build read and wrote, by content: equal hashes mean an equal bundle. */
+interface BuildRecord {
+    /** esbuild's version and the build options: another esbuild or other options build anew. */
+    readonly build: string;
+    readonly inputs: Record<string, string>;
+    readonly outputs: Record<string, string>;
+}
+
+function sha256(file: string): string | undefined {
+    try {
+        return createHash("sha256").update(readFileSync(file)).digest("hex");
+    } catch {
+        return undefined;
+    }
+}
+
+const buildKey = (name: FunctionName, cloud: FunctionCloud) =>
+    `${esbuildVersion} ${JSON.stringify({ ...buildOptions(name, cloud), package: cloud === "gcp" ? gcpPackageJson(name) : null })}`;
+
+/** The record file of a function's bundle for one cloud. */
+const recordFile = (name: FunctionName, cloud: FunctionCloud) => path.join(BUNDLE_CACHE, `${name}-${cloud}.json`);
+
 /**
- * A fresh bundle of a function for `cloud`: built on the first call in this process, rebuilt when
- * any input or output changed since. What the program deploys always matches the sources.
+ * The bundle of an earlier process, when every file it was built from and every file it wrote
+ * still has the same content (compared by SHA-256, not by timestamp).
+ */
+function cachedBundle(name: FunctionName, cloud: FunctionCloud): FunctionBundle | undefined {
+    let record: BuildRecord;
+    try {
+        record = JSON.parse(readFileSync(recordFile(name, cloud), "utf8")) as BuildRecord;
+    } catch {
+        return undefined;
+    }
+    const directory = path.join(functionDist(name), cloud);
+    const unchanged = (hashes: Record<string, string>, resolve: (name: string) => string) =>
+        Object.entries(hashes).every(([name, hash]) => sha256(resolve(name)) === hash);
+    if (
+        record.build !== buildKey(name, cloud) ||
+        Object.keys(record.inputs).length === 0 ||
+        !unchanged(record.inputs, (input) => path.resolve(ROOT, input)) ||
+        !unchanged(record.outputs, (name) => path.join(directory, name))
+    ) {
+        return undefined;
+    }
+    return {
+        name,
+        cloud,
+        directory,
+        files: Object.fromEntries(Object.keys(record.outputs).map((name) => [name, path.join(directory, name)])),
+        entryPoint: functionEntryPoint(name, cloud),
+        inputs: Object.keys(record.inputs).map((input) => path.resolve(ROOT, input)),
+    };
+}
+
+function recordBuild(bundle: FunctionBundle): void {
+    const hashes = (files: Array<[string, string]>) =>
+        Object.fromEntries(files.map(([name, file]) => [name, sha256(file) ?? ""]));
+    const record: BuildRecord = {
+        build: buildKey(bundle.name, bundle.cloud),
+        inputs: hashes(bundle.inputs.map((file) => [path.relative(ROOT, file), file])),
+        outputs: hashes(Object.entries(bundle.files)),
+    };
+    try {
+        mkdirSync(BUNDLE_CACHE, { recursive: true });
+        const file = recordFile(bundle.name, bundle.cloud);
+        writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(record)}\n`);
+        renameSync(`${file}.${process.pid}.tmp`, file);
+    } catch {
+        // Without a writable cache the next process builds again.
+    }
+}
+
+/**
+ * A fresh bundle of a function for `cloud`: the one of an earlier run when none of its inputs and
+ * outputs changed since (content hashes), else built now; within a process, rebuilt when any input
+ * or output changed since the last call. What the program deploys always matches the sources.
  */
 export function freshFunctionBundle(name: FunctionName, cloud: FunctionCloud): FunctionBundle {
     const key = `${name}/${cloud}`;
@@ -187,7 +269,11 @@ export function freshFunctionBundle(name: FunctionName, cloud: FunctionCloud): F
     if (previous && fingerprint(previous.bundle) === previous.fingerprint) {
         return previous.bundle;
     }
-    const bundle = bundleFunction(name, cloud);
+    let bundle = previous ? undefined : cachedBundle(name, cloud);
+    if (!bundle) {
+        bundle = bundleFunction(name, cloud);
+        recordBuild(bundle);
+    }
     built.set(key, { bundle, fingerprint: fingerprint(bundle) });
     return bundle;
 }

@@ -177,6 +177,14 @@ describe("automation", () => {
             expect(needsConfirmation(args(["--outputs"]))).to.equal(false);
         });
 
+        it("--help prints the options and exits 0 without running anything", async () => {
+            const r = await deploy(["--help"]);
+            expect(r.code).to.equal(0);
+            expect(r.out[0]).to.match(/^usage: npm run deploy -- --stack <name>/);
+            expect(r.out.join("\n")).to.include("--policy-pack    enforce the policy pack");
+            expect(r.calls).to.deep.equal([]);
+        });
+
         it("exits 2 with the usage line on a bad argument", async () => {
             const r = await deploy(["--stack", "dev", "--preview", "--destroy"]);
             expect(r.code).to.equal(2);

@@ -2,13 +2,26 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { markedSecretLeaks, packageOf, displayType } from "../tools/offline/plan";
 import { runOffline } from "../tools/offline/run";
 import { PLACEHOLDER_SECRET, PROJECT_ROOT } from "../tools/offline/stack-config";
-import { parsePlanArgs, runPlan, UsageError } from "../tools/plan";
+import { parsePlanArgs, PLAN_USAGE, runPlan, UsageError } from "../tools/plan";
+
+/** The files every plan writes (diff.json only with --compare). */
+const PLAN_FILES = [
+    "resources.json",
+    "graph.mmd",
+    "policy.json",
+    "policy.md",
+    "policy.sarif",
+    "junit.xml",
+    "cost.json",
+    "cost.md",
+    "index.html",
+];
 
 interface Captured {
     code: number;
@@ -40,12 +53,23 @@ describe("offline plan", () => {
 
     describe("arguments", () => {
         it("needs a stack that has a stack file, and defaults the output folder to plan/", () => {
-            expect(parsePlanArgs(["--stack", "dev"])).to.deep.equal({ stack: "dev", out: "plan", json: false });
+            expect(parsePlanArgs(["--stack", "dev"])).to.deep.equal({ stack: "dev", out: "plan", format: "tree" });
             expect(parsePlanArgs(["--stack=demo", "--out", "x", "--json"])).to.deep.equal({
                 stack: "demo",
                 out: "x",
-                json: true,
+                format: "json",
             });
+            expect(
+                parsePlanArgs(["--stack", "dev", "--format", "markdown", "--compare", "old", "--usage", "u.yaml"]),
+            ).to.deep.equal({ stack: "dev", out: "plan", format: "markdown", compare: "old", usage: "u.yaml" });
+            expect(() => parsePlanArgs(["--stack", "dev", "--format", "html"])).to.throw(
+                UsageError,
+                '--format must be one of tree, json, markdown (got "html")',
+            );
+            expect(() => parsePlanArgs(["--stack", "dev", "--json", "--format", "tree"])).to.throw(
+                UsageError,
+                "--json contradicts --format tree",
+            );
             expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev)");
             expect(() => parsePlanArgs(["--stack", "prod"])).to.throw(
                 UsageError,
@@ -124,7 +148,7 @@ describe("offline plan", () => {
             });
 
             it("never writes a secret value: not the placeholder key, not the generated password", () => {
-                for (const name of ["resources.json", "graph.mmd", "policy.json", "policy.md"]) {
+                for (const name of PLAN_FILES) {
                     const text = file(name);
                     expect(text, name).to.not.include(PLACEHOLDER_SECRET);
                     expect(text, name).to.not.match(/MockPw-/);
@@ -145,14 +169,17 @@ describe("offline plan", () => {
         });
     }
 
-    it("prints a config error as is and exits 1", async () => {
+    it("prints a config error as is, exits 2 and removes that stack's previous results", async () => {
         const root = projectWith(
             "broken",
             "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
         );
         try {
+            mkdirSync(path.join(out, "broken"), { recursive: true });
+            writeFileSync(path.join(out, "broken", "resources.json"), "{}");
             const r = await plan(["--stack", "broken", "--out", out], root);
-            expect(r.code).to.equal(1);
+            expect(r.code).to.equal(2);
+            expect(existsSync(path.join(out, "broken"))).to.equal(false);
             expect(r.out).to.deep.equal([]);
             expect(r.err.join("\n")).to.equal(
                 'Invalid webapp-infra config for stack "broken" (1 problem):\n  - aws.vpcCidr: "10.0.0.0/33" is not a valid IPv4 CIDR',
@@ -184,9 +211,89 @@ describe("offline plan", () => {
     it("--json prints a machine-readable summary", async () => {
         const r = await plan(["--stack", "dev", "--out", out, "--json"]);
         const summary = JSON.parse(r.out.join("\n"));
-        expect(summary.stack).to.equal("dev");
+        expect(summary).to.include({ ok: true, exitCode: 0, stack: "dev" });
         expect(summary.byCloud.aws).to.be.greaterThan(0);
-        expect(summary.files).to.have.length(4);
+        expect(summary.monthlyUsd).to.be.greaterThan(0);
+        expect(summary.files.map((f: string) => path.basename(f))).to.deep.equal(PLAN_FILES);
+    });
+
+    describe("errors and help", () => {
+        it("--json prints errors as JSON on stdout: a config error with every problem, exit 2", async () => {
+            const root = projectWith(
+                "broken",
+                "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
+            );
+            try {
+                const r = await plan(["--stack", "broken", "--out", out, "--json"], root);
+                expect(r.code).to.equal(2);
+                expect(r.err).to.deep.equal([]);
+                const doc = JSON.parse(r.out.join("\n"));
+                expect(doc).to.deep.include({ ok: false, stack: "broken", exitCode: 2 });
+                expect(doc.error.kind).to.equal("config");
+                expect(doc.error.problems.map((p: { path: string }) => p.path)).to.deep.equal([
+                    "aws.vpcCidr",
+                    "aws.azCount",
+                ]);
+            } finally {
+                rmSync(root, { recursive: true, force: true });
+            }
+        });
+
+        it("--json prints a usage error as JSON too", async () => {
+            const r = await plan(["--stack", "nope", "--json"]);
+            expect(r.code).to.equal(2);
+            const doc = JSON.parse(r.out.join("\n"));
+            expect(doc).to.deep.equal({
+                ok: false,
+                stack: null,
+                exitCode: 2,
+                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev)' },
+            });
+        });
+
+        it("names the file, line and column of a YAML syntax error, without a stack trace, and exits 2", async () => {
+            const root = projectWith(
+                "typo",
+                "config:\n  webapp-infra:aws:\n    region: us-east-1\n   vpcCidr: 10.0.0.0/16\n",
+            );
+            try {
+                const r = await plan(["--stack", "typo", "--out", out], root);
+                expect(r.code).to.equal(2);
+                expect(r.out).to.deep.equal([]);
+                const text = r.err.join("\n");
+                expect(text).to.match(/^.*Pulumi\.typo\.yaml:4:\d+: YAML syntax error: /);
+                expect(text).to.not.match(/\n\s+at /);
+                const json = await plan(["--stack", "typo", "--out", out, "--json"], root);
+                expect(JSON.parse(json.out.join("\n")).error.kind).to.equal("stack-file");
+            } finally {
+                rmSync(root, { recursive: true, force: true });
+            }
+        });
+
+        it("--help prints the options and exits 0", async () => {
+            const r = await plan(["--help"]);
+            expect(r.code).to.equal(0);
+            expect(r.out[0]).to.equal(PLAN_USAGE);
+            expect(r.out.join("\n")).to.include("--compare <path>");
+            expect((await plan(["-h", "--stack", "nope"])).code).to.equal(0);
+        });
+
+        it("refuses a --compare that is not a plan, and a bad --usage file, with exit 2", async () => {
+            const bogus = path.join(out, "bogus.json");
+            writeFileSync(bogus, '{"resources": 3}');
+            const r = await plan(["--stack", "dev", "--out", out, "--compare", bogus]);
+            expect(r.code).to.equal(2);
+            expect(r.err[0]).to.equal(
+                `plan: --compare: ${bogus} is not a plan's resources.json (no resources with urn, type and inputs)`,
+            );
+            const usage = path.join(out, "usage.yaml");
+            writeFileSync(usage, "aws:\n  natDataGB: 5\n");
+            const u = await plan(["--stack", "dev", "--out", out, "--usage", usage]);
+            expect(u.code).to.equal(2);
+            expect(u.err[0]).to.equal(`plan: ${usage}: invalid usage assumptions:`);
+            expect(u.err[1]).to.equal("  - aws.natDataGB: is not a known usage key");
+            expect(existsSync(path.join(out, "dev"))).to.equal(false);
+        });
     });
 
     it("the marker-based secret check flags a secret that lost its marker", async () => {

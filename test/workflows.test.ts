@@ -13,6 +13,7 @@ interface Step {
     if?: string;
     with?: Record<string, unknown>;
     env?: Record<string, unknown>;
+    "working-directory"?: string;
 }
 
 interface Job {
@@ -38,7 +39,8 @@ function workflow(file: string): Workflow {
 
 /**
  * The inputs each action declares in its action.yml (pulumi/actions v7, aws-actions/configure-aws-credentials v4,
- * google-github-actions/auth v2, actions/setup-node v4, actions/upload-artifact v4): a misspelt input is
+ * google-github-actions/auth v2, actions/setup-node v4, actions/upload-artifact v4, actions/checkout v4,
+ * github/codeql-action/upload-sarif v3): a misspelt input is
  * silently ignored by GitHub, so the test refuses it.
  */
 const ACTION_INPUTS: Record<string, readonly string[]> = {
@@ -111,7 +113,17 @@ const ACTION_INPUTS: Record<string, readonly string[]> = {
     ],
     "actions/setup-node": ["node-version", "node-version-file", "cache", "cache-dependency-path", "registry-url"],
     "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
-    "actions/checkout": [],
+    "actions/checkout": ["ref", "path", "fetch-depth"],
+    "github/codeql-action/upload-sarif": [
+        "sarif_file",
+        "checkout_path",
+        "ref",
+        "sha",
+        "token",
+        "matrix",
+        "category",
+        "wait-for-processing",
+    ],
 };
 
 const action = (step: Step) => step.uses?.split("@")[0];
@@ -195,12 +207,50 @@ describe("CI workflows", () => {
                 "npx tsc --noEmit",
                 "npm test",
                 "npm run test:emulators",
-                "npm run plan -- --stack dev",
-                "npm run plan -- --stack demo",
+                "bash .github/plan-summary.sh dev",
+                "bash .github/plan-summary.sh demo",
             ]);
             const upload = stepsUsing(check, "actions/upload-artifact")[0];
             expect(upload.with?.path).to.equal("plan/");
             expect(upload.if).to.equal("always()");
+        });
+
+        it("points the HTML report's browser test at the runner's Chrome", () => {
+            for (const wf of [workflow("pull-request.yml"), workflow("deploy-demo.yml")]) {
+                const tests = wf.jobs.check.steps.find((s) => s.run === "npm test");
+                expect(tests?.env?.CHROMIUM_PATH).to.equal("/usr/bin/google-chrome");
+            }
+        });
+
+        it("compares each plan with the base branch's and writes it to the job summary", () => {
+            const check = wf.jobs.check;
+            const base = stepsUsing(check, "actions/checkout").find((s) => s.with?.path === "base");
+            expect(base?.with?.ref).to.equal("${{ github.event.pull_request.base.sha }}");
+            const basePlan = check.steps.find((s) => s.name === "Offline plan of the base branch");
+            expect(basePlan?.["working-directory"]).to.equal("base");
+            expect(basePlan?.run).to.include('npm run plan -- --stack "$stack"');
+            // The base plans come before the plans that compare with them.
+            const order = (name: string) => check.steps.findIndex((s) => s.name === name);
+            expect(order("Offline plan of the base branch")).to.be.lessThan(order("Offline plan (dev)"));
+            const script = readFileSync(path.join(ROOT, ".github", "plan-summary.sh"), "utf8");
+            expect(script).to.include('compare=(--compare "base/plan/${stack}")');
+            expect(script).to.include('--format markdown | tee -a "$summary"');
+            expect(script).to.include("summary=${GITHUB_STEP_SUMMARY:-/dev/null}");
+        });
+
+        it("uploads each stack's policy.sarif to code scanning, with the permission it needs", () => {
+            const check = wf.jobs.check;
+            expect(check.permissions).to.deep.equal({ contents: "read", "security-events": "write", actions: "read" });
+            const uploads = stepsUsing(check, "github/codeql-action/upload-sarif");
+            expect(uploads.map((u) => u.with)).to.deep.equal([
+                { sarif_file: "plan/dev/policy.sarif", category: "offline-plan-dev" },
+                { sarif_file: "plan/demo/policy.sarif", category: "offline-plan-demo" },
+            ]);
+            for (const u of uploads) {
+                // Forks get a read-only token: they stop at the artifact.
+                expect(u.if).to.include("github.event.pull_request.head.repo.full_name == github.repository");
+                expect(u.if).to.match(/^always\(\) && /);
+            }
         });
 
         it("previews dev and demo with the policy pack after the checks, commenting on the pull request", () => {

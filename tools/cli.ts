@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { knownStacks } from "./offline/stack-config";
+import { mapStack } from "./source-maps";
 
 /** A command-line mistake: the command prints it with its usage line and exits with status 2. */
 export class UsageError extends Error {
@@ -11,6 +12,12 @@ export class UsageError extends Error {
 }
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** True when the arguments ask for the command's help (`--help` or `-h`, anywhere before a `--`). */
+export function helpRequested(argv: readonly string[]): boolean {
+    const end = argv.indexOf("--");
+    return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
 
 /** Parses options only (no positionals); an unknown or malformed option becomes a `UsageError`. */
 export function parseOptions<T extends Options>(argv: readonly string[], options: T) {
@@ -60,7 +67,7 @@ export function runAsMain(command: (argv: readonly string[]) => Promise<number>)
             process.exitCode = code;
         },
         (error: unknown) => {
-            console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+            console.error(error instanceof Error ? (mapStack(error.stack) ?? error.message) : String(error));
             process.exitCode = 1;
         },
     );

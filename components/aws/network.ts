@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
-import * as awsx from "@pulumi/awsx";
+// The ec2 module only: the package index also loads its ECS, ECR and Docker modules (about a second).
+import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { awsSubnetPrefixes, parseCidr, subdivide, bitsFor } from "../../config/cidr";
 import type { NetworkOutputs } from "../types";
@@ -57,7 +58,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         super("webapp:aws:Network", name, {}, opts);
         const plan = subnetPlan(args.cidrBlock, args.azCount);
 
-        const vpc = new awsx.ec2.Vpc(
+        const vpc = new awsxEc2.Vpc(
             `${name}-vpc`,
             {
                 cidrBlock: args.cidrBlock,

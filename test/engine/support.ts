@@ -26,7 +26,7 @@ export function offlineUrns(stack: string): string[] {
         `require("./tools/offline/plan").buildPlan(${JSON.stringify(stack)})` +
         ".then((p) => console.log(JSON.stringify(p.run.resources.map((r) => r.urn))))" +
         ".catch((e) => { console.error(e); process.exit(1); });";
-    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+    const out = execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
         cwd: REPO_ROOT,
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],

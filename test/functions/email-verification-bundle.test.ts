@@ -5,6 +5,7 @@
  * test/emulators/email-verification-aws.test.ts.
  */
 import { expect } from "chai";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -12,6 +13,7 @@ import {
     bundleEmailFunction,
     emailFunctionArchive,
     EMAIL_FUNCTION_DIST,
+    BUNDLE_CACHE,
     freshEmailFunctionBundle,
     GCP_PACKAGE_JSON,
 } from "../../functions/bundle";
@@ -121,6 +123,30 @@ describe("e-mail verification: bundles", function () {
         } finally {
             utimesSync(source!, atime, mtime);
         }
+    });
+
+    it("a new process reuses the bundle while every input and output has the same content hash", () => {
+        const bundle = freshEmailFunctionBundle("aws");
+        const recordFile = path.join(BUNDLE_CACHE, "email-verification-aws.json");
+        const record = JSON.parse(readFileSync(recordFile, "utf8"));
+        expect(Object.keys(record.inputs)).to.include(path.join("functions", "email-verification", "aws.ts"));
+        expect(Object.keys(record.outputs)).to.deep.equal(["index.js"]);
+        // Another process: the bundle's file is not written again (its modification time stays).
+        const inAnotherProcess = () =>
+            execFileSync(
+                process.execPath,
+                ["-r", "./tools/register.js", "-e", 'require("./functions/bundle.ts").freshEmailFunctionBundle("aws")'],
+                { cwd: path.resolve(__dirname, "..", "..") },
+            );
+        const written = statSync(bundle.files["index.js"]).mtimeMs;
+        inAnotherProcess();
+        expect(statSync(bundle.files["index.js"]).mtimeMs).to.equal(written);
+        // An input whose content no longer matches its recorded hash builds anew.
+        const input = path.join("functions", "email-verification", "aws.ts");
+        writeFileSync(recordFile, JSON.stringify({ ...record, inputs: { ...record.inputs, [input]: "0".repeat(64) } }));
+        inAnotherProcess();
+        expect(statSync(bundle.files["index.js"]).mtimeMs).to.be.greaterThan(written);
+        expect(JSON.parse(readFileSync(recordFile, "utf8")).inputs[input]).to.equal(record.inputs[input]);
     });
 
     it("archives hold exactly the deployable files", async () => {

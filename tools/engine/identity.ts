@@ -146,6 +146,21 @@ export function copyCheckout(source: string, dest: string): void {
     });
 }
 
+/**
+ * How a checkout loads its TypeScript: its own `tools/register.js`, or, in a revision older than
+ * that loader, ts-node's transpile-only mode with the checkout's tsconfig.json.
+ */
+export function typeScriptLoader(checkout: string): { module: string; env: Record<string, string> } {
+    const register = path.join(checkout, "tools", "register.js");
+    if (existsSync(register)) {
+        return { module: register, env: {} };
+    }
+    return {
+        module: path.join(checkout, "node_modules", "ts-node", "register", "transpile-only"),
+        env: { TS_NODE_PROJECT: path.join(checkout, "tsconfig.json") },
+    };
+}
+
 /** Runs `up` or `preview` of `stack` in `checkout` in a child process (run-stack.ts). */
 export function runOperation(
     session: EngineSession,
@@ -156,14 +171,14 @@ export function runOperation(
 ): Promise<RunResult> {
     const resultFile = path.join(session.dir, `result-${process.pid}-${Date.now()}.json`);
     const request: RunRequest = { checkout, stack, op, env: session.env, resultFile };
-    const register = path.join(checkout, "node_modules", "ts-node", "register", "transpile-only");
+    const loader = typeScriptLoader(checkout);
     return new Promise((resolve, reject) => {
         const child = spawn(
             process.execPath,
-            ["--require", register, path.join(__dirname, "run-stack.ts"), JSON.stringify(request)],
+            ["--require", loader.module, path.join(__dirname, "run-stack.ts"), JSON.stringify(request)],
             {
                 cwd: checkout,
-                env: { ...process.env, PATH: session.path, TS_NODE_PROJECT: path.join(checkout, "tsconfig.json") },
+                env: { ...process.env, ...loader.env, PATH: session.path },
                 stdio: ["ignore", "ignore", "pipe"],
             },
         );

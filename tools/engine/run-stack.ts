@@ -4,7 +4,7 @@
  * program with that checkout's own `@pulumi/pulumi`, so two revisions never share SDK state.
  * Started by identity.ts; writes its result as JSON to the file named in its argument.
  *
- *   node -r <checkout>/node_modules/ts-node/register/transpile-only run-stack.ts '<RunRequest JSON>'
+ *   node -r <checkout>/tools/register.js run-stack.ts '<RunRequest JSON>'
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

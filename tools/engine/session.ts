@@ -70,14 +70,13 @@ function writeExecutable(file: string, text: string): void {
 export function writePluginLaunchers(binDir: string, root = REPO_ROOT): string[] {
     mkdirSync(binDir, { recursive: true });
     const packages = providerPackages(root);
-    const register = path.join(root, "node_modules", "ts-node", "register", "transpile-only");
+    const register = path.join(root, "tools", "register.js");
     const provider = path.join(root, "tools", "engine", "provider.ts");
     for (const pkg of packages) {
         writeExecutable(
             path.join(binDir, `pulumi-resource-${pkg}`),
             "#!/bin/sh\n" +
-                `TS_NODE_PROJECT=${shellQuote(path.join(root, "tsconfig.json"))} exec node --require ${shellQuote(register)} ` +
-                `${shellQuote(provider)} ${pkg} "$@"\n`,
+                `exec node --require ${shellQuote(register)} ${shellQuote(provider)} ${pkg} "$@"\n`,
         );
     }
     writeExecutable(

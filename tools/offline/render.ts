@@ -3,6 +3,8 @@
  * the Mermaid graph of components and the policy report. Pure functions of a `Plan`.
  */
 import { PROJECT } from "../../config";
+import { costSummaryLine, costTierTable, type CostReport } from "../cost/estimate";
+import { renderDiffMarkdown, type PlanDiff } from "./diff";
 import { RULES, type Violation } from "../../policy/rules";
 import { displayType, mandatoryCount, type Plan, type PlanNode } from "./plan";
 import { redact, reveal } from "./values";
@@ -221,39 +223,91 @@ export function componentEdges(plan: Plan): Array<{ from: string; to: string; co
         .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to));
 }
 
-function mermaidId(name: string): string {
-    return name.replace(/[^A-Za-z0-9_]/g, "_");
+/** A node of the component graph: a tier component that holds at least one resource. */
+export interface GraphNode {
+    readonly id: string;
+    readonly urn: string;
+    readonly name: string;
+    readonly tier: string;
+    readonly cloud: string;
+    readonly resources: number;
 }
 
-/** `graph.mmd`: the components, grouped per cloud, and which depends on which. */
-export function renderMermaid(plan: Plan): string {
-    const components = plan.nodes.filter((n) => n.kind === "component" && n.tier === n.resource.urn);
+/** An arrow of the component graph: `from` uses what `to` owns. */
+export interface GraphEdge {
+    readonly from: string;
+    readonly to: string;
+    /** Dependency links in this direction. */
+    readonly count: number;
+    /** Links in the other direction, folded into this arrow (a graph has no two-way arrows). */
+    readonly back: number;
+}
+
+/**
+ * The component graph: components with resources (empty ones are left out) and one arrow per pair
+ * of components. Where two components depend on each other, the direction with more links is
+ * kept (on a tie, the one towards the component that depends on fewer others) and the other
+ * direction's links are counted on it as `back`.
+ */
+export function componentGraph(plan: Plan): { nodes: GraphNode[]; edges: GraphEdge[] } {
     const sizes = new Map<string, number>();
     countedNodes(plan).forEach((n) => n.tier && sizes.set(n.tier, (sizes.get(n.tier) ?? 0) + 1));
+    const nodes = plan.nodes
+        .filter((n) => n.kind === "component" && n.tier === n.resource.urn && (sizes.get(n.resource.urn) ?? 0) > 0)
+        .map((n) => ({
+            id: n.resource.name.replace(/[^A-Za-z0-9_]/g, "_"),
+            urn: n.resource.urn,
+            name: n.resource.name,
+            tier: n.resource.type.split(":").pop() ?? n.resource.type,
+            cloud: n.cloud,
+            resources: sizes.get(n.resource.urn) ?? 0,
+        }))
+        .sort((a, b) => a.cloud.localeCompare(b.cloud) || a.name.localeCompare(b.name));
+    const present = new Set(nodes.map((n) => n.urn));
+    const raw = componentEdges(plan).filter((e) => present.has(e.from) && present.has(e.to));
+    const count = new Map(raw.map((e) => [`${e.from}\n${e.to}`, e.count]));
+    const outDegree = new Map<string, number>();
+    raw.forEach((e) => outDegree.set(e.from, (outDegree.get(e.from) ?? 0) + 1));
+    const edges: GraphEdge[] = [];
+    for (const e of raw) {
+        const back = count.get(`${e.to}\n${e.from}`);
+        if (back === undefined) {
+            edges.push({ ...e, back: 0 });
+            continue;
+        }
+        const keep =
+            e.count !== back
+                ? e.count > back
+                : (outDegree.get(e.to) ?? 0) !== (outDegree.get(e.from) ?? 0)
+                  ? (outDegree.get(e.to) ?? 0) < (outDegree.get(e.from) ?? 0)
+                  : e.from < e.to;
+        if (keep) {
+            edges.push({ ...e, back });
+        }
+    }
+    return { nodes, edges };
+}
+
+/** `graph.mmd`: the components with resources, grouped per cloud, and which depends on which. */
+export function renderMermaid(plan: Plan): string {
+    const { nodes, edges } = componentGraph(plan);
     const lines = [
-        `%% ${PROJECT}/${plan.stack}: components and their dependencies (an arrow points at what is used).`,
+        `%% ${PROJECT}/${plan.stack}: components and their dependencies (an arrow points at what is used; ` +
+            '"n + m back": the used component also uses the user m times).',
         "flowchart LR",
     ];
-    const clouds = [...new Set(components.map((c) => c.cloud))].sort();
-    for (const cloud of clouds) {
-        lines.push(`    subgraph ${mermaidId(cloud)}["${cloud.toUpperCase()}"]`);
-        for (const c of components
-            .filter((x) => x.cloud === cloud)
-            .sort((a, b) => a.resource.name.localeCompare(b.resource.name))) {
-            const tier = c.resource.type.split(":").pop();
+    for (const cloud of [...new Set(nodes.map((n) => n.cloud))]) {
+        lines.push(`    subgraph ${cloud.replace(/[^A-Za-z0-9_]/g, "_")}["${cloud.toUpperCase()}"]`);
+        for (const n of nodes.filter((x) => x.cloud === cloud)) {
             lines.push(
-                `        ${mermaidId(c.resource.name)}["${c.resource.name}<br/>${tier} · ${sizes.get(c.resource.urn) ?? 0} resources"]`,
+                `        ${n.id}["${n.name}<br/>${n.tier} · ${n.resources} resource${n.resources === 1 ? "" : "s"}"]`,
             );
         }
         lines.push("    end");
     }
-    const names = new Map(components.map((c) => [c.resource.urn, c.resource.name]));
-    for (const edge of componentEdges(plan)) {
-        const from = names.get(edge.from);
-        const to = names.get(edge.to);
-        if (from && to) {
-            lines.push(`    ${mermaidId(from)} -->|${edge.count}| ${mermaidId(to)}`);
-        }
+    const ids = new Map(nodes.map((n) => [n.urn, n.id]));
+    for (const e of edges) {
+        lines.push(`    ${ids.get(e.from)} -->|${e.count}${e.back > 0 ? ` + ${e.back} back` : ""}| ${ids.get(e.to)}`);
     }
     return `${lines.join("\n")}\n`;
 }
@@ -318,5 +372,59 @@ export function renderPolicyMarkdown(plan: Plan): string {
             lines.push(`- ${v.name ? `\`${v.name}\` (${displayType(v.type ?? "")}): ` : ""}${mdCell(v.message)}`);
         }
     }
+    return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The plan as Markdown (`--format markdown`): what a pull request's job summary shows. The
+ * summary, the diff when there is one, the policy findings, the cost per tier, and the tree.
+ */
+export function renderMarkdownReport(plan: Plan, cost: CostReport, diff?: PlanDiff): string {
+    const s = summarize(plan);
+    const m = mandatoryCount(plan);
+    const lines = [
+        `### Offline plan: ${PROJECT}/${plan.stack}`,
+        "",
+        `${s.resources} resources in ${s.components} components (${Object.entries(s.byCloud)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(
+                ", ",
+            )}). Policy: ${m === 0 ? "**passed**" : `**failed**, ${m} mandatory violation${m === 1 ? "" : "s"}`}` +
+            ` (${plan.violations.length - m} advisory). Cost: **${costSummaryLine(cost)}**.`,
+    ];
+    if (diff) {
+        lines.push("", "#### Changes", "", renderDiffMarkdown(diff));
+    }
+    if (plan.violations.length > 0) {
+        lines.push(
+            "",
+            "#### Policy findings",
+            "",
+            "| level | rule | resource | problem |",
+            "|---|---|---|---|",
+            ...[...plan.violations]
+                .sort((a, b) =>
+                    a.enforcementLevel === b.enforcementLevel ? 0 : a.enforcementLevel === "mandatory" ? -1 : 1,
+                )
+                .map(
+                    (v) =>
+                        `| ${v.enforcementLevel} | \`${v.policy}\` | ${v.name ? `\`${v.name}\`` : ""} | ${mdCell(v.message)} |`,
+                ),
+        );
+    }
+    lines.push(
+        "",
+        "#### Cost per tier (USD a month)",
+        "",
+        ...costTierTable(cost, "USD"),
+        "",
+        "<details><summary>Resource tree</summary>",
+        "",
+        "```",
+        ...renderTree(plan),
+        "```",
+        "",
+        "</details>",
+    );
     return `${lines.join("\n")}\n`;
 }

@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type MockCallArgs, type MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { deserializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+import { fileURLToPath } from "node:url";
+import { originalPosition } from "../source-maps";
 import { invokeResult, resourceState, type ProviderContext } from "./mocks";
 import { findString, reveal, type Occurrence } from "./values";
 
@@ -25,6 +27,15 @@ export interface RecordedResource {
     /** URNs this resource depends on (dependsOn and the resources its inputs come from). */
     readonly dependencies: readonly string[];
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** Where the program registered it (the `new` expression), as the SDK reports it to the engine. */
+    readonly source?: SourcePosition;
+}
+
+/** A position in the program's source: a file URI (`file:///...`), 1-based line and column. */
+export interface SourcePosition {
+    readonly uri: string;
+    readonly line: number;
+    readonly column: number;
 }
 
 export interface RecordedInvoke {
@@ -43,6 +54,27 @@ interface RegisterRequest {
     getObject(): Parameters<typeof deserializeProperties>[0];
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+    getSourceposition?(): PositionMessage | undefined;
+    getStacktrace?(): { getFramesList(): Array<{ getPc(): PositionMessage | undefined }> } | undefined;
+}
+
+interface PositionMessage {
+    getUri(): string;
+    getLine(): number;
+    getColumn(): number;
+}
+
+/**
+ * Where the program registered a resource: the SDK's source position, or when it has none (a
+ * resource created in a callback such as `Array.map`), the innermost frame of the stack trace
+ * that lies in the project outside node_modules.
+ */
+function registrationPosition(req: RegisterRequest): SourcePosition | undefined {
+    const frames = (req.getStacktrace?.()?.getFramesList() ?? [])
+        .map((f) => f.getPc())
+        .filter((pc): pc is PositionMessage => pc !== undefined && pc.getUri() !== "");
+    const position = req.getSourceposition?.() ?? frames.find((pc) => !pc.getUri().includes("/node_modules/"));
+    return position ? typeScriptPosition(position.getUri(), position.getLine(), position.getColumn()) : undefined;
 }
 
 interface OutputsRequest {
@@ -53,6 +85,18 @@ interface OutputsRequest {
 type Callback = (err: unknown, response: { getUrn(): string } | undefined) => void;
 
 const DEFAULT_CONTEXT: ProviderContext = { awsRegion: "us-east-1", gcpProject: "mock-project", gcpRegion: "us-east1" };
+
+/** A source position as the SDK reports it, mapped to the TypeScript line when the project's loader transpiled the file. */
+function typeScriptPosition(uri: string, line: number, column: number): SourcePosition {
+    let file: string | undefined;
+    try {
+        file = fileURLToPath(uri);
+    } catch {
+        file = undefined;
+    }
+    const original = file ? originalPosition(file, line, column) : undefined;
+    return { uri, line: original?.line ?? line, column: original?.column ?? column };
+}
 
 class RecordingMonitor extends MockMonitor {
     readonly recorded: RecordedResource[] = [];
@@ -104,6 +148,7 @@ class RecordingMonitor extends MockMonitor {
         req.getPropertydependenciesMap().forEach((deps, key) => {
             propertyDependencies[key] = deps.getUrnsList();
         });
+        const source = registrationPosition(req);
         return super.registerResource(req, (err, response) => {
             if (!err && response) {
                 const urn = response.getUrn();
@@ -121,6 +166,7 @@ class RecordingMonitor extends MockMonitor {
                     inputs,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
+                    ...(source ? { source } : {}),
                 });
             }
             callback(err, response);

@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse, type ScalarTag } from "yaml";
+import { parse, YAMLParseError, type ParseOptions, type SchemaOptions, type ScalarTag } from "yaml";
 import {
     ConfigError,
     formatPath,
@@ -50,9 +50,49 @@ const legacyOctal: ScalarTag = {
     resolve: (text) => (text.startsWith("-") ? -1 : 1) * parseInt(text.replace(/^[-+]/, ""), 8),
 };
 
-/** Parses YAML as the Pulumi CLI reads its project and stack files. */
-export function parsePulumiYaml(text: string): unknown {
-    return parse(text, { customTags: (tags) => [legacyOctal, ...tags] });
+/**
+ * A stack file or `Pulumi.yaml` that cannot be read as YAML. The message names the file, line and
+ * column (`Pulumi.dev.yaml:3:6: ...`) and shows the offending line; no stack trace is needed.
+ */
+export class StackFileError extends Error {
+    override name = "StackFileError";
+    constructor(
+        /** The file as given to the user (relative to the working directory where possible). */
+        readonly file: string,
+        readonly line: number | undefined,
+        readonly column: number | undefined,
+        detail: string,
+    ) {
+        super(`${file}${line === undefined ? "" : `:${line}:${column ?? 1}`}: ${detail}`);
+    }
+}
+
+/** Parses YAML; with `file`, a syntax error becomes a `StackFileError` naming the file, line and column. */
+function parseNaming(text: string, file: string | undefined, options: ParseOptions & SchemaOptions): unknown {
+    try {
+        return parse(text, options);
+    } catch (error) {
+        if (file === undefined || !(error instanceof YAMLParseError)) {
+            throw error;
+        }
+        const [start] = error.linePos ?? [];
+        // yaml's message is "<problem> at line L, column C:\n\n<the line>\n<caret>"; keep the problem and the excerpt.
+        const [problem, ...excerpt] = error.message.split("\n");
+        const detail = `YAML syntax error: ${problem.replace(/ at line \d+, column \d+:?$/, "")}`;
+        const snippet = excerpt.filter((l) => l.trim() !== "").join("\n");
+        const shown = path.relative(process.cwd(), file) || file;
+        throw new StackFileError(shown, start?.line, start?.col, snippet ? `${detail}\n${snippet}` : detail);
+    }
+}
+
+/** Parses a YAML file the tools read (a usage file); a syntax error names the file, line and column. */
+export function parseYamlFile(text: string, file: string): unknown {
+    return parseNaming(text, file, {});
+}
+
+/** Parses YAML as the Pulumi CLI reads its project and stack files; with `file`, errors name it. */
+export function parsePulumiYaml(text: string, file?: string): unknown {
+    return parseNaming(text, file, { customTags: (tags) => [legacyOctal, ...tags] });
 }
 
 /** A `Pulumi.yaml` `config:` entry. */
@@ -84,11 +124,15 @@ export function readStackFile(stack: string, options: StackConfigOptions = {}): 
     } catch {
         throw new Error(`no stack file ${path.relative(process.cwd(), file) || file} (stack "${stack}")`);
     }
-    const project = (parsePulumiYaml(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) ?? {}) as {
+    const projectFile = path.join(root, "Pulumi.yaml");
+    const project = (parsePulumiYaml(readFileSync(projectFile, "utf8"), projectFile) ?? {}) as {
         name?: string;
         config?: Record<string, DeclaredKey | null>;
     };
-    const stackDoc = (parsePulumiYaml(stackText) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+    const stackDoc = (parsePulumiYaml(stackText, file) ?? {}) as {
+        config?: Record<string, unknown>;
+        environment?: unknown;
+    };
     const stackConfig = stackDoc.config ?? {};
     const values: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(project.config ?? {})) {

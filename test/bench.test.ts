@@ -1,0 +1,82 @@
+/** The benchmark's arguments and the critical-path model (no timing is asserted anywhere). */
+import { expect } from "chai";
+import { parseBenchArgs, runBench } from "../tools/bench";
+import { UsageError } from "../tools/cli";
+import { criticalPath, DEFAULT_CREATE } from "../tools/offline/critical-path";
+import { buildPlan } from "../tools/offline/plan";
+import { resourcesDocument } from "../tools/offline/render";
+
+describe("benchmark", () => {
+    it("takes --runs as a whole number and refuses anything else", async () => {
+        expect(parseBenchArgs([])).to.deep.equal({ runs: 5, skipTest: false });
+        expect(parseBenchArgs(["--runs", "3", "--skip-test"])).to.deep.equal({ runs: 3, skipTest: true });
+        for (const bad of ["abc", "0", "-1", "2.5", "1e3"]) {
+            expect(() => parseBenchArgs([`--runs=${bad}`]), bad).to.throw(
+                UsageError,
+                `--runs must be a whole number from 1 to 100 (got "${bad}")`,
+            );
+        }
+        const err: string[] = [];
+        expect(
+            await runBench(
+                ["--runs", "abc"],
+                () => undefined,
+                (l) => err.push(l),
+            ),
+        ).to.equal(2);
+        expect(err).to.deep.equal([
+            'bench: --runs must be a whole number from 1 to 100 (got "abc")',
+            "usage: npm run bench -- [--runs <n>] [--skip-test]",
+        ]);
+        const out: string[] = [];
+        expect(await runBench(["--help"], (l) => out.push(l))).to.equal(0);
+        expect(out[0]).to.equal("usage: npm run bench -- [--runs <n>] [--skip-test]");
+    });
+
+    describe("critical path", () => {
+        const r = (name: string, type: string, dependencies: string[] = [], parent: string | null = null) => ({
+            urn: name,
+            name,
+            type,
+            kind: "resource",
+            parent,
+            dependencies,
+        });
+
+        it("is the longest chain of typical create times over the dependencies, components expanded", () => {
+            const cp = criticalPath([
+                { urn: "db-tier", name: "db-tier", type: "webapp:aws:Database", kind: "component", dependencies: [] },
+                r("vpc", "awsx:ec2:Vpc"),
+                r("db", "aws:rds/instance:Instance", ["vpc"], "db-tier"),
+                r("secret", "aws:secretsmanager/secretVersion:SecretVersion", ["db"]),
+                // Depends on the whole database component: waits for its instance.
+                r("asg", "aws:autoscaling/group:Group", ["db-tier"]),
+                r("key", "aws:kms/key:Key"),
+            ]);
+            expect(cp.steps.map((s) => s.name)).to.deep.equal(["vpc", "db", "asg"]);
+            expect(cp.seconds).to.equal(130 + 540 + 240);
+            expect(cp.slowest).to.deep.equal({ type: "aws:rds/instance:Instance", name: "db", seconds: 540 });
+            expect(cp.ratio).to.be.closeTo(910 / 540, 1e-9);
+            expect(DEFAULT_CREATE.seconds).to.equal(3);
+        });
+
+        it("on dev: the VPC's NAT gateways, then the database, then the instances that read its secret", async () => {
+            const plan = await buildPlan("dev");
+            const doc = resourcesDocument(plan) as {
+                resources: Parameters<typeof criticalPath>[0];
+            };
+            const cp = criticalPath(doc.resources);
+            expect(cp.steps.map((s) => s.type)).to.deep.equal([
+                "awsx:ec2:Vpc",
+                "aws:ec2/securityGroup:SecurityGroup",
+                "aws:rds/instance:Instance",
+                "aws:secretsmanager/secretVersion:SecretVersion",
+                "aws:ec2/launchTemplate:LaunchTemplate",
+                "aws:autoscaling/group:Group",
+                "aws:autoscaling/policy:Policy",
+            ]);
+            expect(cp.seconds).to.equal(922);
+            expect(cp.ratio.toFixed(2)).to.equal("1.71");
+        });
+    });
+});
