@@ -21,7 +21,6 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
-import { replacementProperties } from "../tools/engine/force-new";
 import { parseIdentityArgs, unmetExpectations } from "../tools/engine/identity";
 import { contextFromConfig, diffInputs, parseUrn, resourceOutputs } from "../tools/engine/provider";
 import { providerPackages, REPO_ROOT, writePluginLaunchers } from "../tools/engine/session";
@@ -183,6 +182,23 @@ describe("engine harness: plugin launchers", () => {
 });
 
 describe("engine harness: the stand-in provider", () => {
+    it("loads neither the program nor the offline plan (a provider process registers nothing)", () => {
+        const script =
+            'require("./tools/engine/provider");' +
+            "console.log(JSON.stringify(Object.keys(require.cache).map((f) => require('path').relative(process.cwd(), f))));";
+        const loaded = JSON.parse(
+            execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], { cwd: REPO_ROOT, encoding: "utf8" }),
+        ) as string[];
+        const project = loaded.filter((f) => !f.startsWith("node_modules")).sort();
+        expect(project).to.deep.equal([
+            "tools/engine/provider.ts",
+            "tools/offline/mocks.ts",
+            "tools/offline/replace.ts",
+            "tools/register.js",
+            "tools/source-maps.js",
+        ]);
+    });
+
     it("takes the resource type from a URN whose type names its parent", () => {
         expect(
             parseUrn(
@@ -216,11 +232,26 @@ describe("engine harness: the stand-in provider", () => {
             changed: ["desiredCapacity", "maxSize", "name"],
             added: ["desiredCapacity"],
             removed: [],
-            replaces: [],
+            // An ASG's name is ForceNew (tools/offline/replace.ts): an unknown one may replace it.
+            replaces: ["name"],
         });
         expect(
             diffInputs("aws:kms/key:Key", { description: "k", enableKeyRotation: true }, { description: "k" }),
         ).to.deep.include({ changed: ["enableKeyRotation"], removed: ["enableKeyRotation"] });
+    });
+
+    it("names a nested change by its path; an absent and a null property are the same", () => {
+        const diff = diffInputs(
+            "aws:ec2/securityGroup:SecurityGroup",
+            { tags: { env: "dev", team: "web" }, ingress: [{ fromPort: 80 }, { fromPort: 443 }], revokeRulesOnDelete: null },
+            { tags: { env: "prod", team: "web", cost: "a" }, ingress: [{ fromPort: 80 }, { fromPort: 8443 }] },
+        );
+        expect(diff).to.deep.equal({
+            changed: ["ingress[1].fromPort", "tags.cost", "tags.env"],
+            added: ["tags.cost"],
+            removed: [],
+            replaces: [],
+        });
     });
 
     it("replaces only where the provider rules say so", () => {
@@ -239,7 +270,19 @@ describe("engine harness: the stand-in provider", () => {
             { instanceClass: "db.t3.small", storageEncrypted: false },
         );
         expect(db).to.deep.include({ changed: ["instanceClass", "storageEncrypted"], replaces: ["storageEncrypted"] });
-        expect(replacementProperties("aws:autoscaling/group:Group")).to.deep.equal([]);
+        // The offline plan's table (tools/offline/replace.ts): an ASG's size is updated, its name replaces it.
+        const asg = diffInputs("aws:autoscaling/group:Group", { name: "a", maxSize: 2 }, { name: "b", maxSize: 3 });
+        expect(asg).to.deep.include({ changed: ["maxSize", "name"], replaces: ["name"] });
+        // A ForceNew input below the top level, matched through list indexes.
+        const record = diffInputs(
+            "gcp:dns/recordSet:RecordSet",
+            { routingPolicy: { healthCheck: "hc-1", wrrs: [{ weight: 1 }] } },
+            { routingPolicy: { healthCheck: "hc-2", wrrs: [{ weight: 2 }] } },
+        );
+        expect(record).to.deep.include({
+            changed: ["routingPolicy.healthCheck", "routingPolicy.wrrs[0].weight"],
+            replaces: ["routingPolicy.healthCheck"],
+        });
     });
 
     it("returns the inputs (secret ones still secret) and the mock table's computed attributes as plain values", async () => {

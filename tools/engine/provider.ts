@@ -10,10 +10,12 @@
  *   mock table's computed attributes as plain values. Marking computed outputs secret is left to the
  *   engine and the SDK (`additionalSecretOutputs`), as with the real providers.
  * - Diff: the new inputs against the inputs stored with the resource (the engine sends both); every
- *   changed top-level property is reported. A change replaces the resource only where
- *   `force-new.ts` (a short table taken from the real providers' schemas) says so; everything else is
- *   an in-place update. A change of a provider's own configuration is diffed the same way and is
- *   always an update (the stand-in knows no configuration key that replaces a provider).
+ *   changed property is reported by its path (`tags.env`, `ingress[0].fromPort`). A change replaces
+ *   the resource where the real provider's schema says so: `tools/offline/replace.ts`, the table of
+ *   ForceNew inputs per type that the offline plan's diff uses too (one source of truth, with a row
+ *   for every type the program creates); everything else is an in-place update. A change of a
+ *   provider's own configuration is diffed the same way and is always an update (the stand-in knows
+ *   no configuration key that replaces a provider).
  * - Previews: as the real (bridged) providers, it plans creates as their inputs (computed attributes
  *   unknown) and updates as their outputs after the update (computed attributes kept).
  * - awsx's `Vpc` (a remote component): `construct` registers the component and its outputs from the
@@ -22,11 +24,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { main, type ConstructResult, type Provider } from "@pulumi/pulumi/provider";
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { invokeResult, resourceState, type ProviderContext } from "../offline/mocks";
-import { replacementProperties } from "./force-new";
+import { changedPaths, replacingInputs } from "../offline/replace";
 
 type Props = Record<string, unknown>;
 
@@ -69,54 +71,68 @@ function containsSecret(value: unknown): boolean {
     return value !== null && typeof value === "object" && Object.values(value).some(containsSecret);
 }
 
-function containsUnknown(value: unknown): boolean {
-    if (value === unknownValue) {
-        return true;
-    }
-    if (Array.isArray(value)) {
-        return value.some(containsUnknown);
-    }
-    return value !== null && typeof value === "object" && Object.values(value).some(containsUnknown);
+/** The value without secret wrappers and without absent (null or undefined) object properties. */
+function comparable(value: unknown): unknown {
+    const plain = unwrap(value);
+    const prune = (v: unknown): unknown => {
+        if (Array.isArray(v)) {
+            return v.map(prune);
+        }
+        if (v !== null && typeof v === "object") {
+            return Object.fromEntries(
+                Object.entries(v)
+                    .filter(([, item]) => item !== null && item !== undefined)
+                    .map(([k, item]) => [k, prune(item)]),
+            );
+        }
+        return v;
+    };
+    return prune(plain);
 }
 
 /** Structural equality of two plain property values (object key order does not matter). */
 export function sameValue(a: unknown, b: unknown): boolean {
-    if (a === b) {
-        return true;
+    return changedPaths(a, b).length === 0;
+}
+
+/** The value at a path of `changedPaths` (`tags.env`, `rules[2].action`), or undefined. */
+function valueAt(root: unknown, at: string): unknown {
+    let value = root;
+    for (const [, key, index] of at.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+        if (value === null || typeof value !== "object") {
+            return undefined;
+        }
+        value = (value as Record<string, unknown>)[key ?? index];
     }
-    if (Array.isArray(a) || Array.isArray(b)) {
-        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
-    }
-    if (a !== null && b !== null && typeof a === "object" && typeof b === "object") {
-        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-        return [...keys].every((k) => sameValue((a as Props)[k], (b as Props)[k]));
-    }
-    return false;
+    return value;
+}
+
+/** The top-level property of a path (`tags` for `tags.env`, `ingress` for `ingress[0].fromPort`). */
+function topLevel(at: string): string {
+    return /^[^.[]+/.exec(at)?.[0] ?? at;
 }
 
 /** The result of comparing stored inputs with new ones. */
 export interface InputDiff {
-    /** Top-level properties that changed, were added or were removed, sorted. */
+    /** The paths of the properties that changed, were added or were removed, sorted. */
     readonly changed: string[];
     readonly added: string[];
     readonly removed: string[];
-    /** The changed properties that force a new resource. */
+    /** The changed paths that force a new resource (the provider's ForceNew inputs). */
     readonly replaces: string[];
 }
 
-/** Compares inputs with inputs: a property whose new value is unknown counts as changed. */
+/**
+ * Compares inputs with inputs, path by path: secretness, key order and absent properties alone are
+ * no change; a new value that is unknown (a preview) is a change.
+ */
 export function diffInputs(type: string, olds: Props, news: Props): InputDiff {
-    const oldPlain = unwrap(olds) as Props;
-    const newPlain = unwrap(news) as Props;
-    const keys = [...new Set([...Object.keys(oldPlain), ...Object.keys(newPlain)])].sort();
-    const changed = keys.filter(
-        (k) => containsUnknown(newPlain[k]) || !sameValue(oldPlain[k] ?? undefined, newPlain[k] ?? undefined),
-    );
-    const added = changed.filter((k) => oldPlain[k] === undefined);
-    const removed = changed.filter((k) => newPlain[k] === undefined);
-    const forceNew = replacementProperties(type);
-    const replaces = changed.filter((k) => forceNew === "all" || forceNew.includes(k));
-    return { changed, added, removed, replaces };
+    const oldPlain = comparable(olds);
+    const newPlain = comparable(news);
+    const changed = changedPaths(oldPlain, newPlain).sort();
+    const added = changed.filter((p) => valueAt(oldPlain, p) === undefined);
+    const removed = changed.filter((p) => valueAt(newPlain, p) === undefined);
+    return { changed, added, removed, replaces: replacingInputs(type, changed) };
 }
 
 async function settled(value: unknown): Promise<unknown> {
@@ -240,14 +256,18 @@ const { Struct: StructClass } = require(
     Struct: { fromJavaScript(value: Props): unknown };
 };
 
-/** The engine's DiffResponse for a diff of inputs, with a detailed diff per changed property. */
+/**
+ * The engine's DiffResponse for a diff of inputs: the changed and replacing top-level properties
+ * (as the bridged providers name them), and a detailed diff per changed path.
+ */
 function diffResponse(diff: InputDiff): unknown {
     const resp = new proto.DiffResponse();
     const { DiffChanges } = proto.DiffResponse;
     const Kind = proto.PropertyDiff.Kind;
+    const topLevels = (paths: readonly string[]) => [...new Set(paths.map(topLevel))];
     resp.setChanges(diff.changed.length > 0 ? DiffChanges.DIFF_SOME : DiffChanges.DIFF_NONE);
-    resp.setDiffsList(diff.changed);
-    resp.setReplacesList(diff.replaces);
+    resp.setDiffsList(topLevels(diff.changed));
+    resp.setReplacesList(topLevels(diff.replaces));
     resp.setHasdetaileddiff(true);
     const details = resp.getDetaileddiffMap();
     for (const key of diff.changed) {
