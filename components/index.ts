@@ -5,9 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadConfig, parseConfig, type Cloud, type InfraConfig } from "../config";
-import { createAwsPlatform, type AwsOutputs, type AwsPlatform } from "./aws";
-import { createGcpPlatform, type GcpOutputs } from "./gcp";
-import { awsProvider, gcpProvider } from "./providers";
+import { awsContext, createAwsPlatform, type AwsOutputs, type AwsPlatform } from "./aws";
+import { publishDns } from "./edge";
+import { createGcpPlatform, gcpContext, type GcpOutputs, type GcpPlatform } from "./gcp";
+import { stackContext } from "./shared/context";
 
 export interface InfrastructureOutputs {
     environment: string;
@@ -19,28 +20,33 @@ export interface InfrastructureOutputs {
 }
 
 /**
- * Builds the platform. The config is validated again first (callers may hand-build it), so an
- * invalid config throws `ConfigError` before any resource is registered.
+ * Builds the platform, in order: the stack context (providers, account, project), each cloud's
+ * tiers and features, then the DNS step that joins them (`publishDns`). The config is validated
+ * again first (callers may hand-build it), so an invalid config throws `ConfigError` before any
+ * resource is registered.
  */
 export function createInfrastructure(
     cfg: InfraConfig,
     opts: pulumi.ComponentResourceOptions = {},
 ): InfrastructureOutputs {
     const config = parseConfig(cfg, cfg?.environment);
-    const outputs: InfrastructureOutputs = { environment: config.environment, clouds: [...config.clouds] };
-    let aws: AwsPlatform | undefined;
-    if (config.clouds.includes("aws")) {
-        const provider = awsProvider(config, { parent: opts.parent });
-        aws = createAwsPlatform(config, provider, opts);
-        outputs.aws = aws.outputs;
-    }
-    if (config.clouds.includes("gcp")) {
-        const provider = gcpProvider(config, { parent: opts.parent });
-        // Next to AWS, the GCP load balancer's names (and a DNS failover) live in the Route 53 zone.
-        const awsDns = aws && { dns: aws.dns, loadBalancerTarget: aws.loadBalancerTarget };
-        outputs.gcp = createGcpPlatform(config, provider, opts, awsDns).outputs;
-    }
-    return outputs;
+    const ctx = stackContext(config, opts);
+    const aws: AwsPlatform | undefined = ctx.uses("aws") ? createAwsPlatform(awsContext(ctx)) : undefined;
+    const gcp: GcpPlatform | undefined = ctx.uses("gcp") ? createGcpPlatform(gcpContext(ctx)) : undefined;
+    const dns = publishDns(ctx, { aws, gcp });
+    return {
+        environment: config.environment,
+        clouds: [...config.clouds],
+        ...(aws === undefined ? {} : { aws: aws.outputs }),
+        ...(gcp === undefined
+            ? {}
+            : {
+                  gcp: {
+                      ...gcp.outputs,
+                      ...(dns.gcpNameServers === undefined ? {} : { nameServers: dns.gcpNameServers }),
+                  },
+              }),
+    };
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
 import { gcpZoneRegion } from "./regions";
 import {
@@ -139,6 +140,8 @@ export function configSchema(environment: string) {
         vpcCidr: cidr(16, 24).default(env.vpcCidr),
         azCount: integer(2, 6).default(2),
         natGateways: oneOf(["single", "onePerAz"]).default(env.natGateways),
+        /** The application backend behind the load balancer (`components/aws/compute/`). */
+        compute: oneOf(["asg"]).default("asg"),
         instanceType: text(patterns.awsInstanceType, "an EC2 instance type").default("t2.micro"),
         imageId: text(patterns.awsAmiId, "an AMI id").optional(),
         imageFilter: imageFilter.optional(),
@@ -177,6 +180,8 @@ export function configSchema(environment: string) {
         region: gcpRegion().default("us-east1"),
         zone: gcpZone().default("us-east1-b"),
         subnetCidr: cidr(8, 29).default(env.gcpSubnetCidr),
+        /** The application backend behind the load balancer (`components/gcp/compute/`). */
+        compute: oneOf(["mig"]).default("mig"),
         machineType: text(patterns.gcpMachineType, "a Compute Engine machine type").default("e2-micro"),
         image: section({
             family: text(patterns.gcpImageName, "an image family name").optional(),
@@ -339,26 +344,15 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
         }
     });
 
-    if (cfg.features?.monthlyBudgetUsd !== undefined && cfg.monitoring?.alarmEmail === undefined) {
-        problem(
-            ["features", "monthlyBudgetUsd"],
-            "needs monitoring.alarmEmail: budget and cost-anomaly alerts are sent there",
-            cfg.features.monthlyBudgetUsd,
-        );
-    }
-
     const usesGcp = clouds.includes("gcp");
     if (usesGcp && cfg.gcp?.project === undefined) {
         problem(["gcp", "project"], `${REQUIRED} when clouds includes "gcp"`, undefined);
     }
 
     const bothClouds = usesGcp && clouds.includes("aws");
-    if (cfg.features?.dnsFailover === true && !bothClouds) {
-        problem(
-            ["features", "dnsFailover"],
-            'needs clouds to include both "aws" and "gcp" (GCP is the standby for the AWS endpoint)',
-            true,
-        );
+    // The opt-in features' own rules, and features turned on for none of the clouds they act on.
+    for (const p of featureProblems(cfg)) {
+        problem([...p.path], p.message, p.input);
     }
     if (cfg.gcp?.dns?.createZone === true && bothClouds) {
         problem(

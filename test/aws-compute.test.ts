@@ -5,11 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
-    Compute,
-    HEALTH_CHECK,
+    AWS_COMPUTE,
+    AsgBackend,
+    type AsgBackendArgs,
     imageSelector,
     instancePolicyStatements,
-    INSTANCE_REFRESH,
     type InstancePolicyArgs,
     TLS_POLICY,
     amiQuery,
@@ -18,7 +18,18 @@ import { isSecretValue } from "../tools/offline/values";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { parseConfig } from "../config";
-import { build, buildStack, json, rawStackConfig, stackConfig, statements } from "./support";
+import {
+    build,
+    buildStack,
+    childrenOf,
+    inside,
+    json,
+    oneInside,
+    rawStackConfig,
+    referenced,
+    stackConfig,
+    statements,
+} from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -30,18 +41,51 @@ const CERTIFICATE = "aws:acm/certificate:Certificate";
 const VALIDATION = "aws:acm/certificateValidation:CertificateValidation";
 const RECORD = "aws:route53/record:Record";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const TIER = "webapp:aws:Compute";
+const DATABASE = "webapp:aws:Database";
+
+/** The load balancer's security group: the one the ALB is in. */
+const lbGroup = (run: OfflineRun) => referenced(run, run.one("aws:lb/loadBalancer:LoadBalancer"), "securityGroups", SG);
+/** The instances' security group: the one the launch template's interface is in. */
+const instanceGroup = (run: OfflineRun) => referenced(run, run.one(LAUNCH_TEMPLATE), "networkInterfaces", SG);
+/** The instance role: the one in the launch template's instance profile. */
+function instanceRole(run: OfflineRun): RecordedResource {
+    const profile = referenced(
+        run,
+        run.one(LAUNCH_TEMPLATE),
+        "iamInstanceProfile",
+        "aws:iam/instanceProfile:InstanceProfile",
+    );
+    return referenced(run, profile, "role", "aws:iam/role:Role");
+}
+/** The resources of `type` attached to the instance role. */
+const onInstanceRole = (run: OfflineRun, type: string) =>
+    run.ofType(type).filter((r) => (r.propertyDependencies.role ?? []).includes(instanceRole(run).urn));
+
+/** What a security group is, from what uses it: `load-balancer`, `instances`, `database`, `function`. */
+function groupRole(run: OfflineRun, urn: string): string {
+    const users: Array<[string, string, string]> = [
+        ["load-balancer", "aws:lb/loadBalancer:LoadBalancer", "securityGroups"],
+        ["instances", LAUNCH_TEMPLATE, "networkInterfaces"],
+        ["database", "aws:rds/instance:Instance", "vpcSecurityGroupIds"],
+        ["function", "aws:lambda/function:Function", "vpcConfig"],
+    ];
+    const role = users.find(([, type, property]) =>
+        run.ofType(type).some((r) => (r.propertyDependencies[property] ?? []).includes(urn)),
+    );
+    return role ? role[0] : `unknown ${run.byUrn(urn).name}`;
+}
 
 interface Rule {
     readonly kind: "ingress" | "egress";
     readonly name: string;
     readonly port: string;
-    /** `cidr:<block>` or `sg:<logical name of the referenced group>`. */
+    /** `cidr:<block>` or `sg:<what the referenced group is for>`. */
     readonly peer: string;
 }
 
 /** Every rule attached to a security group, in a form that reads like a firewall table. */
 function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
-    const groupName = (urn: string) => run.byUrn(urn).name;
     return [...run.ofType(INGRESS), ...run.ofType(EGRESS)]
         .filter((r) => (r.propertyDependencies.securityGroupId ?? []).includes(group.urn))
         .map((r) => {
@@ -53,7 +97,7 @@ function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
                 port: `${inputs.ipProtocol}/${inputs.fromPort}-${inputs.toPort}`,
                 peer:
                     referenced.length > 0
-                        ? `sg:${groupName(referenced[0])}`
+                        ? `sg:${groupRole(run, referenced[0])}`
                         : `cidr:${inputs.cidrIpv4 ?? inputs.cidrIpv6}`,
             } satisfies Rule;
         })
@@ -62,6 +106,13 @@ function rulesOf(run: OfflineRun, group: RecordedResource): Rule[] {
 
 function table(rules: Rule[]): string[] {
     return rules.map((r) => `${r.kind} ${r.port} ${r.peer}`).sort();
+}
+
+/** The listener of one protocol. */
+function listener(run: OfflineRun, protocol: "HTTP" | "HTTPS"): RecordedResource {
+    const found = run.ofType(LISTENER).filter((l) => run.plain(l).protocol === protocol);
+    expect(found, `${protocol} listeners`).to.have.length(1);
+    return found[0];
 }
 
 function userDataOf(run: OfflineRun): string {
@@ -84,37 +135,83 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("let the internet reach the load balancer on 80 and 443 only, and it only the instances", () => {
-            expect(table(rulesOf(run, run.one(SG, "compute-alb-sg")))).to.deep.equal([
-                "egress tcp/80-80 sg:dev-compute-instance-sg",
+            expect(table(rulesOf(run, lbGroup(run)))).to.deep.equal([
+                "egress tcp/80-80 sg:instances",
                 "ingress tcp/443-443 cidr:0.0.0.0/0",
                 "ingress tcp/80-80 cidr:0.0.0.0/0",
             ]);
         });
 
         it("let the instances take the app port from the load balancer only; out: HTTPS and MySQL", () => {
-            expect(table(rulesOf(run, run.one(SG, "compute-instance-sg")))).to.deep.equal([
-                "egress tcp/3306-3306 sg:dev-database-sg",
+            expect(table(rulesOf(run, instanceGroup(run)))).to.deep.equal([
+                "egress tcp/3306-3306 sg:database",
                 "egress tcp/443-443 cidr:0.0.0.0/0",
-                "ingress tcp/80-80 sg:dev-compute-alb-sg",
+                "ingress tcp/80-80 sg:load-balancer",
             ]);
         });
 
         it("let the database take MySQL from the instances and the e-mail function only, and send nothing", () => {
-            expect(table(rulesOf(run, run.one(SG, "database-sg")))).to.deep.equal([
-                "ingress tcp/3306-3306 sg:dev-compute-instance-sg",
-                "ingress tcp/3306-3306 sg:dev-messaging-function-sg",
+            expect(table(rulesOf(run, oneInside(run, DATABASE, SG)))).to.deep.equal([
+                "ingress tcp/3306-3306 sg:function",
+                "ingress tcp/3306-3306 sg:instances",
             ]);
         });
 
         it("follow app.port", async () => {
             const other = await build(stackConfig("dev", { app: { port: 8080 } }));
-            expect(table(rulesOf(other, other.one(SG, "compute-instance-sg")))).to.include(
-                "ingress tcp/8080-8080 sg:dev-compute-alb-sg",
-            );
-            expect(table(rulesOf(other, other.one(SG, "compute-alb-sg")))).to.include(
-                "egress tcp/8080-8080 sg:dev-compute-instance-sg",
-            );
+            expect(table(rulesOf(other, instanceGroup(other)))).to.include("ingress tcp/8080-8080 sg:load-balancer");
+            expect(table(rulesOf(other, lbGroup(other)))).to.include("egress tcp/8080-8080 sg:instances");
             expect(other.plain(other.one("aws:lb/targetGroup:TargetGroup")).port).to.equal(8080);
+        });
+    });
+
+    describe("the compute seam", () => {
+        it("builds the load balancer and the Auto Scaling group as parts of the Compute tier, under the names they always had", () => {
+            const tier = run.one(TIER);
+            // Every resource is the tier's own child, as before the split, so no identity changed.
+            expect(inside(run, tier).every((r) => r.parent === tier.urn)).to.equal(true);
+            expect(childrenOf(run, tier)).to.deep.equal(
+                [
+                    "Certificate dev-compute-certificate",
+                    "CertificateValidation dev-compute-certificate-validation",
+                    "Group dev-compute-asg",
+                    "InstanceProfile dev-compute-instance",
+                    "LaunchTemplate dev-compute-lt",
+                    "Listener dev-compute-http",
+                    "Listener dev-compute-https",
+                    "LoadBalancer dev-compute-alb",
+                    "Policy dev-compute-cpu-target",
+                    "Record dev-compute-certificate-validation-record",
+                    "Role dev-compute-instance",
+                    "RolePolicy dev-compute-instance-policy",
+                    "RolePolicyAttachment dev-compute-instance-managed-0",
+                    "SecurityGroup dev-compute-alb-sg",
+                    "SecurityGroup dev-compute-instance-sg",
+                    "SecurityGroupEgressRule dev-compute-alb-out-app",
+                    "SecurityGroupEgressRule dev-compute-instance-out-https",
+                    "SecurityGroupEgressRule dev-compute-instance-out-mysql",
+                    "SecurityGroupIngressRule dev-compute-alb-in-443",
+                    "SecurityGroupIngressRule dev-compute-alb-in-80",
+                    "SecurityGroupIngressRule dev-compute-instance-in-app",
+                    "TargetGroup dev-compute-tg",
+                    "LogGroup dev-compute-app-logs",
+                ].sort(),
+            );
+        });
+
+        it("builds the backend aws.compute names, asg by default, registered by instance id", () => {
+            expect(stackConfig("dev").aws.compute).to.equal("asg");
+            expect(Object.keys(AWS_COMPUTE)).to.deep.equal(["asg"]);
+            expect(AWS_COMPUTE.asg).to.include({ targetType: "instance", label: "instances" });
+            expect(run.plain(run.one("aws:lb/targetGroup:TargetGroup")).targetType).to.equal("instance");
+            expect(() => stackConfig("dev", { aws: { compute: "fargate" } })).to.throw(
+                'aws.compute: "fargate" must be one of "asg"',
+            );
+        });
+
+        it("exports what the backend exports: the group's name", () => {
+            const outputs = run.outputs.aws as Record<string, unknown>;
+            expect(outputs.autoScalingGroupName).to.match(/^dev-compute-asg-[0-9a-f]{7}$/);
         });
     });
 
@@ -129,7 +226,8 @@ describe("AWS application tier (Compute)", () => {
                 enableDeletionProtection: false,
             });
             expect(inputs.subnets).to.deep.equal((run.outputs.aws as Record<string, unknown>).publicSubnetIds);
-            expect(alb.propertyDependencies.securityGroups).to.deep.equal([run.one(SG, "compute-alb-sg").urn]);
+            expect(alb.propertyDependencies.securityGroups).to.deep.equal([lbGroup(run).urn]);
+            expect(table(rulesOf(run, lbGroup(run)))).to.include("ingress tcp/443-443 cidr:0.0.0.0/0");
         });
 
         it("is protected from deletion outside dev", async () => {
@@ -138,7 +236,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("serves HTTPS with a modern TLS policy and HSTS, forwarding to the target group", () => {
-            const https = run.one(LISTENER, "compute-https");
+            const https = listener(run, "HTTPS");
             const inputs = run.plain(https);
             expect(inputs).to.include({ port: 443, protocol: "HTTPS", sslPolicy: TLS_POLICY });
             expect(TLS_POLICY).to.match(/^ELBSecurityPolicy-TLS13-1-2-/);
@@ -149,7 +247,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("answers HTTP with a permanent redirect to HTTPS", () => {
-            const inputs = run.plain(run.one(LISTENER, "compute-http"));
+            const inputs = run.plain(listener(run, "HTTP"));
             expect(inputs).to.include({ port: 80, protocol: "HTTP" });
             expect(inputs.defaultActions).to.deep.equal([
                 { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
@@ -160,7 +258,12 @@ describe("AWS application tier (Compute)", () => {
             const inputs = run.plain(run.one("aws:lb/targetGroup:TargetGroup"));
             expect(inputs).to.include({ port: 80, protocol: "HTTP", targetType: "instance", deregistrationDelay: 30 });
             expect(inputs.healthCheck).to.include({ path: "/healthz", matcher: "200", port: "traffic-port" });
-            expect(inputs.healthCheck).to.include(HEALTH_CHECK);
+            expect(inputs.healthCheck).to.include({
+                interval: 15,
+                timeout: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+            });
         });
     });
 
@@ -170,20 +273,19 @@ describe("AWS application tier (Compute)", () => {
                 domainName: "dev.example.com",
                 validationMethod: "DNS",
             });
-            const record = run.one(RECORD, "certificate-validation-record");
+            const record = referenced(run, run.one(VALIDATION), "validationRecordFqdns", RECORD);
             expect(run.plain(record)).to.include({ type: "CNAME", ttl: 300 });
             expect(run.plain(record).name).to.match(/^_[0-9a-f]+\.dev\.example\.com\.$/);
             const validation = run.one(VALIDATION);
             expect(validation.propertyDependencies.validationRecordFqdns).to.deep.equal([record.urn]);
-            expect(run.one(LISTENER, "compute-https").propertyDependencies.certificateArn).to.deep.equal([
-                validation.urn,
-            ]);
+            expect(listener(run, "HTTPS").propertyDependencies.certificateArn).to.deep.equal([validation.urn]);
         });
 
         it("puts the validation record in the domain's hosted zone", () => {
             const zoneLookup = run.invokes.find((i) => i.token === "aws:route53/getZone:getZone");
             expect(zoneLookup?.inputs).to.include({ name: "dev.example.com", privateZone: false });
-            expect(run.plain(run.one(RECORD, "certificate-validation-record")).zoneId).to.match(/^Z[0-9A-F]{20}$/);
+            const record = referenced(run, run.one(VALIDATION), "validationRecordFqdns", RECORD);
+            expect(run.plain(record).zoneId).to.match(/^Z[0-9A-F]{20}$/);
         });
 
         it("is the configured one when aws.certificateArn is set (nothing issued)", async () => {
@@ -191,7 +293,7 @@ describe("AWS application tier (Compute)", () => {
             const other = await build(stackConfig("dev", { aws: { certificateArn: arn } }));
             expect(other.ofType(CERTIFICATE)).to.have.length(0);
             expect(other.ofType(VALIDATION)).to.have.length(0);
-            expect(other.plain(other.one(LISTENER, "compute-https")).certificateArn).to.equal(arn);
+            expect(other.plain(listener(other, "HTTPS")).certificateArn).to.equal(arn);
         });
     });
 
@@ -221,7 +323,7 @@ describe("AWS application tier (Compute)", () => {
             const lt = run.one(LAUNCH_TEMPLATE);
             const [nic] = run.plain(lt).networkInterfaces;
             expect(nic).to.include({ associatePublicIpAddress: "false", deviceIndex: 0 });
-            expect(lt.propertyDependencies.networkInterfaces).to.deep.equal([run.one(SG, "compute-instance-sg").urn]);
+            expect(run.plain(instanceGroup(run)).description).to.match(/^webapp instances:/);
             expect(lt.propertyDependencies.iamInstanceProfile).to.deep.equal([
                 run.one("aws:iam/instanceProfile:InstanceProfile").urn,
             ]);
@@ -277,7 +379,7 @@ describe("AWS application tier (Compute)", () => {
         it("waits for the connection document in the secret (instances must not boot before)", () => {
             const lt = run.one(LAUNCH_TEMPLATE);
             expect(lt.propertyDependencies.userData).to.include(
-                run.one("aws:secretsmanager/secretVersion:SecretVersion", "database-credentials").urn,
+                oneInside(run, DATABASE, "aws:secretsmanager/secretVersion:SecretVersion").urn,
             );
             expect(userDataOf(run)).to.match(/^# Database secret version at deploy: v-[0-9a-f]+$/m);
         });
@@ -307,7 +409,7 @@ describe("AWS application tier (Compute)", () => {
             const refresh = run.plain(run.one(ASG)).instanceRefresh;
             expect(refresh.strategy).to.equal("Rolling");
             expect(refresh.preferences).to.include({ minHealthyPercentage: 50, autoRollback: true });
-            expect(refresh.preferences).to.include(INSTANCE_REFRESH);
+            expect(refresh.preferences).to.include({ minHealthyPercentage: 50, maxHealthyPercentage: 150 });
             expect(refresh.preferences.maxHealthyPercentage - refresh.preferences.minHealthyPercentage).to.be.at.most(
                 100,
             );
@@ -332,14 +434,15 @@ describe("AWS application tier (Compute)", () => {
         let policy: Array<Record<string, any>>;
         let outputs: Record<string, any>;
         before(() => {
-            policy = statements(json(run, run.one(ROLE_POLICY, "compute-instance-policy"), "policy"));
+            const [rolePolicy] = onInstanceRole(run, ROLE_POLICY);
+            policy = statements(json(run, rolePolicy, "policy"));
             outputs = run.outputs.aws as Record<string, any>;
         });
 
         const grants = (action: string) => policy.filter((s) => s.Effect === "Allow" && s.Action.includes(action));
 
         it("is assumed by EC2 only", () => {
-            const trust = json(run, run.one("aws:iam/role:Role", "compute-instance"), "assumeRolePolicy");
+            const trust = json(run, instanceRole(run), "assumeRolePolicy");
             expect(trust.Statement).to.deep.equal([
                 { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
             ]);
@@ -399,9 +502,7 @@ describe("AWS application tier (Compute)", () => {
         });
 
         it("is manageable through Session Manager (SSM)", () => {
-            const attachments = run
-                .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-                .filter((a) => a.name.startsWith("dev-compute-instance"));
+            const attachments = onInstanceRole(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment");
             expect(attachments.map((a) => run.plain(a).policyArn)).to.deep.equal([
                 "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
             ]);
@@ -440,18 +541,19 @@ describe("AWS application tier (Compute)", () => {
         let withTopic: OfflineRun;
         before(async () => {
             withTopic = await runOffline(() => {
-                new Compute(
+                new AsgBackend(
                     "test-compute",
-                    computeArgs({
+                    asgBackendArgs({
                         topicArn: pulumi.output(topicArn),
                         publishStatements: () => [{ Effect: "Allow", Action: "sns:Publish", Resource: topicArn }],
                     }),
+                    new pulumi.ComponentResource("webapp:test:Tier", "test-compute", {}),
                 );
             });
         });
 
         it("may publish to the topic", () => {
-            const policy = statements(json(withTopic, withTopic.one(ROLE_POLICY, "instance-policy"), "policy"));
+            const policy = statements(json(withTopic, withTopic.one(ROLE_POLICY), "policy"));
             expect(policy.filter((s) => s.Action.includes("sns:Publish")).map((s) => s.Resource)).to.deep.equal([
                 [topicArn],
             ]);
@@ -463,21 +565,20 @@ describe("AWS application tier (Compute)", () => {
     });
 });
 
-/** Compute's arguments with stand-ins for the other tiers. */
-function computeArgs(registrationTopic?: ConstructorParameters<typeof Compute>[1]["registrationTopic"]) {
+/** The Auto Scaling group's arguments with stand-ins for the other tiers. */
+function asgBackendArgs(registrationTopic?: AsgBackendArgs["registrationTopic"]): AsgBackendArgs {
     const account = { accountId: "123456789012", partition: "aws", region: "us-east-1" };
     return {
         account,
         network: {
             networkId: pulumi.output("vpc-1"),
-            publicSubnetIds: pulumi.output(["subnet-pub1", "subnet-pub2"]),
             privateSubnetIds: pulumi.output(["subnet-prv1", "subnet-prv2"]),
         },
-        domainName: "test.example.com",
-        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555",
-        zoneId: "Z0000000000000000000",
+        loadBalancer: {
+            securityGroupId: "sg-lb",
+            targetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/1",
+        },
         app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
-        healthCheckPath: "/healthz",
         instanceType: "t3.micro",
         image: { id: "ami-0123456789abcdef0" },
         minSize: 1,
@@ -494,7 +595,6 @@ function computeArgs(registrationTopic?: ConstructorParameters<typeof Compute>[1
         registrationTopic,
         metricsNamespace: "webapp/test",
         logRetentionDays: 30,
-        deletionProtection: false,
         instanceTags: {},
     };
 }

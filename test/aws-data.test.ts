@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { parameterGroupFamily, performanceInsightsSupported } from "../components/aws/database";
-import { KEY_DELETION_WINDOW_DAYS } from "../components/aws/kms";
 import { PASSWORD_SPECIALS } from "../components/aws/secrets";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { build, buildStack, json, stackConfig, statements } from "./support";
@@ -94,7 +93,7 @@ describe("AWS data tiers (dev stack)", () => {
                 expect(run.plain(key)).to.include({
                     enableKeyRotation: true,
                     rotationPeriodInDays: 90,
-                    deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
+                    deletionWindowInDays: 30,
                     keyUsage: "ENCRYPT_DECRYPT",
                 });
             }
@@ -233,9 +232,20 @@ describe("AWS data tiers (dev stack)", () => {
         });
 
         it("dev: deletable without a final snapshot; demo: deletion protection and a final snapshot", () => {
-            expect(run.plain(run.one(T.db))).to.include({ deletionProtection: false, skipFinalSnapshot: true });
+            expect(run.plain(run.one(T.db))).to.include({
+                deletionProtection: false,
+                skipFinalSnapshot: true,
+                deleteAutomatedBackups: true,
+                applyImmediately: true,
+            });
             const prod = demo.plain(demo.one(T.db));
-            expect(prod).to.include({ deletionProtection: true, skipFinalSnapshot: false, applyImmediately: false });
+            expect(prod).to.include({
+                deletionProtection: true,
+                skipFinalSnapshot: false,
+                applyImmediately: false,
+                // The automated backups outlive the instance outside dev.
+                deleteAutomatedBackups: false,
+            });
             expect(prod.finalSnapshotIdentifier).to.match(/^webapp-demo-[a-z0-9]{6}-final$/);
         });
 
@@ -285,6 +295,8 @@ describe("AWS data tiers (dev stack)", () => {
             const [rule] = run.plain(encryption).rules;
             expect(rule.applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
             expect(rule.bucketKeyEnabled).to.equal(true);
+            // Uploads with customer-provided keys (SSE-C) are refused: objects stay under the S3 key.
+            expect(rule.blockedEncryptionTypes).to.deep.equal(["SSE-C"]);
             expect(dependencyOf(encryption, "rules", T.key)?.name).to.equal("dev-kms-s3");
         });
 

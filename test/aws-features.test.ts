@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { BACKUP_RULES } from "../components/aws/backup";
-import { INTERFACE_ENDPOINT_SERVICES } from "../components/aws/endpoints";
-import { MANAGED_RULE_GROUPS, RATE_LIMIT_PER_5_MINUTES } from "../components/aws/waf";
+import { BACKUP_RULES } from "../components/aws/features/backup";
+import { INTERFACE_ENDPOINT_SERVICES } from "../components/aws/features/endpoints";
+import { MANAGED_RULE_GROUPS, RATE_LIMIT_PER_5_MINUTES } from "../components/aws/features/waf";
 import type { OfflineRun } from "../tools/offline/run";
 import { build, buildStack, json, stackConfig, statements } from "./support";
 

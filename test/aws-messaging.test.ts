@@ -2,9 +2,8 @@
 import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { createAwsPlatform } from "../components/aws";
+import { awsContext, createAwsPlatform } from "../components/aws";
 import { policyJson } from "../components/aws/iam";
-import { awsProvider } from "../components/providers";
 import { EMAIL_FUNCTION_DIST } from "../functions/bundle";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { reveal } from "../tools/offline/values";
@@ -275,7 +274,7 @@ describe("aws Messaging tier: publishStatements()", () => {
         const cfg = stackConfig("dev");
         const run = await runOffline(
             () => {
-                const platform = createAwsPlatform(cfg, awsProvider(cfg));
+                const platform = createAwsPlatform(awsContext(cfg));
                 return {
                     publish: policyJson(platform.messaging.publishStatements()),
                     topicArn: platform.messaging.topicArn,

@@ -8,6 +8,7 @@ import {
     freeStorageThresholdBytes,
     Monitoring,
 } from "../components/aws/monitoring";
+import { asgWidgets } from "../components/aws/compute/asg";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { build, buildStack, json, stackConfig, statements } from "./support";
 
@@ -19,9 +20,11 @@ const GIB = 1024 ** 3;
 const WATCHED = {
     loadBalancer: "app/dev-alb/0123456789abcdef",
     targetGroup: "targetgroup/dev-tg/0123456789abcdef",
-    autoScalingGroup: "dev-asg",
     dbInstance: "webapp-dev-abcdef",
 };
+const ASG_NAME = "dev-asg";
+/** The Auto Scaling group's widgets, as the backend hands them to the dashboard. */
+const BACKEND_WIDGETS = asgWidgets(ASG_NAME, "webapp/dev");
 
 /** Every [namespace, metric] pair a dashboard plots. */
 function plotted(body: { widgets: Array<Record<string, any>> }): string[] {
@@ -30,7 +33,7 @@ function plotted(body: { widgets: Array<Record<string, any>> }): string[] {
 
 describe("AWS monitoring", () => {
     describe("dashboard body", () => {
-        const body = dashboardBody({ ...WATCHED, region: "us-east-1", metricsNamespace: "webapp/dev" });
+        const body = dashboardBody({ ...WATCHED, region: "us-east-1", backendWidgets: BACKEND_WIDGETS });
 
         it("plots the load balancer, the instances and the database", () => {
             expect(plotted(body)).to.have.members([
@@ -58,7 +61,9 @@ describe("AWS monitoring", () => {
                 for (const metric of properties.metrics) {
                     const dimensionValues = metric.slice(2).filter((v) => typeof v === "string");
                     expect(dimensionValues.length, metric.join(" ")).to.be.greaterThan(0);
-                    expect(Object.values(WATCHED)).to.include.members(dimensionValues.filter((_, i) => i % 2 === 1));
+                    expect([...Object.values(WATCHED), ASG_NAME]).to.include.members(
+                        dimensionValues.filter((_, i) => i % 2 === 1),
+                    );
                 }
             }
         });
@@ -75,7 +80,7 @@ describe("AWS monitoring", () => {
                 ...WATCHED,
                 functionName: "email-fn",
                 region: "us-east-1",
-                metricsNamespace: "webapp/dev",
+                backendWidgets: BACKEND_WIDGETS,
             });
             expect(plotted(withFunction).filter((m) => m.startsWith("AWS/Lambda"))).to.deep.equal([
                 "AWS/Lambda Invocations",
@@ -229,8 +234,7 @@ describe("AWS monitoring", () => {
                     alertTopicArn: "arn:aws:sns:us-east-1:123456789012:ops",
                     loadBalancerArnSuffix: WATCHED.loadBalancer,
                     targetGroupArnSuffix: WATCHED.targetGroup,
-                    autoScalingGroupName: WATCHED.autoScalingGroup,
-                    metricsNamespace: "webapp/test",
+                    backend: { widgets: asgWidgets(ASG_NAME, "webapp/test"), alarms: [] },
                     dbInstanceIdentifier: WATCHED.dbInstance,
                     dbAllocatedStorageGb: 20,
                     functionName: "email-fn",

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { createInfrastructure } from "../components";
 import { ConfigError, environmentDefaults, loadConfig, parseConfig, PROJECT, type InfraConfig } from "../config";
 import { subnetPlan } from "../components/aws/network";
+import { cidrsOverlap, parseCidr } from "../config/cidr";
 import { OfflineRunError, runOffline } from "../tools/offline/run";
 import { rawStackConfig, TEST_MAILGUN_KEY } from "./support";
 
@@ -421,6 +422,13 @@ describe("config: every rule names the key and the value", () => {
         expect(problems.join("\n")).not.to.contain("key-plain-text-value");
     });
 
+    it("mailgun.apiKey given as an Output that is not marked secret comes out secret", async () => {
+        const plainOutput = pulumi.output(TEST_MAILGUN_KEY);
+        expect(await pulumi.isSecret(plainOutput)).to.equal(false);
+        const cfg = parseConfig({ domainName: "dev.example.com", mailgun: { apiKey: plainOutput } }, "dev");
+        expect(await pulumi.isSecret(cfg.mailgun.apiKey)).to.equal(true);
+    });
+
     it("reports every problem at once, each on its own line", () => {
         try {
             parseConfig({ app: { port: 0 }, aws: { azCount: 9, asg: { min: 5, max: 1 } } }, "dev");
@@ -500,15 +508,33 @@ describe("AWS subnet plan", () => {
         });
     });
 
-    it("never overlaps and stays inside the VPC for every AZ count", () => {
-        for (let azs = 2; azs <= 6; azs++) {
-            const plan = subnetPlan("10.1.0.0/16", azs);
-            const all = [...plan.private, ...plan.public];
-            expect(new Set(all).size).to.equal(2 * azs);
-            for (const cidr of all) {
-                expect(cidr.startsWith("10.1.")).to.equal(true);
+    it("never overlaps and stays inside the VPC, for every AZ count and VPC size", () => {
+        const vpcs = ["10.0.0.0", "10.1.0.0", "172.16.0.0", "192.168.0.0"];
+        let checked = 0;
+        for (const base of vpcs) {
+            for (let prefix = 16; prefix <= 24; prefix++) {
+                for (let azs = 2; azs <= 6; azs++) {
+                    const vpcText = `${base}/${prefix}`;
+                    const vpc = parseCidr(vpcText)!;
+                    const plan = subnetPlan(vpcText, azs);
+                    expect(plan.private, vpcText).to.have.length(azs);
+                    expect(plan.public, vpcText).to.have.length(azs);
+                    const all = [...plan.private, ...plan.public].map((text) => parseCidr(text)!);
+                    all.forEach((subnet, i) => {
+                        expect(subnet.prefix, `${vpcText} subnet ${i}`).to.be.above(prefix);
+                        expect(subnet.address.match(vpc.address, vpc.prefix), `${vpcText} contains subnet ${i}`).to.be
+                            .true;
+                        all.slice(i + 1).forEach((other, j) => {
+                            expect(cidrsOverlap(subnet, other), `${vpcText}: subnets ${i} and ${i + 1 + j}`).to.equal(
+                                false,
+                            );
+                        });
+                    });
+                    checked += 1;
+                }
             }
         }
+        expect(checked).to.equal(4 * 9 * 5);
     });
 });
 

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { createAwsPlatform } from "../components/aws";
-import { awsProvider } from "../components/providers";
+import { awsContext, createAwsPlatform } from "../components/aws";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { isSecretValue } from "../tools/offline/values";
@@ -75,7 +74,7 @@ describe("secret Outputs in the program", () => {
         const cfg = stackConfig("dev");
         const checks: Array<Promise<[string, boolean]>> = [];
         await runOffline(() => {
-            const platform = createAwsPlatform(cfg, awsProvider(cfg));
+            const platform = createAwsPlatform(awsContext(cfg));
             checks.push(pulumi.isSecret(platform.secrets.databasePassword).then((s) => ["password", s]));
             checks.push(pulumi.isSecret(cfg.mailgun.apiKey).then((s) => ["mailgun key", s]));
         });

@@ -82,3 +82,52 @@ export function statements(policy: { Statement: unknown[] }): Array<Record<strin
         return { ...st, Action: arr(st.Action), Resource: arr(st.Resource) };
     });
 }
+
+/** The resources under `component` (its children, their children, ...), optionally of one type. */
+export function inside(run: OfflineRun, component: RecordedResource, type?: string): RecordedResource[] {
+    const below = new Set([component.urn]);
+    const found: RecordedResource[] = [];
+    // Registrations are recorded parent first, so one pass finds every descendant.
+    for (const r of run.resources) {
+        if (below.has(r.parent)) {
+            below.add(r.urn);
+            if (type === undefined || r.type === type) {
+                found.push(r);
+            }
+        }
+    }
+    return found;
+}
+
+/** The one resource of `type` inside the one component of `componentType` (throws unless exactly one). */
+export function oneInside(run: OfflineRun, componentType: string, type: string): RecordedResource {
+    const found = inside(run, run.one(componentType), type);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type} inside ${componentType}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+/** The resource of `type` that `resource`'s `property` refers to (there must be exactly one). */
+export function referenced(
+    run: OfflineRun,
+    resource: RecordedResource,
+    property: string,
+    type: string,
+): RecordedResource {
+    const found = (resource.propertyDependencies[property] ?? [])
+        .map((u) => run.byUrn(u))
+        .filter((r) => r.type === type);
+    if (found.length !== 1) {
+        throw new Error(`${resource.name}.${property}: expected one ${type}, found ${found.length}`);
+    }
+    return found[0];
+}
+
+/** A component's direct children as sorted `<Type> <name>` lines (`Group dev-compute-asg`). */
+export function childrenOf(run: OfflineRun, component: RecordedResource): string[] {
+    return run.resources
+        .filter((r) => r.parent === component.urn)
+        .map((r) => `${r.type.split(":").pop()} ${r.name}`)
+        .sort();
+}

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DatabaseOutputs } from "../types";
+import type { DatabaseOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
 import type { Kms } from "./kms";
 import type { Network } from "./network";
@@ -56,10 +56,14 @@ export interface DatabaseArgs {
     multiAz: boolean;
     /** Days of automated backups (point-in-time recovery window). Default 7. */
     backupRetentionDays: number;
-    /** Default: off in dev, on elsewhere. */
+    /** From `aws.db.deletionProtection`. Default: off in dev, on elsewhere. */
     deletionProtection: boolean;
-    /** Take a final snapshot on deletion and apply changes in the maintenance window. Default: outside dev. */
-    production: boolean;
+    /** Keep the automated backups after the instance is deleted. Default: outside dev. */
+    retainBackups: boolean;
+    /** Take a final snapshot (`<identifier>-final`) when the instance is deleted. Default: outside dev. */
+    finalSnapshot: boolean;
+    /** Apply changes in the maintenance window rather than at once. Default: outside dev. */
+    changesInMaintenanceWindow: boolean;
     /** Schema and master user. Defaults `webapp` / `webapp`. */
     databaseName: string;
     username: string;
@@ -169,11 +173,11 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 backupWindow: "03:00-04:00",
                 maintenanceWindow: "sun:04:30-sun:05:30",
                 copyTagsToSnapshot: true,
-                deleteAutomatedBackups: !args.production,
+                deleteAutomatedBackups: !args.retainBackups,
                 deletionProtection: args.deletionProtection,
-                skipFinalSnapshot: !args.production,
-                finalSnapshotIdentifier: args.production ? pulumi.interpolate`${identifier}-final` : undefined,
-                applyImmediately: !args.production,
+                skipFinalSnapshot: !args.finalSnapshot,
+                finalSnapshotIdentifier: args.finalSnapshot ? pulumi.interpolate`${identifier}-final` : undefined,
+                applyImmediately: !args.changesInMaintenanceWindow,
                 enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
                 performanceInsightsEnabled: insights,
                 performanceInsightsKmsKeyId: insights ? args.kms.keyArns.rds : undefined,

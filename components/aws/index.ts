@@ -1,45 +1,35 @@
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
-import { isProduction, type InfraConfig } from "../../config";
-import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
-import { standardTags } from "../providers";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AwsApex } from "../edge";
+import { enabledFeatures } from "../features";
 import { Alerts } from "./alerts";
-import { Audit } from "./audit";
-import { Backup } from "./backup";
-import { Budget } from "./budget";
-import { Compute, imageSelector } from "./compute";
+import { Compute, type AwsBackendOutputs } from "./compute";
+import type { AwsContext } from "./context";
 import { Database } from "./database";
-import { Dns, type AliasTarget } from "./dns";
-import { VpcEndpoints } from "./endpoints";
-import type { AwsAccount } from "./iam";
+import { Dns } from "./dns";
 import { Kms } from "./kms";
 import { Messaging } from "./messaging";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
-import { Waf } from "./waf";
+import {
+    alertsArgs,
+    computeArgs,
+    databaseArgs,
+    dnsArgs,
+    kmsArgs,
+    messagingArgs,
+    monitoringArgs,
+    networkArgs,
+    secretsArgs,
+    storageArgs,
+} from "./tiers";
 
-export {
-    Alerts,
-    Audit,
-    Backup,
-    Budget,
-    Compute,
-    Database,
-    Dns,
-    Kms,
-    Messaging,
-    Monitoring,
-    Network,
-    Secrets,
-    Storage,
-    VpcEndpoints,
-    Waf,
-};
+export { Alerts, Compute, Database, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
+export { awsContext, awsProvider, type AwsContext } from "./context";
 
 /** What the AWS side of a stack exports. */
-export interface AwsOutputs {
+export interface AwsCoreOutputs {
     region: string;
     vpcId: pulumi.Output<string>;
     publicSubnetIds: pulumi.Output<string[]>;
@@ -58,15 +48,16 @@ export interface AwsOutputs {
     /** The API's address, `https://<domainName>`. */
     url: string;
     loadBalancerDnsName: pulumi.Output<string>;
-    autoScalingGroupName: pulumi.Output<string>;
     dashboardUrl: pulumi.Output<string>;
     /** Name servers to delegate the domain to; only when the stack creates the hosted zone. */
     nameServers?: pulumi.Output<string[]>;
 }
 
-/** The AWS tiers of one stack, for wiring and for tests. */
-export interface AwsPlatform {
-    readonly account: AwsAccount;
+/** The AWS outputs: the core ones and the backend's (`autoScalingGroupName` for `asg`). */
+export type AwsOutputs = AwsCoreOutputs & AwsBackendOutputs;
+
+/** The tiers built before the application tier. */
+export interface AwsDataTiers {
     readonly network: Network;
     readonly kms: Kms;
     readonly secrets: Secrets;
@@ -75,190 +66,62 @@ export interface AwsPlatform {
     readonly alerts: Alerts;
     readonly messaging: Messaging;
     readonly dns: Dns;
+}
+
+/** The AWS tiers of one stack, for wiring, features, the DNS step and tests. */
+export interface AwsPlatform extends AwsDataTiers {
+    readonly ctx: AwsContext;
+    /** The load balancer and the backend behind it. */
     readonly compute: Compute;
-    /** The load balancer as an alias target (the apex record, or the primary of a DNS failover). */
-    readonly loadBalancerTarget: AliasTarget;
     readonly monitoring: Monitoring;
+    /**
+     * What the DNS step points the apex at: the load balancer. A feature that puts something in
+     * front of it (a CDN) replaces `edge.apex` in its `build`.
+     */
+    readonly edge: { apex: AwsApex };
     readonly outputs: AwsOutputs;
 }
 
-/** Builds every AWS tier of the platform with `provider`, each tier a top-level component. */
-export function createAwsPlatform(
-    cfg: InfraConfig,
-    provider: aws.Provider,
-    opts: pulumi.ComponentResourceOptions = {},
-): AwsPlatform {
-    const tierOpts = pulumi.mergeOptions(opts, { providers: [provider] });
-    const env = cfg.environment;
-    const production = isProduction(env);
-    const invokeOpts = { provider, parent: opts.parent };
-    const account: AwsAccount = {
-        accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
-        partition: aws.getPartitionOutput({}, invokeOpts).partition,
-        region: cfg.aws.region,
-    };
-
-    const network = new Network(
-        `${env}-network`,
-        {
-            account,
-            cidrBlock: cfg.aws.vpcCidr,
-            azCount: cfg.aws.azCount,
-            natGateways: cfg.aws.natGateways,
-            flowLogRetentionDays: cfg.aws.logRetentionDays,
-        },
-        tierOpts,
-    );
-    const kms = new Kms(
-        `${env}-kms`,
-        { account, rotationDays: cfg.aws.kmsRotationDays, aliasPrefix: `webapp-${env}` },
-        tierOpts,
-    );
-    const secrets = new Secrets(
-        `${env}-secrets`,
-        { kms, mailgunApiKey: cfg.mailgun.apiKey, recoveryWindowDays: production ? 30 : 7 },
-        tierOpts,
-    );
-    const database = new Database(
-        `${env}-database`,
-        {
-            account,
-            network,
-            kms,
-            secrets,
-            identifierPrefix: `webapp-${env}`,
-            engineVersion: cfg.aws.db.engineVersion,
-            instanceClass: cfg.aws.db.instanceClass,
-            allocatedStorage: cfg.aws.db.allocatedStorage,
-            maxAllocatedStorage: cfg.aws.db.maxAllocatedStorage,
-            multiAz: cfg.aws.db.multiAz,
-            backupRetentionDays: cfg.aws.db.backupRetentionDays,
-            deletionProtection: cfg.aws.db.deletionProtection,
-            production,
-            databaseName: cfg.app.databaseName,
-            username: cfg.app.databaseUser,
-            logRetentionDays: cfg.aws.logRetentionDays,
-        },
-        tierOpts,
-    );
-    const storage = new Storage(
-        `${env}-storage`,
-        {
-            kms,
-            infrequentAccessAfterDays: cfg.aws.storage.infrequentAccessAfterDays,
-            noncurrentVersionExpirationDays: cfg.aws.storage.noncurrentVersionExpirationDays,
-            forceDestroy: !production,
-        },
-        tierOpts,
-    );
-    const alerts = new Alerts(
-        `${env}-alerts`,
-        {
-            account,
-            keyAlias: `webapp-${env}-ops-alerts`,
-            rotationDays: cfg.aws.kmsRotationDays,
-            alarmEmail: cfg.monitoring.alarmEmail,
-        },
-        tierOpts,
-    );
-    // The function's code is bundled now, from the current sources, so a stale bundle is never deployed.
+/**
+ * Builds every AWS tier of the platform, each a top-level component, in dependency order, then
+ * the opt-in features that are on. The apex records are the DNS step's (`components/edge.ts`).
+ */
+export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
+    const opts = ctx.tierOpts;
+    const network = new Network(ctx.name("network"), networkArgs(ctx), opts);
+    const kms = new Kms(ctx.name("kms"), kmsArgs(ctx), opts);
+    const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms), opts);
+    const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
+    const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
+    const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
     const messaging = new Messaging(
-        `${env}-messaging`,
-        {
-            account,
-            network,
-            database,
-            secrets,
-            code: emailFunctionArchive("aws"),
-            handler: EMAIL_FUNCTION_ENTRY_POINT.aws,
-            keyRotationDays: cfg.aws.kmsRotationDays,
-            keyAlias: `webapp-${env}-messaging`,
-            domainName: cfg.domainName,
-            mailgun: { domain: cfg.mailgun.domain, from: cfg.mailgun.from, apiBaseUrl: cfg.mailgun.apiBaseUrl },
-            timeoutSeconds: cfg.aws.emailFunction.timeoutSeconds,
-            memoryMb: cfg.aws.emailFunction.memoryMb,
-            reservedConcurrency: cfg.aws.emailFunction.reservedConcurrency,
-            logRetentionDays: cfg.aws.logRetentionDays,
-            alarmActions: [alerts.topicArn],
-        },
-        tierOpts,
+        ctx.name("messaging"),
+        messagingArgs(ctx, { network, database, secrets, alerts }),
+        opts,
     );
+    const dns = new Dns(ctx.name("dns"), dnsArgs(ctx), opts);
+    const tiers: AwsDataTiers = { network, kms, secrets, database, storage, alerts, messaging, dns };
 
-    const dns = new Dns(`${env}-dns`, { domainName: cfg.domainName, createZone: cfg.aws.dns.createZone }, tierOpts);
-    const metricsNamespace = `webapp/${env}`;
-    const compute = new Compute(
-        `${env}-compute`,
-        {
-            account,
-            network,
-            domainName: cfg.domainName,
-            certificateArn: cfg.aws.certificateArn,
-            zoneId: dns.zoneId,
-            app: cfg.app,
-            healthCheckPath: cfg.app.healthCheckPath,
-            instanceType: cfg.aws.instanceType,
-            image: imageSelector(cfg.aws),
-            minSize: cfg.aws.asg.min,
-            maxSize: cfg.aws.asg.max,
-            cpuTarget: cfg.aws.asg.cpuTarget,
-            ebsKeyArn: kms.keyArns.ebs,
-            databaseSecurityGroupId: database.securityGroupId,
-            secrets,
-            secretVersionId: database.credentialsVersionId,
-            storage,
-            registrationTopic: messaging,
-            metricsNamespace,
-            logRetentionDays: cfg.aws.logRetentionDays,
-            deletionProtection: production,
-            instanceTags: standardTags(cfg),
-        },
-        tierOpts,
-    );
-    database.allowFrom("instances", compute.instanceSecurityGroupId);
-    // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
-    const loadBalancerTarget: AliasTarget = {
-        dnsName: compute.loadBalancerDnsName,
-        zoneId: compute.loadBalancerZoneId,
-        ipv6: false,
-    };
-    // With DNS failover the apex gets failover records instead, once the GCP standby exists.
-    if (!cfg.features.dnsFailover) {
-        dns.aliasTo("alb", loadBalancerTarget);
-    }
+    const compute = new Compute(ctx.name("compute"), computeArgs(ctx, tiers), opts);
+    database.allowFrom(compute.label, compute.backend.securityGroupId);
     const monitoring = new Monitoring(
-        `${env}-monitoring`,
-        {
-            region: cfg.aws.region,
-            dashboardName: `webapp-${env}`,
-            alertTopicArn: alerts.topicArn,
-            loadBalancerArnSuffix: compute.loadBalancerArnSuffix,
-            targetGroupArnSuffix: compute.targetGroupArnSuffix,
-            autoScalingGroupName: compute.autoScalingGroupName,
-            metricsNamespace,
-            dbInstanceIdentifier: database.instanceIdentifier,
-            dbAllocatedStorageGb: cfg.aws.db.allocatedStorage,
-            functionName: messaging.functionName,
-        },
-        tierOpts,
+        ctx.name("monitoring"),
+        monitoringArgs(ctx, { alerts, compute, database, messaging }),
+        opts,
     );
 
-    createOptInFeatures(cfg, { account, network, database, storage, compute }, tierOpts);
-
-    return {
-        account,
-        network,
-        kms,
-        secrets,
-        database,
-        storage,
-        alerts,
-        messaging,
-        dns,
+    const { loadBalancer } = compute;
+    const platform: AwsPlatform = {
+        ...tiers,
+        ctx,
         compute,
-        loadBalancerTarget,
         monitoring,
+        // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
+        edge: {
+            apex: { role: "alb", target: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, ipv6: false } },
+        },
         outputs: {
-            region: cfg.aws.region,
+            region: ctx.config.aws.region,
             vpcId: network.networkId,
             publicSubnetIds: network.publicSubnetIds,
             privateSubnetIds: network.privateSubnetIds,
@@ -272,78 +135,14 @@ export function createAwsPlatform(
             emailFunctionName: messaging.functionName,
             emailDeadLetterQueueUrl: messaging.deadLetterQueueUrl,
             url: compute.url,
-            loadBalancerDnsName: compute.loadBalancerDnsName,
-            autoScalingGroupName: compute.autoScalingGroupName,
+            loadBalancerDnsName: loadBalancer.dnsName,
+            ...compute.backend.outputs,
             dashboardUrl: monitoring.dashboardUrl,
             ...(dns.nameServers === undefined ? {} : { nameServers: dns.nameServers }),
         },
     };
-}
-
-/** The opt-in hardening and cost controls (`features.*`), each off unless the stack turns it on. */
-function createOptInFeatures(
-    cfg: InfraConfig,
-    tiers: { account: AwsAccount; network: Network; database: Database; storage: Storage; compute: Compute },
-    tierOpts: pulumi.ComponentResourceOptions,
-): void {
-    const env = cfg.environment;
-    const production = isProduction(env);
-    const { account, network, database, storage, compute } = tiers;
-    if (cfg.features.waf) {
-        new Waf(
-            `${env}-waf`,
-            {
-                loadBalancerArn: compute.loadBalancerArn,
-                metricPrefix: `webapp-${env}`,
-                logRetentionDays: cfg.aws.logRetentionDays,
-            },
-            tierOpts,
-        );
+    for (const feature of enabledFeatures(ctx.config)) {
+        feature.aws?.build(ctx, platform);
     }
-    if (cfg.features.vpcEndpoints) {
-        new VpcEndpoints(
-            `${env}-endpoints`,
-            {
-                region: cfg.aws.region,
-                vpcId: network.networkId,
-                vpcCidr: network.cidrBlock,
-                privateSubnetIds: network.privateSubnetIds,
-            },
-            tierOpts,
-        );
-    }
-    if (cfg.features.auditLogs) {
-        new Audit(
-            `${env}-audit`,
-            {
-                account,
-                trailName: `webapp-${env}`,
-                rotationDays: cfg.aws.kmsRotationDays,
-                keyAlias: `webapp-${env}-trail`,
-                forceDestroy: !production,
-            },
-            tierOpts,
-        );
-    }
-    if (cfg.features.backup) {
-        new Backup(
-            `${env}-backup`,
-            {
-                account,
-                resourceArns: [database.arn, storage.bucketArn],
-                rotationDays: cfg.aws.kmsRotationDays,
-                keyAlias: `webapp-${env}-backup`,
-                forceDestroy: !production,
-            },
-            tierOpts,
-        );
-    }
-    const budget = cfg.features.monthlyBudgetUsd;
-    if (budget !== undefined) {
-        const alertEmail = cfg.monitoring.alarmEmail;
-        if (alertEmail === undefined) {
-            throw new Error("features.monthlyBudgetUsd needs monitoring.alarmEmail");
-        }
-        new Budget(`${env}-budget`, { environment: env, monthlyLimitUsd: budget, alertEmail }, tierOpts);
-    }
+    return platform;
 }

@@ -31,37 +31,12 @@ export interface KmsArgs {
     rotationDays: number;
     /** Alias prefix, e.g. `webapp-dev`: aliases become `alias/<prefix>-<purpose>`. */
     aliasPrefix: string;
-}
-
-/**
- * The Auto Scaling service-linked role launches instances, so it must be able to use the EBS key:
- * without this, instances whose volumes use the key fail to launch. The statement names the role by
- * condition rather than as principal so the policy is valid before the role first exists.
- */
-export function autoScalingKeyStatements(account: AwsAccount): Statement[] {
-    const role = pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-    const callerIsAsg = {
-        "aws:PrincipalArn": role,
-        "kms:CallerAccount": account.accountId,
-    };
-    return [
-        {
-            Sid: "AutoScalingUseOfTheKey",
-            Effect: "Allow",
-            Principal: { AWS: "*" },
-            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-            Resource: "*",
-            Condition: { StringEquals: callerIsAsg },
-        },
-        {
-            Sid: "AutoScalingAttachmentOfPersistentResources",
-            Effect: "Allow",
-            Principal: { AWS: "*" },
-            Action: "kms:CreateGrant",
-            Resource: "*",
-            Condition: { StringEquals: callerIsAsg, Bool: { "kms:GrantIsForAWSResource": "true" } },
-        },
-    ];
+    /**
+     * Statements added to a key's policy for a service that uses the key with its own identity, by
+     * key: what the compute backend needs (`AwsComputeImplementation.keyPolicyStatements`, e.g. the
+     * Auto Scaling service-linked role on the EBS key). Default: none.
+     */
+    keyStatements?: Partial<Record<KeyPurpose, Statement[]>>;
 }
 
 /**
@@ -156,7 +131,7 @@ export class Kms extends pulumi.ComponentResource {
                     description: `webapp: ${DESCRIPTIONS[purpose]}`,
                     rotationDays: args.rotationDays,
                     alias: `${args.aliasPrefix}-${purpose}`,
-                    extraStatements: purpose === "ebs" ? autoScalingKeyStatements(args.account) : [],
+                    extraStatements: args.keyStatements?.[purpose] ?? [],
                 },
                 { parent: this },
             ).key;

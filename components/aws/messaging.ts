@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../functions/email-verification/settings";
-import type { NetworkOutputs } from "../types";
+import type { MailgunFunctionSettings } from "../shared/mailgun";
+import type { NetworkOutputs } from "../shared/types";
 import { MYSQL_PORT, type Database } from "./database";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement } from "./kms";
@@ -15,15 +16,6 @@ export const ASYNC_RETRY_ATTEMPTS = 2;
 export const MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
 /** Dead-lettered events are kept 14 days (the SQS maximum): time to notice, fix and replay. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
-
-export interface MailgunFunctionSettings {
-    /** The Mailgun sending domain. From `mailgun.domain`; default `mg.example.com`. */
-    domain: string;
-    /** The sender. From `mailgun.from`; default `noreply@<mailgun.domain>`. */
-    from: string;
-    /** Mailgun API base URL. From `mailgun.apiBaseUrl`; default `https://api.mailgun.net`. */
-    apiBaseUrl: string;
-}
 
 export interface MessagingArgs {
     /** The account (key policy, ARNs in the role's statements). */

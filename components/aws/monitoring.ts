@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsBackendMonitoring } from "./compute/types";
 
 const GIB = 1024 ** 3;
 
@@ -19,8 +20,6 @@ export interface Watched<T> {
     readonly loadBalancer: T;
     /** The target group's ARN suffix (`targetgroup/<name>/<id>`). */
     readonly targetGroup: T;
-    /** The instances' Auto Scaling group name. */
-    readonly autoScalingGroup: T;
     /** The RDS instance identifier. */
     readonly dbInstance: T;
     /** The email function; absent: no function widgets or alarm. */
@@ -29,28 +28,29 @@ export interface Watched<T> {
 
 export interface DashboardValues extends Watched<string> {
     readonly region: string;
-    /** Namespace of the CloudWatch agent's metrics (memory, disk, StatsD). */
-    readonly metricsNamespace: string;
+    /** The application backend's widgets (instances, tasks), placed after the load balancer's. */
+    readonly backendWidgets: readonly Widget[];
 }
 
-type MetricLine = Array<string | Record<string, unknown>>;
+/** One line of a metric widget: namespace, metric name, dimension pairs, then optional rendering options. */
+export type MetricLine<T = string> = Array<string | T | Record<string, unknown>>;
 
-interface Widget {
+/** A metric widget; `T` is `string` in the dashboard body, `pulumi.Input<string>` where values are Outputs. */
+export interface Widget<T = string> {
     readonly title: string;
-    readonly metrics: MetricLine[];
+    readonly metrics: Array<MetricLine<T>>;
     readonly stat: string;
     readonly yAxisMax?: number;
 }
 
 /**
- * The dashboard: traffic, errors, latency and target health of the load balancer; CPU, memory and
- * disk of the instances; CPU, connections and free storage of the database; errors and duration of
- * the function when there is one. Two widgets per row.
+ * The dashboard: traffic, errors, latency and target health of the load balancer; the backend's
+ * widgets (CPU, memory and disk of the instances); CPU, connections and free storage of the
+ * database; errors and duration of the function when there is one. Two widgets per row.
  */
 export function dashboardBody(v: DashboardValues): { widgets: Array<Record<string, unknown>> } {
     const lb = ["LoadBalancer", v.loadBalancer];
     const tg = ["TargetGroup", v.targetGroup, "LoadBalancer", v.loadBalancer];
-    const asg = ["AutoScalingGroupName", v.autoScalingGroup];
     const db = ["DBInstanceIdentifier", v.dbInstance];
     const widgets: Widget[] = [
         { title: "ALB requests", stat: "Sum", metrics: [["AWS/ApplicationELB", "RequestCount", ...lb]] },
@@ -75,16 +75,7 @@ export function dashboardBody(v: DashboardValues): { widgets: Array<Record<strin
                 ["AWS/ApplicationELB", "UnHealthyHostCount", ...tg, { stat: "Maximum" }],
             ],
         },
-        { title: "Instance CPU %", stat: "Average", yAxisMax: 100, metrics: [["AWS/EC2", "CPUUtilization", ...asg]] },
-        {
-            title: "Instance memory and disk used %",
-            stat: "Average",
-            yAxisMax: 100,
-            metrics: [
-                [v.metricsNamespace, "mem_used_percent", ...asg],
-                [v.metricsNamespace, "disk_used_percent", ...asg],
-            ],
-        },
+        ...v.backendWidgets,
         { title: "Database CPU %", stat: "Average", yAxisMax: 100, metrics: [["AWS/RDS", "CPUUtilization", ...db]] },
         {
             title: "Database connections",
@@ -148,10 +139,13 @@ export const MIN_REQUESTS_FOR_ERROR_RATE = 10;
 export const ERROR_RATE_PERCENT = 5;
 export const DB_CPU_PERCENT = 80;
 
-/** The alarms: 5xx rate, unhealthy and missing healthy hosts, database storage and CPU, function errors. */
+/**
+ * The alarms: 5xx rate, unhealthy and missing healthy hosts, the backend's own, database storage
+ * and CPU, function errors.
+ */
 export function alarmDefinitions(
     w: Watched<pulumi.Input<string>>,
-    options: { dbAllocatedStorageGb: number },
+    options: { dbAllocatedStorageGb: number; backendAlarms?: readonly AlarmDefinition[] },
 ): AlarmDefinition[] {
     const alb = (metricName: string, id: string) => ({
         id,
@@ -220,6 +214,7 @@ export function alarmDefinitions(
                 treatMissingData: "breaching",
             },
         },
+        ...(options.backendAlarms ?? []),
         {
             role: "db-free-storage",
             args: {
@@ -282,10 +277,8 @@ export interface MonitoringArgs {
     loadBalancerArnSuffix: pulumi.Input<string>;
     /** The target group's ARN suffix (`targetgroup/<name>/<id>`), its CloudWatch dimension. */
     targetGroupArnSuffix: pulumi.Input<string>;
-    /** The instances' Auto Scaling group. */
-    autoScalingGroupName: pulumi.Input<string>;
-    /** Namespace of the CloudWatch agent's metrics on the instances. */
-    metricsNamespace: string;
+    /** The application backend's widgets and alarms (`AwsAppBackend.monitoring`). */
+    backend: AwsBackendMonitoring;
     /** The RDS instance identifier. */
     dbInstanceIdentifier: pulumi.Input<string>;
     /** The database's initial storage (`aws.db.allocatedStorage`), for the free-storage threshold. */
@@ -307,11 +300,13 @@ export class Monitoring extends pulumi.ComponentResource {
         const watched: Watched<pulumi.Input<string>> = {
             loadBalancer: args.loadBalancerArnSuffix,
             targetGroup: args.targetGroupArnSuffix,
-            autoScalingGroup: args.autoScalingGroupName,
             dbInstance: args.dbInstanceIdentifier,
             functionName: args.functionName,
         };
-        for (const alarm of alarmDefinitions(watched, { dbAllocatedStorageGb: args.dbAllocatedStorageGb })) {
+        for (const alarm of alarmDefinitions(watched, {
+            dbAllocatedStorageGb: args.dbAllocatedStorageGb,
+            backendAlarms: args.backend.alarms,
+        })) {
             new aws.cloudwatch.MetricAlarm(
                 `${name}-${alarm.role}`,
                 { ...alarm.args, alarmActions: [args.alertTopicArn], okActions: [args.alertTopicArn] },
@@ -323,21 +318,13 @@ export class Monitoring extends pulumi.ComponentResource {
             .all([
                 args.loadBalancerArnSuffix,
                 args.targetGroupArnSuffix,
-                args.autoScalingGroupName,
+                pulumi.output(args.backend.widgets) as pulumi.Output<Widget[]>,
                 args.dbInstanceIdentifier,
                 args.functionName,
             ])
-            .apply(([loadBalancer, targetGroup, autoScalingGroup, dbInstance, functionName]) =>
+            .apply(([loadBalancer, targetGroup, backendWidgets, dbInstance, functionName]) =>
                 JSON.stringify(
-                    dashboardBody({
-                        region,
-                        metricsNamespace: args.metricsNamespace,
-                        loadBalancer,
-                        targetGroup,
-                        autoScalingGroup,
-                        dbInstance,
-                        functionName,
-                    }),
+                    dashboardBody({ region, loadBalancer, targetGroup, dbInstance, functionName, backendWidgets }),
                 ),
             );
         const dashboard = new aws.cloudwatch.Dashboard(

@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { awsSubnetPrefixes, parseCidr, subdivide, bitsFor } from "../../config/cidr";
-import type { NetworkOutputs } from "../types";
+import type { NetworkOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
 
 export interface NetworkArgs {

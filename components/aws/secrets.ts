@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { databasePassword } from "../password";
-import type { SecretsOutputs } from "../types";
+import { databasePassword } from "../shared/password";
+import type { SecretsOutputs } from "../shared/types";
 import type { Statement } from "./iam";
 import type { Kms } from "./kms";
 
-export { PASSWORD_LENGTH, PASSWORD_SPECIALS } from "../password";
+export { PASSWORD_LENGTH, PASSWORD_SPECIALS } from "../shared/password";
 
 export interface SecretsArgs {
     /** The platform keys: secrets are encrypted with the Secrets Manager key. */

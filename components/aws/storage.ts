@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StorageOutputs } from "../types";
+import type { StorageOutputs } from "../shared/types";
 import { policyJson, type Statement } from "./iam";
 import type { Kms } from "./kms";
 

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { DatabaseOutputs } from "../types";
+import type { DatabaseOutputs } from "../shared/types";
 import type { Kms } from "./kms";
 import type { Network } from "./network";
 import type { Secrets } from "./secrets";

@@ -1,32 +1,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { AliasTarget, Dns as AwsDns } from "../aws/dns";
-import type { DnsAuthorizationRecord } from "./compute";
+import { fqdn } from "../shared/hostnames";
+import type { DnsAuthorizationRecord } from "./compute/loadBalancer";
 
 /** TTL of the records this tier writes. */
 export const RECORD_TTL_SECONDS = 300;
-
-/** The label of the GCP load balancer's own name when AWS owns the apex: `gcp.<domainName>`. */
-export const GCP_SUBDOMAIN = "gcp";
-
-/** A DNS name with exactly one trailing dot (Cloud DNS record and zone names). */
-export function fqdn(name: string): string {
-    return `${name.replace(/\.+$/, "")}.`;
-}
-
-/**
- * The host names the GCP load balancer serves and its certificate covers; the first is its own
- * address. On GCP alone it serves `domainName`. Next to AWS the apex belongs to the AWS load
- * balancer, so GCP serves `gcp.<domainName>`, and with DNS failover the apex too (it answers for
- * the apex whenever AWS is down).
- */
-export function gcpHostnames(args: { domainName: string; withAws: boolean; dnsFailover: boolean }): string[] {
-    if (!args.withAws) {
-        return [args.domainName];
-    }
-    const own = `${GCP_SUBDOMAIN}.${args.domainName}`;
-    return args.dnsFailover ? [own, args.domainName] : [own];
-}
 
 /** Which public zone of a project holds `domainName` (its `name`), from `getManagedZones`. */
 export function findZone(
@@ -53,7 +31,7 @@ export interface DnsArgs {
     createZone: boolean;
     /** The load balancer's address: the A record of `domainName`. */
     loadBalancerIp: pulumi.Input<string>;
-    /** The certificate's DNS authorization records (`Compute.dnsAuthorizationRecords`). */
+    /** The certificate's DNS authorization records (`LoadBalancer.dnsAuthorizationRecords`). */
     authorizationRecords: readonly DnsAuthorizationRecord[];
 }
 
@@ -114,47 +92,5 @@ export class Dns extends pulumi.ComponentResource {
             );
         });
         this.registerOutputs({ zoneName: this.zoneName, nameServers: this.nameServers });
-    }
-}
-
-export interface Route53Publication {
-    /** The AWS stack's hosted zone of `domainName`. */
-    zone: Pick<AwsDns, "record" | "failover">;
-    /** The host names the GCP load balancer serves (`gcpHostnames`); the first gets an A record. */
-    hostnames: readonly string[];
-    /** The GCP load balancer's address. */
-    loadBalancerIp: pulumi.Input<string>;
-    /** The certificate's DNS authorization records (`Compute.dnsAuthorizationRecords`). */
-    authorizationRecords: readonly DnsAuthorizationRecord[];
-    /** With DNS failover: the apex's primary (the AWS load balancer) and what Route 53 checks on it. */
-    failover?: { primary: AliasTarget; healthCheckPath: string };
-}
-
-/**
- * When both clouds run, the GCP load balancer is published in the AWS stack's Route 53 zone:
- * `gcp.<domainName>` as an A record, the certificate's DNS authorizations as CNAMEs, and, with DNS
- * failover, the apex as a failover pair (AWS primary while its health check passes, GCP secondary).
- */
-export function publishInRoute53(p: Route53Publication): void {
-    p.zone.record("gcp-lb-a", {
-        name: p.hostnames[0],
-        type: "A",
-        values: [p.loadBalancerIp],
-        ttl: RECORD_TTL_SECONDS,
-    });
-    p.authorizationRecords.forEach((record, i) => {
-        p.zone.record(`gcp-cert-auth-${i}`, {
-            name: record.name,
-            type: "CNAME",
-            values: [record.data],
-            ttl: RECORD_TTL_SECONDS,
-        });
-    });
-    if (p.failover !== undefined) {
-        p.zone.failover("apex", {
-            primary: p.failover.primary,
-            healthCheck: { fqdn: p.failover.primary.dnsName, path: p.failover.healthCheckPath },
-            secondaryAddresses: [p.loadBalancerIp],
-        });
     }
 }

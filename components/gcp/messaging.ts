@@ -1,11 +1,12 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../functions/email-verification/settings";
-import type { MailgunFunctionSettings } from "../aws/messaging";
+import type { MailgunFunctionSettings } from "../shared/mailgun";
 import { alertPolicy, seconds } from "./alerts";
 import { cryptoKey, ENCRYPTER_DECRYPTER_ROLE, type Kms } from "./kms";
 import { serviceAccountId, type GcpProject } from "./project";
 import type { Secrets } from "./secrets";
+import { privateBucket } from "./storage";
 
 export const PUBLISHER_ROLE = "roles/pubsub.publisher";
 export const SUBSCRIBER_ROLE = "roles/pubsub.subscriber";
@@ -158,21 +159,10 @@ export class Messaging extends pulumi.ComponentResource {
         );
 
         // The function's source: a private bucket (storage key), the bundle as one object.
-        const sourceBucket = new gcp.storage.Bucket(
+        const sourceBucket = privateBucket(
             `${name}-source`,
-            {
-                location: region.toUpperCase(),
-                storageClass: "STANDARD",
-                uniformBucketLevelAccess: true,
-                publicAccessPrevention: "enforced",
-                encryption: {
-                    defaultKmsKeyName: args.kms.keyIds.storage,
-                    googleManagedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
-                    customerSuppliedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
-                },
-                forceDestroy: args.forceDestroy,
-            },
-            { parent: this, dependsOn: [args.kms.agentGrants.storage] },
+            { location: region, kms: args.kms, forceDestroy: args.forceDestroy },
+            child,
         );
         const source = new gcp.storage.BucketObject(
             `${name}-source`,

@@ -18,18 +18,52 @@ export function dashboardUrl(projectId: string, dashboardId: string): string {
 export interface Watched<T> {
     /** The HTTPS URL map (the load balancer's metrics are labelled with it). */
     readonly urlMap: T;
-    /** The instances' name prefix (`webapp-<environment>`): their metrics carry `instance_name`. */
-    readonly instanceNamePrefix: string;
-    /** The managed instance group (its size; its health-check logs). */
-    readonly instanceGroup: T;
     /** Cloud SQL's `database_id`, `<project>:<instance>`. */
     readonly database: T;
     /** The uptime check of the public URL. */
     readonly uptimeCheckId: T;
-    /** The log-based metric counting backends that turned unhealthy. */
-    readonly unhealthyMetric: T;
     /** The e-mail function's Cloud Run service; absent: no function widgets or alert. */
     readonly functionService?: T;
+}
+
+/** One time series of a chart. `T` is `string` in the dashboard JSON, `pulumi.Input<string>` where values are Outputs. */
+export interface ChartSeries<T = string> {
+    readonly filter: T;
+    readonly aligner: string;
+    readonly reducer?: string;
+    readonly groupBy?: string[];
+    readonly label?: string;
+}
+
+export interface Chart<T = string> {
+    readonly title: string;
+    readonly series: ReadonlyArray<ChartSeries<T>>;
+}
+
+/** A log-based counter (DELTA, INT64) the Monitoring tier creates for a backend, named `<dashboard>-<role>`. */
+export interface LogMetricDefinition {
+    readonly role: string;
+    readonly description: string;
+    /** The log entries it counts. */
+    readonly filter: pulumi.Input<string>;
+}
+
+/**
+ * The application backend's part of the dashboard and alerts. Charts and alerts may refer to the
+ * log metrics by role: they receive the created metrics' names.
+ */
+export interface GcpBackendMonitoring {
+    readonly logMetrics: readonly LogMetricDefinition[];
+    /**
+     * `health`: charts after the load balancer's traffic (before the uptime check); `resources`:
+     * charts after the uptime check (CPU, memory).
+     */
+    charts(metricNames: Readonly<Record<string, pulumi.Input<string>>>): {
+        health: Array<Chart<pulumi.Input<string>>>;
+        resources: Array<Chart<pulumi.Input<string>>>;
+    };
+    /** Alerts after the load balancer's 5xx rate, each named `<monitoring>-<role>`. */
+    alerts(metricNames: Readonly<Record<string, pulumi.Input<string>>>): ThresholdAlert[];
 }
 
 const lbRequests = (urlMap: pulumi.Input<string>) =>
@@ -38,17 +72,21 @@ const sqlMetric = (database: pulumi.Input<string>, metric: string) =>
     pulumi.interpolate`resource.type = "cloudsql_database" AND resource.labels.database_id = "${database}" AND metric.type = "cloudsql.googleapis.com/database/${metric}"`;
 const runMetric = (service: pulumi.Input<string>, metric: string) =>
     pulumi.interpolate`resource.type = "cloud_run_revision" AND resource.labels.service_name = "${service}" AND metric.type = "run.googleapis.com/${metric}"`;
-const userMetric = (metric: pulumi.Input<string>) =>
+/** The filter of a user-defined (log-based) metric. */
+export const userMetric = (metric: pulumi.Input<string>) =>
     pulumi.interpolate`metric.type = "logging.googleapis.com/user/${metric}"`;
 const uptimeMetric = (checkId: pulumi.Input<string>) =>
     pulumi.interpolate`resource.type = "uptime_url" AND metric.type = "monitoring.googleapis.com/uptime_check/check_passed" AND metric.labels.check_id = "${checkId}"`;
 
 /**
- * The alert policies, matching the AWS alarms: 5xx rate, a backend turning unhealthy, no healthy
- * backend (the site is down), database disk and CPU, function errors. (The dead-letter alert
- * belongs to the messaging tier.)
+ * The alert policies, matching the AWS alarms: 5xx rate, the backend's own (a backend turning
+ * unhealthy), no healthy backend (the site is down), database disk and CPU, function errors.
+ * (The dead-letter alert belongs to the messaging tier.)
  */
-export function alertDefinitions(w: Watched<pulumi.Input<string>>): ThresholdAlert[] {
+export function alertDefinitions(
+    w: Watched<pulumi.Input<string>>,
+    backendAlerts: readonly ThresholdAlert[] = [],
+): ThresholdAlert[] {
     const alerts: ThresholdAlert[] = [
         {
             role: "lb-5xx-rate",
@@ -64,13 +102,7 @@ export function alertDefinitions(w: Watched<pulumi.Input<string>>): ThresholdAle
             durationSeconds: 180,
             missingData: "INACTIVE",
         },
-        anyInFiveMinutes({
-            role: "unhealthy-backend",
-            displayName: "Load balancer: a backend turned unhealthy",
-            documentation:
-                "An instance failed its load-balancer health checks in the last 5 minutes (health-check logs). Auto-healing recreates it; check its startup script log (`journalctl -u google-startup-scripts`).",
-            filter: userMetric(w.unhealthyMetric),
-        }),
+        ...backendAlerts,
         {
             role: "no-healthy-backend",
             displayName: "Site down: the health check fails from the internet",
@@ -126,27 +158,24 @@ export function alertDefinitions(w: Watched<pulumi.Input<string>>): ThresholdAle
     return alerts;
 }
 
-interface Chart {
-    readonly title: string;
-    readonly series: ReadonlyArray<{
-        readonly filter: string;
-        readonly aligner: string;
-        readonly reducer?: string;
-        readonly groupBy?: string[];
-        readonly label?: string;
-    }>;
+/** The backend's charts, resolved for the dashboard JSON. */
+export interface BackendCharts {
+    readonly health: readonly Chart[];
+    readonly resources: readonly Chart[];
 }
 
 /**
- * The dashboard (Cloud Monitoring JSON): requests, 5xx and p95 latency of the load balancer,
- * instances in the group and backends turning unhealthy, uptime, instance CPU, memory and disk
- * (Ops Agent), database CPU, connections and disk, and the function's requests, errors and p95
- * duration when there is one. Two charts per row.
+ * The dashboard (Cloud Monitoring JSON): requests, 5xx and p95 latency of the load balancer, the
+ * backend's health charts (instances in the group, backends turning unhealthy), uptime, the
+ * backend's resource charts (instance CPU, memory and disk), database CPU, connections and disk,
+ * and the function's requests, errors and p95 duration when there is one. Two charts per row.
  */
-export function dashboardJson(displayName: string, w: Watched<string>): Record<string, unknown> {
+export function dashboardJson(
+    displayName: string,
+    w: Watched<string>,
+    backend: BackendCharts,
+): Record<string, unknown> {
     const lb = `resource.type = "https_lb_rule" AND resource.labels.url_map_name = "${w.urlMap}"`;
-    const instances = `resource.type = "gce_instance" AND metric.labels.instance_name = starts_with("${w.instanceNamePrefix}")`;
-    const agent = `resource.type = "gce_instance" AND metadata.system_labels.name = starts_with("${w.instanceNamePrefix}")`;
     const sql = `resource.type = "cloudsql_database" AND resource.labels.database_id = "${w.database}"`;
     const charts: Chart[] = [
         {
@@ -180,23 +209,7 @@ export function dashboardJson(displayName: string, w: Watched<string>): Record<s
                 },
             ],
         },
-        {
-            title: "Instances in the group; backends turned unhealthy",
-            series: [
-                {
-                    filter: `resource.type = "instance_group" AND resource.labels.instance_group_name = "${w.instanceGroup}" AND metric.type = "compute.googleapis.com/instance_group/size"`,
-                    aligner: "ALIGN_MEAN",
-                    reducer: "REDUCE_SUM",
-                    label: "instances",
-                },
-                {
-                    filter: `metric.type = "logging.googleapis.com/user/${w.unhealthyMetric}"`,
-                    aligner: "ALIGN_SUM",
-                    reducer: "REDUCE_SUM",
-                    label: "turned unhealthy",
-                },
-            ],
-        },
+        ...backend.health,
         {
             title: "Uptime check passed (by region)",
             series: [
@@ -208,33 +221,7 @@ export function dashboardJson(displayName: string, w: Watched<string>): Record<s
                 },
             ],
         },
-        {
-            title: "Instance CPU",
-            series: [
-                {
-                    filter: `${instances} AND metric.type = "compute.googleapis.com/instance/cpu/utilization"`,
-                    aligner: "ALIGN_MEAN",
-                    reducer: "REDUCE_MEAN",
-                },
-            ],
-        },
-        {
-            title: "Instance memory and disk used % (Ops Agent)",
-            series: [
-                {
-                    filter: `${agent} AND metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used"`,
-                    aligner: "ALIGN_MEAN",
-                    reducer: "REDUCE_MEAN",
-                    label: "memory",
-                },
-                {
-                    filter: `${agent} AND metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used"`,
-                    aligner: "ALIGN_MEAN",
-                    reducer: "REDUCE_MAX",
-                    label: "disk",
-                },
-            ],
-        },
+        ...backend.resources,
         {
             title: "Database CPU",
             series: [
@@ -324,16 +311,6 @@ export function dashboardJson(displayName: string, w: Watched<string>): Record<s
     };
 }
 
-/** Health-check log entries of `instanceGroup` that report a backend turning unhealthy. */
-export function unhealthyBackendLogFilter(projectId: string, instanceGroup: string): string {
-    return [
-        `logName = "projects/${projectId}/logs/compute.googleapis.com%2Fhealthchecks"`,
-        `resource.type = "gce_instance_group"`,
-        `resource.labels.instance_group_name = "${instanceGroup}"`,
-        `jsonPayload.healthCheckProbeResult.healthState = "UNHEALTHY"`,
-    ].join(" AND ");
-}
-
 export interface MonitoringArgs {
     /** The project the dashboard, metric and alerts live in. */
     projectId: string;
@@ -343,10 +320,8 @@ export interface MonitoringArgs {
     notificationChannels?: pulumi.Input<string>[];
     /** The HTTPS URL map of the load balancer. */
     urlMapName: pulumi.Input<string>;
-    /** The managed instance group. */
-    instanceGroupManagerName: pulumi.Input<string>;
-    /** The instances' name prefix (the group's base instance name). */
-    instanceNamePrefix: string;
+    /** The application backend's charts, alerts and log metrics (`GcpAppBackend.monitoring`). */
+    backend: GcpBackendMonitoring;
     /** The host the uptime check requests over HTTPS: the load balancer's first name. */
     uptimeHost: string;
     /** The path it requests. From `app.healthCheckPath`; default `/healthz`. */
@@ -359,8 +334,8 @@ export interface MonitoringArgs {
 
 /**
  * Operations on GCP: a Cloud Monitoring dashboard declared as code, an uptime check of the public
- * health-check URL, a log-based metric of backends turning unhealthy, and alert policies matching
- * the AWS alarms, all notifying the platform's channel.
+ * health-check URL, the backend's log-based metrics (backends turning unhealthy), and alert
+ * policies matching the AWS alarms, all notifying the platform's channel.
  */
 export class Monitoring extends pulumi.ComponentResource {
     public readonly dashboardId: pulumi.Output<string>;
@@ -393,52 +368,47 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             child,
         );
-        const unhealthy = new gcp.logging.Metric(
-            `${name}-unhealthy-backends`,
-            {
-                name: `${args.dashboardName}-unhealthy-backends`,
-                description: "Load-balancer backends of the webapp instance group that turned unhealthy",
-                filter: pulumi
-                    .output(args.instanceGroupManagerName)
-                    .apply((group) => unhealthyBackendLogFilter(args.projectId, group)),
-                metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
-            },
-            child,
-        );
+        const metricNames: Record<string, pulumi.Output<string>> = {};
+        for (const metric of args.backend.logMetrics) {
+            metricNames[metric.role] = new gcp.logging.Metric(
+                `${name}-${metric.role}`,
+                {
+                    name: `${args.dashboardName}-${metric.role}`,
+                    description: metric.description,
+                    filter: metric.filter,
+                    metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
+                },
+                child,
+            ).name;
+        }
 
         const watched: Watched<pulumi.Input<string>> = {
             urlMap: args.urlMapName,
-            instanceNamePrefix: args.instanceNamePrefix,
-            instanceGroup: args.instanceGroupManagerName,
             database: args.databaseId,
             uptimeCheckId: uptime.uptimeCheckId,
-            unhealthyMetric: unhealthy.name,
             functionService: args.functionServiceName,
         };
-        for (const alert of alertDefinitions(watched)) {
+        for (const alert of alertDefinitions(watched, args.backend.alerts(metricNames))) {
             alertPolicy(name, alert, args.notificationChannels ?? [], this);
         }
 
+        const charts = args.backend.charts(metricNames);
         const json = pulumi
             .all([
                 args.urlMapName,
-                args.instanceGroupManagerName,
                 args.databaseId,
                 uptime.uptimeCheckId,
-                unhealthy.name,
                 args.functionServiceName,
+                pulumi.output(charts.health) as pulumi.Output<Chart[]>,
+                pulumi.output(charts.resources) as pulumi.Output<Chart[]>,
             ])
-            .apply(([urlMap, instanceGroup, database, uptimeCheckId, unhealthyMetric, functionService]) =>
+            .apply(([urlMap, database, uptimeCheckId, functionService, health, resources]) =>
                 JSON.stringify(
-                    dashboardJson(args.dashboardName, {
-                        urlMap,
-                        instanceNamePrefix: args.instanceNamePrefix,
-                        instanceGroup,
-                        database,
-                        uptimeCheckId,
-                        unhealthyMetric,
-                        functionService,
-                    }),
+                    dashboardJson(
+                        args.dashboardName,
+                        { urlMap, database, uptimeCheckId, functionService },
+                        { health, resources },
+                    ),
                 ),
             );
         const dashboard = new gcp.monitoring.Dashboard(`${name}-dashboard`, { dashboardJson: json }, child);

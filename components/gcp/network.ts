@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkOutputs } from "../types";
+import type { NetworkOutputs } from "../shared/types";
 
 /** The network tag instances must carry for the load-balancer, health-check and SSH rules to reach them. */
 export const INSTANCE_TAG = "webapp";

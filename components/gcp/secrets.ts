@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { databasePassword } from "../password";
-import type { SecretsOutputs } from "../types";
+import { databasePassword } from "../shared/password";
+import type { SecretsOutputs } from "../shared/types";
 import type { Kms } from "./kms";
 import { daysAsDuration } from "./project";
 

@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { StorageOutputs } from "../types";
+import type { StorageOutputs } from "../shared/types";
 import type { Kms } from "./kms";
 
 /** The predefined role to read, write, list and delete objects, without bucket administration. */
@@ -37,6 +37,50 @@ export function lifecycleRules(args: LifecyclePlanArgs): gcp.types.input.storage
     ];
 }
 
+export interface PrivateBucketArgs {
+    /** The bucket's (single-region) location, the key's region, e.g. `us-east1`. */
+    location: string;
+    /** The platform keys: objects are encrypted with the Cloud Storage key by default. */
+    kms: Pick<Kms, "keyIds" | "agentGrants">;
+    /** Let `pulumi destroy` delete the bucket while it still holds objects. */
+    forceDestroy: boolean;
+    /** Keep every version of every object. Default false. */
+    versioning?: boolean;
+    /** Lifecycle rules. Default none. */
+    lifecycleRules?: gcp.types.input.storage.BucketLifecycleRule[];
+}
+
+/**
+ * A bucket nobody outside the project's IAM can reach: uniform bucket-level access (no ACLs),
+ * public access prevention enforced, objects encrypted with the Cloud Storage key by default
+ * (Google-managed and customer-supplied keys refused). It waits for the Cloud Storage agent's
+ * grant on the key, which Cloud Storage checks when the bucket is created.
+ */
+export function privateBucket(
+    name: string,
+    args: PrivateBucketArgs,
+    opts: pulumi.CustomResourceOptions,
+): gcp.storage.Bucket {
+    return new gcp.storage.Bucket(
+        name,
+        {
+            location: args.location.toUpperCase(),
+            storageClass: "STANDARD",
+            uniformBucketLevelAccess: true,
+            publicAccessPrevention: "enforced",
+            ...(args.versioning === true ? { versioning: { enabled: true } } : {}),
+            encryption: {
+                defaultKmsKeyName: args.kms.keyIds.storage,
+                googleManagedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
+                customerSuppliedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
+            },
+            lifecycleRules: args.lifecycleRules,
+            forceDestroy: args.forceDestroy,
+        },
+        { ...opts, dependsOn: [args.kms.agentGrants.storage] },
+    );
+}
+
 export interface StorageArgs {
     /** The platform keys: objects are encrypted with the Cloud Storage key by default. */
     kms: Pick<Kms, "keyIds" | "agentGrants">;
@@ -49,9 +93,7 @@ export interface StorageArgs {
 }
 
 /**
- * The application's private bucket: uniform bucket-level access (IAM only, no ACLs), public access
- * prevention enforced, objects encrypted with the Cloud Storage key (Google-managed and
- * customer-supplied keys refused), versioning and lifecycle tiering.
+ * The application's private bucket: a `privateBucket` with versioning and lifecycle tiering.
  */
 export class Storage extends pulumi.ComponentResource implements StorageOutputs {
     public readonly bucketName: pulumi.Output<string>;
@@ -63,27 +105,19 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
         super("webapp:gcp:Storage", name, {}, opts);
         this.baseName = name;
 
-        const bucket = new gcp.storage.Bucket(
+        const bucket = privateBucket(
             `${name}-bucket`,
             {
-                location: args.location.toUpperCase(),
-                storageClass: "STANDARD",
-                uniformBucketLevelAccess: true,
-                publicAccessPrevention: "enforced",
-                versioning: { enabled: true },
-                encryption: {
-                    defaultKmsKeyName: args.kms.keyIds.storage,
-                    googleManagedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
-                    customerSuppliedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
-                },
+                location: args.location,
+                kms: args.kms,
+                forceDestroy: args.forceDestroy,
+                versioning: true,
                 lifecycleRules: lifecycleRules({
                     nearlineAfterDays: args.nearlineAfterDays,
                     noncurrentVersionExpirationDays: NONCURRENT_VERSION_EXPIRATION_DAYS,
                 }),
-                forceDestroy: args.forceDestroy,
             },
-            // Cloud Storage checks on create that its agent may use the default key.
-            { parent: this, dependsOn: [args.kms.agentGrants.storage] },
+            { parent: this },
         );
 
         this.bucketName = bucket.name;

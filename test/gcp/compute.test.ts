@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { HSTS_HEADER } from "../../components/aws/compute";
+import { HSTS_HEADER } from "../../components/shared/web";
 import {
     AUTOHEALING_INITIAL_DELAY_SECONDS,
+    GCP_COMPUTE,
     imageQuery,
     INSTANCE_WARMUP_SECONDS,
-    LB_HEALTH_CHECK,
     updatePolicy,
 } from "../../components/gcp/compute";
 import { serviceAccountId } from "../../components/gcp/project";
@@ -12,7 +12,7 @@ import { SECRET_ACCESSOR_ROLE } from "../../components/gcp/secrets";
 import { OBJECT_READ_WRITE_ROLE } from "../../components/gcp/storage";
 import { mockPassword } from "../../tools/offline/mocks";
 import type { OfflineRun, RecordedResource } from "../../tools/offline/run";
-import { build, TEST_MAILGUN_KEY } from "../support";
+import { build, childrenOf, inside, referenced, TEST_MAILGUN_KEY } from "../support";
 import { expectDependsOn, gcpOnly, TEST_PROJECT } from "./helpers";
 
 const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
@@ -21,10 +21,11 @@ const HEALTH_CHECK = "gcp:compute/healthCheck:HealthCheck";
 const URL_MAP = "gcp:compute/uRLMap:URLMap";
 const FORWARDING_RULE = "gcp:compute/globalForwardingRule:GlobalForwardingRule";
 const ACCOUNT = "gcp:serviceaccount/account:Account";
+const TIER = "webapp:gcp:Compute";
 
-/** The IAM member of the service account whose logical name ends with `suffix`. */
-function memberOf(run: OfflineRun, suffix: string): string {
-    const inputs = run.plain(run.one(ACCOUNT, suffix));
+/** The IAM member of the instances' service account (the one the instance template runs as). */
+function instancesMember(run: OfflineRun): string {
+    const inputs = run.plain(referenced(run, run.one(TEMPLATE), "serviceAccount", ACCOUNT));
     return `serviceAccount:${inputs.accountId}@${TEST_PROJECT}.iam.gserviceaccount.com`;
 }
 
@@ -74,6 +75,50 @@ describe("gcp Compute (gcp-only dev stack)", () => {
 
     const template = () => run.plain(run.one(TEMPLATE));
 
+    describe("the compute seam", () => {
+        it("builds the load balancer and the instance group as parts of the Compute tier, under the names they always had", () => {
+            const tier = run.one(TIER);
+            // Every resource is the tier's own child, as before the split, so no identity changed.
+            expect(inside(run, tier).every((r) => r.parent === tier.urn)).to.equal(true);
+            expect(childrenOf(run, tier)).to.deep.equal(
+                [
+                    "Account dev-gcp-compute-instances",
+                    "IAMMember dev-gcp-compute-instances-logWriter",
+                    "IAMMember dev-gcp-compute-instances-metricWriter",
+                    "InstanceTemplate dev-gcp-compute-template",
+                    "HealthCheck dev-gcp-compute-lb-health",
+                    "HealthCheck dev-gcp-compute-autohealing",
+                    "RegionInstanceGroupManager dev-gcp-compute-mig",
+                    "RegionAutoscaler dev-gcp-compute-autoscaler",
+                    "BackendService dev-gcp-compute-backend",
+                    "DnsAuthorization dev-gcp-compute-dns-auth-0",
+                    "Certificate dev-gcp-compute-certificate",
+                    "CertificateMap dev-gcp-compute-certificates",
+                    "CertificateMapEntry dev-gcp-compute-certificates-primary",
+                    "GlobalAddress dev-gcp-compute-address",
+                    "SSLPolicy dev-gcp-compute-tls",
+                    "URLMap dev-gcp-compute-https",
+                    "TargetHttpsProxy dev-gcp-compute-https",
+                    "GlobalForwardingRule dev-gcp-compute-https-443",
+                    "URLMap dev-gcp-compute-http-redirect",
+                    "TargetHttpProxy dev-gcp-compute-http",
+                    "GlobalForwardingRule dev-gcp-compute-http-80",
+                ].sort(),
+            );
+        });
+
+        it("builds the backend gcp.compute names (mig by default) and exports its group", () => {
+            expect(gcpOnly().gcp.compute).to.equal("mig");
+            expect(Object.keys(GCP_COMPUTE)).to.deep.equal(["mig"]);
+            expect(() => gcpOnly({ gcp: { compute: "cloudRun" } })).to.throw(
+                'gcp.compute: "cloudRun" must be one of "mig"',
+            );
+            expect((run.outputs.gcp as Record<string, unknown>).instanceGroupManagerName).to.match(
+                /^dev-gcp-compute-mig-/,
+            );
+        });
+    });
+
     describe("instances", () => {
         it("carry the network tag the firewall rules admit on the app port", () => {
             const tags = template().tags as string[];
@@ -81,7 +126,8 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             expect(tags).to.have.length(1);
             expect(appPort.targetTags).to.deep.equal(tags);
             expect(appPort.allows).to.deep.equal([{ protocol: "tcp", ports: ["80"] }]);
-            const lbCheck = run.plain(run.one(HEALTH_CHECK, "-lb-health"));
+            const backend = run.one("gcp:compute/backendService:BackendService");
+            const lbCheck = run.plain(referenced(run, backend, "healthChecks", HEALTH_CHECK));
             expect(lbCheck.httpHealthCheck.port).to.equal(80);
         });
 
@@ -130,7 +176,9 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             expect(script).to.include("GOOGLE_CLOUD_PROJECT='my-project-123'");
             expect(script).to.match(/PUBSUB_TOPIC='projects\/my-project-123\/topics\/dev-gcp-messaging-topic-/);
             expect(script).to.match(/# Database secret version at deploy: .*\/versions\/1/);
-            for (const password of run.ofType("random:index/randomPassword:RandomPassword")) {
+            const passwords = run.ofType("random:index/randomPassword:RandomPassword");
+            expect(passwords).to.have.length(1);
+            for (const password of passwords) {
                 expect(script).not.to.include(mockPassword(password.name));
             }
             expect(script).not.to.include(TEST_MAILGUN_KEY);
@@ -139,7 +187,7 @@ describe("gcp Compute (gcp-only dev stack)", () => {
 
     describe("instance service account", () => {
         it("may read the database secret, use the bucket, publish events and write logs and metrics, nothing else", () => {
-            const grants = grantsTo(run, memberOf(run, "-compute-instances"));
+            const grants = grantsTo(run, instancesMember(run));
             expect(grants.map((g) => `${g.resource.type} ${g.role}`)).to.have.members([
                 `gcp:secretmanager/secretIamMember:SecretIamMember ${SECRET_ACCESSOR_ROLE}`,
                 `gcp:storage/bucketIAMMember:BucketIAMMember ${OBJECT_READ_WRITE_ROLE}`,
@@ -159,7 +207,9 @@ describe("gcp Compute (gcp-only dev stack)", () => {
 
         it("has its grants in place before the group starts instances", () => {
             const group = run.one(MIG);
-            for (const { resource } of grantsTo(run, memberOf(run, "-compute-instances"))) {
+            const grants = grantsTo(run, instancesMember(run));
+            expect(grants).to.have.length(5);
+            for (const { resource } of grants) {
                 expectDependsOn(group, resource);
             }
         });
@@ -178,7 +228,7 @@ describe("gcp Compute (gcp-only dev stack)", () => {
 
         it("recreates instances that fail the HTTP health check of app.healthCheckPath", () => {
             const group = run.one(MIG);
-            const healing = run.one(HEALTH_CHECK, "-autohealing");
+            const healing = referenced(run, group, "autoHealingPolicies", HEALTH_CHECK);
             expect(run.plain(group).autoHealingPolicies.initialDelaySec).to.equal(AUTOHEALING_INITIAL_DELAY_SECONDS);
             expect(group.propertyDependencies.autoHealingPolicies).to.deep.equal([healing.urn]);
             expect(run.plain(healing).httpHealthCheck).to.deep.equal({ port: 80, requestPath: "/healthz" });
@@ -217,7 +267,8 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             const https = run.one(FORWARDING_RULE, "-https-443");
             expect(run.plain(https)).to.include({ portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED" });
             expect(https.propertyDependencies.target).to.deep.equal([proxy.urn]);
-            expect(proxy.propertyDependencies.urlMap).to.deep.equal([run.one(URL_MAP, "-compute-https").urn]);
+            const httpsMap = referenced(run, proxy, "urlMap", URL_MAP);
+            expect(run.plain(httpsMap)).to.have.property("defaultService");
         });
 
         it("answers HTTP on 80, on the same address, with a 301 to HTTPS", () => {
@@ -225,7 +276,7 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             const https = run.one(FORWARDING_RULE, "-https-443");
             expect(run.plain(http).portRange).to.equal("80");
             expect(run.plain(http).ipAddress).to.equal(run.plain(https).ipAddress);
-            const address = run.one("gcp:compute/globalAddress:GlobalAddress", "-compute-address");
+            const address = referenced(run, https, "ipAddress", "gcp:compute/globalAddress:GlobalAddress");
             expect(run.plain(address)).to.include({ addressType: "EXTERNAL", ipVersion: "IPV4" });
             expect(http.propertyDependencies.ipAddress).to.deep.equal([address.urn]);
             const httpProxy = run.one("gcp:compute/targetHttpProxy:TargetHttpProxy");
@@ -252,11 +303,18 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             });
             expect(inputs.backends[0].group).to.match(/\/regions\/us-east1\/instanceGroups\//);
             expect(backend.propertyDependencies.backends).to.deep.equal([run.one(MIG).urn]);
-            const lbCheck = run.one(HEALTH_CHECK, "-lb-health");
-            expect(backend.propertyDependencies.healthChecks).to.deep.equal([lbCheck.urn]);
-            expect(run.plain(lbCheck)).to.deep.include({ ...LB_HEALTH_CHECK, logConfig: { enable: true } });
+            const lbCheck = referenced(run, backend, "healthChecks", HEALTH_CHECK);
+            expect(run.plain(lbCheck)).to.deep.include({
+                checkIntervalSec: 15,
+                timeoutSec: 5,
+                healthyThreshold: 2,
+                unhealthyThreshold: 3,
+                logConfig: { enable: true },
+            });
             expect(inputs).to.not.have.property("securityPolicy");
-            expect(run.one(URL_MAP, "-compute-https").propertyDependencies.defaultService).to.deep.equal([backend.urn]);
+            const maps = run.ofType(URL_MAP).filter((m) => (m.propertyDependencies.defaultService ?? []).length > 0);
+            expect(maps).to.have.length(1);
+            expect(maps[0].propertyDependencies.defaultService).to.deep.equal([backend.urn]);
         });
 
         it("gets a Certificate Manager certificate for domainName, authorized by DNS", () => {
@@ -302,7 +360,9 @@ describe("gcp Compute with its settings (gcp-only dev stack)", () => {
             "https://www.googleapis.com/compute/v1/projects/images-prj/global/images/webapp-20261101",
         );
         expect(run.plain(run.one(MIG)).namedPorts).to.deep.equal([{ name: "http", port: 8080 }]);
-        for (const check of run.ofType(HEALTH_CHECK)) {
+        const checks = run.ofType(HEALTH_CHECK);
+        expect(checks, "the load balancer's and auto-healing's").to.have.length(2);
+        for (const check of checks) {
             expect(run.plain(check).httpHealthCheck, check.name).to.deep.equal({
                 port: 8080,
                 requestPath: "/health/live",

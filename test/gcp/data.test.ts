@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { backupConfiguration, editionFor, MYSQL_FLAGS } from "../../components/gcp/database";
-import { createGcpPlatform } from "../../components/gcp";
+import { backupConfiguration, editionFor } from "../../components/gcp/database";
+import { createGcpPlatform, gcpContext } from "../../components/gcp";
 import { SECRET_ACCESSOR_ROLE } from "../../components/gcp/secrets";
 import { lifecycleRules, OBJECT_READ_WRITE_ROLE } from "../../components/gcp/storage";
-import { gcpProvider } from "../../components/providers";
 import { mockPassword } from "../../tools/offline/mocks";
 import { runOffline, type OfflineRun } from "../../tools/offline/run";
 import { isSecretValue } from "../../tools/offline/values";
@@ -137,7 +136,12 @@ describe("gcp data tiers (gcp-only dev stack)", () => {
                 deletionProtectionEnabled: false,
                 retainBackupsOnDelete: false,
             });
-            expect(inputs.settings.databaseFlags).to.deep.equal(MYSQL_FLAGS);
+            // Slow queries logged; LOAD DATA LOCAL INFILE (reading the client's files) off.
+            expect(inputs.settings.databaseFlags).to.deep.equal([
+                { name: "slow_query_log", value: "on" },
+                { name: "long_query_time", value: "2" },
+                { name: "local_infile", value: "off" },
+            ]);
         });
 
         it("creates the application's database and user", () => {
@@ -247,7 +251,7 @@ describe("gcp access granted by the owner", () => {
         const cfg = gcpOnly();
         run = await runOffline(
             async () => {
-                const platform = createGcpPlatform(cfg, gcpProvider(cfg));
+                const platform = createGcpPlatform(gcpContext(cfg));
                 platform.secrets.grantRead("database", "app", member);
                 platform.storage.grantReadWrite("app", member);
                 passwordIsSecret = await pulumi.isSecret(platform.secrets.databasePassword);

@@ -3,9 +3,9 @@
  * Route 53 next to AWS, and the apex as a Route 53 failover pair (AWS primary, GCP secondary).
  */
 import { expect } from "chai";
-import { FAILOVER_HEALTH_CHECK, FAILOVER_SECONDARY_TTL } from "../../components/aws/dns";
 import { CLOUD_DNS_API } from "../../components/gcp/apis";
-import { findZone, fqdn, gcpHostnames } from "../../components/gcp/dns";
+import { findZone } from "../../components/gcp/dns";
+import { fqdn, gcpHostnames } from "../../components/shared/hostnames";
 import type { OfflineRun } from "../../tools/offline/run";
 import { build, stackConfig } from "../support";
 import { gcpOnly } from "./helpers";
@@ -159,7 +159,8 @@ describe("gcp Dns with DNS failover (demo stack, features.dnsFailover)", () => {
             port: 443,
             resourcePath: "/healthz",
             enableSni: true,
-            ...FAILOVER_HEALTH_CHECK,
+            requestInterval: 30,
+            failureThreshold: 3,
         });
         expect(check.propertyDependencies.fqdn).to.deep.equal([run.one("aws:lb/loadBalancer:LoadBalancer").urn]);
         expect(run.plain(check).fqdn).to.match(/\.elb\.amazonaws\.com$/);
@@ -179,7 +180,7 @@ describe("gcp Dns with DNS failover (demo stack, features.dnsFailover)", () => {
             type: "A",
             failoverRoutingPolicies: [{ type: "SECONDARY" }],
             records: [LB_IP],
-            ttl: FAILOVER_SECONDARY_TTL,
+            ttl: 60,
         });
         expect(run.plain(primary).setIdentifier).to.not.equal(run.plain(secondary).setIdentifier);
     });

@@ -1,6 +1,11 @@
 import { expect } from "chai";
-import { DEFAULT_RULE_PRIORITY, OWASP_RULE_SETS, RATE_LIMIT, securityPolicyRules } from "../../components/gcp/armor";
-import { AUDITED_SERVICES, DATA_ACCESS_LOG_TYPES } from "../../components/gcp/audit";
+import {
+    DEFAULT_RULE_PRIORITY,
+    OWASP_RULE_SETS,
+    RATE_LIMIT,
+    securityPolicyRules,
+} from "../../components/gcp/features/armor";
+import { AUDITED_SERVICES, DATA_ACCESS_LOG_TYPES } from "../../components/gcp/features/audit";
 import type { OfflineRun } from "../../tools/offline/run";
 import { build, stackConfig } from "../support";
 import { gcpOnly, TEST_PROJECT } from "./helpers";

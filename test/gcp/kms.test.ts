@@ -42,6 +42,7 @@ describe("gcp Kms (gcp-only dev stack)", () => {
             ...KEY_PURPOSES.map((p) => `dev-gcp-kms-${p}`),
             "dev-gcp-messaging-key",
         ]);
+        expect(keys).to.have.length(5);
         for (const key of keys) {
             expect(key.propertyDependencies.keyRing, key.name).to.include(ring.urn);
             expect(run.plain(key), key.name).to.deep.include({
@@ -53,7 +54,9 @@ describe("gcp Kms (gcp-only dev stack)", () => {
     });
 
     it("rotates every key every gcp.kmsRotationDays days", () => {
-        for (const key of run.ofType(KEY)) {
+        const keys = run.ofType(KEY);
+        expect(keys, "the four platform keys and the messaging key").to.have.length(5);
+        for (const key of keys) {
             expect(run.plain(key).rotationPeriod, key.name).to.equal("2592000s");
         }
     });
@@ -116,6 +119,7 @@ describe("gcp Apis (gcp-only dev stack)", () => {
 
     it("builds every tier after the APIs are enabled", () => {
         const services = run.ofType("gcp:projects/service:Service");
+        expect(services, "6 data-tier, 9 application-tier APIs and Cloud DNS").to.have.length(16);
         for (const tier of [
             "Network",
             "Kms",

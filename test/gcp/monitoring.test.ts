@@ -8,9 +8,11 @@ import {
     DB_CPU_UTILIZATION,
     DB_DISK_UTILIZATION,
     ERROR_RATE,
-    unhealthyBackendLogFilter,
+    type BackendCharts,
+    type Chart,
     type Watched,
 } from "../../components/gcp/monitoring";
+import { migMonitoring, unhealthyBackendLogFilter, UNHEALTHY_METRIC } from "../../components/gcp/compute/mig";
 import type { OfflineRun } from "../../tools/offline/run";
 import { build, json } from "../support";
 import { expectDependsOn, gcpOnly, TEST_PROJECT } from "./helpers";
@@ -19,13 +21,25 @@ const POLICY = "gcp:monitoring/alertPolicy:AlertPolicy";
 
 const WATCHED: Watched<string> = {
     urlMap: "lb-https",
-    instanceNamePrefix: "webapp-dev",
-    instanceGroup: "mig-1",
     database: "prj:db-1",
     uptimeCheckId: "uptime-1",
-    unhealthyMetric: "webapp-dev-unhealthy-backends",
     functionService: "fn-1",
 };
+
+/** The managed instance group's part, with plain names (as the Monitoring tier hands them in). */
+const MIG = migMonitoring({ projectId: "prj", instanceGroup: "mig-1", instanceNamePrefix: "webapp-dev" });
+const METRICS = { [UNHEALTHY_METRIC]: "webapp-dev-unhealthy-backends" };
+const MIG_ALERTS = MIG.alerts(METRICS);
+
+/** A backend's charts with their Outputs resolved. */
+function resolvedCharts(): Promise<BackendCharts> {
+    const charts = MIG.charts(METRICS);
+    return new Promise((resolve) =>
+        pulumi
+            .all([pulumi.output(charts.health), pulumi.output(charts.resources)])
+            .apply(([health, resources]) => resolve({ health: health as Chart[], resources: resources as Chart[] })),
+    );
+}
 
 /** The value of an Input (the filters are built with `pulumi.interpolate`). */
 function text(value: pulumi.Input<string> | undefined): Promise<string> {
@@ -35,7 +49,11 @@ function text(value: pulumi.Input<string> | undefined): Promise<string> {
 type Tile = { widget: { title: string; xyChart: { dataSets: Array<{ timeSeriesQuery: any }> } } };
 
 describe("gcp Monitoring: pure parts", () => {
-    const tiles = (w: Watched<string>) => dashboardJson("webapp-dev", w).mosaicLayout as { tiles: Tile[] };
+    let backend: BackendCharts;
+    before(async () => {
+        backend = await resolvedCharts();
+    });
+    const tiles = (w: Watched<string>) => dashboardJson("webapp-dev", w, backend).mosaicLayout as { tiles: Tile[] };
     const filters = (w: Watched<string>) =>
         tiles(w).tiles.flatMap((t) => t.widget.xyChart.dataSets.map((d) => d.timeSeriesQuery.timeSeriesFilter.filter));
 
@@ -77,13 +95,13 @@ describe("gcp Monitoring: pure parts", () => {
     it("leaves the function out when there is none", () => {
         const titles = tiles({ ...WATCHED, functionService: undefined }).tiles.map((t) => t.widget.title);
         expect(titles.filter((t) => t.startsWith("Function"))).to.deep.equal([]);
-        expect(alertDefinitions({ ...WATCHED, functionService: undefined }).map((a) => a.role)).to.not.include(
-            "function-errors",
-        );
+        expect(
+            alertDefinitions({ ...WATCHED, functionService: undefined }, MIG_ALERTS).map((a) => a.role),
+        ).to.not.include("function-errors");
     });
 
     it("defines the alerts of the AWS alarms", async () => {
-        const alerts = alertDefinitions(WATCHED);
+        const alerts = alertDefinitions(WATCHED, MIG_ALERTS);
         expect(alerts.map((a) => a.role)).to.deep.equal([
             "lb-5xx-rate",
             "unhealthy-backend",

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { standardTags } from "../../components/providers";
+import { standardTags } from "../../components/shared/tags";
 import type { OfflineRun } from "../../tools/offline/run";
 import { isSecretValue } from "../../tools/offline/values";
 import { build, buildStack } from "../support";

@@ -27,6 +27,8 @@ export interface RecordedResource {
     /** URNs this resource depends on (dependsOn and the resources its inputs come from). */
     readonly dependencies: readonly string[];
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** The aliases (former identities) the resource declares, as sent to the engine. */
+    readonly aliases: readonly RecordedAlias[];
     /** Where the program registered it (the `new` expression), as the SDK reports it to the engine. */
     readonly source?: SourcePosition;
 }
@@ -36,6 +38,37 @@ export interface SourcePosition {
     readonly uri: string;
     readonly line: number;
     readonly column: number;
+}
+
+/**
+ * One alias: a full former URN, or a spec whose empty parts mean "as now" (name, type) and whose
+ * `parentUrn` is the former parent (`noParent`: it had none).
+ */
+export interface RecordedAlias {
+    readonly urn?: string;
+    readonly name?: string;
+    readonly type?: string;
+    readonly parentUrn?: string;
+    readonly noParent?: boolean;
+}
+
+interface AliasMessage {
+    getUrn(): string;
+    hasSpec(): boolean;
+    getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
+}
+
+function aliasRecord(alias: AliasMessage): RecordedAlias {
+    const spec = alias.hasSpec() ? alias.getSpec() : undefined;
+    if (spec === undefined) {
+        return { urn: alias.getUrn() };
+    }
+    return {
+        ...(spec.getName() ? { name: spec.getName() } : {}),
+        ...(spec.getType() ? { type: spec.getType() } : {}),
+        ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+        ...(spec.getNoparent() ? { noParent: true } : {}),
+    };
 }
 
 export interface RecordedInvoke {
@@ -54,6 +87,7 @@ interface RegisterRequest {
     getObject(): Parameters<typeof deserializeProperties>[0];
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+    getAliasesList(): AliasMessage[];
     getSourceposition?(): PositionMessage | undefined;
     getStacktrace?(): { getFramesList(): Array<{ getPc(): PositionMessage | undefined }> } | undefined;
 }
@@ -166,6 +200,7 @@ class RecordingMonitor extends MockMonitor {
                     inputs,
                     dependencies: req.getDependenciesList(),
                     propertyDependencies,
+                    aliases: req.getAliasesList().map(aliasRecord),
                     ...(source ? { source } : {}),
                 });
             }

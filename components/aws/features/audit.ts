@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsAccount, Statement } from "./iam";
-import { customerKey } from "./kms";
-import { privateBucket } from "./storage";
+import type { AwsAccount, Statement } from "../iam";
+import { customerKey } from "../kms";
+import { privateBucket } from "../storage";
+import type { AwsFeature } from "./types";
 
 /** Days the trail's log files are kept. */
 export const TRAIL_LOG_RETENTION_DAYS = 365;
@@ -155,3 +156,20 @@ export class Audit extends pulumi.ComponentResource {
         });
     }
 }
+
+/** `features.auditLogs` on AWS: the trail `webapp-<environment>` and GuardDuty. */
+export const AWS_AUDIT: AwsFeature = {
+    build: (ctx) => {
+        new Audit(
+            ctx.name("audit"),
+            {
+                account: ctx.account,
+                trailName: ctx.names.prefix,
+                rotationDays: ctx.config.aws.kmsRotationDays,
+                keyAlias: ctx.names.scoped("trail"),
+                forceDestroy: ctx.behaviour.destroyWithData,
+            },
+            ctx.tierOpts,
+        );
+    },
+};

@@ -1,9 +1,8 @@
 /**
  * Output interfaces shared by the AWS and GCP implementation of a tier, where the concept is the
- * same on both clouds.
+ * same on both clouds. Cloud-neutral: nothing here names a cloud's types.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { Statement } from "./aws/iam";
 
 export interface NetworkOutputs {
     /** VPC id (AWS) or network self link (GCP). */
@@ -31,12 +30,11 @@ export interface SecretsOutputs {
     readonly mailgunSecretId: pulumi.Output<string>;
 }
 
+type OutputsOf<T> = T extends { build(...args: never[]): { readonly outputs: infer O } } ? O : never;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+
 /**
- * The topic the application publishes user-registration events to. Optional for the application
- * tier: without it the instances get no publish permission and no topic in their env file.
+ * The outputs any implementation in a compute table may add to the stack's outputs, each
+ * optional (a stack has one kind): e.g. `{ autoScalingGroupName?: Output<string> }`.
  */
-export interface RegistrationTopic {
-    readonly topicArn: pulumi.Output<string>;
-    /** IAM statements that let a role publish to the topic (and use its key). */
-    publishStatements(): Statement[];
-}
+export type BackendOutputsOf<Table> = Partial<UnionToIntersection<OutputsOf<Table[keyof Table]>>>;

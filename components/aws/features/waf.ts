@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsFeature } from "./types";
 
 /** Requests per client IP in any 5-minute window before the rate rule blocks it. */
 export const RATE_LIMIT_PER_5_MINUTES = 2000;
@@ -93,3 +94,18 @@ export class Waf extends pulumi.ComponentResource {
         this.registerOutputs({ webAclArn: this.webAclArn });
     }
 }
+
+/** `features.waf` on AWS: the web ACL on the application load balancer. */
+export const AWS_WAF: AwsFeature = {
+    build: (ctx, platform) => {
+        new Waf(
+            ctx.name("waf"),
+            {
+                loadBalancerArn: platform.compute.loadBalancer.loadBalancerArn,
+                metricPrefix: ctx.names.prefix,
+                logRetentionDays: ctx.config.aws.logRetentionDays,
+            },
+            ctx.tierOpts,
+        );
+    },
+};

@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { required } from "../../shared/required";
+import type { AwsFeature } from "./types";
 
 /** Anomalies smaller than this (USD of total impact) are not worth an e-mail. */
 export const ANOMALY_ALERT_MIN_USD = 10;
@@ -83,3 +85,20 @@ export class Budget extends pulumi.ComponentResource {
         this.registerOutputs({ budgetName: this.budgetName });
     }
 }
+
+/** `features.monthlyBudgetUsd`: the budget and anomaly alerts, e-mailed to `monitoring.alarmEmail`. */
+export const AWS_BUDGET: AwsFeature = {
+    build: (ctx) => {
+        const { features, monitoring } = ctx.config;
+        new Budget(
+            ctx.name("budget"),
+            {
+                environment: ctx.environment,
+                monthlyLimitUsd: required(features.monthlyBudgetUsd, "features.monthlyBudgetUsd"),
+                // The feature's config check requires it.
+                alertEmail: required(monitoring.alarmEmail, "monitoring.alarmEmail"),
+            },
+            ctx.tierOpts,
+        );
+    },
+};

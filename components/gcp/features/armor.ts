@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { GcpFeature } from "./types";
 
 /**
  * Cloud Armor's preconfigured WAF rule sets (ModSecurity Core Rule Set 3.3) the policy enforces:
@@ -100,3 +101,8 @@ export class CloudArmor extends pulumi.ComponentResource {
         this.registerOutputs({ policyId: this.policyId });
     }
 }
+
+/** `features.waf` on GCP: the policy, created before the load balancer that attaches it. */
+export const GCP_ARMOR: GcpFeature = {
+    prepare: (ctx) => ({ securityPolicy: new CloudArmor(ctx.name("armor"), {}, ctx.tierOpts).policyId }),
+};

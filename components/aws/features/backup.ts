@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceRole, type AwsAccount } from "./iam";
-import { customerKey } from "./kms";
+import { serviceRole, type AwsAccount } from "../iam";
+import { customerKey } from "../kms";
+import type { AwsFeature } from "./types";
 
 /** The backup schedule: daily copies kept five weeks, weekly copies kept a quarter (times UTC). */
 export const BACKUP_RULES = [
@@ -89,3 +90,20 @@ export class Backup extends pulumi.ComponentResource {
         this.registerOutputs({ vaultName: this.vaultName, planId: this.planId });
     }
 }
+
+/** `features.backup`: AWS Backup of the database and the application bucket. */
+export const AWS_BACKUP: AwsFeature = {
+    build: (ctx, { database, storage }) => {
+        new Backup(
+            ctx.name("backup"),
+            {
+                account: ctx.account,
+                resourceArns: [database.arn, storage.bucketArn],
+                rotationDays: ctx.config.aws.kmsRotationDays,
+                keyAlias: ctx.names.scoped("backup"),
+                forceDestroy: ctx.behaviour.destroyWithData,
+            },
+            ctx.tierOpts,
+        );
+    },
+};

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsFeature } from "./types";
 
 /**
  * Interface endpoints for the AWS APIs the instances and the function call: secrets, Systems
@@ -90,3 +91,19 @@ export class VpcEndpoints extends pulumi.ComponentResource {
         this.registerOutputs({ securityGroupId: this.securityGroupId });
     }
 }
+
+/** `features.vpcEndpoints`: the endpoints in the platform's VPC. */
+export const AWS_VPC_ENDPOINTS: AwsFeature = {
+    build: (ctx, { network }) => {
+        new VpcEndpoints(
+            ctx.name("endpoints"),
+            {
+                region: ctx.config.aws.region,
+                vpcId: network.networkId,
+                vpcCidr: network.cidrBlock,
+                privateSubnetIds: network.privateSubnetIds,
+            },
+            ctx.tierOpts,
+        );
+    },
+};

@@ -1,13 +1,26 @@
+/**
+ * The `mig` compute implementation (`gcp.compute: mig`): instances from the custom image in a
+ * regional managed instance group, the load balancer's backend through the group's named port.
+ */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { renderGcpBootScript } from "../../functions/boot/gcp";
-import type { AppSettings } from "../../functions/boot/render";
-import { HSTS_HEADER } from "../aws/compute";
-import type { Kms } from "./kms";
-import type { Network } from "./network";
-import { serviceAccountId, type GcpProject } from "./project";
-import type { Secrets } from "./secrets";
-import type { Storage } from "./storage";
+import { renderGcpBootScript } from "../../../functions/boot/gcp";
+import type { AppSettings } from "../../../functions/boot/render";
+import type { GcpContext } from "../context";
+import type { Kms } from "../kms";
+import { userMetric, type Chart, type GcpBackendMonitoring } from "../monitoring";
+import { anyInFiveMinutes } from "../alerts";
+import type { Network } from "../network";
+import { serviceAccountId, type GcpProject } from "../project";
+import type { Secrets } from "../secrets";
+import type { Storage } from "../storage";
+import type {
+    GcpAppBackend,
+    GcpBackendDeps,
+    GcpComputeImplementation,
+    GcpRegistrationTopic,
+    LoadBalancerTarget,
+} from "./types";
 
 /** The instance group's named port the backend service sends traffic to (`app.port`). */
 export const NAMED_PORT = "http";
@@ -44,12 +57,6 @@ export const INSTANCE_WARMUP_SECONDS = 120;
 
 /** Seconds a removed backend keeps serving its in-flight requests. */
 export const CONNECTION_DRAINING_SECONDS = 30;
-
-/**
- * TLS 1.2 and 1.3 with the RESTRICTED profile: forward-secret AEAD ciphers only (no CBC, no RSA
- * key exchange), as the AWS listener's policy.
- */
-export const SSL_POLICY = { profile: "RESTRICTED", minTlsVersion: "TLS_1_2" } as const;
 
 /** An image: the newest of a family, or one by name, in this project or another. */
 export interface ImageSelector {
@@ -91,25 +98,110 @@ export function updatePolicy(zoneCount: number): gcp.types.input.compute.RegionI
     };
 }
 
-/** A DNS record that proves control of a host name to Certificate Manager. */
-export interface DnsAuthorizationRecord {
-    /** The host name it authorizes, e.g. `dev.example.com`. */
-    readonly hostname: string;
-    /** e.g. `_acme-challenge.dev.example.com.` */
-    readonly name: pulumi.Output<string>;
-    /** `CNAME` */
-    readonly type: pulumi.Output<string>;
-    /** e.g. `<id>.5.authorize.certificatemanager.goog.` */
-    readonly data: pulumi.Output<string>;
+/** Health-check log entries of `instanceGroup` that report a backend turning unhealthy. */
+export function unhealthyBackendLogFilter(projectId: string, instanceGroup: string): string {
+    return [
+        `logName = "projects/${projectId}/logs/compute.googleapis.com%2Fhealthchecks"`,
+        `resource.type = "gce_instance_group"`,
+        `resource.labels.instance_group_name = "${instanceGroup}"`,
+        `jsonPayload.healthCheckProbeResult.healthState = "UNHEALTHY"`,
+    ].join(" AND ");
 }
 
-/** The registration topic as the instances need it: its id for the env file, and a publish grant. */
-export interface GcpRegistrationTopic {
-    readonly topicId: pulumi.Output<string>;
-    grantPublish(role: string, member: pulumi.Input<string>): pulumi.Resource;
+/** The log metric of backends turning unhealthy (its role in `GcpBackendMonitoring`). */
+export const UNHEALTHY_METRIC = "unhealthy-backends";
+
+/**
+ * The group's part of the dashboard and alerts: its size and the backends turning unhealthy (a
+ * log metric over the load balancer's health-check logs), instance CPU, memory and disk (Ops Agent),
+ * and an alert when a backend turned unhealthy.
+ */
+export function migMonitoring(args: {
+    projectId: string;
+    instanceGroup: pulumi.Input<string>;
+    instanceNamePrefix: string;
+}): GcpBackendMonitoring {
+    const { instanceGroup, instanceNamePrefix } = args;
+    const instances = `resource.type = "gce_instance" AND metric.labels.instance_name = starts_with("${instanceNamePrefix}")`;
+    const agent = `resource.type = "gce_instance" AND metadata.system_labels.name = starts_with("${instanceNamePrefix}")`;
+    const resources: Chart[] = [
+        {
+            title: "Instance CPU",
+            series: [
+                {
+                    filter: `${instances} AND metric.type = "compute.googleapis.com/instance/cpu/utilization"`,
+                    aligner: "ALIGN_MEAN",
+                    reducer: "REDUCE_MEAN",
+                },
+            ],
+        },
+        {
+            title: "Instance memory and disk used % (Ops Agent)",
+            series: [
+                {
+                    filter: `${agent} AND metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used"`,
+                    aligner: "ALIGN_MEAN",
+                    reducer: "REDUCE_MEAN",
+                    label: "memory",
+                },
+                {
+                    filter: `${agent} AND metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used"`,
+                    aligner: "ALIGN_MEAN",
+                    reducer: "REDUCE_MAX",
+                    label: "disk",
+                },
+            ],
+        },
+    ];
+    return {
+        logMetrics: [
+            {
+                role: UNHEALTHY_METRIC,
+                description: "Load-balancer backends of the webapp instance group that turned unhealthy",
+                filter: pulumi.output(instanceGroup).apply((group) => unhealthyBackendLogFilter(args.projectId, group)),
+            },
+        ],
+        charts: (metrics) => ({
+            health: [
+                {
+                    title: "Instances in the group; backends turned unhealthy",
+                    series: [
+                        {
+                            filter: pulumi.interpolate`resource.type = "instance_group" AND resource.labels.instance_group_name = "${instanceGroup}" AND metric.type = "compute.googleapis.com/instance_group/size"`,
+                            aligner: "ALIGN_MEAN",
+                            reducer: "REDUCE_SUM",
+                            label: "instances",
+                        },
+                        {
+                            filter: userMetric(metrics[UNHEALTHY_METRIC]),
+                            aligner: "ALIGN_SUM",
+                            reducer: "REDUCE_SUM",
+                            label: "turned unhealthy",
+                        },
+                    ],
+                },
+            ],
+            resources,
+        }),
+        alerts: (metrics) => [
+            anyInFiveMinutes({
+                role: "unhealthy-backend",
+                displayName: "Load balancer: a backend turned unhealthy",
+                documentation:
+                    "An instance failed its load-balancer health checks in the last 5 minutes (health-check logs). Auto-healing recreates it; check its startup script log (`journalctl -u google-startup-scripts`).",
+                filter: userMetric(metrics[UNHEALTHY_METRIC]),
+            }),
+        ],
+    };
 }
 
-export interface ComputeArgs {
+/** What a managed instance group stack exports. */
+export interface MigOutputs {
+    /** The regional managed instance group (for rolling updates and resizes). */
+    readonly instanceGroupManagerName: pulumi.Output<string>;
+}
+
+export interface MigBackendArgs {
     /** The project (project-level roles of the instances' account, `GOOGLE_CLOUD_PROJECT`) and region. */
     project: GcpProject;
     /** Names the instances' service account (`<environment>-app-vm`) and instances (`webapp-<environment>`). */
@@ -140,51 +232,29 @@ export interface ComputeArgs {
     maxSize: number;
     /** Average CPU (%) the autoscaler keeps the group at. From `gcp.mig.cpuTarget`; default 50. */
     cpuTarget: number;
-    /**
-     * The host names the load balancer serves and its certificate covers; the first is the API's
-     * address (`url`). From the builder: `domainName` on GCP alone, `gcp.<domainName>` next to
-     * AWS (plus `domainName` with DNS failover).
-     */
-    hostnames: readonly string[];
-    /** A Cloud Armor policy for the backend service (`features.waf`). Default: none. */
-    securityPolicy?: pulumi.Input<string>;
 }
 
 /**
- * The application tier on GCP: a global external Application Load Balancer (HTTPS with a
- * Certificate Manager certificate and a restricted TLS policy; HTTP answers 301 to HTTPS) in front
- * of a regional managed instance group from the custom image. Instances are Shielded VMs with no
- * external address, OS Login and no project SSH keys, a boot disk encrypted with the platform's
- * disk key, and a service account that may read the database secret, use the bucket, publish
- * registration events and write logs and metrics, nothing else. The group scales on CPU,
- * recreates instances that fail their health check, and rolls a new template with surge and no
- * unavailable instance.
- *
- * The certificate is issued by Certificate Manager with DNS authorization rather than a classic
- * managed SSL certificate: a classic one is validated through the load balancer, so it is only
- * issued (and renewed) while the name points at this load balancer, which is not the case for the
- * apex of a DNS failover (it points at AWS until AWS fails). DNS authorization only needs a CNAME.
+ * The `mig` backend, a part of the `Compute` tier (its resources are the tier's children, named
+ * `<tier>-<role>`): a regional managed instance group from the custom image, the load balancer's backend. Instances
+ * are Shielded VMs with no external address, OS Login and no project SSH keys, a boot disk
+ * encrypted with the platform's disk key, and a service account that may read the database secret,
+ * use the bucket, publish registration events and write logs and metrics, nothing else. The group
+ * scales on CPU, recreates instances that fail their health check, and rolls a new template with
+ * surge and no unavailable instance.
  */
-export class Compute extends pulumi.ComponentResource {
-    /** `https://<first host name>`. */
-    public readonly url: string;
-    /** The load balancer's anycast IPv4 address. */
-    public readonly loadBalancerIp: pulumi.Output<string>;
+export class MigBackend implements GcpAppBackend<MigOutputs> {
+    public readonly target: LoadBalancerTarget;
+    public readonly serviceAccountEmail: pulumi.Output<string>;
     public readonly instanceGroupManagerName: pulumi.Output<string>;
     /** Instances are named `<this>-<suffix>` (`webapp-<environment>`). */
     public readonly baseInstanceName: string;
-    /** The HTTPS URL map (the load balancer's metrics carry its name). */
-    public readonly urlMapName: pulumi.Output<string>;
-    public readonly serviceAccountEmail: pulumi.Output<string>;
-    /** The records each host name needs for the certificate; the DNS tier writes them. */
-    public readonly dnsAuthorizationRecords: readonly DnsAuthorizationRecord[];
+    public readonly monitoring: GcpBackendMonitoring;
+    public readonly outputs: MigOutputs;
 
-    constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:gcp:Compute", name, {}, opts);
-        const child = { parent: this };
-        if (args.hostnames.length === 0) {
-            throw new Error("Compute: at least one host name is needed for the certificate");
-        }
+    /** `name` is the tier's; `tier` the `Compute` component that holds the resources. */
+    constructor(name: string, args: MigBackendArgs, tier: pulumi.Resource) {
+        const child = { parent: tier };
         const region = args.project.region;
         this.baseInstanceName = `webapp-${args.environment}`;
 
@@ -214,7 +284,7 @@ export class Compute extends pulumi.ComponentResource {
         }
 
         // The template: custom image, Shielded VM, private only, OS Login, CMEK boot disk.
-        const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: this });
+        const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: tier });
         const startupScript = pulumi
             .all([
                 args.secrets.databaseSecretId,
@@ -264,10 +334,10 @@ export class Compute extends pulumi.ComponentResource {
                 scheduling: { automaticRestart: true, onHostMaintenance: "MIGRATE" },
             },
             // The Compute Engine agent must be able to use the disk key before a disk is created.
-            { parent: this, dependsOn: [args.kms.agentGrants.disk] },
+            { ...child, dependsOn: [args.kms.agentGrants.disk] },
         );
 
-        // Health checks, the group and its autoscaler.
+        // Health checks (the load balancer's and auto-healing's), the group and its autoscaler.
         const httpCheck = { port: args.app.port, requestPath: args.healthCheckPath };
         const lbHealthCheck = new gcp.compute.HealthCheck(
             `${name}-lb-health`,
@@ -289,7 +359,7 @@ export class Compute extends pulumi.ComponentResource {
             },
             child,
         );
-        const zones = gcp.compute.getZonesOutput({ region, status: "UP" }, { parent: this }).names;
+        const zones = gcp.compute.getZonesOutput({ region, status: "UP" }, { parent: tier }).names;
         const group = new gcp.compute.RegionInstanceGroupManager(
             `${name}-mig`,
             {
@@ -310,7 +380,7 @@ export class Compute extends pulumi.ComponentResource {
                 waitForInstancesStatus: "UPDATED",
             },
             // Instances read the secret and write logs from their first boot.
-            { parent: this, dependsOn: grants },
+            { ...child, dependsOn: grants },
         );
         new gcp.compute.RegionAutoscaler(
             `${name}-autoscaler`,
@@ -328,142 +398,56 @@ export class Compute extends pulumi.ComponentResource {
             child,
         );
 
-        // The load balancer: backend service, certificate, HTTPS and HTTP front ends on one address.
-        const backend = new gcp.compute.BackendService(
-            `${name}-backend`,
-            {
-                description: "webapp instances",
-                loadBalancingScheme: "EXTERNAL_MANAGED",
-                protocol: "HTTP",
-                portName: NAMED_PORT,
-                timeoutSec: 30,
-                connectionDrainingTimeoutSec: CONNECTION_DRAINING_SECONDS,
-                healthChecks: lbHealthCheck.id,
-                backends: [
-                    {
-                        group: group.instanceGroup,
-                        balancingMode: "UTILIZATION",
-                        maxUtilization: 0.8,
-                        capacityScaler: 1,
-                    },
-                ],
-                logConfig: { enable: true, sampleRate: 1 },
-                customResponseHeaders: [`Strict-Transport-Security: ${HSTS_HEADER}`],
-                securityPolicy: args.securityPolicy,
-            },
-            child,
-        );
-        const { certificateMap, records } = this.certificate(name, args.hostnames);
-
-        const address = new gcp.compute.GlobalAddress(
-            `${name}-address`,
-            { description: "webapp load balancer", addressType: "EXTERNAL", ipVersion: "IPV4" },
-            child,
-        );
-        const sslPolicy = new gcp.compute.SSLPolicy(`${name}-tls`, { ...SSL_POLICY }, child);
-        const httpsMap = new gcp.compute.URLMap(
-            `${name}-https`,
-            { description: "webapp: everything to the instances", defaultService: backend.id },
-            child,
-        );
-        const httpsProxy = new gcp.compute.TargetHttpsProxy(
-            `${name}-https`,
-            {
-                urlMap: httpsMap.id,
-                certificateMap: pulumi.interpolate`//certificatemanager.googleapis.com/${certificateMap.id}`,
-                sslPolicy: sslPolicy.id,
-            },
-            child,
-        );
-        const forwardingRule = (role: string, port: number, target: pulumi.Input<string>) =>
-            new gcp.compute.GlobalForwardingRule(
-                `${name}-${role}`,
+        this.target = {
+            description: "webapp instances",
+            portName: NAMED_PORT,
+            timeoutSec: 30,
+            connectionDrainingTimeoutSec: CONNECTION_DRAINING_SECONDS,
+            healthCheck: lbHealthCheck.id,
+            backends: [
                 {
-                    loadBalancingScheme: "EXTERNAL_MANAGED",
-                    ipProtocol: "TCP",
-                    ipAddress: address.address,
-                    portRange: String(port),
-                    target,
+                    group: group.instanceGroup,
+                    balancingMode: "UTILIZATION",
+                    maxUtilization: 0.8,
+                    capacityScaler: 1,
                 },
-                child,
-            );
-        forwardingRule("https-443", 443, httpsProxy.id);
-        const redirectMap = new gcp.compute.URLMap(
-            `${name}-http-redirect`,
-            {
-                description: "webapp: HTTP answers 301 to the same URL over HTTPS",
-                defaultUrlRedirect: {
-                    httpsRedirect: true,
-                    redirectResponseCode: "MOVED_PERMANENTLY_DEFAULT",
-                    stripQuery: false,
-                },
-            },
-            child,
-        );
-        const httpProxy = new gcp.compute.TargetHttpProxy(`${name}-http`, { urlMap: redirectMap.id }, child);
-        forwardingRule("http-80", 80, httpProxy.id);
-
-        this.url = `https://${args.hostnames[0]}`;
-        this.loadBalancerIp = address.address;
-        this.instanceGroupManagerName = group.name;
-        this.urlMapName = httpsMap.name;
+            ],
+        };
         this.serviceAccountEmail = account.email;
-        this.dnsAuthorizationRecords = records;
-        this.registerOutputs({
-            url: this.url,
-            loadBalancerIp: this.loadBalancerIp,
-            instanceGroupManagerName: this.instanceGroupManagerName,
+        this.instanceGroupManagerName = group.name;
+        this.monitoring = migMonitoring({
+            projectId: args.project.projectId,
+            instanceGroup: group.name,
+            instanceNamePrefix: this.baseInstanceName,
         });
-    }
-
-    /**
-     * A Google-managed certificate for `hostnames` (Certificate Manager, DNS authorization) in a
-     * certificate map whose primary entry serves it for every name.
-     */
-    private certificate(
-        name: string,
-        hostnames: readonly string[],
-    ): { certificateMap: gcp.certificatemanager.CertificateMap; records: DnsAuthorizationRecord[] } {
-        const child = { parent: this };
-        const authorizations = hostnames.map((hostname, i) => ({
-            hostname,
-            authorization: new gcp.certificatemanager.DnsAuthorization(
-                `${name}-dns-auth-${i}`,
-                { description: `webapp: control of ${hostname}`, domain: hostname },
-                child,
-            ),
-        }));
-        const certificate = new gcp.certificatemanager.Certificate(
-            `${name}-certificate`,
-            {
-                description: `webapp: ${hostnames.join(", ")}`,
-                scope: "DEFAULT",
-                managed: {
-                    domains: [...hostnames],
-                    dnsAuthorizations: authorizations.map((a) => a.authorization.id),
-                },
-            },
-            child,
-        );
-        const certificateMap = new gcp.certificatemanager.CertificateMap(
-            `${name}-certificates`,
-            { description: "webapp load balancer" },
-            child,
-        );
-        new gcp.certificatemanager.CertificateMapEntry(
-            `${name}-certificates-primary`,
-            { map: certificateMap.name, matcher: "PRIMARY", certificates: [certificate.id] },
-            child,
-        );
-        const records = authorizations.map(({ hostname, authorization }) => {
-            const record = authorization.dnsResourceRecords.apply((list) => {
-                if (list.length === 0) {
-                    throw new Error(`Certificate Manager returned no DNS record for ${hostname}`);
-                }
-                return list[0];
-            });
-            return { hostname, name: record.name, type: record.type, data: record.data };
-        });
-        return { certificateMap, records };
+        this.outputs = { instanceGroupManagerName: group.name };
     }
 }
+
+/** The group's arguments from the config (`gcp.machineType`, `gcp.image`, `gcp.mig.*`). */
+export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
+    const cfg = ctx.config;
+    return {
+        project: ctx.project,
+        environment: ctx.environment,
+        network: deps.network,
+        kms: deps.kms,
+        secrets: deps.secrets,
+        secretVersion: deps.database.credentialsVersionId,
+        storage: deps.storage,
+        registrationTopic: deps.registrationTopic,
+        app: cfg.app,
+        healthCheckPath: cfg.app.healthCheckPath,
+        machineType: cfg.gcp.machineType,
+        image: cfg.gcp.image,
+        minSize: cfg.gcp.mig.min,
+        maxSize: cfg.gcp.mig.max,
+        cpuTarget: cfg.gcp.mig.cpuTarget,
+    };
+}
+
+/** `gcp.compute: mig`. */
+export const MIG_COMPUTE: GcpComputeImplementation<MigOutputs> = {
+    label: "instances",
+    build: (ctx, name, deps) => new MigBackend(name, migArgs(ctx, deps), deps.tier),
+};

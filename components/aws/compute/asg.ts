@@ -1,19 +1,19 @@
+/**
+ * The `asg` compute implementation (`aws.compute: asg`): instances from the custom image in an
+ * Auto Scaling group, registered in the load balancer's target group by instance id.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { renderAwsBootScript } from "../../functions/boot/aws";
-import type { AppSettings } from "../../functions/boot/render";
-import type { RegistrationTopic } from "../types";
-import { serviceRole, type AwsAccount, type Statement } from "./iam";
-import { MYSQL_PORT } from "./database";
-import type { Network } from "./network";
-import type { Secrets } from "./secrets";
-import type { Storage } from "./storage";
-
-/** TLS 1.3 and 1.2 with forward-secret AEAD ciphers only, plus hybrid post-quantum key exchange. */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
-
-/** HSTS on every HTTPS response: browsers use HTTPS only for a year. */
-export const HSTS_HEADER = "max-age=31536000";
+import { renderAwsBootScript } from "../../../functions/boot/aws";
+import type { AppSettings } from "../../../functions/boot/render";
+import type { AwsContext } from "../context";
+import { MYSQL_PORT } from "../database";
+import { serviceRole, type AwsAccount, type Statement } from "../iam";
+import type { Widget } from "../monitoring";
+import type { Network } from "../network";
+import type { Secrets } from "../secrets";
+import type { Storage } from "../storage";
+import type { AwsAppBackend, AwsBackendDeps, AwsComputeImplementation, RegistrationTopic } from "./types";
 
 /** Rolling replacement keeps half the capacity in service and may launch up to half more first. */
 export const INSTANCE_REFRESH = { minHealthyPercentage: 50, maxHealthyPercentage: 150 } as const;
@@ -22,11 +22,6 @@ export const INSTANCE_REFRESH = { minHealthyPercentage: 50, maxHealthyPercentage
 export const HEALTH_CHECK_GRACE_SECONDS = 300;
 /** Seconds after an instance is in service before its metrics count for scaling and refresh. */
 export const INSTANCE_WARMUP_SECONDS = 120;
-
-/** Target-group health check: a target is healthy after 2 passes 15 s apart, out after 3 failures. */
-export const HEALTH_CHECK = { interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 } as const;
-/** Seconds a deregistering target keeps serving in-flight requests (the default, 300, slows every roll). */
-export const DEREGISTRATION_DELAY_SECONDS = 30;
 
 /** The image: a fixed AMI id, or the newest available AMI whose name starts with a prefix. */
 export type ImageSelector = { id: string } | { owner: string; namePrefix: string };
@@ -98,24 +93,69 @@ export function instancePolicyStatements(args: InstancePolicyArgs): Statement[] 
     ];
 }
 
-export interface ComputeArgs {
+/**
+ * The Auto Scaling service-linked role launches instances, so it must be able to use the EBS key:
+ * without this, instances whose volumes use the key fail to launch. The statement names the role by
+ * condition rather than as principal so the policy is valid before the role first exists.
+ */
+export function autoScalingKeyStatements(account: AwsAccount): Statement[] {
+    const role = pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const callerIsAsg = {
+        "aws:PrincipalArn": role,
+        "kms:CallerAccount": account.accountId,
+    };
+    return [
+        {
+            Sid: "AutoScalingUseOfTheKey",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringEquals: callerIsAsg },
+        },
+        {
+            Sid: "AutoScalingAttachmentOfPersistentResources",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "kms:CreateGrant",
+            Resource: "*",
+            Condition: { StringEquals: callerIsAsg, Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+    ];
+}
+
+/** The instances' dashboard widgets: CPU (EC2) and memory and disk (the CloudWatch agent), per group. */
+export function asgWidgets<T extends pulumi.Input<string>>(groupName: T, metricsNamespace: string): Array<Widget<T>> {
+    const asg = ["AutoScalingGroupName", groupName];
+    return [
+        { title: "Instance CPU %", stat: "Average", yAxisMax: 100, metrics: [["AWS/EC2", "CPUUtilization", ...asg]] },
+        {
+            title: "Instance memory and disk used %",
+            stat: "Average",
+            yAxisMax: 100,
+            metrics: [
+                [metricsNamespace, "mem_used_percent", ...asg],
+                [metricsNamespace, "disk_used_percent", ...asg],
+            ],
+        },
+    ];
+}
+
+/** What an Auto Scaling group stack exports. */
+export interface AsgOutputs {
+    /** The group's name (for instance refreshes). */
+    readonly autoScalingGroupName: pulumi.Output<string>;
+}
+
+export interface AsgBackendArgs {
     /** The account and region deployed into (ARNs in the role's policies). */
     account: AwsAccount;
-    /** The VPC: the load balancer goes in the public subnets, instances in the private ones. */
-    network: Pick<Network, "networkId" | "publicSubnetIds" | "privateSubnetIds">;
-    /** The public name served over HTTPS (`domainName`). */
-    domainName: string;
-    /**
-     * An ACM certificate (same region) to serve (`aws.certificateArn`). Default: the tier requests
-     * one for `domainName` and validates it with a DNS record in `zoneId`.
-     */
-    certificateArn?: string;
-    /** The hosted zone of `domainName`, for the certificate's validation record. */
-    zoneId: pulumi.Input<string>;
+    /** The VPC: instances go in its private subnets. */
+    network: Pick<Network, "networkId" | "privateSubnetIds">;
+    /** The load balancer's security group (the only source of app traffic) and target group. */
+    loadBalancer: { securityGroupId: pulumi.Input<string>; targetGroupArn: pulumi.Input<string> };
     /** The application on the image (`app.*`): user, directory, service and port (default 80). */
     app: AppSettings;
-    /** Path the load balancer checks (`app.healthCheckPath`). Default `/healthz`. */
-    healthCheckPath: string;
     /** Default `t2.micro` (`aws.instanceType`). */
     instanceType: string;
     /** `aws.imageId`, or `aws.imageFilter` (default: own AMIs named `webapp-*`, newest first). */
@@ -145,8 +185,6 @@ export interface ComputeArgs {
     metricsNamespace: string;
     /** Retention of the application log group (`aws.logRetentionDays`). Default 30. */
     logRetentionDays: number;
-    /** Protect the load balancer from deletion. Default: outside dev. */
-    deletionProtection: boolean;
     /**
      * Tags for instances and their volumes: the provider's default tags do not reach what an Auto
      * Scaling group launches, so the launch template carries them.
@@ -155,51 +193,38 @@ export interface ComputeArgs {
 }
 
 /**
- * The application tier: an internet-facing ALB (HTTPS with a modern TLS policy; HTTP answers 301
- * to HTTPS) in front of an Auto Scaling group of instances from the custom image in the private
- * subnets. Security groups form a chain: internet -> ALB (80, 443) -> instances (app port) ->
- * database (3306, granted by the database tier). Instances boot with IMDSv2 only, encrypted gp3
- * volumes, no public address and a least-privilege role; a launch-template change rolls them.
+ * The `asg` backend, a part of the `Compute` tier (its resources are the tier's children, named
+ * `<tier>-<role>`): instances from the custom image in the private subnets, in an Auto Scaling group registered with
+ * the load balancer's target group. Their security group takes the app port from the load
+ * balancer only and sends HTTPS (AWS APIs through NAT) and MySQL to the database. Instances boot
+ * with IMDSv2 only, encrypted gp3 volumes, no public address and a least-privilege role; a
+ * launch-template change rolls them (instance refresh, automatic rollback).
  */
-export class Compute extends pulumi.ComponentResource {
-    public readonly url: string;
-    public readonly loadBalancerArn: pulumi.Output<string>;
-    public readonly loadBalancerArnSuffix: pulumi.Output<string>;
-    public readonly loadBalancerDnsName: pulumi.Output<string>;
-    /** The hosted zone of the load balancer's DNS name (for alias records). */
-    public readonly loadBalancerZoneId: pulumi.Output<string>;
-    public readonly targetGroupArnSuffix: pulumi.Output<string>;
+export class AsgBackend implements AwsAppBackend<AsgOutputs> {
+    public readonly securityGroupId: pulumi.Output<string>;
     public readonly autoScalingGroupName: pulumi.Output<string>;
-    public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
-    public readonly instanceSecurityGroupId: pulumi.Output<string>;
     public readonly instanceRoleArn: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
+    public readonly monitoring: AwsAppBackend["monitoring"];
+    public readonly outputs: AsgOutputs;
 
-    constructor(name: string, args: ComputeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:aws:Compute", name, {}, opts);
-        const child = { parent: this };
+    /** `name` is the tier's; `tier` the `Compute` component that holds the resources. */
+    constructor(name: string, args: AsgBackendArgs, tier: pulumi.Resource) {
+        const child = { parent: tier };
 
-        // Security groups: no inline rules, each rule its own resource (the default allow-all
-        // egress is removed when a group is created).
-        const securityGroup = (role: string, description: string) =>
-            new aws.ec2.SecurityGroup(
-                `${name}-${role}-sg`,
-                { vpcId: args.network.networkId, description, revokeRulesOnDelete: true },
-                child,
-            );
-        const lbGroup = securityGroup(
-            "alb",
-            "webapp load balancer: HTTP and HTTPS from the internet, app port to instances",
+        // No inline rules: each rule is its own resource (the default allow-all egress is removed).
+        const group = new aws.ec2.SecurityGroup(
+            `${name}-instance-sg`,
+            {
+                vpcId: args.network.networkId,
+                description: "webapp instances: app port from the load balancer; HTTPS and MySQL out",
+                revokeRulesOnDelete: true,
+            },
+            child,
         );
-        const instanceGroup = securityGroup(
-            "instance",
-            "webapp instances: app port from the load balancer; HTTPS and MySQL out",
-        );
-        /** One TCP port in to (or out of) `group`, from (or to) a CIDR block or another group. */
-        const allow = (
+        const rule = (
             direction: "in" | "out",
             role: string,
-            group: aws.ec2.SecurityGroup,
             peer: { cidr: string } | { group: pulumi.Input<string> },
             port: number,
             description: string,
@@ -218,103 +243,21 @@ export class Compute extends pulumi.ComponentResource {
                 child,
             );
         };
-        const internet = { cidr: "0.0.0.0/0" };
-        allow("in", "alb-in-80", lbGroup, internet, 80, "HTTP (redirected to HTTPS)");
-        allow("in", "alb-in-443", lbGroup, internet, 443, "HTTPS");
-        allow(
-            "out",
-            "alb-out-app",
-            lbGroup,
-            { group: instanceGroup.id },
-            args.app.port,
-            "Requests and health checks to the instances",
-        );
-        allow(
+        rule(
             "in",
             "instance-in-app",
-            instanceGroup,
-            { group: lbGroup.id },
+            { group: args.loadBalancer.securityGroupId },
             args.app.port,
             "App port from the load balancer only",
         );
-        allow(
+        rule(
             "out",
             "instance-out-https",
-            instanceGroup,
-            internet,
+            { cidr: "0.0.0.0/0" },
             443,
             "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
         );
-        allow(
-            "out",
-            "instance-out-mysql",
-            instanceGroup,
-            { group: args.databaseSecurityGroupId },
-            MYSQL_PORT,
-            "MySQL to the database",
-        );
-
-        // Load balancer, target group and listeners.
-        const loadBalancer = new aws.lb.LoadBalancer(
-            `${name}-alb`,
-            {
-                loadBalancerType: "application",
-                internal: false,
-                ipAddressType: "ipv4",
-                subnets: args.network.publicSubnetIds,
-                securityGroups: [lbGroup.id],
-                dropInvalidHeaderFields: true,
-                enableDeletionProtection: args.deletionProtection,
-                idleTimeout: 60,
-            },
-            child,
-        );
-        const targetGroup = new aws.lb.TargetGroup(
-            `${name}-tg`,
-            {
-                vpcId: args.network.networkId,
-                targetType: "instance",
-                protocol: "HTTP",
-                port: args.app.port,
-                deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
-                healthCheck: {
-                    enabled: true,
-                    protocol: "HTTP",
-                    port: "traffic-port",
-                    path: args.healthCheckPath,
-                    matcher: "200",
-                    ...HEALTH_CHECK,
-                },
-            },
-            child,
-        );
-        const certificateArn = args.certificateArn ?? this.issueCertificate(name, args.domainName, args.zoneId);
-        new aws.lb.Listener(
-            `${name}-https`,
-            {
-                loadBalancerArn: loadBalancer.arn,
-                port: 443,
-                protocol: "HTTPS",
-                sslPolicy: TLS_POLICY,
-                certificateArn,
-                defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-                routingHttpResponseStrictTransportSecurityHeaderValue: HSTS_HEADER,
-                routingHttpResponseServerEnabled: false,
-            },
-            child,
-        );
-        new aws.lb.Listener(
-            `${name}-http`,
-            {
-                loadBalancerArn: loadBalancer.arn,
-                port: 80,
-                protocol: "HTTP",
-                defaultActions: [
-                    { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
-                ],
-            },
-            child,
-        );
+        rule("out", "instance-out-mysql", { group: args.databaseSecurityGroupId }, MYSQL_PORT, "MySQL to the database");
 
         // The instances' log group and role.
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -334,7 +277,7 @@ export class Compute extends pulumi.ComponentResource {
                 metricsNamespace: args.metricsNamespace,
             }),
             {
-                parent: this,
+                ...child,
                 description: "webapp instances: DB secret, bucket, registration topic, own logs and metrics, SSM",
                 managedPolicyArns: [
                     pulumi.interpolate`arn:${args.account.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
@@ -345,7 +288,7 @@ export class Compute extends pulumi.ComponentResource {
         const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name }, child);
 
         // Launch template and group.
-        const ami = aws.ec2.getAmiOutput(amiQuery(args.image), { parent: this });
+        const ami = aws.ec2.getAmiOutput(amiQuery(args.image), { parent: tier });
         const userData = pulumi
             .all([
                 args.secrets.databaseSecretId,
@@ -388,7 +331,7 @@ export class Compute extends pulumi.ComponentResource {
                         deviceIndex: 0,
                         associatePublicIpAddress: "false",
                         deleteOnTermination: "true",
-                        securityGroups: [instanceGroup.id],
+                        securityGroups: [group.id],
                     },
                 ],
                 blockDeviceMappings: [
@@ -408,14 +351,14 @@ export class Compute extends pulumi.ComponentResource {
             },
             child,
         );
-        const group = new aws.autoscaling.Group(
+        const asg = new aws.autoscaling.Group(
             `${name}-asg`,
             {
                 vpcZoneIdentifiers: args.network.privateSubnetIds,
                 minSize: args.minSize,
                 maxSize: args.maxSize,
                 launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
-                targetGroupArns: [targetGroup.arn],
+                targetGroupArns: [args.loadBalancer.targetGroupArn],
                 healthCheckType: "ELB",
                 healthCheckGracePeriod: HEALTH_CHECK_GRACE_SECONDS,
                 defaultInstanceWarmup: INSTANCE_WARMUP_SECONDS,
@@ -444,7 +387,7 @@ export class Compute extends pulumi.ComponentResource {
         new aws.autoscaling.Policy(
             `${name}-cpu-target`,
             {
-                autoscalingGroupName: group.name,
+                autoscalingGroupName: asg.name,
                 policyType: "TargetTrackingScaling",
                 estimatedInstanceWarmup: INSTANCE_WARMUP_SECONDS,
                 targetTrackingConfiguration: {
@@ -455,56 +398,45 @@ export class Compute extends pulumi.ComponentResource {
             child,
         );
 
-        this.url = `https://${args.domainName}`;
-        this.loadBalancerArn = loadBalancer.arn;
-        this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
-        this.loadBalancerDnsName = loadBalancer.dnsName;
-        this.loadBalancerZoneId = loadBalancer.zoneId;
-        this.targetGroupArnSuffix = targetGroup.arnSuffix;
-        this.autoScalingGroupName = group.name;
-        this.loadBalancerSecurityGroupId = lbGroup.id;
-        this.instanceSecurityGroupId = instanceGroup.id;
+        this.securityGroupId = group.id;
+        this.autoScalingGroupName = asg.name;
         this.instanceRoleArn = role.arn;
         this.logGroupName = logGroup.name;
-        this.registerOutputs({
-            url: this.url,
-            loadBalancerDnsName: this.loadBalancerDnsName,
-            autoScalingGroupName: this.autoScalingGroupName,
-            instanceSecurityGroupId: this.instanceSecurityGroupId,
-        });
-    }
-
-    /** An ACM certificate for the domain, validated by a DNS record; resolves once it is issued. */
-    private issueCertificate(name: string, domainName: string, zoneId: pulumi.Input<string>): pulumi.Output<string> {
-        const certificate = new aws.acm.Certificate(
-            `${name}-certificate`,
-            { domainName, validationMethod: "DNS" },
-            { parent: this },
-        );
-        const option = certificate.domainValidationOptions.apply((options) => {
-            const match = options.find((o) => o.domainName === domainName);
-            if (!match) {
-                throw new Error(`ACM returned no DNS validation record for ${domainName}`);
-            }
-            return match;
-        });
-        const record = new aws.route53.Record(
-            `${name}-certificate-validation-record`,
-            {
-                zoneId,
-                name: option.resourceRecordName,
-                type: option.resourceRecordType,
-                records: [option.resourceRecordValue],
-                ttl: 300,
-                allowOverwrite: true,
-            },
-            { parent: this },
-        );
-        const validation = new aws.acm.CertificateValidation(
-            `${name}-certificate-validation`,
-            { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },
-            { parent: this },
-        );
-        return validation.certificateArn;
+        // The target group's health alarms belong to the load balancer; the group adds none.
+        this.monitoring = { widgets: asgWidgets(asg.name, args.metricsNamespace), alarms: [] };
+        this.outputs = { autoScalingGroupName: asg.name };
     }
 }
+
+/** The group's arguments from the config (`aws.instanceType`, `aws.imageId`/`imageFilter`, `aws.asg.*`). */
+export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
+    const cfg = ctx.config;
+    return {
+        account: ctx.account,
+        network: deps.network,
+        loadBalancer: deps.loadBalancer,
+        app: cfg.app,
+        instanceType: cfg.aws.instanceType,
+        image: imageSelector(cfg.aws),
+        minSize: cfg.aws.asg.min,
+        maxSize: cfg.aws.asg.max,
+        cpuTarget: cfg.aws.asg.cpuTarget,
+        ebsKeyArn: deps.kms.keyArns.ebs,
+        databaseSecurityGroupId: deps.database.securityGroupId,
+        secrets: deps.secrets,
+        secretVersionId: deps.database.credentialsVersionId,
+        storage: deps.storage,
+        registrationTopic: deps.registrationTopic,
+        metricsNamespace: ctx.names.metricsNamespace,
+        logRetentionDays: cfg.aws.logRetentionDays,
+        instanceTags: { ...ctx.tags },
+    };
+}
+
+/** `aws.compute: asg`. */
+export const ASG_COMPUTE: AwsComputeImplementation<AsgOutputs> = {
+    label: "instances",
+    targetType: "instance",
+    keyPolicyStatements: (account) => ({ ebs: autoScalingKeyStatements(account) }),
+    build: (ctx, name, deps) => new AsgBackend(name, asgArgs(ctx, deps), deps.tier),
+};

@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { apiRole } from "./apis";
+import { apiRole } from "../apis";
+import type { GcpFeature } from "./types";
 
 /**
  * The services whose Data Access audit logs are turned on: those that hold or guard the
@@ -51,3 +52,10 @@ export class Audit extends pulumi.ComponentResource {
         this.registerOutputs({ services: this.services });
     }
 }
+
+/** `features.auditLogs` on GCP: Data Access audit logs of the data services. */
+export const GCP_AUDIT: GcpFeature = {
+    build: (ctx) => {
+        new Audit(ctx.name("audit"), { projectId: ctx.project.projectId }, ctx.tierOpts);
+    },
+};

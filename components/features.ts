@@ -1,0 +1,154 @@
+/**
+ * The opt-in features (`features.*`), one entry each, as `policy/rules/index.ts` lists the rules.
+ * The config schema runs every entry's `check` (and refuses a feature turned on for none of the
+ * clouds it acts on), each cloud's platform builder runs the entries that are on, and README's
+ * feature table lists them.
+ *
+ * Adding a feature: its key in the schema's `features` section (and README's config table), its
+ * component(s) in `components/<cloud>/features/<feature>.ts` exporting an `AwsFeature` /
+ * `GcpFeature`, and one entry below.
+ *
+ * This module is loaded by the config schema: it and the feature files import nothing from
+ * `config/` or `components/shared/context.ts` at run time (types only), so there is no cycle.
+ */
+import type { Cloud, InfraConfig } from "../config";
+import { AWS_AUDIT } from "./aws/features/audit";
+import { AWS_BACKUP } from "./aws/features/backup";
+import { AWS_BUDGET } from "./aws/features/budget";
+import { AWS_VPC_ENDPOINTS } from "./aws/features/endpoints";
+import type { AwsFeature } from "./aws/features/types";
+import { AWS_WAF } from "./aws/features/waf";
+import { GCP_ARMOR } from "./gcp/features/armor";
+import { GCP_AUDIT } from "./gcp/features/audit";
+import type { GcpFeature } from "./gcp/features/types";
+
+/** A `features.*` key. */
+export type FeatureKey = keyof InfraConfig["features"];
+
+/** A config as the schema's cross-field rules see it: any part may be missing or invalid. */
+export interface ConfigDraft {
+    readonly clouds?: unknown;
+    readonly features?: { readonly [K in FeatureKey]?: unknown };
+    readonly monitoring?: { readonly alarmEmail?: unknown };
+    readonly [key: string]: unknown;
+}
+
+/** One config problem: the key path and what is wrong (the schema reports it with the value). */
+export interface FeatureProblem {
+    readonly path: ReadonlyArray<string | number>;
+    readonly message: string;
+    readonly input?: unknown;
+}
+
+export interface Feature {
+    /** Its `features.<key>` config key. */
+    readonly key: FeatureKey;
+    /** The clouds it acts on: turned on for a stack on none of them, it is a config problem. */
+    readonly clouds: readonly Cloud[];
+    /** One line for README's feature table: what it builds. */
+    readonly summary: string;
+    /** The feature's own config rules (run only when it is on), beyond its value's type. */
+    check?(cfg: ConfigDraft): FeatureProblem[];
+    /** Its AWS part (absent: nothing to build on AWS, e.g. a feature of the DNS step). */
+    readonly aws?: AwsFeature;
+    readonly gcp?: GcpFeature;
+}
+
+function clouds(cfg: ConfigDraft): unknown[] {
+    return Array.isArray(cfg.clouds) ? cfg.clouds : [];
+}
+
+/** Every opt-in feature, in README order. */
+export const FEATURES: readonly Feature[] = [
+    {
+        key: "auditLogs",
+        clouds: ["aws", "gcp"],
+        summary: "AWS: CloudTrail (all regions, validated, encrypted) and GuardDuty; GCP: Data Access audit logs",
+        aws: AWS_AUDIT,
+        gcp: GCP_AUDIT,
+    },
+    {
+        key: "waf",
+        clouds: ["aws", "gcp"],
+        summary: "AWS: WAF on the load balancer; GCP: a Cloud Armor policy on the load balancer",
+        aws: AWS_WAF,
+        gcp: GCP_ARMOR,
+    },
+    {
+        key: "dnsFailover",
+        clouds: ["aws", "gcp"],
+        summary: "the apex fails over from the AWS load balancer to the GCP one (the DNS step)",
+        check: (cfg) => {
+            const list = clouds(cfg);
+            return list.includes("aws") && list.includes("gcp")
+                ? []
+                : [
+                      {
+                          path: ["features", "dnsFailover"],
+                          message:
+                              'needs clouds to include both "aws" and "gcp" (GCP is the standby for the AWS endpoint)',
+                          input: true,
+                      },
+                  ];
+        },
+    },
+    {
+        key: "backup",
+        clouds: ["aws"],
+        summary: "AWS Backup of the database and the bucket",
+        aws: AWS_BACKUP,
+    },
+    {
+        key: "vpcEndpoints",
+        clouds: ["aws"],
+        summary: "AWS API endpoints inside the VPC",
+        aws: AWS_VPC_ENDPOINTS,
+    },
+    {
+        key: "monthlyBudgetUsd",
+        clouds: ["aws"],
+        summary: "a monthly cost budget and cost-anomaly alerts",
+        check: (cfg) =>
+            cfg.monitoring?.alarmEmail === undefined
+                ? [
+                      {
+                          path: ["features", "monthlyBudgetUsd"],
+                          message: "needs monitoring.alarmEmail: budget and cost-anomaly alerts are sent there",
+                          input: cfg.features?.monthlyBudgetUsd,
+                      },
+                  ]
+                : [],
+        aws: AWS_BUDGET,
+    },
+];
+
+/** Whether a feature's config value turns it on (`true`, or a value such as a budget amount). */
+export function isOn(value: unknown): boolean {
+    return value !== undefined && value !== false;
+}
+
+/**
+ * The config problems of the features a config turns on: each feature's own rules, and a feature
+ * that acts on none of the stack's clouds (it would do nothing).
+ */
+export function featureProblems(cfg: ConfigDraft): FeatureProblem[] {
+    const stackClouds = clouds(cfg);
+    return FEATURES.filter((f) => isOn(cfg.features?.[f.key])).flatMap((f) => {
+        const idle =
+            stackClouds.length > 0 && !f.clouds.some((c) => stackClouds.includes(c))
+                ? [
+                      {
+                          path: ["features", f.key],
+                          message: `does nothing on clouds [${stackClouds.join(", ")}]: it acts on ${f.clouds.join(" and ")} only`,
+                          input: cfg.features?.[f.key],
+                      },
+                  ]
+                : [];
+        return [...idle, ...(f.check?.(cfg) ?? [])];
+    });
+}
+
+/** The features a validated config turns on. */
+export function enabledFeatures(cfg: Pick<InfraConfig, "features">): Feature[] {
+    return FEATURES.filter((f) => isOn(cfg.features[f.key]));
+}

@@ -1,0 +1,138 @@
+/**
+ * One small function per GCP tier: its arguments from the config and the stack context (and the
+ * tiers it uses). `createGcpPlatform` only wires their results in order.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
+import { gcpHostnames } from "../shared/hostnames";
+import { mailgunSettings } from "../shared/mailgun";
+import type { Alerts, AlertsArgs } from "./alerts";
+import { APP_TIER_APIS, CLOUD_DNS_API, DATA_TIER_APIS, type ApisArgs } from "./apis";
+import type { Compute, ComputeArgs } from "./compute";
+import type { GcpContext } from "./context";
+import type { Database, DatabaseArgs } from "./database";
+import type { GcpAppExtras } from "./features/types";
+import type { Kms, KmsArgs } from "./kms";
+import type { Messaging, MessagingArgs } from "./messaging";
+import type { MonitoringArgs } from "./monitoring";
+import type { Network, NetworkArgs } from "./network";
+import type { Secrets, SecretsArgs } from "./secrets";
+import type { Storage, StorageArgs } from "./storage";
+
+/** The APIs to enable; Cloud DNS only on GCP alone (next to AWS the records go to Route 53). */
+export function apisArgs(ctx: GcpContext): ApisArgs {
+    return { apis: [...DATA_TIER_APIS, ...APP_TIER_APIS, ...(ctx.uses("aws") ? [] : [CLOUD_DNS_API])] };
+}
+
+/** The names the GCP load balancer serves: `domainName` alone, `gcp.<domainName>` next to AWS. */
+export function hostnamesFor(ctx: GcpContext): string[] {
+    return gcpHostnames({
+        domainName: ctx.config.domainName,
+        withAws: ctx.uses("aws"),
+        dnsFailover: ctx.config.features.dnsFailover,
+    });
+}
+
+export function networkArgs(ctx: GcpContext): NetworkArgs {
+    const { gcp, app } = ctx.config;
+    return { region: gcp.region, subnetCidr: gcp.subnetCidr, appPort: app.port, sshSourceRanges: gcp.sshSourceRanges };
+}
+
+export function kmsArgs(ctx: GcpContext): KmsArgs {
+    return { project: ctx.project, rotationDays: ctx.config.gcp.kmsRotationDays };
+}
+
+export function secretsArgs(ctx: GcpContext, kms: Kms): SecretsArgs {
+    return {
+        kms,
+        region: ctx.config.gcp.region,
+        mailgunApiKey: ctx.config.mailgun.apiKey,
+        versionDestroyDays: ctx.behaviour.secretRecoveryDays,
+        deletionProtection: ctx.behaviour.deletionProtection,
+    };
+}
+
+export function databaseArgs(ctx: GcpContext, tiers: { network: Network; kms: Kms; secrets: Secrets }): DatabaseArgs {
+    const { gcp, app } = ctx.config;
+    return {
+        ...tiers,
+        region: gcp.region,
+        tier: gcp.db.tier,
+        diskSizeGb: gcp.db.diskSizeGb,
+        highAvailability: gcp.db.highAvailability,
+        backupRetentionDays: gcp.db.backupRetentionDays,
+        deletionProtection: gcp.db.deletionProtection,
+        retainBackupsOnDelete: ctx.behaviour.retainBackups,
+        // The application is the same on both clouds: one schema and user name.
+        databaseName: app.databaseName,
+        username: app.databaseUser,
+    };
+}
+
+export function storageArgs(ctx: GcpContext, kms: Kms): StorageArgs {
+    return {
+        kms,
+        location: ctx.config.gcp.region,
+        nearlineAfterDays: ctx.config.gcp.storage.nearlineAfterDays,
+        forceDestroy: ctx.behaviour.destroyWithData,
+    };
+}
+
+export function alertsArgs(ctx: GcpContext): AlertsArgs {
+    return { alarmEmail: ctx.config.monitoring.alarmEmail, displayName: `webapp ${ctx.environment} ops` };
+}
+
+/** The function's code is bundled now, from the current sources, so a stale bundle is never deployed. */
+export function messagingArgs(ctx: GcpContext, tiers: { kms: Kms; secrets: Secrets; alerts: Alerts }): MessagingArgs {
+    return {
+        project: ctx.project,
+        environment: ctx.environment,
+        kms: tiers.kms,
+        secrets: tiers.secrets,
+        code: emailFunctionArchive("gcp"),
+        entryPoint: EMAIL_FUNCTION_ENTRY_POINT.gcp,
+        keyRotationDays: ctx.config.gcp.kmsRotationDays,
+        domainName: ctx.config.domainName,
+        mailgun: mailgunSettings(ctx.config),
+        forceDestroy: ctx.behaviour.destroyWithData,
+        notificationChannels: tiers.alerts.channelIds,
+    };
+}
+
+export function computeArgs(
+    ctx: GcpContext,
+    tiers: { network: Network; kms: Kms; secrets: Secrets; database: Database; storage: Storage; messaging: Messaging },
+    extras: GcpAppExtras,
+): ComputeArgs {
+    return {
+        ctx,
+        kind: ctx.config.gcp.compute,
+        loadBalancer: { hostnames: hostnamesFor(ctx), securityPolicy: extras.securityPolicy },
+        deps: {
+            network: tiers.network,
+            kms: tiers.kms,
+            secrets: tiers.secrets,
+            database: tiers.database,
+            storage: tiers.storage,
+            registrationTopic: tiers.messaging,
+        },
+    };
+}
+
+export function monitoringArgs(
+    ctx: GcpContext,
+    tiers: { alerts: Alerts; compute: Compute; database: Database; messaging: Messaging },
+): MonitoringArgs {
+    const projectId = ctx.project.projectId;
+    return {
+        projectId,
+        dashboardName: ctx.names.prefix,
+        notificationChannels: tiers.alerts.channelIds,
+        urlMapName: tiers.compute.loadBalancer.urlMapName,
+        backend: tiers.compute.backend.monitoring,
+        uptimeHost: hostnamesFor(ctx)[0],
+        healthCheckPath: ctx.config.app.healthCheckPath,
+        databaseId: pulumi.interpolate`${projectId}:${tiers.database.instanceName}`,
+        functionServiceName: tiers.messaging.functionServiceName,
+    };
+}
