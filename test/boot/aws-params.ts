@@ -14,5 +14,4 @@ export const AWS_PARAMS: AwsBootParams = {
     app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
     logGroupName: "webapp-dev-app-logs-1234567",
     metricsNamespace: "webapp/dev",
-    secretVersion: "v-0123456789ab",
 };
