@@ -39,9 +39,9 @@ for (const stack of ["dev", "demo"]) {
         });
 
         it("the connection document on AWS holds no password, and is still stored as a secret", () => {
-            const doc = run.ofType("aws:secretsmanager/secretVersion:SecretVersion").filter((v) =>
-                /-database-credentials$/.test(v.name),
-            );
+            const doc = run
+                .ofType("aws:secretsmanager/secretVersion:SecretVersion")
+                .filter((v) => /-database-credentials$/.test(v.name));
             expect(doc).to.have.length(1);
             expect(isSecretValue(doc[0].inputs.secretString)).to.equal(true);
             const fields = Object.keys(JSON.parse(String(run.plain(doc[0]).secretString)));
