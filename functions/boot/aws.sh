@@ -24,22 +24,13 @@ read_database_secret() {
     read_secret "$DB_SECRET_ID"
 }
 
-# json_field <field>: prints one non-empty text field of the JSON object on stdin; fails naming
-# the field (never a value) when it is missing.
+# json_field <field>: prints one field of the JSON object on stdin (json_to_env's checks: the field
+# must be there and not empty; a failure names the field, never a value).
 json_field() {
-    python3 -c '
-import json
-import sys
-
-try:
-    document = json.load(sys.stdin)
-except ValueError:
-    sys.exit("the secret is not a JSON document")
-value = document.get(sys.argv[1]) if isinstance(document, dict) else None
-if not isinstance(value, str) or value == "":
-    sys.exit("the secret has no field \"%s\"" % sys.argv[1])
-print(value)
-' "$1"
+    local line
+    line=$(json_to_env "FIELD=$1") || return 1
+    line=${line#FIELD=\'}
+    printf '%s\n' "${line%\'}"
 }
 
 # merge_documents: reads JSON objects one after another on stdin and prints one object holding
