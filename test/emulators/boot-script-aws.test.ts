@@ -102,7 +102,9 @@ describe("EC2 boot script: AWS only", function () {
             expect(run.stderr).to.include("the database connection is unchanged");
         });
 
-        it("keeps the env file and the running app when the secrets cannot be read", async () => {
+        it("keeps the env file and the running app when the secrets cannot be read", async function () {
+            // Eight attempts against a stopped endpoint, as the shared suite's give-up case (same limit).
+            this.timeout(240_000);
             await store.stop();
             const run = await runAgainst(AWS_CLOUD, store, {
                 args: ["refresh"],
