@@ -157,6 +157,7 @@ export function configSchema(environment: string) {
             deletionProtection: boolean().default(env.deletionProtection),
             backupRetentionDays: integer(1, 35).default(7),
             multiAz: boolean().default(false),
+            passwordRotationDays: integer(1, 365).default(isProduction(environment) ? 7 : 30),
         }),
         certificateArn: text(patterns.awsAcmArn, "an ACM certificate ARN").optional(),
         kmsRotationDays: integer(90, 2560).default(90),

@@ -51,6 +51,7 @@ describe("config: defaults", () => {
             deletionProtection: false,
             backupRetentionDays: 7,
             multiAz: false,
+            passwordRotationDays: 30,
         });
         expect(cfg.aws.storage.infrequentAccessAfterDays).to.equal(30);
         expect(cfg.gcp).to.include({ region: "us-east1", zone: "us-east1-b", subnetCidr: "10.10.0.0/20" });
@@ -70,6 +71,7 @@ describe("config: defaults", () => {
         expect(cfg.aws.natGateways).to.equal("onePerAz");
         expect(cfg.aws.db.deletionProtection).to.equal(true);
         expect(cfg.gcp.db.deletionProtection).to.equal(true);
+        expect(cfg.aws.db.passwordRotationDays).to.equal(7);
     });
 
     it("treats unknown environments as production-like", () => {
@@ -237,6 +239,11 @@ describe("config: every rule names the key and the value", () => {
             "aws.db.allocatedStorage is at least 20",
             { aws: { db: { allocatedStorage: 10 } } },
             "aws.db.allocatedStorage: 10 must be an integer from 20 to 65536",
+        ],
+        [
+            "aws.db.passwordRotationDays is 1-365",
+            { aws: { db: { passwordRotationDays: 0 } } },
+            "aws.db.passwordRotationDays: 0 must be an integer from 1 to 365",
         ],
         [
             "aws.db.maxAllocatedStorage covers allocatedStorage",

@@ -253,7 +253,17 @@ describe("policy pack (served like the Pulumi CLI runs it)", function () {
             {
                 type: "aws:rds/instance:Instance",
                 name: "db",
-                props: { engine: "mysql", password: secret(password) },
+                props: { engine: "mysql", password: secret(password), parameterGroupName: "params" },
+            },
+            {
+                type: "aws:rds/parameterGroup:ParameterGroup",
+                name: "params",
+                props: { name: "params", parameters: [{ name: "require_secure_transport", value: "1" }] },
+            },
+            {
+                type: "aws:secretsmanager/secretVersion:SecretVersion",
+                name: "credentials",
+                props: { secretString: secret(JSON.stringify({ password })) },
             },
             {
                 type: "aws:ec2/launchTemplate:LaunchTemplate",

@@ -77,6 +77,7 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
         databaseName: app.databaseName,
         username: app.databaseUser,
         logRetentionDays: aws.logRetentionDays,
+        passwordRotationDays: aws.db.passwordRotationDays,
     };
 }
 

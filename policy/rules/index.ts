@@ -10,6 +10,7 @@ import {
     noPublicIpOnInstances,
     s3BucketGuardsPresent,
 } from "./access";
+import { databaseCredentialsManaged, databaseTlsRequired } from "./database";
 import {
     databaseEncryptedWithCmk,
     disksEncryptedWithCmk,
@@ -34,6 +35,7 @@ import { noPlaintextSecrets } from "./secrets";
 import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
+export * from "./database";
 export * from "./enforcement";
 export * from "./iam";
 export * from "./logging";
@@ -48,6 +50,8 @@ export { isUnknown } from "./values";
 export const RULES: readonly Rule[] = [
     noPublicDatabase,
     databaseEncryptedWithCmk,
+    databaseTlsRequired,
+    databaseCredentialsManaged,
     storageEncryptedWithCmk,
     disksEncryptedWithCmk,
     secretsEncryptedWithCmk,

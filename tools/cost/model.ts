@@ -248,6 +248,10 @@ const AWS_ROWS: Record<string, CostRow> = {
         ],
     ),
     "aws:secretsmanager/secretVersion:SecretVersion": free("versions are included in the secret's price"),
+    "aws:secretsmanager/secretRotation:SecretRotation": priced(
+        "the RDS-managed master credentials secret it schedules, billed as a Secrets Manager secret (rotation by RDS is free)",
+        (r) => [monthly("aws.secrets.secret", "Secrets Manager secret (RDS-managed)", 1, r.aws.secretMonth)],
+    ),
     "random:index/randomPassword:RandomPassword": free("lives in the Pulumi state only"),
     "random:index/randomString:RandomString": free("lives in the Pulumi state only"),
     // Database

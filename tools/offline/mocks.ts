@@ -68,6 +68,7 @@ const awsState: Record<string, StateFn> = {
         const name = req.inputs.name ?? autoName(req.name, 512);
         return { name, arn: awsArn("secretsmanager", `secret:${name}-AbCdEf`, req) };
     },
+    "aws:secretsmanager/secretRotation:SecretRotation": () => ({ rotationEnabled: true }),
     "aws:secretsmanager/secretVersion:SecretVersion": (req) => ({
         versionId: `v-${shortHash(req.name, 12)}`,
         arn: req.inputs.secretId,
@@ -82,6 +83,16 @@ const awsState: Record<string, StateFn> = {
             endpoint: `${address}:3306`,
             arn: awsArn("rds", `db:${identifier}`, req),
             resourceId: `db-${shortHash(req.name, 26).toUpperCase()}`,
+            // RDS names the secret it keeps the master credentials in `rds!db-<uuid>`.
+            masterUserSecrets: req.inputs.manageMasterUserPassword
+                ? [
+                      {
+                          secretArn: awsArn("secretsmanager", `secret:rds!db-${uuidFrom(req.name)}-AbCdEf`, req),
+                          kmsKeyId: req.inputs.masterUserSecretKmsKeyId,
+                          secretStatus: "active",
+                      },
+                  ]
+                : [],
         };
     },
     "aws:rds/subnetGroup:SubnetGroup": (req) => {

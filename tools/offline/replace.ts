@@ -126,6 +126,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     ],
     "aws:s3/bucketVersioning:BucketVersioning": ["bucket", "expectedBucketOwner"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    // Read from internal/service/secretsmanager/secret_rotation.go.
+    "aws:secretsmanager/secretRotation:SecretRotation": ["secretId"],
     // Read from internal/service/secretsmanager/secret_version.go.
     "aws:secretsmanager/secretVersion:SecretVersion": [
         "secretId",

@@ -139,8 +139,8 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         resources: "aws_db_instance.*",
         scope: "every stack",
         reason:
-            "The application and the e-mail function sign in with the generated password they read from " +
-            "Secrets Manager; IAM database authentication would need both to mint a 15-minute token per " +
+            "The application signs in with the master password RDS manages and rotates, which it reads from " +
+            "Secrets Manager; IAM database authentication would need it to mint a 15-minute token per " +
             "connection and caps the connection rate.",
     },
     {
@@ -182,6 +182,15 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         reason:
             "Nothing consumes object events: the application reads back only what it wrote, so a " +
             "notification target would have no reader.",
+    },
+    {
+        check: "CKV2_AWS_57",
+        resources: "aws_secretsmanager_secret.*-db-credentials",
+        scope: "every stack",
+        reason:
+            "The connection document (engine, host, port, database name and the ARN of the credentials " +
+            "secret) holds no credential. The password is in the secret RDS manages for the instance, " +
+            "which RDS rotates every aws.db.passwordRotationDays.",
     },
     {
         check: "CKV2_AWS_57",

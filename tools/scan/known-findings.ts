@@ -127,14 +127,6 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         },
     },
     {
-        check: "CKV2_AWS_57",
-        fix: "RDS-managed master credentials, rotated by RDS (aws.db.passwordRotationDays), instead of the generated secret.",
-        stacks: {
-            dev: ["aws_secretsmanager_secret.dev-secrets-db-credentials"],
-            demo: ["aws_secretsmanager_secret.demo-secrets-db-credentials"],
-        },
-    },
-    {
         check: "CKV_GCP_62",
         fix: "Usage logs (logging.logBucket) of the application bucket and the function source bucket into a dedicated GCS log bucket.",
         stacks: {

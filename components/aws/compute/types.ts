@@ -54,8 +54,18 @@ export interface AwsBackendDeps {
     readonly kms: Pick<Kms, "keyArns" | "useStatements">;
     /** The database secret the backend reads (and the Mailgun one, for implementations that need it). */
     readonly secrets: Pick<Secrets, "databaseSecretId" | "mailgunSecretId" | "readStatements">;
-    /** The database's security group, and the connection document's version (a new one rolls the backend). */
-    readonly database: Pick<Database, "securityGroupId" | "credentialsVersionId">;
+    /**
+     * The database's security group; the connection document (a backend starts members only once it
+     * exists); the RDS-managed credentials secret and the statements to read it.
+     */
+    readonly database: Pick<
+        Database,
+        | "securityGroupId"
+        | "credentialsVersionId"
+        | "connectionDocument"
+        | "credentialsSecretArn"
+        | "credentialsReadStatements"
+    >;
     readonly storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     readonly registrationTopic?: RegistrationTopic;
 }
