@@ -51,6 +51,10 @@ const usageSchema = z
                 cloudTrailEvents: count,
                 /** GB of backups kept (database snapshots and bucket backups each). */
                 backupGb: count,
+                /** GB of container images kept in the ECR repository (`aws.compute: fargate`). */
+                imageStorageGb: count,
+                /** Container Insights metrics per ECS cluster (cluster, service and task level). */
+                containerInsightsMetrics: count,
             })
             .strict(),
         gcp: z
@@ -98,6 +102,8 @@ export const DEFAULT_USAGE: Usage = {
         endpointDataGb: 5,
         cloudTrailEvents: 200_000,
         backupGb: 20,
+        imageStorageGb: 5,
+        containerInsightsMetrics: 30,
     },
     gcp: {
         natDataGb: 20,
