@@ -10,6 +10,7 @@ import {
     noPublicIpOnInstances,
     s3BucketGuardsPresent,
 } from "./access";
+import { ecrScanAndCmk, ecsTasksUnprivileged, noPlaintextSecretsInContainerEnvironment } from "./containers";
 import {
     databaseEncryptedWithCmk,
     disksEncryptedWithCmk,
@@ -34,6 +35,7 @@ import { noPlaintextSecrets } from "./secrets";
 import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
+export * from "./containers";
 export * from "./enforcement";
 export * from "./iam";
 export * from "./logging";
@@ -70,6 +72,9 @@ export const RULES: readonly Rule[] = [
     defaultSecurityGroupClosed,
     accessLoggingOutsideDev,
     httpsListenerModernTls,
+    ecsTasksUnprivileged,
+    noPlaintextSecretsInContainerEnvironment,
+    ecrScanAndCmk,
 ];
 
 /** Runs every rule over a stack's resources. */
