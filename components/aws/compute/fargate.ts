@@ -551,7 +551,7 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
                                     command: spec.command,
                                     // The connection document's version id: a new document registers a
                                     // new revision, so the tasks restart with it (as instances roll).
-                                    environment: [...env, { name: "DB_SECRET_VERSION", value: secretVersion }],
+                                    environment: [...env, { name: "DB_DOCUMENT_VERSION", value: secretVersion }],
                                     secrets: secrets.map((s, i) => ({ name: s.name, valueFrom: refs[i] })),
                                     logGroupName,
                                     region: args.account.region,
