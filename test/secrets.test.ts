@@ -11,7 +11,7 @@ import { buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
  * the Mailgun key appear only in their secret store (and the database itself), always marked
  * secret, and never in stack outputs.
  */
-for (const stack of ["dev", "demo"]) {
+for (const stack of ["dev", "demo", "prod"]) {
     describe(`secrets never leak (${stack} stack)`, () => {
         let run: OfflineRun;
         before(async () => {
