@@ -15,11 +15,19 @@ import {
 } from "../components/aws/compute";
 import { ConfigError, parseConfig } from "../config";
 import { fargateSizeProblem, FARGATE_SIZES } from "../config/fargate";
-import { evaluate } from "../policy/rules";
 import { mockPassword } from "../tools/offline/mocks";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { isSecretValue } from "../tools/offline/values";
-import { build, json, merge, rawStackConfig, referenced, statements, TEST_MAILGUN_KEY } from "./support";
+import {
+    build,
+    json,
+    merge,
+    rawStackConfig,
+    referenced,
+    statements,
+    TEST_MAILGUN_KEY,
+    mandatoryViolations,
+} from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -343,21 +351,7 @@ describe("AWS Fargate backend", function () {
     });
 
     it("passes the policy pack with no mandatory violation", () => {
-        const resources = run.resources.map((r) => ({
-            type: r.type,
-            name: r.name,
-            urn: r.urn,
-            parent: r.parent,
-            props: run.plain(r),
-            dependencies: r.dependencies,
-            propertyDependencies: r.propertyDependencies,
-        }));
-        const mandatory = evaluate(resources, {
-            environment: "dev",
-            awsKmsRotationDays: 90,
-            gcpKmsRotationDays: 90,
-        }).filter((v) => v.enforcementLevel === "mandatory");
-        expect(mandatory.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([]);
+        expect(mandatoryViolations(run, "dev")).to.deep.equal([]);
     });
 
     it("keeps every secret value out of the state's plain inputs", () => {

@@ -4,8 +4,7 @@ import { PROJECT } from "../config";
 import { runOffline } from "../tools/offline/run";
 import { readStackConfig } from "../tools/offline/stack-config";
 import { FEATURES } from "../components/features";
-import { DEFAULT_RULE_OPTIONS, evaluate } from "../policy/rules";
-import { buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
+import { buildStack, stackConfig, TEST_MAILGUN_KEY, mandatoryViolations } from "./support";
 
 describe("stack builds from the real stack files", () => {
     for (const stack of ["dev", "demo"]) {
@@ -55,19 +54,7 @@ describe("the prod stack file: the production profile", () => {
 
     it("builds with no mandatory policy violation, and exports what the rollout follows", async () => {
         const run = await buildStack("prod");
-        const resources = run.resources.map((r) => ({
-            type: r.type,
-            name: r.name,
-            urn: r.urn,
-            parent: r.parent,
-            props: run.plain(r),
-            dependencies: r.dependencies,
-            propertyDependencies: r.propertyDependencies,
-        }));
-        const mandatory = evaluate(resources, { ...DEFAULT_RULE_OPTIONS, environment: "prod" }).filter(
-            (v) => v.enforcementLevel === "mandatory",
-        );
-        expect(mandatory.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([]);
+        expect(mandatoryViolations(run, "prod")).to.deep.equal([]);
         const out = run.outputs.aws as Record<string, unknown>;
         expect(out.region).to.equal("us-east-1");
         expect(out.ecsClusterName).to.match(/^prod-compute-cluster-/);
