@@ -27,6 +27,7 @@ import {
     statements,
     TEST_MAILGUN_KEY,
     mandatoryViolations,
+    configProblems,
 } from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -50,16 +51,6 @@ function fargateRaw(fargate: Record<string, unknown> = {}, extra: Record<string,
         delete awsRaw[key];
     }
     return merge(raw, extra);
-}
-
-function problemsOf(raw: unknown, stack = "dev"): string[] {
-    try {
-        parseConfig(raw, stack);
-    } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as ConfigError).problems.map((p) => p.message);
-    }
-    throw new Error("expected a ConfigError");
 }
 
 const WORKER = { name: "mailer", command: ["node", "worker.js"], cpu: 512, memory: 1024, count: 2 };
@@ -479,7 +470,7 @@ describe("aws.fargate config", () => {
             if ("image" in fargate && fargate.image === undefined) {
                 delete ((raw.aws as Record<string, unknown>).fargate as Record<string, unknown>).image;
             }
-            expect(problemsOf(raw)).to.deep.equal(expected);
+            expect(configProblems(raw)).to.deep.equal(expected);
         });
     }
 
@@ -488,7 +479,7 @@ describe("aws.fargate config", () => {
             {},
             { aws: { instanceType: "t3.small", asg: { max: 4 }, imageId: "ami-0123456789abcdef0" } },
         );
-        expect(problemsOf(raw)).to.deep.equal([
+        expect(configProblems(raw)).to.deep.equal([
             'aws.instanceType: "t3.small" is set, but aws.compute is "fargate", which runs no instances: remove it (pulumi config rm --path aws.instanceType)',
             'aws.imageId: "ami-0123456789abcdef0" is set, but aws.compute is "fargate", which runs no instances: remove it (pulumi config rm --path aws.imageId)',
             'aws.asg: {"min":1,"max":4,"cpuTarget":50} is set, but aws.compute is "fargate", which runs no instances: remove it (pulumi config rm --path aws.asg)',
@@ -497,7 +488,7 @@ describe("aws.fargate config", () => {
 
     it("checks the sizes of an asg stack too, and ignores its missing image", () => {
         const raw = rawStackConfig("dev", { aws: { fargate: { cpu: 1024, memory: 1024 } } });
-        expect(problemsOf(raw)).to.deep.equal([
+        expect(configProblems(raw)).to.deep.equal([
             "aws.fargate.memory: 1024 is not a memory size Fargate offers with 1024 CPU units (2048, 3072, ... 8192 MiB)",
         ]);
     });

@@ -1,7 +1,8 @@
 /** Shared test helpers: stack configs from the real stack files, offline builds, policy parsing. */
 import * as pulumi from "@pulumi/pulumi";
 import { createInfrastructure, toStackOutputs } from "../components";
-import { parseConfig, type InfraConfig } from "../config";
+import { expect } from "chai";
+import { ConfigError, parseConfig, type InfraConfig } from "../config";
 import { DEFAULT_RULE_OPTIONS, evaluate } from "../policy/rules";
 import { toStackResource } from "../tools/offline/plan";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
@@ -139,4 +140,15 @@ export function mandatoryViolations(run: OfflineRun, environment: string): strin
     return evaluate(run.resources.map(toStackResource), { ...DEFAULT_RULE_OPTIONS, environment })
         .filter((v) => v.enforcementLevel === "mandatory")
         .map((v) => `${v.policy}: ${v.message}`);
+}
+
+/** The problems `parseConfig` reports for `raw` (it must refuse it), one message each. */
+export function configProblems(raw: unknown, stack = "dev"): string[] {
+    try {
+        parseConfig(raw, stack);
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as ConfigError).problems.map((p) => p.message);
+    }
+    throw new Error("expected a ConfigError");
 }
