@@ -236,11 +236,8 @@ describe("AWS Fargate backend", function () {
         const secretArn = String((run.outputs.aws as Record<string, unknown>).databaseSecretArn);
         expect(st.map((s) => [s.Action, s.Resource])).to.deep.equal([
             [["ecr:GetAuthorizationToken"], ["*"]],
-            // The stack's repository, and the image's (here the same repository again).
-            [
-                ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                [repoArn, repoArn],
-            ],
+            // The stack's repository (the image is in it: listed once).
+            [["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], [repoArn]],
             [["logs:CreateLogStream", "logs:PutLogEvents"], [st[2].Resource![0]]],
             [["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secretArn]],
             [["kms:Decrypt"], [st[4].Resource![0]]],
@@ -360,15 +357,29 @@ describe("AWS Fargate backend", function () {
     });
 });
 
-describe("AWS Fargate backend with VPC endpoints", () => {
-    it("adds the ECR API and registry endpoints beside Logs and the S3 gateway", async function () {
+describe("AWS Fargate backend with VPC endpoints and an image from another repository", () => {
+    let run: OfflineRun;
+    before(async function () {
         this.timeout(180_000);
-        const run = await build(parseConfig(fargateRaw({}, { features: { vpcEndpoints: true } }), "dev"));
+        const image = "210987654321.dkr.ecr.us-west-2.amazonaws.com/shared/api:2.0";
+        run = await build(parseConfig(fargateRaw({ image }, { features: { vpcEndpoints: true } }), "dev"));
+    });
+
+    it("adds the ECR API and registry endpoints beside Logs and the S3 gateway", () => {
         const services = run
             .ofType("aws:ec2/vpcEndpoint:VpcEndpoint")
             .map((e) => String(run.plain(e).serviceName).replace("com.amazonaws.us-east-1.", ""));
         expect(services).to.include.members(["ecr.api", "ecr.dkr", "logs", "s3"]);
         expect(services).to.have.length(12);
+    });
+
+    it("lets ECS pull from the image's repository too", () => {
+        const policy = run.ofType(ROLE_POLICY).find((p) => p.name.includes("task-execution"))!;
+        const pull = statements(json(run, policy, "policy")).find((st) => st.Sid === "PullTheImage")!;
+        expect(pull.Resource).to.deep.equal([
+            "arn:aws:ecr:us-east-1:123456789012:repository/webapp-dev",
+            "arn:aws:ecr:us-west-2:210987654321:repository/shared/api",
+        ]);
     });
 });
 

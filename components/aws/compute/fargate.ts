@@ -176,7 +176,7 @@ export function containerDefinition(a: ContainerDefinitionArgs): Record<string, 
 
 export interface ExecutionPolicyArgs {
     /** The ECR repositories the tasks pull from (this stack's, and the image's if it is another). */
-    readonly repositoryArns: pulumi.Input<string>[];
+    readonly repositoryArns: pulumi.Input<pulumi.Input<string>[]>;
     readonly logGroupArn: pulumi.Input<string>;
     /** Reading the secrets the container gets by reference (and their key). */
     readonly secretStatements: Statement[];
@@ -478,12 +478,15 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             "ecs-tasks.amazonaws.com",
             args.account,
             executionPolicyStatements({
-                repositoryArns: [
-                    repository.arn,
-                    ...(imageRepository === undefined
-                        ? []
-                        : [ecrRepositoryArn(args.account.partition, imageRepository)]),
-                ],
+                // The stack's repository, and the image's when it is another ECR repository.
+                repositoryArns: pulumi
+                    .all([
+                        repository.arn,
+                        ...(imageRepository === undefined
+                            ? []
+                            : [ecrRepositoryArn(args.account.partition, imageRepository)]),
+                    ])
+                    .apply((arns) => [...new Set(arns)]),
                 logGroupArn: logGroup.arn,
                 secretStatements,
             }),
