@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { PROJECT } from "../config";
 import { runOffline } from "../tools/offline/run";
 import { readStackConfig } from "../tools/offline/stack-config";
+import { rolloutTargets } from "../automation/rollout/contract";
 import { FEATURES } from "../components/features";
 import { buildStack, stackConfig, TEST_MAILGUN_KEY, mandatoryViolations } from "./support";
 
@@ -60,6 +61,15 @@ describe("the prod stack file: the production profile", () => {
         expect(out.ecsClusterName).to.match(/^prod-compute-cluster-/);
         expect(out.ecsServiceNames).to.have.length(2);
         expect(run.ofType("aws:ecs/service:Service")).to.have.length(2);
+        // The rollout reads exactly these outputs to follow the ECS deployments.
+        expect(rolloutTargets(run.outputs, { aws: "fargate" })).to.deep.equal([
+            {
+                shape: "fargate",
+                region: "us-east-1",
+                clusterName: out.ecsClusterName,
+                serviceNames: out.ecsServiceNames,
+            },
+        ]);
         expect(run.ofType("awsx:ec2:Vpc").map((v) => run.plain(v).numberOfAvailabilityZones)).to.deep.equal([3]);
     });
 });
