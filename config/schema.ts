@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
+import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { gcpZoneRegion } from "./regions";
 import {
     accountId,
@@ -144,7 +145,42 @@ export function configSchema(environment: string) {
         azCount: integer(2, 6).default(2),
         natGateways: oneOf(["single", "onePerAz"]).default(env.natGateways),
         /** The application backend behind the load balancer (`components/aws/compute/`). */
-        compute: oneOf(["asg"]).default("asg"),
+        compute: oneOf(["asg", "fargate"]).default("asg"),
+        /** The `fargate` backend's settings (ignored for `asg`). */
+        fargate: section({
+            image: text(
+                patterns.containerImage,
+                "an image URI with a tag or digest (<registry>/<repository>:<tag>)",
+            ).optional(),
+            cpu: integer(256, 16384).default(256),
+            memory: integer(512, 122880).default(512),
+            min: integer(1, 100).default(1),
+            max: integer(1, 100).default(2),
+            cpuTarget: integer(10, 90).default(50),
+            architecture: oneOf(FARGATE_ARCHITECTURES).default("X86_64"),
+            workers: z
+                .array(
+                    z.strictObject(
+                        {
+                            name: text(
+                                WORKER_NAME,
+                                "a worker name (a-z, 0-9, -; 1-24 characters, starting with a letter)",
+                            ),
+                            command: z
+                                .array(z.string({ error: "must be a list of strings" }), {
+                                    error: 'must be a list of strings, e.g. ["node", "worker.js"]',
+                                })
+                                .min(1, { error: "must not be empty" }),
+                            cpu: integer(256, 16384).default(256),
+                            memory: integer(512, 122880).default(512),
+                            count: integer(1, 100).default(1),
+                        },
+                        { error: "must be an object with name, command, cpu, memory and count" },
+                    ),
+                    { error: "must be a list of workers ({ name, command, cpu, memory, count })" },
+                )
+                .default([]),
+        }),
         instanceType: text(patterns.awsInstanceType, "an EC2 instance type").default("t2.micro"),
         imageId: text(patterns.awsAmiId, "an AMI id").optional(),
         imageFilter: imageFilter.optional(),
@@ -305,6 +341,11 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
                 scaling.min,
             );
         }
+    }
+
+    // The fargate backend's rules, and instance keys set for a stack that runs no instances.
+    for (const p of fargateProblems(cfg.aws ?? {})) {
+        problem([...p.path], p.message, p.input);
     }
 
     const db = cfg.aws?.db;

@@ -151,8 +151,8 @@ describe("automation", () => {
         });
 
         it("rejects what it cannot do, saying why", () => {
-            expect(() => parseDeployArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev)");
-            expect(() => parseDeployArgs(["--stack", "prod"])).to.throw(UsageError, "there is no Pulumi.prod.yaml");
+            expect(() => parseDeployArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod)");
+            expect(() => parseDeployArgs(["--stack", "qa"])).to.throw(UsageError, "there is no Pulumi.qa.yaml");
             expect(() => parseDeployArgs(["--stack", "dev", "--preview", "--destroy"])).to.throw(
                 UsageError,
                 "choose one of --preview, --destroy, --outputs (got --preview and --destroy)",

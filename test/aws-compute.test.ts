@@ -201,11 +201,11 @@ describe("AWS application tier (Compute)", () => {
 
         it("builds the backend aws.compute names, asg by default, registered by instance id", () => {
             expect(stackConfig("dev").aws.compute).to.equal("asg");
-            expect(Object.keys(AWS_COMPUTE)).to.deep.equal(["asg"]);
+            expect(Object.keys(AWS_COMPUTE)).to.deep.equal(["asg", "fargate"]);
             expect(AWS_COMPUTE.asg).to.include({ targetType: "instance", label: "instances" });
             expect(run.plain(run.one("aws:lb/targetGroup:TargetGroup")).targetType).to.equal("instance");
-            expect(() => stackConfig("dev", { aws: { compute: "fargate" } })).to.throw(
-                'aws.compute: "fargate" must be one of "asg"',
+            expect(() => stackConfig("dev", { aws: { compute: "ecs" } })).to.throw(
+                'aws.compute: "ecs" must be one of "asg", "fargate"',
             );
         });
 

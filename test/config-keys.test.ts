@@ -78,8 +78,17 @@ describe("config keys: every key is used", () => {
             clouds: ["gcp"],
             gcp: { project: "my-project-123", dns: { createZone: true }, image: { name: "webapp-1" } },
         });
+        const containers = stackConfig("dev", {
+            aws: {
+                compute: "fargate",
+                fargate: {
+                    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-dev:1.0.0",
+                    workers: [{ name: "worker", command: ["run"] }],
+                },
+            },
+        });
         const reads = new Set<string>();
-        for (const cfg of [everything, gcpAlone]) {
+        for (const cfg of [everything, gcpAlone, containers]) {
             (await keysRead(cfg)).forEach((k) => reads.add(k));
         }
         const keys = schemaKeys();

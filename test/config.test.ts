@@ -8,7 +8,7 @@ import { ConfigError, environmentDefaults, loadConfig, parseConfig, PROJECT, typ
 import { subnetPlan } from "../components/aws/network";
 import { cidrsOverlap, parseCidr } from "../config/cidr";
 import { OfflineRunError, runOffline } from "../tools/offline/run";
-import { rawStackConfig, TEST_MAILGUN_KEY } from "./support";
+import { rawStackConfig, TEST_MAILGUN_KEY, configProblems } from "./support";
 
 /** The smallest valid raw config: everything else comes from defaults. */
 const minimal = (overrides: Record<string, unknown> = {}) => ({
@@ -17,15 +17,7 @@ const minimal = (overrides: Record<string, unknown> = {}) => ({
     ...overrides,
 });
 
-function problemsOf(raw: unknown, stack = "dev"): string[] {
-    try {
-        parseConfig(raw, stack);
-    } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as ConfigError).problems.map((p) => p.message);
-    }
-    throw new Error("expected a ConfigError");
-}
+const problemsOf = configProblems;
 
 describe("config: defaults", () => {
     it("applies the seed's parameters to a dev stack with nothing set", () => {

@@ -70,10 +70,10 @@ describe("offline plan", () => {
                 UsageError,
                 "--json contradicts --format tree",
             );
-            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev)");
-            expect(() => parsePlanArgs(["--stack", "prod"])).to.throw(
+            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod)");
+            expect(() => parsePlanArgs(["--stack", "qa"])).to.throw(
                 UsageError,
-                'no stack "prod": there is no Pulumi.prod.yaml',
+                'no stack "qa": there is no Pulumi.qa.yaml',
             );
             expect(() => parsePlanArgs(["--stack", "dev", "--yes"])).to.throw(UsageError, "Unknown option '--yes'");
         });
@@ -249,7 +249,7 @@ describe("offline plan", () => {
                 ok: false,
                 stack: null,
                 exitCode: 2,
-                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev)' },
+                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev, prod)' },
             });
         });
 

@@ -11,6 +11,7 @@ import {
     s3BucketGuardsPresent,
 } from "./access";
 import { databaseCredentialsManaged, databaseTlsRequired } from "./database";
+import { ecrScanAndCmk, ecsTasksUnprivileged, noPlaintextSecretsInContainerEnvironment } from "./containers";
 import {
     databaseEncryptedWithCmk,
     disksEncryptedWithCmk,
@@ -36,6 +37,7 @@ import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
 export * from "./database";
+export * from "./containers";
 export * from "./enforcement";
 export * from "./iam";
 export * from "./logging";
@@ -74,6 +76,9 @@ export const RULES: readonly Rule[] = [
     defaultSecurityGroupClosed,
     accessLoggingOutsideDev,
     httpsListenerModernTls,
+    ecsTasksUnprivileged,
+    noPlaintextSecretsInContainerEnvironment,
+    ecrScanAndCmk,
 ];
 
 /** Runs every rule over a stack's resources. */

@@ -38,6 +38,8 @@ export const AWS = {
     kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
     secretPolicy: "aws:secretsmanager/secretPolicy:SecretPolicy",
     ecrRepositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    ecrRepository: "aws:ecr/repository:Repository",
+    ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
     logResourcePolicy: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     eventBusPolicy: "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
     backupVaultPolicy: "aws:backup/vaultPolicy:VaultPolicy",

@@ -376,6 +376,47 @@ const AWS_ROWS: Record<string, CostRow> = {
         },
     ),
     "aws:autoscaling/policy:Policy": free("scaling policies are free (their alarms are AWS-managed)"),
+    "aws:ecs/service:Service": priced(
+        "the Fargate tasks it keeps running at rest (its desired count), by the task definition's vCPU and memory",
+        (r) => {
+            const tasks = num(r.inputs.desiredCount, 0);
+            const definition = r.uses("taskDefinition").find((n) => n.type === "aws:ecs/taskDefinition:TaskDefinition");
+            const d = definition?.inputs ?? {};
+            const arch = String(d.runtimePlatform?.cpuArchitecture ?? "X86_64");
+            const where = `AWS_PRICES["${r.awsRegion}"]`;
+            return [
+                hourly(
+                    "aws.fargate.vcpu-hour",
+                    `Fargate vCPU (${arch})`,
+                    (tasks * num(Number(d.cpu), 256)) / 1024,
+                    price(r.aws.fargateVcpuHour, arch, `${where}.fargateVcpuHour`),
+                ),
+                hourly(
+                    "aws.fargate.gb-hour",
+                    `Fargate memory (${arch})`,
+                    (tasks * num(Number(d.memory), 512)) / 1024,
+                    price(r.aws.fargateGbHour, arch, `${where}.fargateGbHour`),
+                ),
+            ];
+        },
+    ),
+    "aws:ecs/taskDefinition:TaskDefinition": free("task definitions are free; their tasks are priced with the service"),
+    "aws:ecs/cluster:Cluster": usageOnly("Container Insights metrics (the cluster itself is free)", (r) => [
+        used(
+            "aws.cloudwatch.custom-metric",
+            "Container Insights metrics",
+            r.usage.aws.containerInsightsMetrics,
+            "metric-months",
+            r.aws.customMetricMonth,
+        ),
+    ]),
+    "aws:ecr/repository:Repository": usageOnly("image storage (pulls inside the region are free)", (r) => [
+        used("aws.ecr.storage", "ECR image storage", r.usage.aws.imageStorageGb, "GB-month", r.aws.ecrGbMonth),
+    ]),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": free("configuration of the repository"),
+    "aws:appautoscaling/target:Target": free("Application Auto Scaling is free (its alarms are AWS-managed)"),
+    "aws:appautoscaling/policy:Policy": free("Application Auto Scaling is free (its alarms are AWS-managed)"),
+
     "aws:ec2/launchTemplate:LaunchTemplate": free("the group's instances are priced with the group"),
     "aws:iam/role:Role": free("IAM is free"),
     "aws:iam/rolePolicy:RolePolicy": free("IAM is free"),

@@ -56,6 +56,10 @@ const usageSchema = z
                 backupGb: count,
                 /** GB of new or changed objects a month that S3 replicates to the DR region (`aws.dr.region`). */
                 replicatedGb: count,
+                /** GB of container images kept in the ECR repository (`aws.compute: fargate`). */
+                imageStorageGb: count,
+                /** Container Insights metrics per ECS cluster (cluster, service and task level). */
+                containerInsightsMetrics: count,
             })
             .strict(),
         gcp: z
@@ -105,6 +109,8 @@ export const DEFAULT_USAGE: Usage = {
         cloudTrailEvents: 200_000,
         backupGb: 20,
         replicatedGb: 1,
+        imageStorageGb: 5,
+        containerInsightsMetrics: 30,
     },
     gcp: {
         natDataGb: 20,

@@ -208,6 +208,52 @@ const awsState: Record<string, StateFn> = {
             arn: awsArn("autoscaling", `autoScalingGroup:${uuidFrom(req.name)}:autoScalingGroupName/${name}`, req),
         };
     },
+    "aws:ecr/repository:Repository": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 256);
+        return {
+            name,
+            arn: awsArn("ecr", `repository/${name}`, req),
+            registryId: MOCK_ACCOUNT_ID,
+            repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${req.provider.awsRegion}.amazonaws.com/${name}`,
+        };
+    },
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (req) => ({
+        id: String(req.inputs.repository),
+        registryId: MOCK_ACCOUNT_ID,
+    }),
+    "aws:ecs/cluster:Cluster": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        const arn = awsArn("ecs", `cluster/${name}`, req);
+        return { name, arn, id: arn };
+    },
+    "aws:ecs/taskDefinition:TaskDefinition": (req) => {
+        const family = String(req.inputs.family);
+        const arnWithoutRevision = awsArn("ecs", `task-definition/${family}`, req);
+        return { arn: `${arnWithoutRevision}:1`, arnWithoutRevision, revision: 1, id: family };
+    },
+    "aws:ecs/service:Service": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        const cluster = String(req.inputs.cluster ?? "default")
+            .split("/")
+            .pop();
+        const arn = awsArn("ecs", `service/${cluster}/${name}`, req);
+        return { name, arn, id: arn };
+    },
+    "aws:appautoscaling/target:Target": (req) => ({
+        arn: awsArn("application-autoscaling", `scalable-target/${shortHash(req.name, 26)}`, req),
+        id: String(req.inputs.resourceId),
+    }),
+    "aws:appautoscaling/policy:Policy": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return {
+            name,
+            arn: awsArn(
+                "autoscaling",
+                `scalingPolicy:${uuidFrom(req.name)}:resource/${String(req.inputs.resourceId)}:policyName/${name}`,
+                req,
+            ),
+        };
+    },
     "aws:route53/zone:Zone": (req) => ({
         zoneId: `Z${shortHash(req.name, 20).toUpperCase()}`,
         nameServers: ["ns-1.awsdns-00.org", "ns-2.awsdns-00.com", "ns-3.awsdns-00.net", "ns-4.awsdns-00.co.uk"],

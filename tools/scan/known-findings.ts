@@ -21,6 +21,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_vpc.dev-network-vpc"],
             demo: ["aws_vpc.demo-network-vpc"],
+            prod: ["aws_vpc.prod-network-vpc"],
         },
     },
     {
@@ -43,6 +44,13 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
                 "aws_cloudwatch_log_group.demo-messaging-logs",
                 "aws_cloudwatch_log_group.demo-network-flow-logs",
             ],
+            prod: [
+                "aws_cloudwatch_log_group.prod-database-log-error",
+                "aws_cloudwatch_log_group.prod-database-log-slowquery",
+                "aws_cloudwatch_log_group.prod-messaging-logs",
+                "aws_cloudwatch_log_group.prod-network-flow-logs",
+                "aws_cloudwatch_log_group.prod-waf-logs",
+            ],
         },
     },
     {
@@ -64,6 +72,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
+            prod: ["aws_lambda_function.prod-messaging-function"],
         },
     },
     {
@@ -72,6 +81,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
+            prod: ["aws_lambda_function.prod-messaging-function"],
         },
     },
     {
@@ -82,6 +92,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
+            prod: ["aws_lambda_function.prod-messaging-function"],
         },
     },
     {
@@ -90,6 +101,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_s3_bucket.dev-storage-bucket"],
             demo: ["aws_s3_bucket.demo-storage-bucket"],
+            prod: ["aws_s3_bucket.prod-audit-logs-bucket", "aws_s3_bucket.prod-storage-bucket"],
         },
     },
     {
@@ -100,6 +112,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lb.dev-compute-alb"],
             demo: ["aws_lb.demo-compute-alb"],
+            prod: ["aws_lb.prod-compute-alb"],
         },
     },
     {
@@ -116,6 +129,11 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_subnet.dev-network-vpc-public-1", "aws_subnet.dev-network-vpc-public-2"],
             demo: ["aws_subnet.demo-network-vpc-public-1", "aws_subnet.demo-network-vpc-public-2"],
+            prod: [
+                "aws_subnet.prod-network-vpc-public-1",
+                "aws_subnet.prod-network-vpc-public-2",
+                "aws_subnet.prod-network-vpc-public-3",
+            ],
         },
     },
     {
@@ -124,6 +142,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_eip.dev-network-vpc-1"],
             demo: ["aws_eip.demo-network-vpc-1", "aws_eip.demo-network-vpc-2"],
+            prod: ["aws_eip.prod-network-vpc-1", "aws_eip.prod-network-vpc-2", "aws_eip.prod-network-vpc-3"],
         },
     },
     {
@@ -131,11 +150,45 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         fix: "Usage logs (logging.logBucket) of the application bucket and the function source bucket into a dedicated GCS log bucket.",
         stacks: {
             demo: ["google_storage_bucket.demo-gcp-storage-bucket", "google_storage_bucket.demo-gcp-messaging-source"],
+            prod: ["google_storage_bucket.prod-gcp-messaging-source", "google_storage_bucket.prod-gcp-storage-bucket"],
         },
     },
     {
         check: "CKV_GCP_78",
         fix: "Versioning on the function source bucket.",
-        stacks: { demo: ["google_storage_bucket.demo-gcp-messaging-source"] },
+        stacks: {
+            demo: ["google_storage_bucket.demo-gcp-messaging-source"],
+            prod: ["google_storage_bucket.prod-gcp-messaging-source"],
+        },
+    },
+    {
+        check: "CKV_AWS_252",
+        fix: "An SNS topic on the trail (snsTopicName): the ops alert topic told of each log file delivery.",
+        stacks: { prod: ["aws_cloudtrail.prod-audit-trail"] },
+    },
+    {
+        check: "CKV2_AWS_10",
+        fix: "The trail also delivered to a KMS-encrypted CloudWatch log group (cloudWatchLogsGroupArn, with its delivery role), for metric filters and alarms on API activity.",
+        stacks: { prod: ["aws_cloudtrail.prod-audit-trail"] },
+    },
+    {
+        check: "CKV2_AWS_3",
+        fix: "GuardDuty enabled for the organization from its delegated administrator account (aws.guardduty.OrganizationConfiguration), once the stacks run in an AWS Organization.",
+        stacks: { prod: ["aws_guardduty_detector.prod-audit-guardduty"] },
+    },
+    {
+        check: "CKV2_AWS_76",
+        fix: "The AWSManagedRulesKnownBadInputsRuleSet (with its Log4JRCE rule) among the web ACL's managed rule groups.",
+        stacks: { prod: ["aws_lb.prod-compute-alb"] },
+    },
+    {
+        check: "CKV_AWS_300",
+        fix: "abortIncompleteMultipartUpload (e.g. 7 days) in the audit-log bucket's lifecycle rule.",
+        stacks: { prod: ["aws_s3_bucket_lifecycle_configuration.prod-audit-logs-lifecycle"] },
+    },
+    {
+        check: "CKV_AWS_21",
+        fix: "Versioning on the audit-log bucket (a BucketVersioning), with its noncurrent versions expired by the lifecycle.",
+        stacks: { prod: ["aws_s3_bucket.prod-audit-logs-bucket"] },
     },
 ];

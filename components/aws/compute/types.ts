@@ -49,8 +49,15 @@ export interface AwsBackendDeps {
     /** The `Compute` tier component: the backend's resources are its children, named `<tier>-<role>`. */
     readonly tier: pulumi.Resource;
     readonly network: Pick<Network, "networkId" | "privateSubnetIds">;
-    /** The load balancer's security group (the app port comes from it only) and target group. */
-    readonly loadBalancer: { securityGroupId: pulumi.Output<string>; targetGroupArn: pulumi.Output<string> };
+    /**
+     * The load balancer's security group (the app port comes from it only), target group, and the
+     * listener that forwards to it (a backend registering its own targets waits for it).
+     */
+    readonly loadBalancer: {
+        securityGroupId: pulumi.Output<string>;
+        targetGroupArn: pulumi.Output<string>;
+        httpsListener: pulumi.Resource;
+    };
     readonly kms: Pick<Kms, "keyArns" | "useStatements">;
     /** The database secret the backend reads (and the Mailgun one, for implementations that need it). */
     readonly secrets: Pick<Secrets, "databaseSecretId" | "mailgunSecretId" | "readStatements">;

@@ -18,6 +18,9 @@ export const INTERFACE_ENDPOINT_SERVICES = [
     "sts",
 ] as const;
 
+/** The registry endpoints that image pulls from the private subnets need (`aws.compute: fargate`). */
+export const REGISTRY_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr"] as const;
+
 export interface VpcEndpointsArgs {
     region: string;
     vpcId: pulumi.Input<string>;
@@ -25,6 +28,8 @@ export interface VpcEndpointsArgs {
     vpcCidr: string;
     /** The private subnets (one endpoint network interface per subnet). */
     privateSubnetIds: pulumi.Input<string[]>;
+    /** Add the ECR API and registry endpoints (containers pull their image). Default false. */
+    registry?: boolean;
 }
 
 /**
@@ -57,7 +62,8 @@ export class VpcEndpoints extends pulumi.ComponentResource {
             },
             child,
         );
-        for (const service of INTERFACE_ENDPOINT_SERVICES) {
+        const services = [...INTERFACE_ENDPOINT_SERVICES, ...(args.registry ? REGISTRY_ENDPOINT_SERVICES : [])];
+        for (const service of services) {
             new aws.ec2.VpcEndpoint(
                 `${name}-${service}`,
                 {
@@ -102,6 +108,7 @@ export const AWS_VPC_ENDPOINTS: AwsFeature = {
                 vpcId: network.networkId,
                 vpcCidr: network.cidrBlock,
                 privateSubnetIds: network.privateSubnetIds,
+                registry: ctx.config.aws.compute === "fargate",
             },
             ctx.tierOpts,
         );
