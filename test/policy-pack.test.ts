@@ -212,6 +212,73 @@ describe("policy pack (served like the Pulumi CLI runs it)", function () {
         expect(found.map((d) => `${d.policy}: ${d.message}`)).to.deep.equal([
             "vpc-flow-logs: VPC vpc has no flow log",
             "no-plaintext-secrets: lt: userData holds a secret value in plain text",
+            "default-security-group-closed: VPC vpc has no aws.ec2.DefaultSecurityGroup: its default group keeps " +
+                "AWS's rules (all traffic between members, all egress)",
+        ]);
+    });
+
+    it("reports an IAM policy that allows every action, and a queue policy open to anyone, as mandatory", async () => {
+        const everything = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+        });
+        expect(await analyze("aws:iam/rolePolicy:RolePolicy", "p", { role: "r", policy: everything })).to.deep.equal([
+            {
+                policy: "iam-least-privilege",
+                level: "mandatory",
+                message: 'policy Statement[0] allows every action (Action "*")',
+                urn: "",
+            },
+        ]);
+        const open = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: "*" }],
+        });
+        expect(
+            await analyze("aws:sqs/queuePolicy:QueuePolicy", "q", { queueUrl: UNKNOWN, policy: open }),
+        ).to.deep.equal([
+            {
+                policy: "no-wildcard-principals",
+                level: "mandatory",
+                message: 'policy Statement[0] allows any principal ("*") without a condition',
+                urn: "",
+            },
+        ]);
+    });
+
+    it("finds a database password inside base64 launch-template user data", async () => {
+        const password = "Db-Passw0rd-0123456789";
+        const found = await analyzeStack([
+            {
+                type: "aws:rds/instance:Instance",
+                name: "db",
+                props: { engine: "mysql", password: secret(password) },
+            },
+            {
+                type: "aws:ec2/launchTemplate:LaunchTemplate",
+                name: "lt",
+                props: { userData: Buffer.from(`#!/bin/bash\nexport DB_PASSWORD='${password}'\n`).toString("base64") },
+            },
+        ]);
+        expect(found).to.deep.equal([
+            {
+                policy: "no-plaintext-secrets",
+                level: "mandatory",
+                message: "lt: userData.<base64> holds a secret value in plain text",
+                urn: urn("aws:ec2/launchTemplate:LaunchTemplate", "lt"),
+            },
+        ]);
+    });
+
+    it("reports the rules the program does not meet yet as advisory (access logging outside dev)", async () => {
+        const found = await analyzeStack([{ type: "aws:s3/bucket:Bucket", name: "b", props: { forceDestroy: false } }]);
+        expect(found.filter((d) => d.policy === "access-logging-outside-dev")).to.deep.equal([
+            {
+                policy: "access-logging-outside-dev",
+                level: "advisory",
+                message: "bucket b has no server access logging in demo",
+                urn: urn("aws:s3/bucket:Bucket", "b"),
+            },
         ]);
     });
 });

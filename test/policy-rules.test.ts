@@ -13,12 +13,15 @@ import {
     GCP,
     httpListenerRedirectsToHttps,
     httpsListenerModernTls,
+    iamLeastPrivilege,
+    identityPolicyProblems,
     imdsv2Required,
     internetIngressWebPortsOnly,
     keyRotation,
     logGroupsEncryptedWithCmk,
     noPublicDatabase,
     noPublicIpOnInstances,
+    noWildcardPrincipals,
     RULES,
     secretsEncryptedWithCmk,
     storageEncryptedWithCmk,
@@ -90,8 +93,11 @@ describe("policy rules: resources", () => {
             expect(rule.name).to.match(/^[a-z0-9]+(-[a-z0-9]+)*$/);
             expect(["mandatory", "advisory"]).to.include(rule.enforcementLevel);
         }
+        // Advisory: the TLS policy by choice; the rest until the program complies (policy/rules/enforcement.ts).
         expect(RULES.filter((r) => r.enforcementLevel === "advisory").map((r) => r.name)).to.have.members([
             "log-groups-encrypted-with-cmk",
+            "default-security-group-closed",
+            "access-logging-outside-dev",
             "https-listener-modern-tls",
         ]);
     });
@@ -119,6 +125,29 @@ describe("policy rules: resources", () => {
             [AWS.albListener]: aws.alb.Listener as never,
             [AWS.vpc]: aws.ec2.Vpc as never,
             [AWS.flowLog]: aws.ec2.FlowLog as never,
+            [AWS.defaultSecurityGroup]: aws.ec2.DefaultSecurityGroup as never,
+            [AWS.egressRule]: aws.vpc.SecurityGroupEgressRule as never,
+            [AWS.s3BucketPolicy]: aws.s3.BucketPolicy as never,
+            [AWS.s3Logging]: aws.s3.BucketLogging as never,
+            [AWS.s3LoggingV2]: aws.s3.BucketLoggingV2 as never,
+            [AWS.snsTopicPolicy]: aws.sns.TopicPolicy as never,
+            [AWS.sqsQueuePolicy]: aws.sqs.QueuePolicy as never,
+            [AWS.kmsKeyPolicy]: aws.kms.KeyPolicy as never,
+            [AWS.secretPolicy]: aws.secretsmanager.SecretPolicy as never,
+            [AWS.ecrRepositoryPolicy]: aws.ecr.RepositoryPolicy as never,
+            [AWS.logResourcePolicy]: aws.cloudwatch.LogResourcePolicy as never,
+            [AWS.eventBusPolicy]: aws.cloudwatch.EventBusPolicy as never,
+            [AWS.backupVaultPolicy]: aws.backup.VaultPolicy as never,
+            [AWS.lambdaPermission]: aws.lambda.Permission as never,
+            [AWS.iamRole]: aws.iam.Role as never,
+            [AWS.iamPolicy]: aws.iam.Policy as never,
+            [AWS.iamRolePolicy]: aws.iam.RolePolicy as never,
+            [AWS.iamUserPolicy]: aws.iam.UserPolicy as never,
+            [AWS.iamGroupPolicy]: aws.iam.GroupPolicy as never,
+            [AWS.iamRolePolicyAttachment]: aws.iam.RolePolicyAttachment as never,
+            [AWS.iamUserPolicyAttachment]: aws.iam.UserPolicyAttachment as never,
+            [AWS.iamGroupPolicyAttachment]: aws.iam.GroupPolicyAttachment as never,
+            [AWS.iamPolicyAttachment]: aws.iam.PolicyAttachment as never,
             [GCP.sqlInstance]: gcp.sql.DatabaseInstance as never,
             [GCP.sqlUser]: gcp.sql.User as never,
             [GCP.bucket]: gcp.storage.Bucket as never,
@@ -570,5 +599,203 @@ describe("policy rules: resources", () => {
                 ).to.deep.equal([]);
             }
         }
+    });
+});
+
+describe("policy rules: IAM", () => {
+    const doc = (...statements: Array<Record<string, unknown>>) =>
+        JSON.stringify({ Version: "2012-10-17", Statement: statements });
+
+    it('iam-least-privilege: named actions on named resources; "*" only for actions without resource-level permissions', () => {
+        const good = doc(
+            { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::b/*" },
+            {
+                Sid: "Metrics",
+                Effect: "Allow",
+                Action: ["cloudwatch:PutMetricData", "ec2:DescribeTags"],
+                Resource: "*",
+            },
+            { Effect: "Deny", Action: "*", Resource: "*" },
+        );
+        compliantAndNot(iamLeastPrivilege, AWS.iamRolePolicy, { role: "r", policy: good }, [
+            [
+                { policy: doc({ Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::b" }) },
+                /^policy Statement\[0\] allows every action \(Action "\*"\)$/,
+            ],
+            [
+                {
+                    policy: doc({
+                        Sid: "Read",
+                        Effect: "Allow",
+                        Action: ["s3:GetObject", "xray:PutTraceSegments"],
+                        Resource: "*",
+                    }),
+                },
+                /^policy Statement\[0\] \(Read\) grants s3:GetObject on every resource \("\*"\)/,
+            ],
+            [
+                { policy: doc({ Effect: "Allow", Action: "s3:*", Resource: ["arn:aws:s3:::b", "*"] }) },
+                /grants s3:\* on every resource/,
+            ],
+            [
+                { policy: doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" }) },
+                /allows every action but its NotAction/,
+            ],
+            [
+                { policy: doc({ Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::secret/*" }) },
+                /applies to every resource but its NotResource/,
+            ],
+        ]);
+        // The same document as an object, in every identity-policy type.
+        for (const type of [AWS.iamPolicy, AWS.iamUserPolicy, AWS.iamGroupPolicy]) {
+            expect(
+                check(iamLeastPrivilege, type, {
+                    policy: JSON.parse(doc({ Effect: "Allow", Action: "*", Resource: "*" })),
+                }),
+                type,
+            ).to.deep.equal(['policy Statement[0] allows every action (Action "*")']);
+        }
+        expect(
+            check(iamLeastPrivilege, AWS.iamRole, {
+                assumeRolePolicy: "{}",
+                inlinePolicies: [{ name: "x", policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) }],
+                managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"],
+            }),
+        ).to.deep.equal([
+            'inlinePolicies[0] Statement[0] allows every action (Action "*")',
+            "attaches AdministratorAccess, which allows (nearly) every action on every resource",
+        ]);
+        compliantAndNot(
+            iamLeastPrivilege,
+            AWS.iamRolePolicyAttachment,
+            { role: "r", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+            [[{ role: "r", policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" }, /attaches PowerUserAccess/]],
+        );
+    });
+
+    it("iam-least-privilege: a document not known yet (preview) or not a policy is not judged", () => {
+        expect(check(iamLeastPrivilege, AWS.iamRolePolicy, { policy: UNKNOWN })).to.deep.equal([]);
+        expect(check(iamLeastPrivilege, AWS.iamRolePolicy, { policy: "not json" })).to.deep.equal([]);
+        // An unknown action or resource inside a known document counts as named.
+        expect(identityPolicyProblems(doc({ Effect: "Allow", Action: UNKNOWN, Resource: "*" }))).to.deep.equal([]);
+        expect(
+            identityPolicyProblems(doc({ Effect: "Allow", Action: "s3:GetObject", Resource: UNKNOWN })),
+        ).to.deep.equal([]);
+    });
+
+    it('no-wildcard-principals: resource and trust policies name the principal or narrow "*" with a condition', () => {
+        const narrowed = doc(
+            {
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: "*",
+            },
+            {
+                Effect: "Allow",
+                Principal: { AWS: "*" },
+                Action: "kms:Decrypt",
+                Resource: "*",
+                Condition: { StringEquals: { "kms:CallerAccount": "123456789012" } },
+            },
+            {
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: "*",
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        );
+        for (const [type, property] of [
+            [AWS.s3BucketPolicy, "policy"],
+            [AWS.snsTopicPolicy, "policy"],
+            [AWS.sqsQueuePolicy, "policy"],
+            [AWS.kmsKey, "policy"],
+            [AWS.secretPolicy, "policy"],
+            [AWS.iamRole, "assumeRolePolicy"],
+        ] as const) {
+            compliantAndNot(noWildcardPrincipals, type, { [property]: narrowed }, [
+                [
+                    { [property]: doc({ Sid: "Open", Effect: "Allow", Principal: "*", Action: "x:Y", Resource: "*" }) },
+                    new RegExp(
+                        `^${property} Statement\\[0\\] \\(Open\\) allows any principal \\("\\*"\\) without a condition$`,
+                    ),
+                ],
+                [
+                    {
+                        [property]: doc({
+                            Effect: "Allow",
+                            Principal: { AWS: ["arn:aws:iam::1:root", "*"] },
+                            Action: "x:Y",
+                            Resource: "*",
+                            Condition: {},
+                        }),
+                    },
+                    /allows any principal/,
+                ],
+                [
+                    {
+                        [property]: doc({
+                            Effect: "Allow",
+                            NotPrincipal: { AWS: "arn:aws:iam::1:root" },
+                            Action: "x:Y",
+                            Resource: "*",
+                        }),
+                    },
+                    /allows everyone but its NotPrincipal list/,
+                ],
+            ]);
+        }
+    });
+
+    it('no-wildcard-principals: Lambda permissions for "*" name the caller; GCP grants no public members', () => {
+        compliantAndNot(
+            noWildcardPrincipals,
+            AWS.lambdaPermission,
+            {
+                action: "lambda:InvokeFunction",
+                function: "f",
+                principal: "sns.amazonaws.com",
+                sourceArn: "arn:aws:sns:us-east-1:1:t",
+            },
+            [
+                [
+                    { action: "lambda:InvokeFunction", function: "f", principal: "*" },
+                    /principal is "\*" with no sourceArn/,
+                ],
+            ],
+        );
+        expect(
+            check(noWildcardPrincipals, AWS.lambdaPermission, { principal: "*", sourceAccount: "123456789012" }),
+        ).to.deep.equal([]);
+        compliantAndNot(
+            noWildcardPrincipals,
+            "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+            { name: "svc", role: "roles/run.invoker", member: "serviceAccount:push@p.iam.gserviceaccount.com" },
+            [
+                [
+                    { name: "svc", role: "roles/run.invoker", member: "allUsers" },
+                    /^grants roles\/run.invoker to allUsers$/,
+                ],
+            ],
+        );
+        compliantAndNot(
+            noWildcardPrincipals,
+            "gcp:projects/iAMBinding:IAMBinding",
+            { role: "roles/viewer", members: ["group:ops@example.com"] },
+            [
+                [
+                    { role: "roles/viewer", members: ["group:ops@example.com", "allAuthenticatedUsers"] },
+                    /to allAuthenticatedUsers/,
+                ],
+            ],
+        );
+        // Buckets are buckets-private's: one finding, not two.
+        expect(
+            check(noWildcardPrincipals, GCP.bucketIamMember, {
+                role: "roles/storage.objectViewer",
+                member: "allUsers",
+            }),
+        ).to.deep.equal([]);
     });
 });

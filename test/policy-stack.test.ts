@@ -1,9 +1,14 @@
 /** Stack rules (resources related to each other), the secret-leak check and `evaluate`. */
 import { expect } from "chai";
+import { gzipSync } from "node:zlib";
 import {
+    accessLoggingOutsideDev,
     AWS,
+    base64Text,
+    defaultSecurityGroupClosed,
     DEFAULT_RULE_OPTIONS,
     evaluate,
+    GCP,
     internetIngressOnlyOnLoadBalancer,
     isSinkPath,
     noPlaintextSecrets,
@@ -257,7 +262,162 @@ describe("policy rules: stack", () => {
             expect(found.find((v) => v.policy === "log-groups-encrypted-with-cmk")?.enforcementLevel).to.equal(
                 "advisory",
             );
-            expect(found).to.have.length(3);
+            expect(found.find((v) => v.policy === "default-security-group-closed")?.urn).to.equal(vpc.urn);
+            expect(found).to.have.length(4);
+        });
+    });
+});
+
+describe("policy rules: stack (governance)", () => {
+    const DEV = { ...DEFAULT_RULE_OPTIONS, environment: "dev" };
+
+    describe("default-security-group-closed", () => {
+        const vpc = res(AWS.vpc, "vpc", { cidrBlock: "10.1.0.0/16" });
+        const closed = res(AWS.defaultSecurityGroup, "default", { vpcId: "vpc-1" }, { vpcId: [vpc.urn] });
+
+        it("passes when the VPC's default group is managed without rules", () => {
+            expect(defaultSecurityGroupClosed.check([vpc, closed], DEMO)).to.deep.equal([]);
+            // By value, for a VPC whose id is known.
+            const known = res(AWS.vpc, "known", { id: "vpc-9" });
+            const byValue = res(AWS.defaultSecurityGroup, "d9", { vpcId: "vpc-9" });
+            expect(defaultSecurityGroupClosed.check([known, byValue], DEMO)).to.deep.equal([]);
+        });
+
+        it("flags a VPC whose default group is not managed, once for an awsx VPC and the VPC inside it", () => {
+            expect(defaultSecurityGroupClosed.check([vpc], DEMO)).to.deep.equal([
+                {
+                    urn: vpc.urn,
+                    message:
+                        "VPC vpc has no aws.ec2.DefaultSecurityGroup: its default group keeps AWS's rules " +
+                        "(all traffic between members, all egress)",
+                },
+            ]);
+            const awsx = res(AWS.awsxVpc, "net", { cidrBlock: "10.2.0.0/16" });
+            const inner = res(AWS.vpc, "net", { cidrBlock: "10.2.0.0/16" }, {}, awsx.urn);
+            expect(defaultSecurityGroupClosed.check([awsx, inner], DEMO).map((v) => v.urn)).to.deep.equal([awsx.urn]);
+            const forInner = res(AWS.defaultSecurityGroup, "d", { vpcId: "vpc-2" }, { vpcId: [inner.urn] });
+            expect(defaultSecurityGroupClosed.check([awsx, inner, forInner], DEMO)).to.deep.equal([]);
+        });
+
+        it("flags rules on the default group, inline or as rule resources", () => {
+            const open = res(
+                AWS.defaultSecurityGroup,
+                "default",
+                {
+                    vpcId: "vpc-1",
+                    ingress: [{ protocol: "-1", self: true, fromPort: 0, toPort: 0 }],
+                    egress: [{ protocol: "-1" }],
+                },
+                { vpcId: [vpc.urn] },
+            );
+            expect(defaultSecurityGroupClosed.check([vpc, open], DEMO).map((v) => v.message)).to.deep.equal([
+                "default: ingress[0] is a rule on the default group",
+                "default: egress[0] is a rule on the default group",
+            ]);
+            const rule = res(
+                AWS.egressRule,
+                "out",
+                { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" },
+                { securityGroupId: [closed.urn] },
+            );
+            expect(defaultSecurityGroupClosed.check([vpc, closed, rule], DEMO)).to.deep.equal([
+                { urn: rule.urn, message: "out adds a rule to the default group default" },
+            ]);
+        });
+    });
+
+    describe("access-logging-outside-dev", () => {
+        const logs = res(AWS.s3Bucket, "logs", { forceDestroy: false });
+        const app = res(AWS.s3Bucket, "app", {});
+        const appLogging = res(
+            AWS.s3Logging,
+            "app-logging",
+            { bucket: "b", targetBucket: "l", targetPrefix: "s3/" },
+            {
+                bucket: [app.urn],
+                targetBucket: [logs.urn],
+            },
+        );
+        const alb = res(
+            AWS.loadBalancer,
+            "alb",
+            { loadBalancerType: "application", accessLogs: { bucket: "l", enabled: true, prefix: "alb" } },
+            { accessLogs: [logs.urn] },
+        );
+        const gcsLogs = res(GCP.bucket, "gcs-logs", { location: "US-EAST1" });
+        const gcsApp = res(GCP.bucket, "gcs-app", { logging: { logBucket: "gcs-logs-1" } }, { logging: [gcsLogs.urn] });
+        const backend = res(GCP.backendService, "backend", {
+            loadBalancingScheme: "EXTERNAL_MANAGED",
+            logConfig: { enable: true, sampleRate: 1 },
+        });
+
+        it("passes when buckets and load balancers log into a log bucket that is not itself logged", () => {
+            expect(
+                accessLoggingOutsideDev.check([logs, app, appLogging, alb, gcsLogs, gcsApp, backend], DEMO),
+            ).to.deep.equal([]);
+        });
+
+        it("flags each bucket and load balancer without logs outside dev, and nothing in dev", () => {
+            const bare = [
+                logs,
+                app,
+                res(AWS.loadBalancer, "alb", { loadBalancerType: "application" }),
+                res(AWS.loadBalancer, "nlb", {
+                    loadBalancerType: "network",
+                    accessLogs: { bucket: "l", enabled: false },
+                }),
+                res(AWS.loadBalancer, "gwlb", { loadBalancerType: "gateway" }),
+                res(GCP.bucket, "gcs-app", {}),
+                res(GCP.backendService, "backend", { loadBalancingScheme: "EXTERNAL_MANAGED" }),
+                res(GCP.backendService, "internal", { loadBalancingScheme: "INTERNAL_MANAGED" }),
+            ];
+            expect(accessLoggingOutsideDev.check(bare, DEMO).map((v) => v.message)).to.deep.equal([
+                "bucket logs has no server access logging in demo",
+                "bucket app has no server access logging in demo",
+                "load balancer alb has no access logs in demo",
+                "load balancer nlb has no access logs in demo",
+                "bucket gcs-app has no usage logs (logging.logBucket) in demo",
+                "backend service backend does not log requests in demo",
+            ]);
+            expect(accessLoggingOutsideDev.check(bare, DEV)).to.deep.equal([]);
+        });
+    });
+
+    describe("no-plaintext-secrets in base64 user data", () => {
+        const password = "Db-Passw0rd-0123456789";
+        // The database's password property is where the rule learns the secret value.
+        const secret = res(AWS.rdsInstance, "db", { engine: "mysql", password });
+        const script = `#!/bin/bash\nexport DB_PASSWORD='${password}'\n`;
+
+        it("decodes base64 (and gzip inside it) and finds the secret there", () => {
+            const plain = res(AWS.launchTemplate, "lt", { userData: Buffer.from(script).toString("base64") });
+            const gzipped = res(AWS.launchTemplate, "lt-gz", {
+                userData: gzipSync(Buffer.from(script)).toString("base64"),
+            });
+            expect(noPlaintextSecrets.check([secret, plain, gzipped], DEMO)).to.deep.equal([
+                { urn: plain.urn, message: "lt: userData.<base64> holds a secret value in plain text" },
+                { urn: gzipped.urn, message: "lt-gz: userData.<base64+gzip> holds a secret value in plain text" },
+            ]);
+        });
+
+        it("passes base64 user data that holds no secret, and leaves binary base64 alone", () => {
+            const clean = res(AWS.launchTemplate, "lt", {
+                userData: Buffer.from("#!/bin/bash\naws secretsmanager get-secret-value --secret-id db\n").toString(
+                    "base64",
+                ),
+            });
+            expect(noPlaintextSecrets.check([secret, clean], DEMO)).to.deep.equal([]);
+            expect(base64Text(Buffer.from("echo hello, world").toString("base64"))).to.deep.equal({
+                text: "echo hello, world",
+                gzip: false,
+            });
+            expect(
+                base64Text(Buffer.from([0, 159, 146, 150, 1, 2, 3, 250, 251, 252, 253, 254]).toString("base64")),
+            ).to.equal(undefined);
+            // Not base64 at all: too short, wrong alphabet, wrong length.
+            expect(base64Text("abcd")).to.equal(undefined);
+            expect(base64Text("arn:aws:kms:us-east-1:1:key/k")).to.equal(undefined);
+            expect(base64Text("QUJDREVGR0hJSktMTU5PUA=")).to.equal(undefined);
         });
     });
 });

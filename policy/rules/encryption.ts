@@ -3,6 +3,7 @@
  * AWS-managed or Google-managed keys cannot be rotated, revoked or audited by the platform team,
  * so every data store names one of the stack's own keys.
  */
+import { enforcement } from "./enforcement";
 import { AWS, GCP } from "./tokens";
 import type { Props, ResourceRule } from "./types";
 import { byType, isSet, isTrue, isUnknown, list, num, obj, problems } from "./values";
@@ -206,8 +207,10 @@ export const logGroupsEncryptedWithCmk: ResourceRule = {
     kind: "resource",
     name: "log-groups-encrypted-with-cmk",
     description: "CloudWatch log groups are encrypted with a customer-managed key (they may hold request data).",
-    enforcementLevel: "advisory",
-    remediation: "Set kmsKeyId to a key whose policy lets logs.<region>.amazonaws.com use it.",
+    enforcementLevel: enforcement("log-groups-encrypted-with-cmk"),
+    remediation:
+        "Set kmsKeyId to a logs key whose policy lets logs.<region>.amazonaws.com use it for this account's " +
+        "log groups only (kms:EncryptionContext:aws:logs:arn).",
     check: byType({
         [AWS.logGroup]: (p) =>
             problems(!isCustomerKey(p.kmsKeyId) && "kmsKeyId is not set: logs use CloudWatch's own encryption"),

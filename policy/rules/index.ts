@@ -19,7 +19,10 @@ import {
     storageEncryptedWithCmk,
     topicsEncryptedWithCmk,
 } from "./encryption";
+import { iamLeastPrivilege, noWildcardPrincipals } from "./iam";
+import { accessLoggingOutsideDev } from "./logging";
 import {
+    defaultSecurityGroupClosed,
     httpListenerRedirectsToHttps,
     httpsListenerModernTls,
     internetIngressOnlyOnLoadBalancer,
@@ -31,6 +34,9 @@ import { noPlaintextSecrets } from "./secrets";
 import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
+export * from "./enforcement";
+export * from "./iam";
+export * from "./logging";
 export * from "./encryption";
 export * from "./network";
 export * from "./secrets";
@@ -58,7 +64,11 @@ export const RULES: readonly Rule[] = [
     subnetworkFlowLogs,
     deletionProtectionOutsideDev,
     noPlaintextSecrets,
+    iamLeastPrivilege,
+    noWildcardPrincipals,
     logGroupsEncryptedWithCmk,
+    defaultSecurityGroupClosed,
+    accessLoggingOutsideDev,
     httpsListenerModernTls,
 ];
 

@@ -2,6 +2,7 @@
  * Network exposure: only the load balancer takes traffic from the internet, and only on 80/443;
  * plain HTTP only redirects to HTTPS; every network records flow logs.
  */
+import { enforcement } from "./enforcement";
 import { AWS, GCP } from "./tokens";
 import type { Props, ResourceRule, StackResource, StackRule, StackViolation } from "./types";
 import { byType, isOn, isUnknown, isWholeInternet, list, num, obj, problems, strings } from "./values";
@@ -197,6 +198,28 @@ function tlsPolicy(p: Props): string[] {
     );
 }
 
+/**
+ * The resources among `candidates` whose `vpcId` is this VPC (by dependency or by value). An awsx
+ * VPC component and the aws VPC inside it are the same network.
+ */
+export function inNetwork(
+    candidates: readonly StackResource[],
+    vpc: StackResource,
+    vpcs: readonly StackResource[],
+): StackResource[] {
+    const same = new Set([vpc.urn]);
+    vpcs.filter((other) => other.parent === vpc.urn || other.urn === vpc.parent).forEach((o) => same.add(o.urn));
+    const values = [...same].flatMap((urn) => {
+        const r = vpcs.find((v) => v.urn === urn);
+        return r ? [r.props.id, r.props.vpcId] : [];
+    });
+    return candidates.filter(
+        (c) =>
+            (c.propertyDependencies.vpcId ?? []).some((u) => same.has(u)) ||
+            (typeof c.props.vpcId === "string" && values.includes(c.props.vpcId)),
+    );
+}
+
 export const vpcFlowLogs: StackRule = {
     kind: "stack",
     name: "vpc-flow-logs",
@@ -207,20 +230,7 @@ export const vpcFlowLogs: StackRule = {
         const flowLogs = resources.filter((r) => r.type === AWS.flowLog);
         const vpcs = resources.filter((r) => r.type === AWS.vpc || r.type === AWS.awsxVpc);
         return vpcs.flatMap((vpc): StackViolation[] => {
-            // An awsx VPC component and the aws VPC inside it are the same network.
-            const same = new Set([vpc.urn]);
-            vpcs.filter((other) => other.parent === vpc.urn || other.urn === vpc.parent).forEach((o) =>
-                same.add(o.urn),
-            );
-            const values = [...same].flatMap((urn) => {
-                const r = vpcs.find((v) => v.urn === urn);
-                return r ? [r.props.id, r.props.vpcId] : [];
-            });
-            const logs = flowLogs.filter(
-                (f) =>
-                    (f.propertyDependencies.vpcId ?? []).some((u) => same.has(u)) ||
-                    (typeof f.props.vpcId === "string" && values.includes(f.props.vpcId)),
-            );
+            const logs = inNetwork(flowLogs, vpc, vpcs);
             if (logs.length === 0) {
                 return [{ urn: vpc.urn, message: `VPC ${vpc.name} has no flow log` }];
             }
@@ -259,4 +269,58 @@ export const subnetworkFlowLogs: ResourceRule = {
                       obj(p.logConfig) === undefined && "logConfig is not set: the subnetwork records no flow logs",
                   ),
     }),
+};
+
+const RULE_RESOURCES: readonly string[] = [AWS.securityGroupRule, AWS.ingressRule, AWS.egressRule];
+
+export const defaultSecurityGroupClosed: StackRule = {
+    kind: "stack",
+    name: "default-security-group-closed",
+    description:
+        "Every VPC's default security group is managed and has no rules, so nothing that lands in it " +
+        "(a resource created without a group) can talk to anything.",
+    enforcementLevel: enforcement("default-security-group-closed"),
+    remediation:
+        "An aws.ec2.DefaultSecurityGroup with vpcId = the VPC and no ingress or egress, and no rule resources on it.",
+    check: (resources) => {
+        const vpcs = resources.filter((r) => r.type === AWS.vpc || r.type === AWS.awsxVpc);
+        const groups = resources.filter((r) => r.type === AWS.defaultSecurityGroup);
+        // An awsx VPC and the aws VPC inside it are one network: report the outermost once.
+        const outermost = vpcs.filter((v) => !vpcs.some((o) => o.urn === v.parent));
+        const missing = outermost.flatMap((vpc): StackViolation[] =>
+            inNetwork(groups, vpc, vpcs).length > 0
+                ? []
+                : [
+                      {
+                          urn: vpc.urn,
+                          message:
+                              `VPC ${vpc.name} has no aws.ec2.DefaultSecurityGroup: its default group keeps AWS's ` +
+                              "rules (all traffic between members, all egress)",
+                      },
+                  ],
+        );
+        const open = groups.flatMap((group): StackViolation[] => {
+            const inline = [
+                ...list(group.props.ingress).map((_, i) => `ingress[${i}]`),
+                ...list(group.props.egress).map((_, i) => `egress[${i}]`),
+            ];
+            const attached = resources.filter(
+                (r) =>
+                    RULE_RESOURCES.includes(r.type) &&
+                    ((r.propertyDependencies.securityGroupId ?? []).includes(group.urn) ||
+                        (typeof r.props.securityGroupId === "string" && r.props.securityGroupId === group.props.id)),
+            );
+            return [
+                ...inline.map((where) => ({
+                    urn: group.urn,
+                    message: `${group.name}: ${where} is a rule on the default group`,
+                })),
+                ...attached.map((r) => ({
+                    urn: r.urn,
+                    message: `${r.name} adds a rule to the default group ${group.name}`,
+                })),
+            ];
+        });
+        return [...missing, ...open];
+    },
 };

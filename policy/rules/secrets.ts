@@ -12,6 +12,7 @@
  *   through one of those properties (or is not known yet during preview, like a generated
  *   password) is invisible to it.
  */
+import { gunzipSync } from "node:zlib";
 import { AWS, GCP, RANDOM } from "./tokens";
 import type { StackResource, StackRule, StackViolation } from "./types";
 import { isUnknown } from "./values";
@@ -59,7 +60,7 @@ export function stringLeaves(value: unknown, unwrapSecret?: SecretUnwrapper, pat
         return stringLeaves(wrapped.value, unwrapSecret, path, true);
     }
     if (typeof value === "string") {
-        return [{ path, value, secret: inSecret }];
+        return [{ path, value, secret: inSecret }, ...decodedLeaves(value, path, inSecret)];
     }
     if (Array.isArray(value)) {
         return value.flatMap((item, i) => stringLeaves(item, unwrapSecret, `${path}[${i}]`, inSecret));
@@ -72,6 +73,44 @@ export function stringLeaves(value: unknown, unwrapSecret?: SecretUnwrapper, pat
         ]);
     }
     return [];
+}
+
+/** Shorter base64 strings decode to a few bytes, too few to hold a secret worth finding. */
+const MIN_BASE64_LENGTH = 16;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The text a string decodes to when it is base64 (of UTF-8 text, or of gzip-compressed text), else undefined. */
+export function base64Text(value: string): { readonly text: string; readonly gzip: boolean } | undefined {
+    const compact = value.replace(/\s+/g, "");
+    if (compact.length < MIN_BASE64_LENGTH || compact.length % 4 !== 0 || !BASE64.test(compact)) {
+        return undefined;
+    }
+    let bytes = Buffer.from(compact, "base64");
+    let gzip = false;
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+        try {
+            bytes = gunzipSync(bytes);
+            gzip = true;
+        } catch {
+            return undefined;
+        }
+    }
+    const text = bytes.toString("utf8");
+    // Text only: valid UTF-8 (no replacement characters) without control characters other than whitespace.
+    return /[\uFFFD\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(text) ? undefined : { text, gzip };
+}
+
+/**
+ * The leaf that a base64 value decodes to (EC2 user data is base64, often of gzip): a secret
+ * inside it is as readable as in plain text. Its path ends in `<base64>` (or `<base64+gzip>`).
+ */
+function decodedLeaves(value: string, path: string, inSecret: boolean): Leaf[] {
+    const decoded = base64Text(value);
+    if (!decoded) {
+        return [];
+    }
+    const suffix = decoded.gzip ? "<base64+gzip>" : "<base64>";
+    return [{ path: path ? `${path}.${suffix}` : suffix, value: decoded.text, secret: inSecret }];
 }
 
 /** Whether `path` is (or lies inside) one of the type's secret-bearing properties. */

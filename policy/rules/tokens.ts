@@ -27,6 +27,29 @@ export const AWS = {
     vpc: "aws:ec2/vpc:Vpc",
     awsxVpc: "awsx:ec2:Vpc",
     flowLog: "aws:ec2/flowLog:FlowLog",
+    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    s3BucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    s3Logging: "aws:s3/bucketLogging:BucketLogging",
+    s3LoggingV2: "aws:s3/bucketLoggingV2:BucketLoggingV2",
+    snsTopicPolicy: "aws:sns/topicPolicy:TopicPolicy",
+    sqsQueuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
+    kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
+    secretPolicy: "aws:secretsmanager/secretPolicy:SecretPolicy",
+    ecrRepositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    logResourcePolicy: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+    eventBusPolicy: "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+    backupVaultPolicy: "aws:backup/vaultPolicy:VaultPolicy",
+    lambdaPermission: "aws:lambda/permission:Permission",
+    iamRole: "aws:iam/role:Role",
+    iamPolicy: "aws:iam/policy:Policy",
+    iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
+    iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+    iamRolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    iamUserPolicyAttachment: "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    iamGroupPolicyAttachment: "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    iamPolicyAttachment: "aws:iam/policyAttachment:PolicyAttachment",
 } as const;
 
 export const GCP = {
@@ -45,6 +68,8 @@ export const GCP = {
     disk: "gcp:compute/disk:Disk",
     firewall: "gcp:compute/firewall:Firewall",
     subnetwork: "gcp:compute/subnetwork:Subnetwork",
+    backendService: "gcp:compute/backendService:BackendService",
+    regionBackendService: "gcp:compute/regionBackendService:RegionBackendService",
 } as const;
 
 export const RANDOM = {

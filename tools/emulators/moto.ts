@@ -5,10 +5,11 @@
  * AWS; nothing here answers a request itself.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { venvBin, venvTool } from "../python-venv";
 
 // The SDK's notice that it will need Node.js 22 is about this test machine, not about the code under test.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -19,19 +20,13 @@ export const SETUP_COMMAND = "npm run setup:emulators";
 /** The region the emulator's resources live in. */
 export const EMULATOR_REGION = "us-east-1";
 
-/** The venv's bin folder (see tools/emulators/setup.sh for the cache folder). */
+/** The venv's bin folder (see tools/python-venv.sh for the cache folder). */
 export function emulatorBin(): string {
-    const repo = path.resolve(__dirname, "..", "..");
-    const cache = process.env.WEBAPP_CACHE_DIR ?? path.join(repo, ".cache");
-    return path.join(cache, "emulators", "venv", "bin");
+    return venvBin("emulators");
 }
 
 function tool(name: "moto_server" | "aws"): string {
-    const file = path.join(emulatorBin(), name);
-    if (!existsSync(file)) {
-        throw new Error(`${name} is not installed at ${file}: run \`${SETUP_COMMAND}\` (it creates the Python venv)`);
-    }
-    return file;
+    return venvTool("emulators", name, SETUP_COMMAND);
 }
 
 /** The AWS CLI from the emulator venv. */

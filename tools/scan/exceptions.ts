@@ -1,0 +1,209 @@
+/**
+ * The scanner's findings that this program accepts by design, each with its reason. A finding that
+ * matches an entry is reported as accepted (with the reason) and never fails the scan; README's
+ * security section lists the same entries. Keep each entry as narrow as the reason.
+ */
+import type { RenderedResource } from "./render";
+
+/**
+ * Where an exception holds: in every stack, or only in environments without production-like
+ * protections (`isProduction` false: dev).
+ */
+export type ExceptionScope = "every stack" | "dev only";
+
+export interface DesignException {
+    /** The Checkov check ID. */
+    readonly check: string;
+    /** Terraform addresses it covers; `*` matches any run of characters (`aws_db_instance.*`). */
+    readonly resources: string;
+    /** Further condition on the matched resource (what the reason relies on), given the whole rendering. */
+    readonly where?: (resource: RenderedResource, all: readonly RenderedResource[]) => boolean;
+    readonly scope: ExceptionScope;
+    /** Why the finding is accepted: what the check wants, and why this program does otherwise. */
+    readonly reason: string;
+}
+
+/** True when `address` matches `pattern`, where `*` stands for any run of characters. */
+export function matchesAddress(pattern: string, address: string): boolean {
+    const regex = new RegExp(`^${pattern.split("*").map(escapeRegex).join(".*")}$`);
+    return regex.test(address);
+}
+
+function escapeRegex(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The Terraform addresses an expression references (`aws_lambda_function.x.arn` -> `aws_lambda_function.x`). */
+function referencedAddresses(expression: unknown): string[] {
+    if (Array.isArray(expression)) {
+        return expression.flatMap(referencedAddresses);
+    }
+    if (expression !== null && typeof expression === "object") {
+        const refs = (expression as { references?: unknown }).references;
+        if (Array.isArray(refs)) {
+            return refs
+                .filter((r): r is string => typeof r === "string")
+                .map((r) => r.split(".").slice(0, 2).join("."));
+        }
+        return Object.values(expression).flatMap(referencedAddresses);
+    }
+    return [];
+}
+
+/** A block's first element (Terraform holds single blocks as one-element lists). */
+function first(value: unknown): Record<string, unknown> | undefined {
+    const item = Array.isArray(value) ? value[0] : value;
+    return item !== null && typeof item === "object" ? (item as Record<string, unknown>) : undefined;
+}
+
+/** The function has an asynchronous-invocation config whose failures go to a destination. */
+function failuresGoToADestination(fn: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            r.tfType === "aws_lambda_function_event_invoke_config" &&
+            referencedAddresses(r.expressions.function_name).includes(fn.address) &&
+            first(first(r.values.destination_config)?.on_failure) !== undefined,
+    );
+}
+
+/** The rule admits a security group only: no CIDR, no prefix list, a referenced security group. */
+function admitsASecurityGroupOnly(rule: RenderedResource): boolean {
+    const v = rule.values;
+    const referencesAGroup =
+        typeof v.referenced_security_group_id === "string" ||
+        referencedAddresses(rule.expressions.referenced_security_group_id).length > 0;
+    return referencesAGroup && v.cidr_ipv4 === undefined && v.cidr_ipv6 === undefined && v.prefix_list_id === undefined;
+}
+
+/** The record's values are addresses of a Google Cloud load balancer (the other cloud of a multi-cloud stack). */
+function pointsAtGoogleCloud(record: RenderedResource): boolean {
+    const refs = referencedAddresses(record.expressions.records);
+    return refs.length > 0 && refs.every((a) => a.startsWith("google_compute_global_address."));
+}
+
+export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
+    {
+        check: "CKV_AWS_260",
+        resources: "aws_vpc_security_group_ingress_rule.*-compute-alb-in-80",
+        scope: "every stack",
+        reason:
+            "The load balancer listens on port 80 only to answer every request with a 301 redirect to HTTPS; " +
+            "nothing is forwarded to the instances on port 80.",
+    },
+    {
+        check: "CKV_AWS_260",
+        resources: "aws_vpc_security_group_ingress_rule.*",
+        where: admitsASecurityGroupOnly,
+        scope: "every stack",
+        reason:
+            "The rule admits one security group and no CIDR (the instances' app port, from the load balancer's " +
+            "group); the check reads only CIDRs and source_security_group_id, so it takes a rule with only " +
+            "referenced_security_group_id for one open to the world.",
+    },
+    {
+        check: "CKV_GCP_6",
+        resources: "google_sql_database_instance.*",
+        scope: "every stack",
+        reason:
+            "Cloud SQL requires TLS (ssl_mode ENCRYPTED_ONLY) without client certificates: the instance has a " +
+            "private IP only, and client certificates would have to be issued, rotated and shipped to every VM.",
+    },
+    {
+        check: "CKV_AWS_115",
+        resources: "aws_lambda_function.*",
+        scope: "every stack",
+        reason:
+            "Reserved concurrency is left unset: a new account's concurrency quota is 10, all of which AWS " +
+            "keeps unreserved, so reserving any of it fails the deployment.",
+    },
+    {
+        check: "CKV_AWS_116",
+        resources: "aws_lambda_function.*",
+        where: failuresGoToADestination,
+        scope: "every stack",
+        reason:
+            "Failed asynchronous invocations go to the SQS dead-letter queue through the function's " +
+            "event-invoke config (on-failure destination), which records the error with the event; the " +
+            "check only knows the older dead_letter_config.",
+    },
+    {
+        check: "CKV_AWS_161",
+        resources: "aws_db_instance.*",
+        scope: "every stack",
+        reason:
+            "The application and the e-mail function sign in with the generated password they read from " +
+            "Secrets Manager; IAM database authentication would need both to mint a 15-minute token per " +
+            "connection and caps the connection rate.",
+    },
+    {
+        check: "CKV_AWS_226",
+        resources: "aws_db_instance.*",
+        scope: "every stack",
+        reason:
+            "The engine version is pinned in config (aws.db.engineVersion); automatic minor upgrades would " +
+            "move the instance past the declared version, and the next deployment would try to go back.",
+    },
+    {
+        check: "CKV_AWS_157",
+        resources: "aws_db_instance.*",
+        scope: "every stack",
+        reason: "Multi-AZ is aws.db.multiAz, off by default: a standby doubles the database's cost.",
+    },
+    {
+        check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*",
+        scope: "every stack",
+        reason:
+            "Cross-region replication needs a second region: it comes with a disaster-recovery region, which " +
+            "these stacks do not configure.",
+    },
+    {
+        check: "CKV2_AWS_62",
+        resources: "aws_s3_bucket.*",
+        scope: "every stack",
+        reason:
+            "Nothing consumes object events: the application reads back only what it wrote, so a " +
+            "notification target would have no reader.",
+    },
+    {
+        check: "CKV2_AWS_57",
+        resources: "aws_secretsmanager_secret.*-mailgun-api-key",
+        scope: "every stack",
+        reason:
+            "The Mailgun API key is issued by Mailgun; Secrets Manager cannot rotate it. It is replaced by " +
+            "setting the secret config value again.",
+    },
+    {
+        check: "CKV2_AWS_23",
+        resources: "aws_route53_record.*",
+        where: pointsAtGoogleCloud,
+        scope: "every stack",
+        reason:
+            "The record points at the Google Cloud load balancer's global address (the other cloud of the " +
+            "stack), which the check cannot see as an attached AWS resource.",
+    },
+    {
+        check: "CKV_AWS_150",
+        resources: "aws_lb.*",
+        scope: "dev only",
+        reason: "Deletion protection is on outside dev; dev stacks are created and destroyed freely.",
+    },
+    {
+        check: "CKV_AWS_293",
+        resources: "aws_db_instance.*",
+        scope: "dev only",
+        reason: "Deletion protection is aws.db.deletionProtection, off in dev (created and destroyed freely), on elsewhere.",
+    },
+    {
+        check: "CKV_AWS_338",
+        resources: "aws_cloudwatch_log_group.*",
+        scope: "dev only",
+        reason: "Dev keeps logs for aws.logRetentionDays (30 days unless set); a year of dev logs is cost without use.",
+    },
+    {
+        check: "CKV2_AWS_28",
+        resources: "aws_lb.*",
+        scope: "dev only",
+        reason: "WAF is features.waf, off in dev by default (its web ACL and rules cost per month).",
+    },
+];
