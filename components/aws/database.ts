@@ -37,8 +37,10 @@ export const MYSQL_PARAMETERS: ReadonlyArray<{ name: string; value: string }> = 
 
 export interface DatabaseArgs {
     account: AwsAccount;
-    /** The VPC and its private subnets (the database gets no public address). */
-    network: Pick<Network, "networkId" | "privateSubnetIds">;
+    /** The VPC and its data subnets: isolated, or private without that tier (no public address). */
+    network: Pick<Network, "networkId" | "dataSubnetIds">;
+    /** Whether `network.dataSubnetIds` are the isolated tier's (`aws.subnets.isolated`). Default false. */
+    isolatedSubnets?: boolean;
     kms: Kms;
     /** Supplies the generated password and the secret this tier fills with the connection document. */
     secrets: Pick<Secrets, "databasePassword" | "databaseSecret">;
@@ -111,7 +113,12 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,
-            { subnetIds: args.network.privateSubnetIds, description: "Private subnets of the webapp VPC" },
+            {
+                subnetIds: args.network.dataSubnetIds,
+                description: args.isolatedSubnets
+                    ? "Isolated subnets of the webapp VPC (no route out)"
+                    : "Private subnets of the webapp VPC",
+            },
             { parent: this },
         );
 
