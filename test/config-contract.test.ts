@@ -399,6 +399,7 @@ describe("config contract: ESC environments and the Mailgun key", () => {
             expect(warned.calls).to.deep.equal(["preview"]);
             expect(warned.err).to.deep.equal([
                 'warning: the offline check of "bad" found problems, but the stack imports the ESC environments acme/webapp-bad, whose values only the Pulumi CLI can see: it resolves them and the program checks the result before creating anything.',
+                'warning:   - environment: "bad" is not an environment profile: use one of dev, demo, staging, prod (it defaults to the stack name; pulumi config set environment <profile>)',
                 "warning:   - features.monthlyBudgetUsd: 50 needs monitoring.alarmEmail: budget and cost-anomaly alerts are sent there",
             ]);
         } finally {
