@@ -6,13 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
-import {
-    ENVIRONMENTS,
-    environmentProfile,
-    isEnvironmentName,
-    NAT_MODES,
-    type EnvironmentProfile,
-} from "./profiles";
+import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
 import { gcpZoneRegion } from "./regions";
 import {
     accountId,

@@ -69,7 +69,11 @@ describe("config: defaults", () => {
     });
 
     it("gives prod three AZs, a NAT gateway per AZ and production-like protections", () => {
-        expect(environmentDefaults("prod")).to.include({ deletionProtection: true, natGateways: "onePerAz", azCount: 3 });
+        expect(environmentDefaults("prod")).to.include({
+            deletionProtection: true,
+            natGateways: "onePerAz",
+            azCount: 3,
+        });
     });
 
     it("takes the environment from config over the stack name", () => {

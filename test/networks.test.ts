@@ -93,7 +93,11 @@ describe("environment profiles", () => {
             "staging",
             "prod",
         ]);
-        expect(stackBehaviour("staging")).to.include({ finalSnapshot: true, destroyWithData: false, secretRecoveryDays: 30 });
+        expect(stackBehaviour("staging")).to.include({
+            finalSnapshot: true,
+            destroyWithData: false,
+            secretRecoveryDays: 30,
+        });
     });
 
     it("refuse a stack whose environment is not a profile, naming the key", () => {
@@ -106,8 +110,18 @@ describe("environment profiles", () => {
 
 describe("network ACLs", () => {
     const acls = networkAcls(subnetPlan("10.0.0.0/16", 2), [3306]);
-    const text = (entries: ReadonlyArray<{ ruleNo: number; protocol: string; fromPort: number; toPort: number; cidrBlock: string }>) =>
-        entries.map((e) => `${e.ruleNo} ${e.protocol === "-1" ? "all" : `tcp/${e.fromPort}-${e.toPort}`} ${e.cidrBlock}`);
+    const text = (
+        entries: ReadonlyArray<{
+            ruleNo: number;
+            protocol: string;
+            fromPort: number;
+            toPort: number;
+            cidrBlock: string;
+        }>,
+    ) =>
+        entries.map(
+            (e) => `${e.ruleNo} ${e.protocol === "-1" ? "all" : `tcp/${e.fromPort}-${e.toPort}`} ${e.cidrBlock}`,
+        );
 
     it("public: HTTP(S) and replies from anywhere (not 3389), everything from the private subnets", () => {
         expect(text(acls.public.ingress)).to.deep.equal([
@@ -260,8 +274,8 @@ describe("NAT modes", () => {
                 .filter((a) => (a.propertyDependencies.role ?? []).includes(role.urn))
                 .map((a) => run.plain(a).policyArn);
             expect(attached).to.deep.equal(["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]);
-            expect(run.ofType(T.rolePolicy).filter((p) => (p.propertyDependencies.role ?? []).includes(role.urn))).to
-                .be.empty;
+            expect(run.ofType(T.rolePolicy).filter((p) => (p.propertyDependencies.role ?? []).includes(role.urn))).to.be
+                .empty;
         });
 
         it("routes each private subnet's default route to the instance's interface", () => {
@@ -299,13 +313,20 @@ describe("NAT modes", () => {
                 ["StatusCheckFailed_Instance", 3, "arn:aws:automate:us-east-1:ec2:reboot"],
             ]);
             const topic = run.one("aws:sns/topic:Topic", "-alerts-topic");
-            for (const alarm of run.ofType(T.alarm).filter((a) => (a.propertyDependencies.dimensions ?? []).includes(natResource.urn))) {
+            for (const alarm of run
+                .ofType(T.alarm)
+                .filter((a) => (a.propertyDependencies.dimensions ?? []).includes(natResource.urn))) {
                 expect(sources(run, alarm, "alarmActions").map((r) => r.urn)).to.include(topic.urn);
             }
         });
 
         it("leaves the instances' HTTPS egress to anywhere, through the instance", () => {
-            expect(instanceEgress(run)).to.deep.include({ ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" });
+            expect(instanceEgress(run)).to.deep.include({
+                ipProtocol: "tcp",
+                fromPort: 443,
+                toPort: 443,
+                cidrIpv4: "0.0.0.0/0",
+            });
         });
     });
 
@@ -321,7 +342,12 @@ describe("NAT modes", () => {
             const vpc = run.plain(run.one(T.vpc));
             const derived = expandAwsxVpc(
                 { urn: "urn:vpc", name: "dev-network-vpc", inputs: vpc, provider: "" },
-                { vpcId: "vpc-1", publicSubnetIds: ["p1", "p2"], privateSubnetIds: ["q1", "q2"], isolatedSubnetIds: [] },
+                {
+                    vpcId: "vpc-1",
+                    publicSubnetIds: ["p1", "p2"],
+                    privateSubnetIds: ["q1", "q2"],
+                    isolatedSubnetIds: [],
+                },
                 "us-east-1",
             );
             expect(derived.filter((r) => r.type === "aws:ec2/natGateway:NatGateway")).to.have.length(0);
@@ -344,7 +370,9 @@ describe("NAT modes", () => {
             expect(egress.filter((e) => e.cidrIpv4 === "0.0.0.0/0")).to.deep.equal([]);
             const endpointsGroup = run.one(T.sg, "-endpoints-sg");
             const s3 = run.ofType(T.endpoint).find((e) => run.plain(e).vpcEndpointType === "Gateway")!;
-            const toEndpoints = run.ofType(T.egress).filter((r) => r.name === "dev-endpoints-instances-to-endpoints")[0];
+            const toEndpoints = run
+                .ofType(T.egress)
+                .filter((r) => r.name === "dev-endpoints-instances-to-endpoints")[0];
             const toS3 = run.ofType(T.egress).filter((r) => r.name === "dev-endpoints-instances-to-s3")[0];
             expect(sources(run, toEndpoints, "referencedSecurityGroupId").map((r) => r.urn)).to.deep.equal([
                 endpointsGroup.urn,
@@ -438,7 +466,9 @@ describe("isolated subnets (the staging stack)", () => {
         expect(acls).to.have.length(3);
         const byName = Object.fromEntries(acls.map((a) => [a.name, run.plain(a)]));
         expect(
-            Object.fromEntries(Object.entries(byName).map(([n, a]) => [n, a.subnetIds.map((id: string) => id.slice(0, 10))])),
+            Object.fromEntries(
+                Object.entries(byName).map(([n, a]) => [n, a.subnetIds.map((id: string) => id.slice(0, 10))]),
+            ),
         ).to.deep.equal({
             "staging-network-public-acl": ["subnet-pub", "subnet-pub"],
             "staging-network-private-acl": ["subnet-prv", "subnet-prv"],

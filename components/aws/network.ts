@@ -113,7 +113,10 @@ const EPHEMERAL_FROM_ANYWHERE: ReadonlyArray<readonly [number, number]> = [
  * tier (replication), replies to the private subnets. Egress is open on the public and private
  * tiers (security groups decide what leaves), closed on the isolated tier but for the replies.
  */
-export function networkAcls(plan: SubnetPlan, dataPorts: readonly number[]): Record<"public" | "private" | "isolated", TierAcl> {
+export function networkAcls(
+    plan: SubnetPlan,
+    dataPorts: readonly number[],
+): Record<"public" | "private" | "isolated", TierAcl> {
     const entry = (ruleNo: number, protocol: "tcp" | "-1", cidrBlock: string, from = 0, to = from): AclEntry => ({
         ruleNo,
         action: "allow",
@@ -349,10 +352,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             { ...child, ignoreChanges: ["ami"] },
         );
         plan.private.forEach((_, i) => {
-            const table = aws.ec2.getRouteTableOutput(
-                { subnetId: vpc.privateSubnetIds.apply((ids) => ids[i]) },
-                child,
-            );
+            const table = aws.ec2.getRouteTableOutput({ subnetId: vpc.privateSubnetIds.apply((ids) => ids[i]) }, child);
             new aws.ec2.Route(
                 `${name}-nat-route-${i + 1}`,
                 {

@@ -215,7 +215,14 @@ const AWS_ROWS: Record<string, CostRow> = {
                     ? [hourly("aws.ipv4.hour", "public IPv4 address", 1, r.aws.publicIpv4Hour)]
                     : []),
                 ...(r.inputs.monitoring
-                    ? [monthly("aws.ec2.detailed-monitoring", "EC2 detailed monitoring", 1, r.aws.detailedMonitoringInstanceMonth)]
+                    ? [
+                          monthly(
+                              "aws.ec2.detailed-monitoring",
+                              "EC2 detailed monitoring",
+                              1,
+                              r.aws.detailedMonitoringInstanceMonth,
+                          ),
+                      ]
                     : []),
             ];
         },
