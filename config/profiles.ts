@@ -61,7 +61,7 @@ export const ENVIRONMENT_PROFILES = {
         backupRetentionDays: 7,
         logRetentionDays: 30,
     },
-    /** Production's shape at a lower cost: one NAT gateway, no database standby. */
+    /** Production's shape at a lower cost: one NAT gateway, no database standby; a year of logs. */
     staging: {
         productionLike: true,
         vpcCidr: "10.2.0.0/16",
@@ -72,9 +72,9 @@ export const ENVIRONMENT_PROFILES = {
         deletionProtection: true,
         standbyDatabase: false,
         backupRetentionDays: 7,
-        logRetentionDays: 90,
+        logRetentionDays: 365,
     },
-    /** Three zones, a NAT gateway per zone, a database standby, a month of backups, a year of logs. */
+    /** Three zones, a NAT gateway per zone, a database standby, a month of backups. */
     prod: {
         productionLike: true,
         vpcCidr: "10.3.0.0/16",

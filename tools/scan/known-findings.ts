@@ -21,6 +21,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_vpc.dev-network-vpc"],
             demo: ["aws_vpc.demo-network-vpc"],
+            staging: ["aws_vpc.staging-network-vpc"],
         },
     },
     {
@@ -43,6 +44,13 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
                 "aws_cloudwatch_log_group.demo-messaging-logs",
                 "aws_cloudwatch_log_group.demo-network-flow-logs",
             ],
+            staging: [
+                "aws_cloudwatch_log_group.staging-compute-app-logs",
+                "aws_cloudwatch_log_group.staging-database-log-error",
+                "aws_cloudwatch_log_group.staging-database-log-slowquery",
+                "aws_cloudwatch_log_group.staging-messaging-logs",
+                "aws_cloudwatch_log_group.staging-network-flow-logs",
+            ],
         },
     },
     {
@@ -64,6 +72,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
+            staging: ["aws_lambda_function.staging-messaging-function"],
         },
     },
     {
@@ -72,6 +81,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
+            staging: ["aws_lambda_function.staging-messaging-function"],
         },
     },
     {
@@ -82,6 +92,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
+            staging: ["aws_lambda_function.staging-messaging-function"],
         },
     },
     {
@@ -90,6 +101,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_s3_bucket.dev-storage-bucket"],
             demo: ["aws_s3_bucket.demo-storage-bucket"],
+            staging: ["aws_s3_bucket.staging-storage-bucket"],
         },
     },
     {
@@ -100,12 +112,13 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_lb.dev-compute-alb"],
             demo: ["aws_lb.demo-compute-alb"],
+            staging: ["aws_lb.staging-compute-alb"],
         },
     },
     {
         check: "CKV2_AWS_28",
         fix: "WAF on the load balancer by default outside dev (features.waf stays the switch).",
-        stacks: { demo: ["aws_lb.demo-compute-alb"] },
+        stacks: { demo: ["aws_lb.demo-compute-alb"], staging: ["aws_lb.staging-compute-alb"] },
     },
     {
         check: "CKV_AWS_130",
@@ -116,6 +129,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_subnet.dev-network-vpc-public-1", "aws_subnet.dev-network-vpc-public-2"],
             demo: ["aws_subnet.demo-network-vpc-public-1", "aws_subnet.demo-network-vpc-public-2"],
+            staging: ["aws_subnet.staging-network-vpc-public-1", "aws_subnet.staging-network-vpc-public-2"],
         },
     },
     {
@@ -124,6 +138,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_eip.dev-network-vpc-1"],
             demo: ["aws_eip.demo-network-vpc-1", "aws_eip.demo-network-vpc-2"],
+            staging: ["aws_eip.staging-network-vpc-1"],
         },
     },
     {
@@ -132,6 +147,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         stacks: {
             dev: ["aws_secretsmanager_secret.dev-secrets-db-credentials"],
             demo: ["aws_secretsmanager_secret.demo-secrets-db-credentials"],
+            staging: ["aws_secretsmanager_secret.staging-secrets-db-credentials"],
         },
     },
     {
