@@ -543,15 +543,22 @@ export function invokeResult(
             const names = ["a", "b", "c", "d", "e", "f"].map((s) => `${provider.awsRegion}${s}`);
             return { names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), id: provider.awsRegion };
         }
-        case "aws:ec2/getAmi:getAmi":
+        case "aws:ec2/getAmi:getAmi": {
+            // A lookup by id answers with that image, as EC2 does; a name filter with its newest image.
+            const byId = (inputs.filters ?? []).find((f: { name?: string }) => f.name === "image-id")?.values?.[0];
+            const id = typeof byId === "string" ? byId : "ami-0123456789abcdef0";
             return {
-                id: "ami-0123456789abcdef0",
-                imageId: "ami-0123456789abcdef0",
-                name: `${String(inputs.filters?.[0]?.values?.[0] ?? "webapp-*").replace("*", "")}20261101`,
+                id,
+                imageId: id,
+                name:
+                    typeof byId === "string"
+                        ? "webapp-20261101"
+                        : `${String(inputs.filters?.[0]?.values?.[0] ?? "webapp-*").replace("*", "")}20261101`,
                 ownerId: MOCK_ACCOUNT_ID,
                 architecture: "x86_64",
                 rootDeviceName: "/dev/sda1",
             };
+        }
         case "aws:ec2/getRouteTables:getRouteTables":
             return {
                 ids: (inputs.filters?.[0]?.values ?? ["a", "b"]).map(
