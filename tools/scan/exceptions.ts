@@ -159,9 +159,9 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         resources: "aws_db_instance.*",
         scope: "every stack",
         reason:
-            "The application and the e-mail function sign in with the generated password they read from " +
-            "Secrets Manager; IAM database authentication would need both to mint a 15-minute token per " +
-            "connection and caps the connection rate.",
+            "The application signs in with the generated password it reads from Secrets Manager; IAM " +
+            "database authentication would need it to mint a 15-minute token per connection and caps the " +
+            "connection rate.",
     },
     {
         check: "CKV_AWS_226",
