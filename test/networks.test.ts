@@ -75,7 +75,12 @@ describe("environment profiles", () => {
 
     it("give staging its own address plan, one NAT gateway, isolated subnets and no standby", () => {
         const cfg = parseConfig(minimal(), "staging");
-        expect(cfg.aws).to.include({ vpcCidr: "10.2.0.0/16", azCount: 2, natGateways: "single", logRetentionDays: 90 });
+        expect(cfg.aws).to.include({
+            vpcCidr: "10.2.0.0/16",
+            azCount: 2,
+            natGateways: "single",
+            logRetentionDays: 365,
+        });
         expect(cfg.aws.subnets).to.deep.equal({ isolated: true });
         expect(cfg.aws.db).to.include({ multiAz: false, deletionProtection: true });
         expect(cfg.gcp.subnetCidr).to.equal("10.12.0.0/20");

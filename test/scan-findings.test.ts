@@ -124,7 +124,7 @@ describe("IaC scan: findings", () => {
         });
 
         it("each have a reason and a narrow address pattern", () => {
-            expect(DESIGN_EXCEPTIONS).to.have.length(16);
+            expect(DESIGN_EXCEPTIONS).to.have.length(17);
             for (const e of DESIGN_EXCEPTIONS) {
                 expect(e.check).to.match(/^CKV2?_(AWS|GCP)_\d+$/);
                 expect(e.resources).to.match(/^(aws|google)_[a-z0-9_]+\.[A-Za-z0-9_*-]+$/);
@@ -208,7 +208,7 @@ describe("IaC scan: findings", () => {
             for (const k of KNOWN_FINDINGS) {
                 expect(k.fix.length, k.check).to.be.greaterThan(20);
                 for (const [stack, addresses] of Object.entries(k.stacks)) {
-                    expect(["dev", "demo"], k.check).to.include(stack);
+                    expect(["dev", "demo", "staging"], k.check).to.include(stack);
                     for (const address of addresses) {
                         const key = `${stack} ${k.check} ${address}`;
                         expect(seen.has(key), key).to.equal(false);
@@ -219,7 +219,7 @@ describe("IaC scan: findings", () => {
                     }
                 }
             }
-            expect(seen.size).to.equal(15 + 25);
+            expect(seen.size).to.equal(15 + 25 + 16); // dev, demo, staging
         });
     });
 
