@@ -41,10 +41,11 @@ function provider(environment: string): analyzer.AnalyzerProviderResource {
     p.setType("pulumi:providers:aws");
     p.setName(`${environment}-aws`);
     p.setUrn(`urn:pulumi:${environment}::webapp-infra::pulumi:providers:aws::${environment}-aws`);
+    // The provider SDK sends non-string provider inputs to the engine as JSON text.
     p.setProperties(
         Struct.fromJavaScript({
             region: "us-east-1",
-            defaultTags: { tags: { environment, project: "webapp-infra" } },
+            defaultTags: JSON.stringify({ tags: { environment, project: "webapp-infra" } }),
         }) as never,
     );
     return p;

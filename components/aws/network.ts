@@ -210,35 +210,11 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             },
             { parent: this },
         );
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-flow-logs`,
-            { retentionInDays: args.flowLogRetentionDays },
-            { parent: this },
-        );
-        const role = serviceRole(
-            `${name}-flow-logs`,
-            "vpc-flow-logs.amazonaws.com",
-            args.account,
-            [
-                {
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
-                },
-            ],
-            { parent: this, description: "Lets VPC Flow Logs write to its log group" },
-        );
-        new aws.ec2.FlowLog(
-            `${name}-flow-log`,
-            {
-                vpcId: vpc.vpcId,
-                trafficType: "ALL",
-                logDestinationType: "cloud-watch-logs",
-                logDestination: logGroup.arn,
-                iamRoleArn: role.arn,
-                maxAggregationInterval: 60,
-            },
-            { parent: this },
+
+        const logGroup = vpcFlowLog(
+            name,
+            { vpcId: vpc.vpcId, account: args.account, retentionDays: args.flowLogRetentionDays },
+            this,
         );
 
         if (args.isolatedSubnets) {
@@ -411,4 +387,47 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             "the instance status check failed (the private subnets have no egress); rebooting it",
         );
     }
+}
+
+/**
+ * Flow logs of all of a VPC's traffic into a log group (`${name}-flow-logs`) through a role that
+ * may write there only. Returns the log group.
+ */
+export function vpcFlowLog(
+    name: string,
+    args: { vpcId: pulumi.Input<string>; account: AwsAccount; retentionDays: number },
+    parent: pulumi.Resource,
+): aws.cloudwatch.LogGroup {
+    const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-flow-logs`,
+        { retentionInDays: args.retentionDays },
+        { parent },
+    );
+    const role = serviceRole(
+        `${name}-flow-logs`,
+        "vpc-flow-logs.amazonaws.com",
+        args.account,
+        [
+            {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+            },
+        ],
+        { parent, description: "Lets VPC Flow Logs write to its log group" },
+    );
+    new aws.ec2.FlowLog(
+        `${name}-flow-log`,
+        {
+            vpcId: args.vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroup.arn,
+            iamRoleArn: role.arn,
+            maxAggregationInterval: 60,
+        },
+        { parent },
+    );
+
+    return logGroup;
 }

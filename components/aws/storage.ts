@@ -85,7 +85,7 @@ export function privateBucket(
     name: string,
     args: PrivateBucketArgs,
     parent: pulumi.Resource,
-): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
+): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy; versioning?: aws.s3.BucketVersioning } {
     const child = { parent };
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy }, child);
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -118,16 +118,14 @@ export function privateBucket(
         },
         child,
     );
-    const lifecycleDependsOn: pulumi.Resource[] = [];
-    if (args.versioning) {
-        lifecycleDependsOn.push(
-            new aws.s3.BucketVersioning(
-                `${name}-versioning`,
-                { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-                child,
-            ),
-        );
-    }
+    const versioning = args.versioning
+        ? new aws.s3.BucketVersioning(
+              `${name}-versioning`,
+              { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+              child,
+          )
+        : undefined;
+    const lifecycleDependsOn: pulumi.Resource[] = versioning === undefined ? [] : [versioning];
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
         { bucket: bucket.id, rules: args.lifecycleRules },
@@ -141,7 +139,7 @@ export function privateBucket(
         },
         { parent, dependsOn: [publicAccess] },
     );
-    return { bucket, policy };
+    return { bucket, policy, ...(versioning === undefined ? {} : { versioning }) };
 }
 
 /**
@@ -151,12 +149,14 @@ export function privateBucket(
 export class Storage extends pulumi.ComponentResource implements StorageOutputs {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
+    /** The bucket's versioning (replication to another region needs it in place first). */
+    public readonly versioning: pulumi.Resource;
     private readonly kms: Kms;
 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Storage", name, {}, opts);
         this.kms = args.kms;
-        const { bucket } = privateBucket(
+        const { bucket, versioning } = privateBucket(
             name,
             {
                 kmsKeyArn: args.kms.keyArns.s3,
@@ -168,6 +168,7 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
         );
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
+        this.versioning = versioning ?? bucket;
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
     }
 

@@ -50,12 +50,13 @@ const awsState: Record<string, StateFn> = {
         const azs = Number(req.inputs.numberOfAvailabilityZones ?? 2);
         const ids = (kind: string) =>
             Array.from({ length: azs }, (_, i) => `subnet-${kind}${shortHash(`${req.name}${i}`, 8)}`);
-        const specs = (req.inputs.subnetSpecs ?? []) as { type?: string }[];
+        const specs: Array<{ type?: string }> = Array.isArray(req.inputs.subnetSpecs) ? req.inputs.subnetSpecs : [];
+        const has = (type: string) => specs.some((spec) => spec.type === type);
         return {
             vpcId: `vpc-${shortHash(req.name, 12)}`,
-            publicSubnetIds: ids("pub"),
-            privateSubnetIds: ids("prv"),
-            isolatedSubnetIds: specs.some((s) => s.type === "Isolated") ? ids("iso") : [],
+            publicSubnetIds: has("Isolated") && !has("Public") ? [] : ids("pub"),
+            privateSubnetIds: has("Isolated") && !has("Private") ? [] : ids("prv"),
+            isolatedSubnetIds: has("Isolated") ? ids("iso") : [],
         };
     },
     "aws:ec2/instance:Instance": (req) => {
@@ -249,6 +250,10 @@ const awsState: Record<string, StateFn> = {
     "aws:cloudwatch/dashboard:Dashboard": (req) => ({
         dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${req.inputs.dashboardName ?? req.name}`,
     }),
+    "aws:cloudwatch/eventRule:EventRule": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 64);
+        return { name, arn: awsArn("events", `rule/${name}`, req) };
+    },
     "aws:cloudwatch/metricAlarm:MetricAlarm": (req) => ({
         arn: awsArn("cloudwatch", `alarm:${req.inputs.name ?? autoName(req.name)}`, req),
     }),

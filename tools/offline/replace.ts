@@ -13,6 +13,8 @@
  * anywhere under a path counts (`settings.ipConfiguration` covers its fields). `*` means every
  * input: the resource has no update at all (IAM members, permissions, generated values).
  * A type missing here is diffed as update-only; `test/diff.test.ts` checks every type has a row.
+ * `changedPaths` names what changed between two input documents; the offline plan's diff and the
+ * engine tests' stand-in providers both decide replacements from it and this table.
  */
 
 /** Every input replaces (the provider has no update for this type). */
@@ -37,6 +39,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:budgets/budget:Budget": ["name", "namePrefix", "accountId"],
     "aws:cloudtrail/trail:Trail": ["name"],
     "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+    "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
+    "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
     "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": ["monitorType", "monitorDimension"],
@@ -143,6 +147,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
     "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ["bucket"],
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
         "bucket",
         "expectedBucketOwner",
@@ -370,4 +375,20 @@ export function replacingInputs(type: string, changed: readonly string[]): strin
         const plain = p.replace(/\[\d+\]/g, "");
         return forcing.some((f) => plain === f || plain.startsWith(`${f}.`));
     });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The leaf paths whose values differ between `a` and `b` (`settings.tier`, `rules[2].action`). */
+export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
+    if (isObject(a) && isObject(b)) {
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+        return keys.flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+    }
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+        return a.flatMap((item, i) => changedPaths(item, b[i], `${prefix}[${i}]`));
+    }
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
 }
