@@ -70,7 +70,7 @@ describe("offline plan", () => {
                 UsageError,
                 "--json contradicts --format tree",
             );
-            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod)");
+            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod, staging)");
             expect(() => parsePlanArgs(["--stack", "qa"])).to.throw(
                 UsageError,
                 'no stack "qa": there is no Pulumi.qa.yaml',
@@ -174,7 +174,7 @@ describe("offline plan", () => {
     it("prints a config error as is, exits 2 and removes that stack's previous results", async () => {
         const root = projectWith(
             "broken",
-            "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
+            "config:\n  webapp-infra:environment: dev\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
         );
         try {
             mkdirSync(path.join(out, "broken"), { recursive: true });
@@ -223,7 +223,7 @@ describe("offline plan", () => {
         it("--json prints errors as JSON on stdout: a config error with every problem, exit 2", async () => {
             const root = projectWith(
                 "broken",
-                "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
+                "config:\n  webapp-infra:environment: dev\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
             );
             try {
                 const r = await plan(["--stack", "broken", "--out", out, "--json"], root);
@@ -249,7 +249,7 @@ describe("offline plan", () => {
                 ok: false,
                 stack: null,
                 exitCode: 2,
-                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev, prod)' },
+                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev, prod, staging)' },
             });
         });
 

@@ -239,7 +239,7 @@ describe("IaC scan: findings", () => {
             for (const k of KNOWN_FINDINGS) {
                 expect(k.fix.length, k.check).to.be.greaterThan(20);
                 for (const [stack, addresses] of Object.entries(k.stacks)) {
-                    expect(["dev", "demo", "prod"], k.check).to.include(stack);
+                    expect(["dev", "demo", "prod", "staging"], k.check).to.include(stack);
                     for (const address of addresses) {
                         const key = `${stack} ${k.check} ${address}`;
                         expect(seen.has(key), key).to.equal(false);
@@ -250,8 +250,8 @@ describe("IaC scan: findings", () => {
                     }
                 }
             }
-            // dev 14, demo 24, prod 27 (prod runs every feature, whose resources add findings).
-            expect(seen.size).to.equal(14 + 24 + 27);
+            // dev 14, demo 24, prod 27, staging 15 (prod runs every feature, whose resources add findings).
+            expect(seen.size).to.equal(14 + 24 + 27 + 15);
         });
     });
 

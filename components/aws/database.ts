@@ -136,8 +136,10 @@ export function managedSecretArn(secrets: ReadonlyArray<{ secretArn: string }> |
 
 export interface DatabaseArgs {
     account: AwsAccount;
-    /** The VPC and its private subnets (the database gets no public address). */
-    network: Pick<Network, "networkId" | "privateSubnetIds">;
+    /** The VPC and its data subnets: isolated, or private without that tier (no public address). */
+    network: Pick<Network, "networkId" | "dataSubnetIds">;
+    /** Whether `network.dataSubnetIds` are the isolated tier's (`aws.subnets.isolated`). Default false. */
+    isolatedSubnets?: boolean;
     kms: Kms;
     /** The secret this tier fills with the connection document (no password in it). */
     secrets: Pick<Secrets, "databaseSecret">;
@@ -224,7 +226,12 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,
-            { subnetIds: args.network.privateSubnetIds, description: "Private subnets of the webapp VPC" },
+            {
+                subnetIds: args.network.dataSubnetIds,
+                description: args.isolatedSubnets
+                    ? "Isolated subnets of the webapp VPC (no route out)"
+                    : "Private subnets of the webapp VPC",
+            },
             { parent: this },
         );
 

@@ -192,6 +192,43 @@ const AWS_ROWS: Record<string, CostRow> = {
                   ];
         },
     ),
+    "aws:ec2/instance:Instance": priced(
+        "a stand-alone instance (the NAT instance): instance hours, root volume, its public IPv4 address and the traffic it forwards (EC2 data transfer, no NAT processing charge)",
+        (r) => {
+            const root = r.inputs.rootBlockDevice ?? {};
+            const volumeType = String(root.volumeType ?? "gp3");
+            return [
+                hourly(
+                    "aws.ec2.hour",
+                    `EC2 ${r.inputs.instanceType ?? "instance"}`,
+                    1,
+                    price(r.aws.ec2Hour, r.inputs.instanceType, `AWS_PRICES["${r.awsRegion}"].ec2Hour`),
+                ),
+                fixed(
+                    "aws.ebs.storage",
+                    `EBS ${volumeType} root volume`,
+                    num(Number(root.volumeSize), 8),
+                    "GB-month",
+                    price(r.aws.ebsGbMonth, volumeType, `AWS_PRICES["${r.awsRegion}"].ebsGbMonth`),
+                ),
+                ...(r.inputs.associatePublicIpAddress
+                    ? [hourly("aws.ipv4.hour", "public IPv4 address", 1, r.aws.publicIpv4Hour)]
+                    : []),
+                ...(r.inputs.monitoring
+                    ? [
+                          monthly(
+                              "aws.ec2.detailed-monitoring",
+                              "EC2 detailed monitoring",
+                              1,
+                              r.aws.detailedMonitoringInstanceMonth,
+                          ),
+                      ]
+                    : []),
+            ];
+        },
+    ),
+    "aws:ec2/networkAcl:NetworkAcl": free("network ACLs are free"),
+    "aws:ec2/route:Route": free("routes are free"),
     "aws:ec2/flowLog:FlowLog": free("delivery is billed as ingestion of its log group"),
     "aws:ec2/securityGroup:SecurityGroup": free("security groups are free"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": free("security group rules are free"),

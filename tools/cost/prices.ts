@@ -175,6 +175,7 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
             "t3a.micro": 0.0094,
             "t3a.small": 0.0188,
             "t3a.medium": 0.0376,
+            "t4g.nano": 0.0042,
             "t4g.micro": 0.0084,
             "t4g.small": 0.0168,
             "t4g.medium": 0.0336,

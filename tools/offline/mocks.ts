@@ -59,6 +59,29 @@ const awsState: Record<string, StateFn> = {
             isolatedSubnetIds: has("Isolated") ? ids("iso") : [],
         };
     },
+    "aws:ec2/instance:Instance": (req) => {
+        const id = `i-${shortHash(req.name, 17)}`;
+        return {
+            id,
+            arn: awsArn("ec2", `instance/${id}`, req),
+            primaryNetworkInterfaceId: `eni-${shortHash(req.name, 17)}`,
+            privateIp: "10.0.64.10",
+            publicIp: "203.0.113.10",
+        };
+    },
+    "aws:ec2/networkAcl:NetworkAcl": (req) => {
+        const id = `acl-${shortHash(req.name, 17)}`;
+        return { id, arn: awsArn("ec2", `network-acl/${id}`, req) };
+    },
+    "aws:ec2/route:Route": (req) => ({ id: `r-${String(req.inputs.routeTableId)}1080289494` }),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (req) => {
+        const id = `vpce-${shortHash(req.name, 17)}`;
+        return {
+            id,
+            arn: awsArn("ec2", `vpc-endpoint/${id}`, req),
+            ...(req.inputs.vpcEndpointType === "Gateway" ? { prefixListId: `pl-${shortHash(req.name, 8)}` } : {}),
+        };
+    },
     "aws:kms/key:Key": (req) => {
         const keyId = `mrk-${shortHash(req.name, 32)}`;
         return { keyId, arn: awsArn("kms", `key/${keyId}`, req) };
@@ -604,6 +627,20 @@ export function invokeResult(
                     (subnet: string) => `rtb-${shortHash(subnet, 17)}`,
                 ),
                 id: String(inputs.vpcId),
+            };
+        case "aws:ec2/getRouteTable:getRouteTable":
+            return {
+                routeTableId: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
+                id: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
+                vpcId: "vpc-mock",
+            };
+        case "aws:ssm/getParameter:getParameter":
+            return {
+                name: inputs.name,
+                type: "String",
+                value: "ami-0fedcba9876543210",
+                insecureValue: "ami-0fedcba9876543210",
+                id: inputs.name,
             };
         case "aws:route53/getZone:getZone":
             return {

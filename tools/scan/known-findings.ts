@@ -22,6 +22,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_vpc.dev-network-vpc"],
             demo: ["aws_vpc.demo-network-vpc"],
             prod: ["aws_vpc.prod-network-vpc"],
+            staging: ["aws_vpc.staging-network-vpc"],
         },
     },
     {
@@ -51,6 +52,13 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
                 "aws_cloudwatch_log_group.prod-network-flow-logs",
                 "aws_cloudwatch_log_group.prod-waf-logs",
             ],
+            staging: [
+                "aws_cloudwatch_log_group.staging-compute-app-logs",
+                "aws_cloudwatch_log_group.staging-database-log-error",
+                "aws_cloudwatch_log_group.staging-database-log-slowquery",
+                "aws_cloudwatch_log_group.staging-messaging-logs",
+                "aws_cloudwatch_log_group.staging-network-flow-logs",
+            ],
         },
     },
     {
@@ -73,6 +81,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
             prod: ["aws_lambda_function.prod-messaging-function"],
+            staging: ["aws_lambda_function.staging-messaging-function"],
         },
     },
     {
@@ -82,6 +91,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
             prod: ["aws_lambda_function.prod-messaging-function"],
+            staging: ["aws_lambda_function.staging-messaging-function"],
         },
     },
     {
@@ -93,6 +103,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_lambda_function.dev-messaging-function"],
             demo: ["aws_lambda_function.demo-messaging-function"],
             prod: ["aws_lambda_function.prod-messaging-function"],
+            staging: ["aws_lambda_function.staging-messaging-function"],
         },
     },
     {
@@ -102,6 +113,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_s3_bucket.dev-storage-bucket"],
             demo: ["aws_s3_bucket.demo-storage-bucket"],
             prod: ["aws_s3_bucket.prod-audit-logs-bucket", "aws_s3_bucket.prod-storage-bucket"],
+            staging: ["aws_s3_bucket.staging-storage-bucket"],
         },
     },
     {
@@ -113,12 +125,13 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_lb.dev-compute-alb"],
             demo: ["aws_lb.demo-compute-alb"],
             prod: ["aws_lb.prod-compute-alb"],
+            staging: ["aws_lb.staging-compute-alb"],
         },
     },
     {
         check: "CKV2_AWS_28",
         fix: "WAF on the load balancer by default outside dev (features.waf stays the switch).",
-        stacks: { demo: ["aws_lb.demo-compute-alb"] },
+        stacks: { demo: ["aws_lb.demo-compute-alb"], staging: ["aws_lb.staging-compute-alb"] },
     },
     {
         check: "CKV_AWS_130",
@@ -134,6 +147,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
                 "aws_subnet.prod-network-vpc-public-2",
                 "aws_subnet.prod-network-vpc-public-3",
             ],
+            staging: ["aws_subnet.staging-network-vpc-public-1", "aws_subnet.staging-network-vpc-public-2"],
         },
     },
     {
@@ -143,6 +157,7 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
             dev: ["aws_eip.dev-network-vpc-1"],
             demo: ["aws_eip.demo-network-vpc-1", "aws_eip.demo-network-vpc-2"],
             prod: ["aws_eip.prod-network-vpc-1", "aws_eip.prod-network-vpc-2", "aws_eip.prod-network-vpc-3"],
+            staging: ["aws_eip.staging-network-vpc-1"],
         },
     },
     {

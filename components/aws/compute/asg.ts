@@ -168,6 +168,11 @@ export interface AsgBackendArgs {
     cpuTarget: number;
     /** The customer-managed key for instance volumes. */
     ebsKeyArn: pulumi.Input<string>;
+    /**
+     * HTTPS to anywhere (the AWS APIs through NAT). False without NAT (`aws.natGateways` `none`):
+     * the VPC endpoints then give the instances HTTPS to themselves and to S3 only.
+     */
+    internetEgress: boolean;
     /** The database's security group: instances may open MySQL connections to it, nothing else. */
     databaseSecurityGroupId: pulumi.Input<string>;
     /** The connection document's secret (read at boot) and the statements to read it. */
@@ -252,13 +257,15 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
             args.app.port,
             "App port from the load balancer only",
         );
-        rule(
-            "out",
-            "instance-out-https",
-            { cidr: "0.0.0.0/0" },
-            443,
-            "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
-        );
+        if (args.internetEgress) {
+            rule(
+                "out",
+                "instance-out-https",
+                { cidr: "0.0.0.0/0" },
+                443,
+                "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
+            );
+        }
         rule("out", "instance-out-mysql", { group: args.databaseSecurityGroupId }, MYSQL_PORT, "MySQL to the database");
 
         // The instances' log group and role.
@@ -426,6 +433,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         maxSize: cfg.aws.asg.max,
         cpuTarget: cfg.aws.asg.cpuTarget,
         ebsKeyArn: deps.kms.keyArns.ebs,
+        internetEgress: cfg.aws.natGateways !== "none",
         databaseSecurityGroupId: deps.database.securityGroupId,
         secrets: deps.secrets,
         database: deps.database,
