@@ -275,7 +275,9 @@ export class Messaging extends pulumi.ComponentResource {
                           description: "E-mail verification function: egress HTTPS only",
                           revokeRulesOnDelete: true,
                       },
-                      child,
+                      // A description cannot change in place: stacks whose group still says "and MySQL"
+                      // keep it rather than replace the group (a Lambda's group is slow to delete).
+                      { ...child, ignoreChanges: ["description"] },
                   );
         if (securityGroup !== undefined) {
             new aws.vpc.SecurityGroupEgressRule(
