@@ -74,13 +74,14 @@ describe("engine:identity: a base revision deployed, changed copies previewed ag
     });
 
     it("new logical names without aliases are new resources: every one is created and the old one deleted", async () => {
-        const identity = await previewChanged((dir) => setStackValue(dir, ["webapp-infra:environment"], "dev2"));
+        // Another profile's name renames everything (names start with the environment); staging's
+        // profile also adds resources (isolated subnets, network ACLs, WAF), so more are created.
+        const identity = await previewChanged((dir) => setStackValue(dir, ["webapp-infra:environment"], "staging"));
         // Only the stack and the two default providers keep their identity.
-        expect(identity.counts).to.deep.equal({
-            same: 3,
-            create: baseResources - 3,
-            delete: baseResources - 3,
-        });
+        expect(Object.keys(identity.counts).sort()).to.deep.equal(["create", "delete", "same"]);
+        expect(identity.counts.same).to.equal(3);
+        expect(identity.counts.delete).to.equal(baseResources - 3);
+        expect(identity.counts.create).to.be.greaterThan(baseResources - 3);
     });
 
     it("the command deploys the base, previews the copy and reports an update with its property", async function () {
