@@ -1,6 +1,7 @@
 /**
  * The config schema: every key, its default and its rule. Defaults that depend on the environment
- * (dev or demo) come from `environmentDefaults`; everything else is the same for every stack.
+ * (dev or demo) come from `environmentDefaults`, or from `isProduction` where dev differs from every
+ * other environment; everything else is the same for every stack.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -161,7 +162,7 @@ export function configSchema(environment: string) {
             (v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v),
             rule<number>(`must be one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs periods)`, (v) =>
                 (LOG_RETENTION_DAYS as readonly unknown[]).includes(v),
-            ).default(30),
+            ).default(isProduction(environment) ? 365 : 30),
         ),
         storage: section({
             infrequentAccessAfterDays: integer(30).default(30),
@@ -211,12 +212,12 @@ export function configSchema(environment: string) {
 
     const monitoring = section({ alarmEmail: text(patterns.email, "an e-mail address").optional() });
 
-    /** Opt-in hardening and cost controls beyond the seed; each is off unless the stack turns it on. */
+    /** Opt-in hardening and cost controls beyond the seed; each is off unless the stack turns it on (WAF: on outside dev). */
     const features = section({
         auditLogs: boolean().default(false),
         backup: boolean().default(false),
         vpcEndpoints: boolean().default(false),
-        waf: boolean().default(false),
+        waf: boolean().default(isProduction(environment)),
         dnsFailover: boolean().default(false),
         monthlyBudgetUsd: integer(1, 1_000_000).optional(),
     });

@@ -8,7 +8,7 @@ import { build, buildStack, json, stackConfig, statements } from "./support";
 const ACCOUNT = "123456789012";
 
 describe("AWS opt-in features", () => {
-    it("are all off unless the stack turns them on", async () => {
+    it("are all off unless the stack turns them on, but WAF, on by default outside dev", async () => {
         for (const stack of ["dev", "demo"]) {
             const run = await buildStack(stack);
             const types = new Set(run.resources.map((r) => r.type));
@@ -19,10 +19,10 @@ describe("AWS opt-in features", () => {
                 "webapp:aws:VpcEndpoints",
                 "aws:cloudtrail/trail:Trail",
                 "aws:guardduty/detector:Detector",
-                "webapp:aws:Waf",
             ]) {
                 expect(types.has(type), `${stack}: ${type}`).to.equal(false);
             }
+            expect(types.has("webapp:aws:Waf"), `${stack}: webapp:aws:Waf`).to.equal(stack !== "dev");
         }
     });
 

@@ -132,6 +132,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                     {
                         name: pulumi.interpolate`/aws/rds/instance/${identifier}/${log}`,
                         retentionInDays: args.logRetentionDays,
+                        kmsKeyId: args.kms.keyArns.logs,
                     },
                     { parent: this },
                 ),

@@ -88,15 +88,15 @@ export interface AwsPlatform extends AwsDataTiers {
  */
 export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
     const opts = ctx.tierOpts;
-    const network = new Network(ctx.name("network"), networkArgs(ctx), opts);
     const kms = new Kms(ctx.name("kms"), kmsArgs(ctx), opts);
+    const network = new Network(ctx.name("network"), networkArgs(ctx, kms), opts);
     const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms), opts);
     const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
     const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
     const messaging = new Messaging(
         ctx.name("messaging"),
-        messagingArgs(ctx, { network, database, secrets, alerts }),
+        messagingArgs(ctx, { network, kms, storage, database, secrets, alerts }),
         opts,
     );
     const dns = new Dns(ctx.name("dns"), dnsArgs(ctx), opts);

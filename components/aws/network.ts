@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsSubnetPrefixes, parseCidr, subdivide, bitsFor } from "../../config/cidr";
 import type { NetworkOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
+import { vpcChildInputs } from "./vpcChildren";
 
 export interface NetworkArgs {
     account: AwsAccount;
@@ -14,9 +15,20 @@ export interface NetworkArgs {
     azCount: number;
     /** `single` (one shared NAT gateway, cheaper) or `onePerAz` (no cross-AZ dependency). */
     natGateways: "single" | "onePerAz";
-    /** Retention of the VPC flow log group in days. Default from `aws.logRetentionDays`: 30. */
+    /** Retention of the VPC flow log group in days. Default from `aws.logRetentionDays`: 30 in dev, else 365. */
     flowLogRetentionDays: number;
+    /** The logs key (`Kms.keyArns.logs`): the flow log group is encrypted with it. */
+    logsKeyArn: pulumi.Input<string>;
 }
+
+/**
+ * The `transforms` option of the awsx VPC: its subnets and Elastic IPs get the inputs
+ * `vpcChildInputs` gives them; other children are left as awsx makes them.
+ */
+export const vpcChildrenTransform: pulumi.ResourceTransform = (args) => {
+    const props = vpcChildInputs(args.type, args.props);
+    return props === undefined ? undefined : { props, opts: args.opts };
+};
 
 /** The subnet blocks per AZ, in AZ order. */
 export interface SubnetPlan {
@@ -45,7 +57,8 @@ export function subnetPlan(vpcCidr: string, azCount: number): SubnetPlan {
 
 /**
  * The VPC: public subnets (load balancer, NAT gateways) and private subnets (instances, database,
- * function) across `azCount` AZs, NAT for private egress, and flow logs of all traffic.
+ * function) across `azCount` AZs, NAT for private egress, flow logs of all traffic into an encrypted
+ * log group, and the VPC's default security group closed (no rules: whatever lands in it is cut off).
  */
 export class Network extends pulumi.ComponentResource implements NetworkOutputs {
     public readonly networkId: pulumi.Output<string>;
@@ -72,12 +85,14 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
                 ],
                 natGateways: { strategy: args.natGateways === "single" ? "Single" : "OnePerAz" },
             },
-            { parent: this },
+            { parent: this, transforms: [vpcChildrenTransform] },
         );
+        // Taking over the default group removes AWS's rules from it (members to members, all egress).
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.vpcId }, { parent: this });
 
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
-            { retentionInDays: args.flowLogRetentionDays },
+            { retentionInDays: args.flowLogRetentionDays, kmsKeyId: args.logsKeyArn },
             { parent: this },
         );
         const role = serviceRole(

@@ -16,7 +16,7 @@ import type { Network, NetworkArgs } from "./network";
 import type { Secrets, SecretsArgs } from "./secrets";
 import type { Storage, StorageArgs } from "./storage";
 
-export function networkArgs(ctx: AwsContext): NetworkArgs {
+export function networkArgs(ctx: AwsContext, kms: Kms): NetworkArgs {
     const { aws } = ctx.config;
     return {
         account: ctx.account,
@@ -24,6 +24,7 @@ export function networkArgs(ctx: AwsContext): NetworkArgs {
         azCount: aws.azCount,
         natGateways: aws.natGateways,
         flowLogRetentionDays: aws.logRetentionDays,
+        logsKeyArn: kms.keyArns.logs,
     };
 }
 
@@ -65,7 +66,9 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
 
 export function storageArgs(ctx: AwsContext, kms: Kms): StorageArgs {
     return {
+        account: ctx.account,
         kms,
+        accessLogDays: ctx.config.aws.logRetentionDays,
         infrequentAccessAfterDays: ctx.config.aws.storage.infrequentAccessAfterDays,
         noncurrentVersionExpirationDays: ctx.config.aws.storage.noncurrentVersionExpirationDays,
         forceDestroy: ctx.behaviour.destroyWithData,
@@ -84,7 +87,7 @@ export function alertsArgs(ctx: AwsContext): AlertsArgs {
 /** The function's code is bundled now, from the current sources, so a stale bundle is never deployed. */
 export function messagingArgs(
     ctx: AwsContext,
-    tiers: { network: Network; database: Database; secrets: Secrets; alerts: Alerts },
+    tiers: { network: Network; kms: Kms; storage: Storage; database: Database; secrets: Secrets; alerts: Alerts },
 ): MessagingArgs {
     const { aws, domainName } = ctx.config;
     return {
@@ -102,6 +105,10 @@ export function messagingArgs(
         memoryMb: aws.emailFunction.memoryMb,
         reservedConcurrency: aws.emailFunction.reservedConcurrency,
         logRetentionDays: aws.logRetentionDays,
+        logsKeyArn: tiers.kms.keyArns.logs,
+        artifactsKeyArn: tiers.kms.keyArns.s3,
+        artifactsAccessLogs: tiers.storage.accessLogTarget("artifacts"),
+        forceDestroy: ctx.behaviour.destroyWithData,
         alarmActions: [tiers.alerts.topicArn],
     };
 }
@@ -134,6 +141,7 @@ export function computeArgs(
             appPort: app.port,
             healthCheckPath: app.healthCheckPath,
             deletionProtection: ctx.behaviour.deletionProtection,
+            accessLogs: tiers.storage.loadBalancerAccessLogs(),
         },
         deps: {
             network: tiers.network,

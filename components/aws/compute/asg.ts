@@ -168,6 +168,8 @@ export interface AsgBackendArgs {
     cpuTarget: number;
     /** The customer-managed key for instance volumes. */
     ebsKeyArn: pulumi.Input<string>;
+    /** The logs key (`Kms.keyArns.logs`): the application log group is encrypted with it. */
+    logsKeyArn: pulumi.Input<string>;
     /** The database's security group: instances may open MySQL connections to it, nothing else. */
     databaseSecurityGroupId: pulumi.Input<string>;
     /** The database secret (read at boot) and the statements to read it. */
@@ -262,7 +264,7 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
         // The instances' log group and role.
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-app-logs`,
-            { retentionInDays: args.logRetentionDays },
+            { retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn },
             child,
         );
         const role = serviceRole(
@@ -422,6 +424,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         maxSize: cfg.aws.asg.max,
         cpuTarget: cfg.aws.asg.cpuTarget,
         ebsKeyArn: deps.kms.keyArns.ebs,
+        logsKeyArn: deps.kms.keyArns.logs,
         databaseSecurityGroupId: deps.database.securityGroupId,
         secrets: deps.secrets,
         secretVersionId: deps.database.credentialsVersionId,
