@@ -216,7 +216,7 @@ export function elbLogDeliveryPrincipal(account: AwsAccount): Statement["Princip
     const elbAccount = ELB_LOG_ACCOUNTS[account.region];
     return elbAccount === undefined
         ? { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }
-        : { AWS: `arn:${account.partition}:iam::${elbAccount}:root` };
+        : { AWS: pulumi.interpolate`arn:${account.partition}:iam::${elbAccount}:root` };
 }
 
 /**

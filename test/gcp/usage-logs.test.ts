@@ -1,6 +1,7 @@
 /** GCP usage logs: the application and function-source buckets log into the stack's log bucket. */
 import { expect } from "chai";
 import { USAGE_LOG_DAYS, USAGE_LOG_WRITER } from "../../components/gcp/storage";
+import { autoName } from "../../tools/offline/mocks";
 import type { OfflineRun } from "../../tools/offline/run";
 import { buildStack } from "../support";
 
@@ -15,14 +16,15 @@ describe("gcp usage logs (demo stack)", () => {
 
     it("sends the application and function-source buckets' usage logs to the log bucket", () => {
         const logs = run.one(BUCKET, "demo-gcp-storage-logs");
-        const name = run.plain(logs).name;
+        // The bucket's auto-name, as the mocks give it.
+        const name = autoName(logs.name, 63);
         const logged = run
             .ofType(BUCKET)
             .filter((b) => run.plain(b).logging !== undefined)
             .map((b) => [b.name, run.plain(b).logging, (b.propertyDependencies.logging ?? []).includes(logs.urn)]);
         expect(logged).to.deep.equal([
-            ["demo-gcp-storage-bucket", { logBucket: name, logObjectPrefix: "storage" }, true],
             ["demo-gcp-messaging-source", { logBucket: name, logObjectPrefix: "messaging-source" }, true],
+            ["demo-gcp-storage-bucket", { logBucket: name, logObjectPrefix: "storage" }, true],
         ]);
         expect(run.plain(logs).logging).to.equal(undefined);
     });
