@@ -109,7 +109,8 @@ export interface DeployDeps {
     readonly operations?: Operations;
 }
 
-async function askOnTerminal(question: string): Promise<string> {
+/** Asks on the terminal (stderr), returning the answer. */
+export async function askOnTerminal(question: string): Promise<string> {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
         return await rl.question(question);

@@ -131,4 +131,37 @@ export async function outputs(options: Pick<StackOptions, "stackName" | "envVars
     return toOutputs(await stack.outputs());
 }
 
+/** One edit of a stack's config (a `--path` key of the project namespace): set to a string, or remove. */
+export interface ConfigEdit {
+    /** e.g. `aws.imageId`, `gcp.image.name`. */
+    readonly path: string;
+    /** Undefined removes the key. */
+    readonly value: string | undefined;
+}
+
+/**
+ * Edits the stack's config as `pulumi config set --path` / `pulumi config rm --path` would, in
+ * `Pulumi.<stack>.yaml` of the work folder (comments and other keys stay as they are).
+ */
+export async function setConfig(
+    options: Pick<StackOptions, "stackName" | "envVars" | "workDir">,
+    edits: readonly ConfigEdit[],
+): Promise<void> {
+    const stack = await openStack(options);
+    for (const edit of edits) {
+        const key = `${PROJECT}:${edit.path}`;
+        if (edit.value === undefined) {
+            await stack.removeConfig(key, true);
+        } else {
+            await stack.setConfig(key, { value: edit.value }, true);
+        }
+    }
+}
+
+/** The stack's state as `pulumi stack export` prints it (secrets stay encrypted). */
+export async function exportState(options: Pick<StackOptions, "stackName" | "envVars" | "workDir">): Promise<unknown> {
+    const stack = await openStack(options);
+    return stack.exportStack();
+}
+
 export { PreflightError } from "./preflight";

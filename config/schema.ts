@@ -32,6 +32,9 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** The DR region's VPC block: apart from every stack's primary VPC (10.0-10.x), so the two can be peered. */
+export const DR_VPC_CIDR = "10.100.0.0/16";
+
 /** The IAP TCP-forwarding range: SSH through `gcloud compute ssh --tunnel-through-iap` only. */
 export const IAP_SSH_RANGE = "35.235.240.0/20";
 
@@ -173,6 +176,15 @@ export function configSchema(environment: string) {
             timeoutSeconds: integer(3, 900).default(30),
             memoryMb: integer(128, 10240).default(256),
             reservedConcurrency: integer(1, 1000).optional(),
+        }),
+        /** The disaster-recovery region (`components/aws/dr.ts`); off while `region` is unset. */
+        dr: section({
+            region: awsRegion().optional(),
+            vpcCidr: cidr(16, 24).default(DR_VPC_CIDR),
+            promotion: section({
+                dryRun: boolean().default(false),
+                graceSeconds: integer(0, 600).default(300),
+            }),
         }),
     });
 
@@ -375,6 +387,18 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
                 cfg.aws?.vpcCidr,
             );
         }
+    }
+    const dr = cfg.aws?.dr;
+    if (typeof dr?.region === "string" && dr.region === (cfg.aws?.region ?? "us-east-1")) {
+        problem(["aws", "dr", "region"], "must differ from aws.region: the DR region stands in for it", dr.region);
+    }
+    const drVpc = typeof dr?.vpcCidr === "string" ? parseCidr(dr.vpcCidr) : undefined;
+    if (typeof dr?.region === "string" && vpc && drVpc && cidrsOverlap(vpc, drVpc)) {
+        problem(
+            ["aws", "dr", "vpcCidr"],
+            `overlaps aws.vpcCidr (${cfg.aws?.vpcCidr}): the two VPCs could not be peered`,
+            dr.vpcCidr,
+        );
     }
     const subnet = typeof cfg.gcp?.subnetCidr === "string" ? parseCidr(cfg.gcp.subnetCidr) : undefined;
     if (bothClouds && vpc && subnet && cidrsOverlap(vpc, subnet)) {

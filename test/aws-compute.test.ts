@@ -343,6 +343,7 @@ describe("AWS application tier (Compute)", () => {
             const other = await build(parseConfig(raw, "dev"));
             const lookup = other.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi");
             expect(lookup?.inputs.filters).to.deep.equal([{ name: "image-id", values: ["ami-0fedcba9876543210"] }]);
+            expect(other.plain(other.one(LAUNCH_TEMPLATE)).imageId).to.equal("ami-0fedcba9876543210");
             expect(amiQuery(imageSelector({ imageId: "ami-1" }))).to.deep.equal({
                 filters: [{ name: "image-id", values: ["ami-1"] }],
             });

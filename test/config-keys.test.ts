@@ -61,6 +61,7 @@ describe("config keys: every key is used", () => {
                 allowedAccountIds: ["012345678901"],
                 certificateArn: "arn:aws:acm:us-east-1:012345678901:certificate/12345678-1234-1234-1234-123456789012",
                 emailFunction: { reservedConcurrency: 5 },
+                dr: { region: "us-west-2" },
             },
             gcp: { image: { project: "images-project-1" } },
             monitoring: { alarmEmail: "ops@example.com" },

@@ -57,6 +57,10 @@ describe("config: defaults", () => {
         expect(cfg.gcp.image).to.deep.equal({ family: "webapp" });
         expect(cfg.gcp.sshSourceRanges).to.deep.equal(["35.235.240.0/20"]);
         expect(cfg.mailgun).to.include({ domain: "mg.example.com", from: "noreply@mg.example.com" });
+        expect(cfg.aws.dr).to.deep.equal({
+            vpcCidr: "10.100.0.0/16",
+            promotion: { dryRun: false, graceSeconds: 300 },
+        });
     });
 
     it("gives demo its own address plan and production-like protections", () => {
@@ -401,6 +405,41 @@ describe("config: every rule names the key and the value", () => {
             "features.dnsFailover needs both clouds",
             { features: { dnsFailover: true } },
             'features.dnsFailover: true needs clouds to include both "aws" and "gcp" (GCP is the standby for the AWS endpoint)',
+        ],
+        [
+            "aws.dr.region is a region",
+            { aws: { dr: { region: "oregon" } } },
+            'aws.dr.region: "oregon" is not an AWS region name (e.g. us-east-1; known prefixes: af, ap, ca, cn, eu, il, me, mx, sa, us, us-gov, us-iso, us-isob, us-isof, eu-isoe, eusc-de)',
+        ],
+        [
+            "aws.dr.region differs from aws.region (its default)",
+            { aws: { dr: { region: "us-east-1" } } },
+            'aws.dr.region: "us-east-1" must differ from aws.region: the DR region stands in for it',
+        ],
+        [
+            "aws.dr.region differs from aws.region (set)",
+            { aws: { region: "eu-west-1", dr: { region: "eu-west-1" } } },
+            'aws.dr.region: "eu-west-1" must differ from aws.region: the DR region stands in for it',
+        ],
+        [
+            "aws.dr.vpcCidr is a CIDR",
+            { aws: { dr: { vpcCidr: "10.100.0.0/33" } } },
+            'aws.dr.vpcCidr: "10.100.0.0/33" is not a valid IPv4 CIDR',
+        ],
+        [
+            "aws.dr.vpcCidr does not overlap aws.vpcCidr",
+            { aws: { dr: { region: "us-west-2", vpcCidr: "10.0.128.0/17" } } },
+            'aws.dr.vpcCidr: "10.0.128.0/17" overlaps aws.vpcCidr (10.0.0.0/16): the two VPCs could not be peered',
+        ],
+        [
+            "aws.dr.promotion.dryRun is a boolean",
+            { aws: { dr: { promotion: { dryRun: "yes" } } } },
+            'aws.dr.promotion.dryRun: "yes" must be true or false',
+        ],
+        [
+            "aws.dr.promotion.graceSeconds is 0-600",
+            { aws: { dr: { promotion: { graceSeconds: 900 } } } },
+            "aws.dr.promotion.graceSeconds: 900 must be an integer from 0 to 600",
         ],
         [
             "unknown keys are errors",

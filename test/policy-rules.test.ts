@@ -559,7 +559,20 @@ describe("policy rules: resources", () => {
         compliantAndNot(deletionProtectionOutsideDev, AWS.rdsInstance, rds, [
             [{ ...rds, deletionProtection: false }, /deletionProtection is not true in demo/],
             [{ ...rds, skipFinalSnapshot: true }, /skipFinalSnapshot is true in demo/],
+            [
+                { ...rds, replicateSourceDb: "arn:aws:rds:us-east-1:123456789012:db:src", deletionProtection: false },
+                /deletionProtection is not true in demo/,
+            ],
         ]);
+        // A read replica takes no final snapshot (RDS refuses one); its deletion protection still counts.
+        expect(
+            check(
+                deletionProtectionOutsideDev,
+                AWS.rdsInstance,
+                { ...rds, replicateSourceDb: "arn:aws:rds:us-east-1:123456789012:db:src", skipFinalSnapshot: true },
+                DEMO,
+            ),
+        ).to.deep.equal([]);
         compliantAndNot(deletionProtectionOutsideDev, GCP.sqlInstance, cloudSql, [
             [{ ...cloudSql, deletionProtection: false }, /deletionProtection is false/],
             [

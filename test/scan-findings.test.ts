@@ -66,6 +66,37 @@ describe("IaC scan: findings", () => {
                 .undefined;
         });
 
+        it("accept an unreplicated bucket only without a DR region, and the trail's bucket", () => {
+            const app = rendered("aws_s3_bucket.prod-storage-bucket", {});
+            const trail = rendered("aws_s3_bucket.prod-audit-logs-bucket", {});
+            const other = rendered("aws_s3_bucket.prod-other-bucket", {});
+            const copy = rendered("aws_s3_bucket.prod-dr-bucket-bucket", {});
+            const replication = rendered(
+                "aws_s3_bucket_replication_configuration.prod-dr-replication",
+                {},
+                {
+                    bucket: {
+                        references: ["aws_s3_bucket.prod-storage-bucket.id", "aws_s3_bucket.prod-storage-bucket"],
+                    },
+                    rule: [{ destination: [{ bucket: { references: ["aws_s3_bucket.prod-dr-bucket-bucket.arn"] } }] }],
+                },
+            );
+            const verdict = (bucket: RenderedResource, all: RenderedResource[]) =>
+                exceptionFor(failed("CKV_AWS_144", bucket.address), DEMO, DESIGN_EXCEPTIONS, all)?.reason;
+            expect(verdict(app, [app, trail])).to.match(/does not configure/);
+            expect(verdict(other, [app, other])).to.match(/does not configure/);
+            expect(verdict(trail, [app, trail, copy, replication])).to.match(/^The trail's log bucket/);
+            // With a DR region, any other bucket that is not replicated is a finding.
+            expect(verdict(other, [app, other, copy, replication])).to.equal(undefined);
+        });
+
+        it("accept the promotion function outside a VPC, and no other function", () => {
+            const outside = (address: string) =>
+                exceptionFor(failed("CKV_AWS_117", address), DEMO, DESIGN_EXCEPTIONS, [])?.reason;
+            expect(outside("aws_lambda_function.prod-dr-promotion")).to.match(/outside any VPC on purpose/);
+            expect(outside("aws_lambda_function.prod-messaging-function")).to.equal(undefined);
+        });
+
         it("accept an ingress rule from a security group only when it has no CIDR", () => {
             const check = failed("CKV_AWS_260", "aws_vpc_security_group_ingress_rule.dev-compute-instance-in-app");
             const fromGroup = rendered(
@@ -171,7 +202,7 @@ describe("IaC scan: findings", () => {
         });
 
         it("each have a reason and a narrow address pattern", () => {
-            expect(DESIGN_EXCEPTIONS).to.have.length(19);
+            expect(DESIGN_EXCEPTIONS).to.have.length(21);
             for (const e of DESIGN_EXCEPTIONS) {
                 expect(e.check).to.match(/^CKV2?_(AWS|GCP)_\d+$/);
                 expect(e.resources).to.match(/^(aws|google)_[a-z0-9_]+\.[A-Za-z0-9_*-]+$/);

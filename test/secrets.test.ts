@@ -4,18 +4,27 @@ import { awsContext, createAwsPlatform } from "../components/aws";
 import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { isSecretValue } from "../tools/offline/values";
-import { buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
+import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
 
 /**
  * The secrets rules, checked on everything a stack registers: the generated database password and
  * the Mailgun key appear only in their secret store (and the database itself), always marked
  * secret, and never in stack outputs.
  */
-for (const stack of ["dev", "demo"]) {
-    describe(`secrets never leak (${stack} stack)`, () => {
+const STACKS: Array<[string, () => Promise<OfflineRun>]> = [
+    ["dev stack", () => buildStack("dev")],
+    ["demo stack", () => buildStack("demo")],
+    // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
+    [
+        "demo stack with a DR region",
+        () => build(stackConfig("demo", { aws: { dr: { region: "us-west-2" } }, features: { backup: true } })),
+    ],
+];
+for (const [label, make] of STACKS) {
+    describe(`secrets never leak (${label})`, () => {
         let run: OfflineRun;
         before(async () => {
-            run = await buildStack(stack);
+            run = await make();
         });
 
         const passwords = () =>

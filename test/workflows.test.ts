@@ -1,12 +1,15 @@
 /** The CI workflows: valid YAML, the steps the pipeline promises, real action inputs, no secret in the repository. */
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 
 const ROOT = path.resolve(__dirname, "..");
 
 interface Step {
+    id?: string;
     name?: string;
     uses?: string;
     run?: string;
@@ -18,6 +21,8 @@ interface Step {
 
 interface Job {
     name?: string;
+    outputs?: Record<string, string>;
+    "timeout-minutes"?: number;
     needs?: string | string[];
     if?: string;
     environment?: string | { name: string };
@@ -39,8 +44,8 @@ function workflow(file: string): Workflow {
 
 /**
  * The inputs each action declares in its action.yml (pulumi/actions v7, aws-actions/configure-aws-credentials v4,
- * google-github-actions/auth v2, actions/setup-node v4, actions/upload-artifact v4, actions/checkout v4,
- * github/codeql-action/upload-sarif v3): a misspelt input is
+ * google-github-actions/auth v2, actions/setup-node v4, actions/setup-go v5, actions/upload-artifact v4,
+ * actions/checkout v4, github/codeql-action/upload-sarif v3): a misspelt input is
  * silently ignored by GitHub, so the test refuses it.
  */
 const ACTION_INPUTS: Record<string, readonly string[]> = {
@@ -113,7 +118,16 @@ const ACTION_INPUTS: Record<string, readonly string[]> = {
     ],
     "actions/setup-node": ["node-version", "node-version-file", "cache", "cache-dependency-path", "registry-url"],
     "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
-    "actions/checkout": ["ref", "path", "fetch-depth"],
+    "actions/checkout": ["repository", "ref", "path", "token", "fetch-depth", "persist-credentials", "sparse-checkout"],
+    "actions/setup-go": [
+        "go-version",
+        "go-version-file",
+        "check-latest",
+        "token",
+        "cache",
+        "cache-dependency-path",
+        "architecture",
+    ],
     "github/codeql-action/upload-sarif": [
         "sarif_file",
         "checkout_path",
@@ -163,13 +177,20 @@ function checkCommon(wf: Workflow): void {
         expect(setup?.with?.cache, `${jobName}: npm cache`).to.equal("npm");
         expect(runs(job), `${jobName}: installs with npm ci`).to.include("npm ci");
     }
+    // No expression inside a script: values (a dispatch payload above all) reach the shell as environment variables.
+    for (const [jobName, job] of Object.entries(wf.jobs)) {
+        for (const step of job.steps) {
+            expect(step.run ?? "", `${jobName}: ${step.name ?? step.uses}`).to.not.include("${{");
+        }
+    }
     // No credential in the repository: secrets only through the secret store, cloud access through OIDC.
     for (const [at, text] of strings(wf)) {
         expect(text, at).to.not.match(/AKIA[0-9A-Z]{16}|pul-[0-9a-f]{40}|-----BEGIN|"type": "service_account"/);
         // A credential-looking environment variable or action input takes its value from the secret store.
         const name = /\.(?:env|with)\.([^.[]+)$/.exec(at)?.[1] ?? "";
+        // (The job's own GITHUB_TOKEN is `github.token`.)
         if (/token|secret|password|passphrase|access-key|_key$/i.test(name) && name !== "github-token") {
-            expect(text, at).to.match(/^\$\{\{ secrets\.[A-Z_]+ \}\}$/);
+            expect(text, at).to.match(/^\$\{\{ (secrets\.[A-Z_]+|github\.token) \}\}$/);
         }
     }
     for (const job of Object.values(wf.jobs)) {
@@ -182,7 +203,8 @@ function checkCommon(wf: Workflow): void {
             expect(step.with).to.have.property("workload_identity_provider");
             expect(job.permissions?.["id-token"]).to.equal("write");
         }
-        for (const step of stepsUsing(job, "pulumi/actions")) {
+        // A pulumi/actions step without a command only installs the CLI.
+        for (const step of stepsUsing(job, "pulumi/actions").filter((s) => s.with?.command !== undefined)) {
             expect(step.env?.PULUMI_ACCESS_TOKEN).to.equal("${{ secrets.PULUMI_ACCESS_TOKEN }}");
             expect(step.with?.policyPacks, "enforces the policy pack").to.equal("policy");
             const install = job.steps.findIndex((s) => s.run === "npm ci --prefix policy");
@@ -213,6 +235,26 @@ describe("CI workflows", () => {
             const upload = stepsUsing(check, "actions/upload-artifact")[0];
             expect(upload.with?.path).to.equal("plan/");
             expect(upload.if).to.equal("always()");
+        });
+
+        it("runs the security gates as npm run gates does, each in its own step, over the whole history", () => {
+            const gates = wf.jobs.gates;
+            expect(gates.permissions).to.equal(undefined);
+            expect(stepsUsing(gates, "actions/checkout")[0].with).to.deep.equal({ "fetch-depth": 0 });
+            expect(stepsUsing(gates, "actions/setup-go")[0].with).to.deep.equal({ "go-version": "1.26", cache: false });
+            expect(
+                gates.steps.map((s) => [s.name, s.run]).filter(([, run]) => run?.startsWith("npm run")),
+            ).to.deep.equal([
+                ["Build the gate tools (gitleaks, actionlint)", "npm run setup:gates"],
+                ["Secret scan (gitleaks, whole history)", "npm run gates -- --only secrets"],
+                ["Dependency audit (npm audit --omit=dev, high and critical)", "npm run gates -- --only audit"],
+                ["Workflow lint (actionlint with shellcheck)", "npm run gates -- --only workflows"],
+            ]);
+            const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+                scripts: Record<string, string>;
+            };
+            expect(pkg.scripts.gates).to.equal("bash tools/gates/gates.sh");
+            expect(pkg.scripts["setup:gates"]).to.equal("bash tools/gates/setup.sh");
         });
 
         it("points the HTML report's browser test at the runner's Chrome", () => {
@@ -255,7 +297,7 @@ describe("CI workflows", () => {
 
         it("previews dev and demo with the policy pack after the checks, commenting on the pull request", () => {
             const preview = wf.jobs.preview;
-            expect(preview.needs).to.equal("check");
+            expect(preview.needs).to.deep.equal(["check", "gates"]);
             expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "demo"]);
             expect(preview.permissions).to.include({ "pull-requests": "write", "id-token": "write" });
             const pulumi = stepsUsing(preview, "pulumi/actions")[0];
@@ -286,6 +328,163 @@ describe("CI workflows", () => {
             // Nothing else in the repository deploys.
             const ups = Object.values(wf.jobs).flatMap((j) => stepsUsing(j, "pulumi/actions"));
             expect(ups).to.have.length(1);
+        });
+    });
+
+    describe("rollout.yml", () => {
+        const wf = workflow("rollout.yml");
+        const check = wf.jobs.check;
+        const roll = wf.jobs.rollout;
+        const step = (job: Job, name: string) => {
+            const found = job.steps.find((s) => s.name === name);
+            expect(found, name).to.not.equal(undefined);
+            return found as Step;
+        };
+
+        /** Runs a step's script with bash, `npm` standing in to print its arguments one a line. */
+        function runScript(
+            script: string,
+            env: Record<string, string>,
+        ): { status: number | null; args: string[]; stdout: string } {
+            const dir = mkdtempSync(path.join(tmpdir(), "fake-npm-"));
+            try {
+                writeFileSync(path.join(dir, "npm"), '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n');
+                chmodSync(path.join(dir, "npm"), 0o755);
+                const result = spawnSync("bash", ["-e", "-c", script], {
+                    env: { PATH: `${dir}:/usr/bin:/bin`, ...env },
+                    encoding: "utf8",
+                });
+                return {
+                    status: result.status,
+                    args: result.stdout.split("\n").filter((l) => l !== ""),
+                    stdout: result.stdout,
+                };
+            } finally {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        }
+
+        it("starts by hand or on an image-published dispatch, one rollout per stack, sharing deploy-demo's group", () => {
+            expect(Object.keys(wf.on)).to.deep.equal(["workflow_dispatch", "repository_dispatch"]);
+            expect(wf.on.repository_dispatch).to.deep.equal({ types: ["image-published"] });
+            const inputs = (
+                wf.on.workflow_dispatch as {
+                    inputs: Record<string, { type: string; required?: boolean; options?: string[] }>;
+                }
+            ).inputs;
+            expect(Object.keys(inputs)).to.deep.equal(["stack", "image", "cloud", "rollback", "timeout"]);
+            expect(inputs.stack.options).to.deep.equal(["demo", "dev"]);
+            expect(inputs.image).to.include({ type: "string", required: true });
+            expect(wf.permissions).to.deep.equal({ contents: "read" });
+            expect(wf.concurrency).to.deep.equal({
+                group: "pulumi-${{ inputs.stack || github.event.client_payload.stack }}",
+                "cancel-in-progress": false,
+            });
+            // For demo the group is deploy-demo's: a rollout and a deployment of demo never overlap.
+            expect(wf.concurrency?.group.replace(/\$\{\{.*\}\}/, "demo")).to.equal(
+                workflow("deploy-demo.yml").concurrency?.group,
+            );
+            checkCommon(wf);
+        });
+
+        it("checks the request offline, before the approval and without secrets", () => {
+            expect(check.environment).to.equal(undefined);
+            expect(check.permissions).to.equal(undefined);
+            expect(check.outputs).to.deep.equal({
+                stack: "${{ steps.check.outputs.stack }}",
+                clouds: "${{ steps.check.outputs.clouds }}",
+            });
+            const checking = step(check, "Check the stack, the image and the config (offline)");
+            expect(checking.id).to.equal("check");
+            expect(checking.env).to.deep.equal({
+                STACK: "${{ inputs.stack || github.event.client_payload.stack }}",
+                IMAGE: "${{ inputs.image || github.event.client_payload.image }}",
+                CLOUD: "${{ inputs.cloud || github.event.client_payload.cloud || 'any' }}",
+            });
+            const ok = runScript(checking.run ?? "", { STACK: "demo", IMAGE: "ami-0123456789abcdef0", CLOUD: "any" });
+            expect(ok.status).to.equal(0);
+            expect(ok.args).to.deep.equal([
+                "run",
+                "--silent",
+                "rollout",
+                "--",
+                "--stack",
+                "demo",
+                "--image",
+                "ami-0123456789abcdef0",
+                "--check",
+            ]);
+            const narrowed = runScript(checking.run ?? "", { STACK: "demo", IMAGE: "webapp-1", CLOUD: "gcp" });
+            expect(narrowed.args.slice(-2)).to.deep.equal(["--cloud", "gcp"]);
+            // A payload cannot smuggle a command or an option in.
+            const hostile = runScript(checking.run ?? "", {
+                STACK: "demo; touch /tmp/pwned",
+                IMAGE: "x",
+                CLOUD: "any",
+            });
+            expect(hostile.status).to.equal(2);
+            expect(hostile.stdout).to.equal("::error::stack must be a stack file name such as demo\n");
+            const quoted = runScript(checking.run ?? "", { STACK: "demo", IMAGE: "$(id) --yes", CLOUD: "any" });
+            expect(quoted.args).to.include("$(id) --yes");
+        });
+
+        it("rolls out behind the stack's environment, with OIDC credentials for the clouds it touches", () => {
+            expect(roll.needs).to.equal("check");
+            expect(roll.environment).to.equal("${{ needs.check.outputs.stack }}");
+            expect(roll.permissions).to.deep.equal({
+                contents: "write",
+                "id-token": "write",
+                "pull-requests": "write",
+            });
+            expect(roll["timeout-minutes"]).to.equal(120);
+            expect(step(roll, "AWS credentials (OIDC)").if).to.equal("contains(needs.check.outputs.clouds, 'aws')");
+            expect(step(roll, "Google Cloud credentials (workload identity)").if).to.equal(
+                "contains(needs.check.outputs.clouds, 'gcp')",
+            );
+            const cli = stepsUsing(roll, "pulumi/actions");
+            expect(cli).to.have.length(1);
+            expect(cli[0].with).to.equal(undefined);
+            const names = roll.steps.map((s) => s.name ?? s.uses);
+            expect(names.indexOf("Install the policy pack")).to.be.lessThan(names.indexOf("npm run rollout"));
+        });
+
+        it("runs npm run rollout with --yes, the policy pack, the timeout and the rollback choice", () => {
+            const rollout = step(roll, "npm run rollout");
+            expect(rollout.env?.PULUMI_ACCESS_TOKEN).to.equal("${{ secrets.PULUMI_ACCESS_TOKEN }}");
+            expect(rollout.env?.STACK).to.equal("${{ vars.PULUMI_ORG }}/${{ needs.check.outputs.stack }}");
+            const env = {
+                STACK: "acme/demo",
+                IMAGE: "ami-0123456789abcdef0",
+                CLOUD: "any",
+                ROLLBACK: "true",
+                TIMEOUT: "30m",
+            };
+            expect(runScript(rollout.run ?? "", env).args).to.deep.equal([
+                "run",
+                "--silent",
+                "rollout",
+                "--",
+                "--stack",
+                "acme/demo",
+                "--image",
+                "ami-0123456789abcdef0",
+                "--yes",
+                "--policy-pack",
+                "--timeout",
+                "30m",
+            ]);
+            const kept = runScript(rollout.run ?? "", { ...env, ROLLBACK: "false", CLOUD: "aws" });
+            expect(kept.args.slice(-3)).to.deep.equal(["--cloud", "aws", "--no-rollback"]);
+        });
+
+        it("proposes the stack file with the new image as a pull request after a rollout that succeeded", () => {
+            const propose = step(roll, "Propose the stack file with the new image");
+            expect(propose.if).to.equal(undefined);
+            expect(propose.env?.GH_TOKEN).to.equal("${{ github.token }}");
+            expect(propose.run).to.include('git commit -m "Roll out $IMAGE to $STACK" -- "Pulumi.$STACK.yaml"');
+            expect(propose.run).to.include("gh pr create");
+            const names = roll.steps.map((s) => s.name);
+            expect(names.at(-1)).to.equal("Propose the stack file with the new image");
         });
     });
 });

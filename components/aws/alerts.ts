@@ -61,6 +61,8 @@ export interface AlertsArgs {
  */
 export class Alerts extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;
+    /** The topic's key: publishers need data-key use of it through SNS. */
+    public readonly keyArn: pulumi.Output<string>;
 
     constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Alerts", name, {}, opts);
@@ -94,6 +96,7 @@ export class Alerts extends pulumi.ComponentResource {
             );
         }
         this.topicArn = topic.arn;
+        this.keyArn = key.arn;
         this.registerOutputs({ topicArn: this.topicArn });
     }
 }

@@ -10,17 +10,30 @@ import type { AwsAccount } from "./iam";
  * The AWS provider every AWS resource uses: region, default tags, an optional account guard and an
  * optional named profile (`aws.profile`; otherwise the usual credential chain).
  */
-export function awsProvider(cfg: InfraConfig, opts?: pulumi.ResourceOptions): aws.Provider {
+export function awsProvider(
+    cfg: InfraConfig,
+    opts?: pulumi.ResourceOptions,
+    where: { region: string; role: string } = { region: cfg.aws.region, role: "aws" },
+): aws.Provider {
     return new aws.Provider(
-        `${cfg.environment}-aws`,
+        `${cfg.environment}-${where.role}`,
         {
-            region: cfg.aws.region as aws.Region,
+            region: where.region as aws.Region,
             defaultTags: { tags: standardTags(cfg) },
             allowedAccountIds: cfg.aws.allowedAccountIds,
             profile: cfg.aws.profile,
         },
         opts,
     );
+}
+
+/** The disaster-recovery region (`aws.dr.region`): its own provider, same account, tags and guard. */
+export interface AwsDrContext {
+    readonly region: string;
+    readonly provider: aws.Provider;
+    readonly account: AwsAccount;
+    /** Options for a component whose resources live in the DR region. */
+    readonly tierOpts: pulumi.ComponentResourceOptions;
 }
 
 export interface AwsContext extends StackContext {
@@ -31,6 +44,8 @@ export interface AwsContext extends StackContext {
     readonly tierOpts: pulumi.ComponentResourceOptions;
     /** A tier component's name: `<environment>-<tier>`, e.g. `dev-network`. */
     name(tier: string): string;
+    /** The DR region, when `aws.dr.region` is set. */
+    readonly dr?: AwsDrContext;
 }
 
 /**
@@ -41,15 +56,30 @@ export function awsContext(stack: StackContext | InfraConfig, provider?: aws.Pro
     const base = "behaviour" in stack ? stack : stackContext(stack);
     const awsProviderResource = provider ?? awsProvider(base.config, { parent: base.opts.parent });
     const invokeOpts = { provider: awsProviderResource, parent: base.opts.parent };
+    const drRegion = base.config.aws.dr.region;
+    const drProvider =
+        drRegion === undefined
+            ? undefined
+            : awsProvider(base.config, { parent: base.opts.parent }, { region: drRegion, role: "aws-dr" });
+    const account = {
+        accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
+        partition: aws.getPartitionOutput({}, invokeOpts).partition,
+    };
     return {
         ...base,
         provider: awsProviderResource,
-        account: {
-            accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
-            partition: aws.getPartitionOutput({}, invokeOpts).partition,
-            region: base.config.aws.region,
-        },
+        account: { ...account, region: base.config.aws.region },
         tierOpts: pulumi.mergeOptions(base.opts, { providers: [awsProviderResource] }),
         name: (tier) => `${base.environment}-${tier}`,
+        ...(drRegion === undefined || drProvider === undefined
+            ? {}
+            : {
+                  dr: {
+                      region: drRegion,
+                      provider: drProvider,
+                      account: { ...account, region: drRegion },
+                      tierOpts: pulumi.mergeOptions(base.opts, { providers: [drProvider] }),
+                  },
+              }),
     };
 }

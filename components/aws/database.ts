@@ -35,6 +35,98 @@ export const MYSQL_PARAMETERS: ReadonlyArray<{ name: string; value: string }> = 
     { name: "log_output", value: "FILE" },
 ];
 
+/** What surrounds a MySQL instance of the platform (the primary, or its DR replica). */
+export interface MysqlInstanceParts {
+    /** utf8mb4, TLS required, slow query log (`MYSQL_PARAMETERS`). */
+    readonly parameterGroup: aws.rds.ParameterGroup;
+    /** One per exported log, with retention; the instance must depend on them (else RDS creates them). */
+    readonly logGroups: aws.cloudwatch.LogGroup[];
+    /** The role RDS enhanced monitoring assumes. */
+    readonly monitoringRole: aws.iam.Role;
+}
+
+/** The parameter group, the log groups and the monitoring role of an instance, named `${name}-<role>`. */
+export function mysqlInstanceParts(
+    name: string,
+    args: {
+        account: AwsAccount;
+        engineVersion: string;
+        identifier: pulumi.Input<string>;
+        logRetentionDays: number;
+        /** The region's logs key (`Kms.keyArns.logs`): the log groups are encrypted with it. */
+        logsKeyArn: pulumi.Input<string>;
+        monitoringDescription: string;
+    },
+    parent: pulumi.Resource,
+): MysqlInstanceParts {
+    const parameterGroup = new aws.rds.ParameterGroup(
+        `${name}-params`,
+        {
+            family: parameterGroupFamily(args.engineVersion),
+            description: "webapp MySQL: utf8mb4, TLS required, slow query log",
+            parameters: MYSQL_PARAMETERS.map((p) => ({ ...p, applyMethod: "immediate" })),
+        },
+        { parent },
+    );
+    const logGroups = EXPORTED_LOGS.map(
+        (log) =>
+            new aws.cloudwatch.LogGroup(
+                `${name}-log-${log}`,
+                {
+                    name: pulumi.interpolate`/aws/rds/instance/${args.identifier}/${log}`,
+                    retentionInDays: args.logRetentionDays,
+                    kmsKeyId: args.logsKeyArn,
+                },
+                { parent },
+            ),
+    );
+    const monitoringRole = serviceRole(`${name}-monitoring`, "monitoring.rds.amazonaws.com", args.account, [], {
+        parent,
+        description: args.monitoringDescription,
+        managedPolicyArns: [
+            pulumi.interpolate`arn:${args.account.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+        ],
+    });
+    return { parameterGroup, logGroups, monitoringRole };
+}
+
+/**
+ * The instance arguments every MySQL instance of the platform shares: gp3 encrypted with the
+ * region's RDS key, pinned minor version, private, the RDS CA, the maintenance window, log exports,
+ * Performance Insights where the class has it, enhanced monitoring every minute.
+ */
+export function sharedInstanceArgs(args: {
+    kmsKeyArn: pulumi.Input<string>;
+    instanceClass: string;
+    maxAllocatedStorage: number;
+    subnetGroupName: pulumi.Input<string>;
+    securityGroupId: pulumi.Input<string>;
+    parts: MysqlInstanceParts;
+}) {
+    const insights = performanceInsightsSupported(args.instanceClass);
+    return {
+        autoMinorVersionUpgrade: false,
+        instanceClass: args.instanceClass,
+        maxAllocatedStorage: args.maxAllocatedStorage,
+        storageType: "gp3",
+        storageEncrypted: true,
+        kmsKeyId: args.kmsKeyArn,
+        dbSubnetGroupName: args.subnetGroupName,
+        vpcSecurityGroupIds: [args.securityGroupId],
+        parameterGroupName: args.parts.parameterGroup.name,
+        publiclyAccessible: false,
+        caCertIdentifier: "rds-ca-rsa2048-g1",
+        maintenanceWindow: "sun:04:30-sun:05:30",
+        copyTagsToSnapshot: true,
+        enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
+        performanceInsightsEnabled: insights,
+        performanceInsightsKmsKeyId: insights ? args.kmsKeyArn : undefined,
+        performanceInsightsRetentionPeriod: insights ? 7 : undefined,
+        monitoringInterval: 60,
+        monitoringRoleArn: args.parts.monitoringRole.arn,
+    } satisfies Partial<aws.rds.InstanceArgs>;
+}
+
 export interface DatabaseArgs {
     account: AwsAccount;
     /** The VPC and its private subnets (the database gets no public address). */
@@ -115,78 +207,48 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             { parent: this },
         );
 
-        const parameterGroup = new aws.rds.ParameterGroup(
-            `${name}-params`,
+        const parts = mysqlInstanceParts(
+            name,
             {
-                family: parameterGroupFamily(args.engineVersion),
-                description: "webapp MySQL: utf8mb4, TLS required, slow query log",
-                parameters: MYSQL_PARAMETERS.map((p) => ({ ...p, applyMethod: "immediate" })),
+                account: args.account,
+                engineVersion: args.engineVersion,
+                identifier,
+                logRetentionDays: args.logRetentionDays,
+                logsKeyArn: args.kms.keyArns.logs,
+                monitoringDescription: "RDS enhanced monitoring",
             },
-            { parent: this },
+            this,
         );
 
-        const logGroups = EXPORTED_LOGS.map(
-            (log) =>
-                new aws.cloudwatch.LogGroup(
-                    `${name}-log-${log}`,
-                    {
-                        name: pulumi.interpolate`/aws/rds/instance/${identifier}/${log}`,
-                        retentionInDays: args.logRetentionDays,
-                        kmsKeyId: args.kms.keyArns.logs,
-                    },
-                    { parent: this },
-                ),
-        );
-
-        const monitoringRole = serviceRole(`${name}-monitoring`, "monitoring.rds.amazonaws.com", args.account, [], {
-            parent: this,
-            description: "RDS enhanced monitoring",
-            managedPolicyArns: [
-                pulumi.interpolate`arn:${args.account.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-            ],
-        });
-
-        const insights = performanceInsightsSupported(args.instanceClass);
         const instance = new aws.rds.Instance(
             `${name}-mysql`,
             {
+                ...sharedInstanceArgs({
+                    kmsKeyArn: args.kms.keyArns.rds,
+                    instanceClass: args.instanceClass,
+                    maxAllocatedStorage: args.maxAllocatedStorage,
+                    subnetGroupName: subnetGroup.name,
+                    securityGroupId: securityGroup.id,
+                    parts,
+                }),
                 identifier,
                 engine: "mysql",
                 engineVersion: args.engineVersion,
-                autoMinorVersionUpgrade: false,
-                instanceClass: args.instanceClass,
                 allocatedStorage: args.allocatedStorage,
-                maxAllocatedStorage: args.maxAllocatedStorage,
-                storageType: "gp3",
-                storageEncrypted: true,
-                kmsKeyId: args.kms.keyArns.rds,
                 dbName: args.databaseName,
                 username: args.username,
                 password: args.secrets.databasePassword,
                 port: MYSQL_PORT,
-                dbSubnetGroupName: subnetGroup.name,
-                vpcSecurityGroupIds: [securityGroup.id],
-                parameterGroupName: parameterGroup.name,
-                publiclyAccessible: false,
                 multiAz: args.multiAz,
-                caCertIdentifier: "rds-ca-rsa2048-g1",
                 backupRetentionPeriod: args.backupRetentionDays,
                 backupWindow: "03:00-04:00",
-                maintenanceWindow: "sun:04:30-sun:05:30",
-                copyTagsToSnapshot: true,
                 deleteAutomatedBackups: !args.retainBackups,
                 deletionProtection: args.deletionProtection,
                 skipFinalSnapshot: !args.finalSnapshot,
                 finalSnapshotIdentifier: args.finalSnapshot ? pulumi.interpolate`${identifier}-final` : undefined,
                 applyImmediately: !args.changesInMaintenanceWindow,
-                enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
-                performanceInsightsEnabled: insights,
-                performanceInsightsKmsKeyId: insights ? args.kms.keyArns.rds : undefined,
-                performanceInsightsRetentionPeriod: insights ? 7 : undefined,
-                monitoringInterval: 60,
-                monitoringRoleArn: monitoringRole.arn,
             },
-            { parent: this, dependsOn: logGroups },
+            { parent: this, dependsOn: parts.logGroups },
         );
 
         const credentials = new aws.secretsmanager.SecretVersion(

@@ -5,6 +5,7 @@ import { Alerts } from "./alerts";
 import { Compute, type AwsBackendOutputs } from "./compute";
 import type { AwsContext } from "./context";
 import { Database } from "./database";
+import { DisasterRecovery } from "./dr";
 import { Dns } from "./dns";
 import { Kms } from "./kms";
 import { Messaging } from "./messaging";
@@ -16,7 +17,9 @@ import {
     alertsArgs,
     computeArgs,
     databaseArgs,
+    disasterRecoveryArgs,
     dnsArgs,
+    drKmsArgs,
     kmsArgs,
     messagingArgs,
     monitoringArgs,
@@ -25,7 +28,7 @@ import {
     storageArgs,
 } from "./tiers";
 
-export { Alerts, Compute, Database, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
+export { Alerts, Compute, Database, DisasterRecovery, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
 export { awsContext, awsProvider, type AwsContext } from "./context";
 
 /** What the AWS side of a stack exports. */
@@ -51,6 +54,20 @@ export interface AwsCoreOutputs {
     dashboardUrl: pulumi.Output<string>;
     /** Name servers to delegate the domain to; only when the stack creates the hosted zone. */
     nameServers?: pulumi.Output<string[]>;
+    /** The DR region's copies and its promotion function; only with `aws.dr.region`. */
+    dr?: AwsDrOutputs;
+}
+
+/** What the DR region exports. */
+export interface AwsDrOutputs {
+    region: string;
+    replicaIdentifier: pulumi.Output<string>;
+    replicaAddress: pulumi.Output<string>;
+    bucketName: pulumi.Output<string>;
+    promotionFunctionName: pulumi.Output<string>;
+    /** The DR region's ops topic: promotion records and failures. */
+    alertTopicArn: pulumi.Output<string>;
+    kmsKeyArns: Record<string, pulumi.Output<string>>;
 }
 
 /** The AWS outputs: the core ones and the backend's (`autoScalingGroupName` for `asg`). */
@@ -74,6 +91,8 @@ export interface AwsPlatform extends AwsDataTiers {
     /** The load balancer and the backend behind it. */
     readonly compute: Compute;
     readonly monitoring: Monitoring;
+    /** The DR region's keys and copies, when `aws.dr.region` is set. */
+    readonly dr?: { readonly kms: Kms; readonly region: DisasterRecovery };
     /**
      * What the DNS step points the apex at: the load balancer. A feature that puts something in
      * front of it (a CDN) replaces `edge.apex` in its `build`.
@@ -89,8 +108,9 @@ export interface AwsPlatform extends AwsDataTiers {
 export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
     const opts = ctx.tierOpts;
     const kms = new Kms(ctx.name("kms"), kmsArgs(ctx), opts);
+    const drKms = ctx.dr && new Kms(ctx.name("dr-kms"), drKmsArgs(ctx, ctx.dr), ctx.dr.tierOpts);
     const network = new Network(ctx.name("network"), networkArgs(ctx, kms), opts);
-    const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms), opts);
+    const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms, drKms), opts);
     const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
     const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
@@ -110,12 +130,22 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
         opts,
     );
 
+    const drRegion =
+        ctx.dr &&
+        drKms &&
+        new DisasterRecovery(
+            ctx.name("dr"),
+            disasterRecoveryArgs(ctx, ctx.dr, { kms, drKms, database, storage, alerts }),
+            ctx.dr.tierOpts,
+        );
+
     const { loadBalancer } = compute;
     const platform: AwsPlatform = {
         ...tiers,
         ctx,
         compute,
         monitoring,
+        ...(drKms && drRegion ? { dr: { kms: drKms, region: drRegion } } : {}),
         // The load balancer is IPv4-only (the VPC has no IPv6 block), so the apex gets an A record.
         edge: {
             apex: { role: "alb", target: { dnsName: loadBalancer.dnsName, zoneId: loadBalancer.zoneId, ipv6: false } },
@@ -139,6 +169,19 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
             ...compute.backend.outputs,
             dashboardUrl: monitoring.dashboardUrl,
             ...(dns.nameServers === undefined ? {} : { nameServers: dns.nameServers }),
+            ...(drKms && drRegion
+                ? {
+                      dr: {
+                          region: drRegion.region,
+                          replicaIdentifier: drRegion.replicaIdentifier,
+                          replicaAddress: drRegion.replicaAddress,
+                          bucketName: drRegion.bucketName,
+                          promotionFunctionName: drRegion.functionName,
+                          alertTopicArn: drRegion.topicArn,
+                          kmsKeyArns: { ...drKms.keyArns },
+                      },
+                  }
+                : {}),
         },
     };
     for (const feature of enabledFeatures(ctx.config)) {

@@ -90,35 +90,15 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         // Taking over the default group removes AWS's rules from it (members to members, all egress).
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.vpcId }, { parent: this });
 
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-flow-logs`,
-            { retentionInDays: args.flowLogRetentionDays, kmsKeyId: args.logsKeyArn },
-            { parent: this },
-        );
-        const role = serviceRole(
-            `${name}-flow-logs`,
-            "vpc-flow-logs.amazonaws.com",
-            args.account,
-            [
-                {
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
-                },
-            ],
-            { parent: this, description: "Lets VPC Flow Logs write to its log group" },
-        );
-        new aws.ec2.FlowLog(
-            `${name}-flow-log`,
+        const logGroup = vpcFlowLog(
+            name,
             {
                 vpcId: vpc.vpcId,
-                trafficType: "ALL",
-                logDestinationType: "cloud-watch-logs",
-                logDestination: logGroup.arn,
-                iamRoleArn: role.arn,
-                maxAggregationInterval: 60,
+                account: args.account,
+                retentionDays: args.flowLogRetentionDays,
+                logsKeyArn: args.logsKeyArn,
             },
-            { parent: this },
+            this,
         );
 
         this.networkId = vpc.vpcId;
@@ -132,4 +112,53 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             privateSubnetIds: this.privateSubnetIds,
         });
     }
+}
+
+/**
+ * Flow logs of all of a VPC's traffic into a log group (`${name}-flow-logs`) through a role that
+ * may write there only. Returns the log group.
+ */
+export function vpcFlowLog(
+    name: string,
+    args: {
+        vpcId: pulumi.Input<string>;
+        account: AwsAccount;
+        retentionDays: number;
+        /** The region's logs key (`Kms.keyArns.logs`): the log group is encrypted with it. */
+        logsKeyArn: pulumi.Input<string>;
+    },
+    parent: pulumi.Resource,
+): aws.cloudwatch.LogGroup {
+    const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-flow-logs`,
+        { retentionInDays: args.retentionDays, kmsKeyId: args.logsKeyArn },
+        { parent },
+    );
+    const role = serviceRole(
+        `${name}-flow-logs`,
+        "vpc-flow-logs.amazonaws.com",
+        args.account,
+        [
+            {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+            },
+        ],
+        { parent, description: "Lets VPC Flow Logs write to its log group" },
+    );
+    new aws.ec2.FlowLog(
+        `${name}-flow-log`,
+        {
+            vpcId: args.vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroup.arn,
+            iamRoleArn: role.arn,
+            maxAggregationInterval: 60,
+        },
+        { parent },
+    );
+
+    return logGroup;
 }

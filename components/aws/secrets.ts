@@ -14,6 +14,11 @@ export interface SecretsArgs {
     mailgunApiKey: pulumi.Output<string>;
     /** Days a deleted secret stays recoverable (7-30). Dev: 7, otherwise 30. */
     recoveryWindowDays: number;
+    /**
+     * Replicate every secret to the DR region, encrypted there with that region's Secrets Manager
+     * key (`aws.dr.region`). Default: no replica.
+     */
+    replica?: { region: string; kmsKeyArn: pulumi.Input<string> };
 }
 
 /**
@@ -44,6 +49,9 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
                     description,
                     kmsKeyId: args.kms.keyArns.secrets,
                     recoveryWindowInDays: args.recoveryWindowDays,
+                    ...(args.replica === undefined
+                        ? {}
+                        : { replicas: [{ region: args.replica.region, kmsKeyId: args.replica.kmsKeyArn }] }),
                 },
                 { parent: this },
             );

@@ -102,7 +102,7 @@ export function privateBucket(
     name: string,
     args: PrivateBucketArgs,
     parent: pulumi.Resource,
-): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
+): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy; versioning?: aws.s3.BucketVersioning } {
     const child = { parent };
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: args.forceDestroy }, child);
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -143,16 +143,14 @@ export function privateBucket(
         },
         child,
     );
-    const lifecycleDependsOn: pulumi.Resource[] = [];
-    if (args.versioning) {
-        lifecycleDependsOn.push(
-            new aws.s3.BucketVersioning(
-                `${name}-versioning`,
-                { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-                child,
-            ),
-        );
-    }
+    const versioning = args.versioning
+        ? new aws.s3.BucketVersioning(
+              `${name}-versioning`,
+              { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+              child,
+          )
+        : undefined;
+    const lifecycleDependsOn: pulumi.Resource[] = versioning === undefined ? [] : [versioning];
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
         { bucket: bucket.id, rules: args.lifecycleRules },
@@ -173,7 +171,7 @@ export function privateBucket(
             { parent, dependsOn: args.accessLogs.after },
         );
     }
-    return { bucket, policy };
+    return { bucket, policy, ...(versioning === undefined ? {} : { versioning }) };
 }
 
 /** Key prefixes in the log bucket, one per source. */
@@ -267,6 +265,8 @@ export function logBucketLifecycle(days: number): aws.types.input.s3.BucketLifec
 export class Storage extends pulumi.ComponentResource implements StorageOutputs {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
+    /** The bucket's versioning (replication to another region needs it in place first). */
+    public readonly versioning: pulumi.Resource;
     /** The log bucket's name. */
     public readonly accessLogBucketName: pulumi.Output<string>;
     /** The log bucket's policy: a load balancer that logs there must be created after it. */
@@ -288,7 +288,7 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
         );
         this.accessLogBucketName = logs.bucket.bucket;
         this.accessLogPolicy = logs.policy;
-        const { bucket } = privateBucket(
+        const { bucket, versioning } = privateBucket(
             name,
             {
                 kmsKeyArn: args.kms.keyArns.s3,
@@ -301,6 +301,7 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
         );
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
+        this.versioning = versioning ?? bucket;
         this.registerOutputs({
             bucketName: this.bucketName,
             bucketArn: this.bucketArn,

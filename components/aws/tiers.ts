@@ -2,13 +2,19 @@
  * One small function per AWS tier: its arguments from the config and the stack context (and the
  * tiers it uses). `createAwsPlatform` only wires their results in order.
  */
-import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
+import {
+    emailFunctionArchive,
+    EMAIL_FUNCTION_ENTRY_POINT,
+    replicaPromotionArchive,
+    REPLICA_PROMOTION_ENTRY_POINT,
+} from "../../functions/bundle";
 import { mailgunSettings } from "../shared/mailgun";
 import type { AlertsArgs, Alerts } from "./alerts";
 import { computeKeyStatements, type Compute, type ComputeArgs } from "./compute";
-import type { AwsContext } from "./context";
+import type { AwsContext, AwsDrContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
 import type { Dns, DnsArgs } from "./dns";
+import type { DisasterRecoveryArgs } from "./dr";
 import type { Kms, KmsArgs } from "./kms";
 import type { Messaging, MessagingArgs } from "./messaging";
 import type { MonitoringArgs } from "./monitoring";
@@ -38,8 +44,19 @@ export function kmsArgs(ctx: AwsContext): KmsArgs {
     };
 }
 
-export function secretsArgs(ctx: AwsContext, kms: Kms): SecretsArgs {
-    return { kms, mailgunApiKey: ctx.config.mailgun.apiKey, recoveryWindowDays: ctx.behaviour.secretRecoveryDays };
+/** The DR region's counterparts of the four keys, under the same aliases in that region. */
+export function drKmsArgs(ctx: AwsContext, dr: AwsDrContext): KmsArgs {
+    return { account: dr.account, rotationDays: ctx.config.aws.kmsRotationDays, aliasPrefix: ctx.names.prefix };
+}
+
+/** With a DR region, every secret is replicated there under that region's Secrets Manager key. */
+export function secretsArgs(ctx: AwsContext, kms: Kms, drKms?: Kms): SecretsArgs {
+    return {
+        kms,
+        mailgunApiKey: ctx.config.mailgun.apiKey,
+        recoveryWindowDays: ctx.behaviour.secretRecoveryDays,
+        ...(ctx.dr && drKms ? { replica: { region: ctx.dr.region, kmsKeyArn: drKms.keyArns.secrets } } : {}),
+    };
 }
 
 export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Kms; secrets: Secrets }): DatabaseArgs {
@@ -169,5 +186,42 @@ export function monitoringArgs(
         dbInstanceIdentifier: tiers.database.instanceIdentifier,
         dbAllocatedStorageGb: ctx.config.aws.db.allocatedStorage,
         functionName: tiers.messaging.functionName,
+    };
+}
+
+/** The DR region: the replica and the DR bucket mirror the primary's settings; the bundle is built now. */
+export function disasterRecoveryArgs(
+    ctx: AwsContext,
+    dr: AwsDrContext,
+    tiers: { kms: Kms; drKms: Kms; database: Database; storage: Storage; alerts: Alerts },
+): DisasterRecoveryArgs {
+    const { aws, features, monitoring } = ctx.config;
+    return {
+        primary: { account: ctx.account, provider: ctx.provider },
+        account: dr.account,
+        kms: tiers.drKms,
+        primaryKms: tiers.kms,
+        database: tiers.database,
+        storage: tiers.storage,
+        primaryAlertTopicArn: tiers.alerts.topicArn,
+        prefix: ctx.names.prefix,
+        vpcCidr: aws.dr.vpcCidr,
+        azCount: aws.azCount,
+        engineVersion: aws.db.engineVersion,
+        instanceClass: aws.db.instanceClass,
+        maxAllocatedStorage: aws.db.maxAllocatedStorage,
+        backupRetentionDays: aws.db.backupRetentionDays,
+        deletionProtection: aws.db.deletionProtection,
+        logRetentionDays: aws.logRetentionDays,
+        rotationDays: aws.kmsRotationDays,
+        infrequentAccessAfterDays: aws.storage.infrequentAccessAfterDays,
+        noncurrentVersionExpirationDays: aws.storage.noncurrentVersionExpirationDays,
+        forceDestroy: ctx.behaviour.destroyWithData,
+        alarmEmail: monitoring.alarmEmail,
+        code: replicaPromotionArchive(),
+        handler: REPLICA_PROMOTION_ENTRY_POINT,
+        dryRun: aws.dr.promotion.dryRun,
+        graceSeconds: aws.dr.promotion.graceSeconds,
+        backupVault: features.backup,
     };
 }

@@ -9,6 +9,7 @@ import {
     byType,
     isFalse,
     isOn,
+    isSet,
     isTrue,
     isWholeInternet,
     list,
@@ -193,7 +194,8 @@ const protectedOutsideDev = byType({
     [AWS.rdsInstance]: (p, o) =>
         problems(
             !isTrue(p.deletionProtection) && `deletionProtection is not true in ${o.environment}`,
-            isOn(p.skipFinalSnapshot) && `skipFinalSnapshot is true in ${o.environment}`,
+            // RDS refuses a final snapshot of a read replica (its source keeps the data).
+            isOn(p.skipFinalSnapshot) && !isSet(p.replicateSourceDb) && `skipFinalSnapshot is true in ${o.environment}`,
         ),
     [GCP.sqlInstance]: (p, o) =>
         problems(

@@ -230,16 +230,24 @@ const AWS_ROWS: Record<string, CostRow> = {
         ],
     ),
     "aws:kms/alias:Alias": free("aliases are free"),
-    "aws:secretsmanager/secret:Secret": priced("per secret-month, plus API calls", (r) => [
-        monthly("aws.secrets.secret", "Secrets Manager secret", 1, r.aws.secretMonth),
-        used(
-            "aws.secrets.api",
-            "Secrets Manager API calls",
-            share(r, r.usage.aws.secretsApiCalls),
-            "requests",
-            r.aws.secretsApi10k / 10_000,
-        ),
-    ]),
+    "aws:secretsmanager/secret:Secret": priced(
+        "per secret-month (each replica in another region too), plus API calls",
+        (r) => [
+            monthly(
+                "aws.secrets.secret",
+                "Secrets Manager secret",
+                1 + (Array.isArray(r.inputs.replicas) ? r.inputs.replicas.length : 0),
+                r.aws.secretMonth,
+            ),
+            used(
+                "aws.secrets.api",
+                "Secrets Manager API calls",
+                share(r, r.usage.aws.secretsApiCalls),
+                "requests",
+                r.aws.secretsApi10k / 10_000,
+            ),
+        ],
+    ),
     "aws:secretsmanager/secretVersion:SecretVersion": free("versions are included in the secret's price"),
     "random:index/randomPassword:RandomPassword": free("lives in the Pulumi state only"),
     "random:index/randomString:RandomString": free("lives in the Pulumi state only"),
@@ -313,6 +321,18 @@ const AWS_ROWS: Record<string, CostRow> = {
         "configuration of the bucket (KMS requests are counted with the keys)",
     ),
     "aws:s3/bucketVersioning:BucketVersioning": free("configuration of the bucket (old versions count as storage)"),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": usageOnly(
+        "inter-region transfer of the replicated objects (the copies are priced as the DR bucket's storage)",
+        (r) => [
+            used(
+                "aws.s3.replication",
+                "S3 cross-region replication transfer",
+                r.usage.aws.replicatedGb,
+                "GB",
+                r.aws.interRegionTransferGb,
+            ),
+        ],
+    ),
     // Compute
     "aws:lb/loadBalancer:LoadBalancer": priced(
         "load balancer hours, capacity units, and a public IPv4 address per AZ",
@@ -437,6 +457,10 @@ const AWS_ROWS: Record<string, CostRow> = {
     "aws:signer/signingJob:SigningJob": free("AWS Signer has no charge for Lambda code signing"),
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": free("configuration of the function"),
     // Monitoring
+    "aws:cloudwatch/eventRule:EventRule": free(
+        "RDS events on the default bus are free; the rules match only the primary's failure events, so forwarding them to another region's bus ($1 per million) rounds to nothing",
+    ),
+    "aws:cloudwatch/eventTarget:EventTarget": free("configuration of the rule"),
     "aws:cloudwatch/logGroup:LogGroup": usageOnly("log ingestion (flow logs: the flow-log figure)", (r) => [
         used("aws.logs.ingest-gb", "log ingestion", logIngestGb(r), "GB", r.aws.logsIngestGb),
     ]),

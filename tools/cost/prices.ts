@@ -21,7 +21,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://aws.amazon.com/rds/mysql/pricing/ and https://aws.amazon.com/rds/postgresql/pricing/ (instances, gp3 storage)",
         "https://aws.amazon.com/kms/pricing/ (keys, rotations, requests)",
         "https://aws.amazon.com/secrets-manager/pricing/",
-        "https://aws.amazon.com/s3/pricing/ (S3 Standard and Standard-IA storage, requests)",
+        "https://aws.amazon.com/s3/pricing/ (S3 Standard and Standard-IA storage, requests, data transfer to other AWS regions)",
         "https://aws.amazon.com/cloudwatch/pricing/ (logs, alarms, dashboards, custom metrics)",
         "https://aws.amazon.com/sns/pricing/, https://aws.amazon.com/sqs/pricing/, https://aws.amazon.com/lambda/pricing/",
         "https://aws.amazon.com/route53/pricing/ (hosted zones, health checks)",
@@ -75,6 +75,8 @@ export interface AwsRegionPrices {
     readonly s3StandardGbMonth: number;
     readonly s3Put1k: number;
     readonly s3Get1k: number;
+    /** Data transfer to another AWS region, per GB (S3 replication). */
+    readonly interRegionTransferGb: number;
     /** CloudWatch Logs ingestion per GB (standard and vended logs such as VPC flow logs, first tier). */
     readonly logsIngestGb: number;
     /** Per metric in an alarm (standard resolution), per month. */
@@ -233,6 +235,7 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
         s3StandardGbMonth: 0.023,
         s3Put1k: 0.005,
         s3Get1k: 0.0004,
+        interRegionTransferGb: 0.02,
         logsIngestGb: 0.5,
         alarmMetricMonth: 0.1,
         dashboardMonth: 3,

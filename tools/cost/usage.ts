@@ -51,6 +51,8 @@ const usageSchema = z
                 cloudTrailEvents: count,
                 /** GB of backups kept (database snapshots and bucket backups each). */
                 backupGb: count,
+                /** GB of new or changed objects a month that S3 replicates to the DR region (`aws.dr.region`). */
+                replicatedGb: count,
             })
             .strict(),
         gcp: z
@@ -98,6 +100,7 @@ export const DEFAULT_USAGE: Usage = {
         endpointDataGb: 5,
         cloudTrailEvents: 200_000,
         backupGb: 20,
+        replicatedGb: 1,
     },
     gcp: {
         natDataGb: 20,

@@ -50,11 +50,13 @@ const awsState: Record<string, StateFn> = {
         const azs = Number(req.inputs.numberOfAvailabilityZones ?? 2);
         const ids = (kind: string) =>
             Array.from({ length: azs }, (_, i) => `subnet-${kind}${shortHash(`${req.name}${i}`, 8)}`);
+        const specs: Array<{ type?: string }> = Array.isArray(req.inputs.subnetSpecs) ? req.inputs.subnetSpecs : [];
+        const has = (type: string) => specs.some((spec) => spec.type === type);
         return {
             vpcId: `vpc-${shortHash(req.name, 12)}`,
-            publicSubnetIds: ids("pub"),
-            privateSubnetIds: ids("prv"),
-            isolatedSubnetIds: [],
+            publicSubnetIds: has("Isolated") && !has("Public") ? [] : ids("pub"),
+            privateSubnetIds: has("Isolated") && !has("Private") ? [] : ids("prv"),
+            isolatedSubnetIds: has("Isolated") ? ids("iso") : [],
         };
     },
     "aws:kms/key:Key": (req) => {
@@ -258,6 +260,10 @@ const awsState: Record<string, StateFn> = {
     "aws:cloudwatch/dashboard:Dashboard": (req) => ({
         dashboardArn: `arn:aws:cloudwatch::${MOCK_ACCOUNT_ID}:dashboard/${req.inputs.dashboardName ?? req.name}`,
     }),
+    "aws:cloudwatch/eventRule:EventRule": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 64);
+        return { name, arn: awsArn("events", `rule/${name}`, req) };
+    },
     "aws:cloudwatch/metricAlarm:MetricAlarm": (req) => ({
         arn: awsArn("cloudwatch", `alarm:${req.inputs.name ?? autoName(req.name)}`, req),
     }),
@@ -552,15 +558,22 @@ export function invokeResult(
             const names = ["a", "b", "c", "d", "e", "f"].map((s) => `${provider.awsRegion}${s}`);
             return { names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), id: provider.awsRegion };
         }
-        case "aws:ec2/getAmi:getAmi":
+        case "aws:ec2/getAmi:getAmi": {
+            // A lookup by id answers with that image, as EC2 does; a name filter with its newest image.
+            const byId = (inputs.filters ?? []).find((f: { name?: string }) => f.name === "image-id")?.values?.[0];
+            const id = typeof byId === "string" ? byId : "ami-0123456789abcdef0";
             return {
-                id: "ami-0123456789abcdef0",
-                imageId: "ami-0123456789abcdef0",
-                name: `${String(inputs.filters?.[0]?.values?.[0] ?? "webapp-*").replace("*", "")}20261101`,
+                id,
+                imageId: id,
+                name:
+                    typeof byId === "string"
+                        ? "webapp-20261101"
+                        : `${String(inputs.filters?.[0]?.values?.[0] ?? "webapp-*").replace("*", "")}20261101`,
                 ownerId: MOCK_ACCOUNT_ID,
                 architecture: "x86_64",
                 rootDeviceName: "/dev/sda1",
             };
+        }
         case "aws:ec2/getRouteTables:getRouteTables":
             return {
                 ids: (inputs.filters?.[0]?.values ?? ["a", "b"]).map(

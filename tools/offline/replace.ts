@@ -37,6 +37,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:budgets/budget:Budget": ["name", "namePrefix", "accountId"],
     "aws:cloudtrail/trail:Trail": ["name"],
     "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
+    "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
+    "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
     "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": ["monitorType", "monitorDimension"],
@@ -119,6 +121,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
     "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ["bucket"],
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
         "bucket",
         "expectedBucketOwner",

@@ -161,6 +161,14 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "check only knows the older dead_letter_config.",
     },
     {
+        check: "CKV_AWS_117",
+        resources: "aws_lambda_function.*-dr-promotion",
+        scope: "every stack",
+        reason:
+            "The replica promotion function calls AWS APIs only (RDS, SNS) and runs outside any VPC on purpose: " +
+            "it must work when the network of either region does not, and it needs no NAT or endpoints.",
+    },
+    {
         check: "CKV_AWS_161",
         resources: "aws_db_instance.*",
         scope: "every stack",
@@ -186,10 +194,20 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
     {
         check: "CKV_AWS_144",
         resources: "aws_s3_bucket.*",
+        where: (_bucket, all) => !all.some((r) => r.tfType === "aws_s3_bucket_replication_configuration"),
         scope: "every stack",
         reason:
-            "Cross-region replication needs a second region: it comes with a disaster-recovery region, which " +
-            "these stacks do not configure.",
+            "Cross-region replication needs a second region: it comes with a disaster-recovery region " +
+            "(aws.dr.region), which this stack does not configure.",
+    },
+    {
+        check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*-audit-logs-bucket",
+        scope: "every stack",
+        reason:
+            "The trail's log bucket (features.auditLogs) stays in the primary region: the trail is multi-region, " +
+            "CloudTrail keeps 90 days of management events in each region's event history, and a copy would " +
+            "need its own trail key in the DR region.",
     },
     {
         check: "CKV2_AWS_62",

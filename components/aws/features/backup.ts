@@ -28,7 +28,14 @@ export interface BackupArgs {
     keyAlias: string;
     /** Let `pulumi destroy` delete the vault with its recovery points. Default: only in dev. */
     forceDestroy: boolean;
+    /** A vault in the DR region every recovery point is copied into, kept as long. Default: no copy. */
+    copyToVaultArn?: pulumi.Input<string>;
+    /** Where the failed-job alarms notify (the ops topic). Default none (the alarms are still visible). */
+    alarmActions?: pulumi.Input<string>[];
 }
+
+/** The backup and copy job failures that raise an alarm (AWS/Backup metrics of the vault). */
+export const FAILED_JOB_METRICS = ["NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed"] as const;
 
 /**
  * Opt-in AWS Backup (`features.backup`): a vault encrypted with its own key, a daily and a weekly
@@ -68,6 +75,16 @@ export class Backup extends pulumi.ComponentResource {
                     startWindow: 60,
                     completionWindow: 240,
                     lifecycle: { deleteAfter: rule.deleteAfterDays },
+                    ...(args.copyToVaultArn === undefined
+                        ? {}
+                        : {
+                              copyActions: [
+                                  {
+                                      destinationVaultArn: args.copyToVaultArn,
+                                      lifecycle: { deleteAfter: rule.deleteAfterDays },
+                                  },
+                              ],
+                          }),
                 })),
             },
             child,
@@ -85,6 +102,26 @@ export class Backup extends pulumi.ComponentResource {
             child,
         );
 
+        for (const metric of FAILED_JOB_METRICS) {
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${metric === "NumberOfBackupJobsFailed" ? "backup" : "copy"}-jobs-failed`,
+                {
+                    alarmDescription: `An AWS Backup ${metric === "NumberOfBackupJobsFailed" ? "backup" : "copy"} job of the webapp vault failed: a recovery point is missing`,
+                    namespace: "AWS/Backup",
+                    metricName: metric,
+                    dimensions: { BackupVaultName: vault.name },
+                    statistic: "Sum",
+                    period: 3600,
+                    evaluationPeriods: 1,
+                    threshold: 0,
+                    comparisonOperator: "GreaterThanThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions: args.alarmActions ?? [],
+                },
+                child,
+            );
+        }
+
         this.vaultName = vault.name;
         this.planId = plan.id;
         this.registerOutputs({ vaultName: this.vaultName, planId: this.planId });
@@ -93,7 +130,7 @@ export class Backup extends pulumi.ComponentResource {
 
 /** `features.backup`: AWS Backup of the database and the application bucket. */
 export const AWS_BACKUP: AwsFeature = {
-    build: (ctx, { database, storage }) => {
+    build: (ctx, { database, storage, alerts, dr }) => {
         new Backup(
             ctx.name("backup"),
             {
@@ -102,6 +139,8 @@ export const AWS_BACKUP: AwsFeature = {
                 rotationDays: ctx.config.aws.kmsRotationDays,
                 keyAlias: ctx.names.scoped("backup"),
                 forceDestroy: ctx.behaviour.destroyWithData,
+                alarmActions: [alerts.topicArn],
+                ...(dr?.region.backupVaultArn === undefined ? {} : { copyToVaultArn: dr.region.backupVaultArn }),
             },
             ctx.tierOpts,
         );

@@ -1,0 +1,406 @@
+import { expect } from "chai";
+import {
+    defaultEventBusArn,
+    promotedReplicaIgnoreChanges,
+    promotionEnvironment,
+    replicationStatements,
+} from "../components/aws/dr";
+import type { OfflineRun, RecordedResource } from "../tools/offline/run";
+import { build, buildStack, inside, json, referenced, stackConfig, statements } from "./support";
+
+const T = {
+    dr: "webapp:aws:DisasterRecovery",
+    kms: "webapp:aws:Kms",
+    provider: "pulumi:providers:aws",
+    key: "aws:kms/key:Key",
+    alias: "aws:kms/alias:Alias",
+    db: "aws:rds/instance:Instance",
+    subnetGroup: "aws:rds/subnetGroup:SubnetGroup",
+    vpc: "awsx:ec2:Vpc",
+    bucket: "aws:s3/bucket:Bucket",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    fn: "aws:lambda/function:Function",
+    invokeConfig: "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    permission: "aws:lambda/permission:Permission",
+    rule: "aws:cloudwatch/eventRule:EventRule",
+    target: "aws:cloudwatch/eventTarget:EventTarget",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    subscription: "aws:sns/topicSubscription:TopicSubscription",
+    topic: "aws:sns/topic:Topic",
+    secret: "aws:secretsmanager/secret:Secret",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    plan: "aws:backup/plan:Plan",
+    vault: "aws:backup/vault:Vault",
+};
+
+const ACCOUNT = "123456789012";
+const DR_BUS = `arn:aws:events:us-west-2:${ACCOUNT}:event-bus/default`;
+const PROMOTION_EVENTS = ["RDS-EVENT-0004", "RDS-EVENT-0022", "RDS-EVENT-0031", "RDS-EVENT-0036"];
+
+describe("AWS DR region (aws.dr.region)", () => {
+    let run: OfflineRun;
+    let drProvider: RecordedResource;
+    let primaryProvider: RecordedResource;
+    let component: RecordedResource;
+    /** Whether a resource is registered with the DR region's provider. */
+    const onDr = (r: RecordedResource) => r.provider.startsWith(`${drProvider.urn}::`);
+    const onPrimary = (r: RecordedResource) => r.provider.startsWith(`${primaryProvider.urn}::`);
+    const drKeys = () => inside(run, run.one(T.kms, "dr-kms"), T.key);
+    const primaryDb = () => run.ofType(T.db).find((r) => !onDr(r))!;
+    const replica = () => run.ofType(T.db).find(onDr)!;
+    const promotion = () => inside(run, component, T.fn)[0];
+
+    before(async () => {
+        run = await build(
+            stackConfig("demo", {
+                aws: { dr: { region: "us-west-2" } },
+                monitoring: { alarmEmail: "ops@example.com" },
+                features: { backup: true },
+            }),
+        );
+        const providers = run.ofType(T.provider);
+        expect(providers.map((p) => p.name).sort()).to.deep.equal(["demo-aws", "demo-aws-dr"]);
+        drProvider = providers.find((p) => p.name === "demo-aws-dr")!;
+        primaryProvider = providers.find((p) => p.name === "demo-aws")!;
+        component = run.one(T.dr);
+    });
+
+    it("adds a second AWS provider in the DR region with the primary's tags and account guard", () => {
+        const dr = run.plain(drProvider);
+        const primary = run.plain(primaryProvider);
+        expect(dr.region).to.equal("us-west-2");
+        expect(primary.region).to.equal("us-east-1");
+        expect(JSON.parse(dr.defaultTags)).to.deep.equal(JSON.parse(primary.defaultTags));
+    });
+
+    it("is off unless aws.dr.region is set: dev and demo have one provider and no DR component", async () => {
+        for (const stack of ["dev", "demo"]) {
+            const plain = await buildStack(stack);
+            expect(plain.ofType(T.provider).map((p) => p.name)).to.deep.equal([`${stack}-aws`]);
+            expect(plain.ofType(T.dr)).to.have.length(0);
+            expect(plain.ofType(T.replication)).to.have.length(0);
+        }
+    });
+
+    it("creates the four platform keys' counterparts in the DR region, rotated, with the same aliases", () => {
+        const keys = drKeys();
+        expect(keys).to.have.length(4);
+        for (const key of keys) {
+            expect(onDr(key), key.name).to.equal(true);
+            expect(run.plain(key).enableKeyRotation).to.equal(true);
+            expect(run.plain(key).rotationPeriodInDays).to.equal(90);
+        }
+        const aliases = inside(run, run.one(T.kms, "dr-kms"), T.alias).map((a) => run.plain(a).name);
+        expect(aliases.sort()).to.deep.equal([
+            "alias/webapp-demo-ebs",
+            "alias/webapp-demo-rds",
+            "alias/webapp-demo-s3",
+            "alias/webapp-demo-secrets",
+        ]);
+    });
+
+    it("puts every resource of the DR component in the DR region except the five that watch the primary", () => {
+        // Every AWS resource (the random suffix has no region).
+        const custom = inside(run, component).filter((r) => r.custom && r.type.startsWith("aws:"));
+        const inPrimary = custom.filter((r) => !onDr(r));
+        expect(inPrimary.every(onPrimary)).to.equal(true);
+        expect(inPrimary.map((r) => r.type).sort()).to.deep.equal(
+            [
+                T.alarm, // the primary's unavailability
+                T.replication, // on the application bucket
+                T.rule, // forwards the primary's events
+                T.target,
+                T.subscription, // the primary's ops topic
+                T.role, // IAM is global: the replication and forwarding roles
+                T.role,
+                T.rolePolicy,
+                T.rolePolicy,
+            ].sort(),
+        );
+        expect(custom.filter(onDr).length).to.be.greaterThan(20);
+    });
+
+    it("encrypts every DR resource that holds data with a DR-region key", () => {
+        const rep = run.plain(replica());
+        expect(rep.storageEncrypted).to.equal(true);
+        expect(rep.kmsKeyId).to.match(/^arn:aws:kms:us-west-2:123456789012:key\//);
+        expect(referenced(run, replica(), "kmsKeyId", T.key).urn).to.be.oneOf(drKeys().map((k) => k.urn));
+        const encryption = inside(run, component, T.encryption);
+        expect(encryption).to.have.length(1);
+        const rule = run.plain(encryption[0]).rules[0];
+        expect(rule.applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
+        expect(rule.applyServerSideEncryptionByDefault.kmsMasterKeyId).to.match(/^arn:aws:kms:us-west-2:/);
+        const topics = inside(run, component, T.topic);
+        expect(topics).to.have.length(1);
+        expect(run.plain(topics[0]).kmsMasterKeyId).to.match(/^arn:aws:kms:us-west-2:/);
+        const vaults = inside(run, component, T.vault);
+        expect(vaults).to.have.length(1);
+        expect(run.plain(vaults[0]).kmsKeyArn).to.match(/^arn:aws:kms:us-west-2:/);
+    });
+
+    it("replicates the primary database into the DR VPC's isolated subnets, private and protected", () => {
+        const rep = run.plain(replica());
+        expect(onDr(replica())).to.equal(true);
+        expect(rep.replicateSourceDb).to.match(/^arn:aws:rds:us-east-1:123456789012:db:webapp-demo-[a-z0-9]{6}$/);
+        expect(referenced(run, replica(), "replicateSourceDb", T.db).urn).to.equal(primaryDb().urn);
+        expect(rep.identifier).to.match(/^webapp-demo-dr-[a-z0-9]{6}$/);
+        expect(rep.publiclyAccessible).to.equal(false);
+        expect(rep.deletionProtection).to.equal(true);
+        expect(rep.instanceClass).to.equal("db.t3.micro");
+        expect(rep.backupRetentionPeriod).to.equal(7);
+        expect(rep.password).to.equal(undefined);
+        expect(rep.username).to.equal(undefined);
+        const subnets = referenced(run, replica(), "dbSubnetGroupName", T.subnetGroup);
+        expect(onDr(subnets)).to.equal(true);
+        // The VPC is awsx's remote component: it takes the DR provider from the DR component.
+        const vpc = referenced(run, subnets, "subnetIds", T.vpc);
+        expect(vpc.parent).to.equal(component.urn);
+        const v = run.plain(vpc);
+        expect(v.cidrBlock).to.equal("10.100.0.0/16");
+        expect(v.natGateways).to.deep.equal({ strategy: "None" });
+        expect(v.subnetSpecs).to.deep.equal([
+            { type: "Isolated", name: "isolated", cidrBlocks: ["10.100.0.0/18", "10.100.128.0/18"] },
+        ]);
+    });
+
+    it("leaves the promotion's changes alone on the next update: replication ended, failover tags", () => {
+        expect(promotedReplicaIgnoreChanges()).to.deep.equal([
+            "replicateSourceDb",
+            'tags["failover:promoted-at"]',
+            'tags["failover:trigger"]',
+            'tags["failover:request-id"]',
+        ]);
+    });
+
+    it("replicates the application bucket to a versioned DR bucket, re-encrypted with the DR S3 key", () => {
+        const configs = run.ofType(T.replication);
+        expect(configs).to.have.length(1);
+        const config = run.plain(configs[0]);
+        const appBucket = run.ofType(T.bucket).find((b) => b.name === "demo-storage-bucket")!;
+        expect(referenced(run, configs[0], "bucket", T.bucket).urn).to.equal(appBucket.urn);
+        expect(configs[0].dependencies).to.include(
+            run.ofType(T.versioning).find((v) => v.name === "demo-storage-versioning")!.urn,
+        );
+        const drBucket = referenced(run, configs[0], "rules", T.bucket);
+        expect(onDr(drBucket)).to.equal(true);
+        expect(inside(run, component, T.versioning)).to.have.length(1);
+        expect(config.rules).to.have.length(1);
+        const [rule] = config.rules;
+        expect(rule.status).to.equal("Enabled");
+        expect(rule.deleteMarkerReplication).to.deep.equal({ status: "Enabled" });
+        expect(rule.sourceSelectionCriteria).to.deep.equal({ sseKmsEncryptedObjects: { status: "Enabled" } });
+        expect(rule.destination.encryptionConfiguration.replicaKmsKeyId).to.match(/^arn:aws:kms:us-west-2:/);
+        expect(rule.destination.bucket).to.match(/^arn:aws:s3:::/);
+    });
+
+    it("scopes the replication role to the two buckets and each key to S3 in its own region", () => {
+        const st = replicationStatements({
+            sourceBucketArn: "arn:aws:s3:::src",
+            destinationBucketArn: "arn:aws:s3:::dst",
+            sourceKey: { arn: "arn:aws:kms:us-east-1:1:key/a", region: "us-east-1" },
+            destinationKey: { arn: "arn:aws:kms:us-west-2:1:key/b", region: "us-west-2" },
+        });
+        expect(st).to.have.length(5);
+        const resources = JSON.parse(JSON.stringify(st.map((s) => s.Resource)));
+        expect(resources.slice(0, 3)).to.have.length(3);
+        const role = inside(run, component, T.role).find((r) =>
+            run.plain(r).description?.startsWith("S3 replication"),
+        )!;
+        const policy = run.ofType(T.rolePolicy).find((p) => referenced(run, p, "role", T.role).urn === role.urn)!;
+        const doc = statements(json(run, policy, "policy"));
+        expect(doc.map((s) => s.Sid)).to.deep.equal([
+            "ReadTheReplicationConfiguration",
+            "ReadSourceVersions",
+            "WriteReplicas",
+            "DecryptSourceObjects",
+            "EncryptReplicas",
+        ]);
+        const resourcesOf = (sid: string) => doc.find((s) => s.Sid === sid)!.Resource;
+        expect(resourcesOf("ReadSourceVersions")[0]).to.match(/^arn:aws:s3:::demo-storage-bucket-[0-9a-f]+\/\*$/);
+        expect(resourcesOf("WriteReplicas")[0]).to.match(/^arn:aws:s3:::demo-dr-bucket-bucket-[0-9a-f]+\/\*$/);
+        expect(doc.find((s) => s.Sid === "DecryptSourceObjects")!.Condition).to.deep.equal({
+            StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+        });
+        expect(doc.find((s) => s.Sid === "EncryptReplicas")!.Condition).to.deep.equal({
+            StringEquals: { "kms:ViaService": "s3.us-west-2.amazonaws.com" },
+        });
+        expect(resourcesOf("EncryptReplicas")[0]).to.match(/^arn:aws:kms:us-west-2:/);
+    });
+
+    it("replicates every secret to the DR region under the DR Secrets Manager key", () => {
+        const secrets = run.ofType(T.secret);
+        expect(secrets).to.have.length(2);
+        const drSecretsKey = drKeys().find((k) => run.plain(k).description === "webapp: Secrets Manager secrets")!;
+        for (const secret of secrets) {
+            expect(onPrimary(secret)).to.equal(true);
+            const replicas = run.plain(secret).replicas;
+            expect(replicas).to.have.length(1);
+            expect(replicas[0].region).to.equal("us-west-2");
+            expect(replicas[0].kmsKeyId).to.match(/^arn:aws:kms:us-west-2:123456789012:key\//);
+            expect(referenced(run, secret, "replicas", T.key).urn).to.equal(drSecretsKey.urn);
+        }
+    });
+
+    it("runs the promotion function in the DR region as its contract says", () => {
+        const fn = promotion();
+        const f = run.plain(fn);
+        expect(onDr(fn)).to.equal(true);
+        expect(f.handler).to.equal("index.handler");
+        expect(f.runtime).to.equal("nodejs22.x");
+        expect(f.timeout).to.equal(900);
+        expect(f.reservedConcurrentExecutions).to.equal(1);
+        expect(f.vpcConfig).to.equal(undefined);
+        const logGroup = referenced(run, fn, "loggingConfig", T.logGroup);
+        expect(onDr(logGroup)).to.equal(true);
+        expect(run.plain(logGroup).retentionInDays).to.equal(30);
+        const alarm = run.ofType(T.alarm).find((a) => run.plain(a).name === "webapp-demo-db-unavailable")!;
+        const topic = inside(run, component, T.topic)[0];
+        expect(f.environment.variables).to.deep.equal({
+            REPLICA_ARN: f.environment.variables.REPLICA_ARN,
+            PRIMARY_ARN: f.environment.variables.PRIMARY_ARN,
+            TOPIC_ARN: f.environment.variables.TOPIC_ARN,
+            ALARM_ARNS: `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:webapp-demo-db-unavailable`,
+            DRY_RUN: "false",
+            GRACE_SECONDS: "300",
+            BACKUP_RETENTION_DAYS: "7",
+            BACKUP_WINDOW: "03:00-04:00",
+        });
+        expect(f.environment.variables.REPLICA_ARN).to.match(/^arn:aws:rds:us-west-2:123456789012:db:webapp-demo-dr-/);
+        expect(f.environment.variables.PRIMARY_ARN).to.match(/^arn:aws:rds:us-east-1:123456789012:db:webapp-demo-/);
+        expect(f.environment.variables.TOPIC_ARN).to.match(/^arn:aws:sns:us-west-2:123456789012:/);
+        expect(referenced(run, fn, "environment", T.topic).urn).to.equal(topic.urn);
+        expect(referenced(run, fn, "environment", T.alarm).urn).to.equal(alarm.urn);
+
+        const invokeConfig = inside(run, component, T.invokeConfig);
+        expect(invokeConfig).to.have.length(1);
+        const ic = run.plain(invokeConfig[0]);
+        expect(ic.maximumRetryAttempts).to.equal(2);
+        expect(ic.destinationConfig.onFailure.destination).to.equal(f.environment.variables.TOPIC_ARN);
+    });
+
+    it("limits the function's role to promoting and tagging that one replica", () => {
+        const policy = inside(run, component, T.rolePolicy).find(
+            (p) => referenced(run, p, "role", T.role).name === "demo-dr-promotion-role",
+        )!;
+        const doc = statements(json(run, policy, "policy"));
+        const replicaArn = run.plain(promotion()).environment.variables.REPLICA_ARN;
+        const primaryArn = run.plain(promotion()).environment.variables.PRIMARY_ARN;
+        const bySid = Object.fromEntries(doc.map((s) => [s.Sid, s]));
+        expect(Object.keys(bySid)).to.deep.equal([
+            "ReadReplicaAndPrimaryState",
+            "PromoteTheReplica",
+            "RecordThePromotionInTags",
+            "PublishTheRecord",
+            "EncryptTheRecordForTheTopic",
+            "WriteOwnLogs",
+        ]);
+        expect(bySid.PromoteTheReplica.Resource).to.deep.equal([replicaArn]);
+        expect(bySid.RecordThePromotionInTags.Resource).to.deep.equal([replicaArn]);
+        expect(bySid.ReadReplicaAndPrimaryState.Resource).to.deep.equal([replicaArn, primaryArn]);
+        expect(bySid.EncryptTheRecordForTheTopic.Condition).to.deep.equal({
+            StringEquals: { "kms:ViaService": "sns.us-west-2.amazonaws.com" },
+        });
+        const actions = doc.flatMap((s) => s.Action);
+        expect(actions.filter((a: string) => a.startsWith("rds:")).sort()).to.deep.equal([
+            "rds:AddTagsToResource",
+            "rds:DescribeDBInstances",
+            "rds:PromoteReadReplica",
+        ]);
+    });
+
+    it("forwards the primary's failure events to the DR bus, and a rule there invokes the function", () => {
+        const rules = inside(run, component, T.rule);
+        expect(rules).to.have.length(2);
+        const forward = rules.find(onPrimary)!;
+        const local = rules.find(onDr)!;
+        const primaryArn = run.plain(promotion()).environment.variables.PRIMARY_ARN;
+        const expected = {
+            source: ["aws.rds"],
+            "detail-type": ["RDS DB Instance Event"],
+            detail: { SourceArn: [primaryArn], EventID: PROMOTION_EVENTS },
+        };
+        expect(json(run, forward, "eventPattern")).to.deep.equal(expected);
+        expect(json(run, local, "eventPattern")).to.deep.equal(expected);
+
+        const targets = inside(run, component, T.target);
+        expect(targets).to.have.length(2);
+        const forwardTarget = targets.find(onPrimary)!;
+        expect(run.plain(forwardTarget).arn).to.equal(DR_BUS);
+        expect(referenced(run, forwardTarget, "rule", T.rule).urn).to.equal(forward.urn);
+        const role = referenced(run, forwardTarget, "roleArn", T.role);
+        const rolePolicy = run.ofType(T.rolePolicy).find((p) => referenced(run, p, "role", T.role).urn === role.urn)!;
+        expect(statements(json(run, rolePolicy, "policy"))).to.deep.equal([
+            { Sid: "ForwardToTheDrBus", Effect: "Allow", Action: ["events:PutEvents"], Resource: [DR_BUS] },
+        ]);
+        const localTarget = targets.find(onDr)!;
+        expect(referenced(run, localTarget, "arn", T.fn).urn).to.equal(promotion().urn);
+        const permissions = inside(run, component, T.permission).map((p) => run.plain(p));
+        expect(permissions.map((p) => p.principal).sort()).to.deep.equal(["events.amazonaws.com", "sns.amazonaws.com"]);
+        expect(permissions.find((p) => p.principal === "events.amazonaws.com")!.sourceArn).to.match(
+            /^arn:aws:events:us-west-2:123456789012:rule\//,
+        );
+    });
+
+    it("alarms when the primary sends no metrics, and the function gets only that alarm from the ops topic", () => {
+        const alarm = run.ofType(T.alarm).find((a) => run.plain(a).name === "webapp-demo-db-unavailable")!;
+        expect(onPrimary(alarm)).to.equal(true);
+        const a = run.plain(alarm);
+        expect(a.namespace).to.equal("AWS/RDS");
+        expect(a.treatMissingData).to.equal("breaching");
+        expect(a.dimensions.DBInstanceIdentifier).to.match(/^webapp-demo-[a-z0-9]{6}$/);
+        const opsTopic = run.ofType(T.topic).find((t) => t.name === "demo-alerts-topic")!;
+        expect(referenced(run, alarm, "alarmActions", T.topic).urn).to.equal(opsTopic.urn);
+
+        const subscription = inside(run, component, T.subscription).filter((x) => run.plain(x).protocol === "lambda");
+        expect(subscription).to.have.length(1);
+        const s = run.plain(subscription[0]);
+        expect(onPrimary(subscription[0])).to.equal(true);
+        expect(referenced(run, subscription[0], "topic", T.topic).urn).to.equal(opsTopic.urn);
+        expect(s.protocol).to.equal("lambda");
+        expect(s.filterPolicyScope).to.equal("MessageBody");
+        expect(JSON.parse(s.filterPolicy)).to.deep.equal({
+            AlarmArn: [`arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:webapp-demo-db-unavailable`],
+            NewStateValue: ["ALARM"],
+        });
+        expect(referenced(run, subscription[0], "endpoint", T.fn).urn).to.equal(promotion().urn);
+    });
+
+    it("copies every backup into a vault in the DR region (features.backup) and alarms on failed jobs", () => {
+        const plan = run.plain(run.one(T.plan));
+        const vault = inside(run, component, T.vault)[0];
+        expect(plan.rules).to.have.length(2);
+        for (const rule of plan.rules) {
+            expect(rule.copyActions).to.have.length(1);
+            expect(rule.copyActions[0].lifecycle.deleteAfter).to.equal(rule.lifecycle.deleteAfter);
+            expect(rule.copyActions[0].destinationVaultArn).to.match(/^arn:aws:backup:us-west-2:/);
+        }
+        expect(run.one(T.plan).propertyDependencies.rules).to.include(vault.urn);
+        const failed = inside(run, run.one("webapp:aws:Backup"), T.alarm).map((x) => run.plain(x).metricName);
+        expect(failed.sort()).to.deep.equal(["NumberOfBackupJobsFailed", "NumberOfCopyJobsFailed"]);
+    });
+
+    it("builds the function's environment from names and ARNs only", () => {
+        expect(
+            promotionEnvironment({
+                replicaArn: "r",
+                primaryArn: "p",
+                topicArn: "t",
+                alarmArns: [],
+                dryRun: true,
+                graceSeconds: 0,
+                backupRetentionDays: 35,
+                backupWindow: "01:00-02:00",
+            }),
+        ).to.include({
+            DRY_RUN: "true",
+            GRACE_SECONDS: "0",
+            BACKUP_RETENTION_DAYS: "35",
+            BACKUP_WINDOW: "01:00-02:00",
+        });
+        expect(defaultEventBusArn).to.be.a("function");
+    });
+});
