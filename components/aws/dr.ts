@@ -440,7 +440,11 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         const inPrimary = { parent: this, provider: args.primary.provider };
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-promotion-logs`,
-            { namePrefix: `/aws/lambda/${name}-replica-promotion-`, retentionInDays: args.logRetentionDays },
+            {
+                namePrefix: `/aws/lambda/${name}-replica-promotion-`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.kms.keyArns.logs,
+            },
             child,
         );
         const role = serviceRole(`${name}-promotion-role`, "lambda.amazonaws.com", args.account, [], {
