@@ -40,6 +40,8 @@ export interface StackOptions {
     readonly policyPacks?: readonly string[];
     /** The project folder. Default: the repository root. */
     readonly workDir?: string;
+    /** Aborts the operation (the CLI is interrupted, as by Ctrl-C). */
+    readonly signal?: AbortSignal;
 }
 
 /** Change counts by operation, e.g. `{ create: 34 }` or `{ same: 30, update: 4 }`. */
@@ -94,6 +96,7 @@ function streaming(options: StackOptions) {
     return {
         onOutput: options.onOutput,
         onEvent: options.onEvent,
+        signal: options.signal,
         policyPacks: options.policyPacks ? [...options.policyPacks] : undefined,
     };
 }
@@ -121,8 +124,8 @@ export async function up(options: StackOptions): Promise<UpResult> {
 
 export async function destroy(options: StackOptions): Promise<DestroyResult> {
     const stack = await openStack(options);
-    const { onOutput, onEvent } = streaming(options);
-    const result = await stack.destroy({ onOutput, onEvent });
+    const { onOutput, onEvent, signal } = streaming(options);
+    const result = await stack.destroy({ onOutput, onEvent, signal });
     return { stack: stack.name, result: result.summary.result, changes: result.summary.resourceChanges ?? {} };
 }
 

@@ -12,6 +12,16 @@ export { ConfigError, type ConfigProblem } from "./errors";
 export { childKeys, schemaKeys } from "./keys";
 export { PROJECT, PROVIDER_ALIASES, PROVIDER_REFUSALS, projectConfig, type ProjectConfig } from "./namespaces";
 export { formatPath, rmCommand, setCommand, shellWord } from "./paths";
+export {
+    ENVIRONMENT_PROFILES,
+    ENVIRONMENTS,
+    environmentProfile,
+    isEnvironmentName,
+    NAT_MODES,
+    type EnvironmentName,
+    type EnvironmentProfile,
+    type NatMode,
+} from "./profiles";
 export { AWS_REGION_PREFIXES, GCP_REGION_PREFIXES, REGION_DIRECTIONS } from "./regions";
 export {
     CLOUDS,

@@ -204,4 +204,7 @@ export const patterns = {
     unixName: /^[a-z_][a-z0-9_-]{0,31}$/,
     absolutePath: /^(\/[A-Za-z0-9._-]+)+$/,
     dbIdentifier: /^[a-zA-Z][a-zA-Z0-9_]{0,15}$/,
+    /** A container image with a tag or a digest: `[registry[:port]/]repository[:tag|@sha256:digest]`. */
+    containerImage:
+        /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+|\/)[a-z0-9]+)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$/,
 } as const;

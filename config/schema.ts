@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
+import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
+import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
 import { gcpZoneRegion } from "./regions";
 import {
     accountId,
@@ -47,48 +49,18 @@ const SET_DOMAIN_NAME = "pulumi config set domainName <the API's DNS name, e.g. 
 
 /**
  * Whether an environment gets production-like protections (deletion protection, final snapshots,
- * changes in the maintenance window, no force-destroy): every environment but dev.
+ * changes in the maintenance window, no force-destroy): its profile says (every profile but dev).
  */
 export function isProduction(environment: string): boolean {
-    return environment !== "dev";
+    return environmentProfile(environment).productionLike;
 }
 
-/**
- * Defaults that differ between environments. Environments other than dev and demo get dev's
- * address plan and demo's production-like protections.
- */
-export interface EnvironmentDefaults {
-    vpcCidr: string;
-    gcpSubnetCidr: string;
-    natGateways: "single" | "onePerAz";
-    deletionProtection: boolean;
+/** The defaults that differ between environments: the environment's profile (`config/profiles.ts`). */
+export function environmentDefaults(environment: string): EnvironmentProfile {
+    return environmentProfile(environment);
 }
 
-export function environmentDefaults(environment: string): EnvironmentDefaults {
-    switch (environment) {
-        case "dev":
-            return {
-                vpcCidr: "10.0.0.0/16",
-                gcpSubnetCidr: "10.10.0.0/20",
-                natGateways: "single",
-                deletionProtection: false,
-            };
-        case "demo":
-            return {
-                vpcCidr: "10.1.0.0/16",
-                gcpSubnetCidr: "10.11.0.0/20",
-                natGateways: "onePerAz",
-                deletionProtection: true,
-            };
-        default:
-            return {
-                vpcCidr: "10.0.0.0/16",
-                gcpSubnetCidr: "10.10.0.0/20",
-                natGateways: "onePerAz",
-                deletionProtection: true,
-            };
-    }
-}
+const SET_ENVIRONMENT = "pulumi config set environment <profile>";
 
 const OBJECT_EXPECTED = "must be an object of keys (set nested keys with pulumi config set --path)";
 
@@ -142,10 +114,50 @@ export function configSchema(environment: string) {
         profile: text(patterns.awsProfile, "an AWS CLI profile name").optional(),
         allowedAccountIds: z.array(accountId(), { error: "must be a list of 12-digit AWS account ids" }).optional(),
         vpcCidr: cidr(16, 24).default(env.vpcCidr),
-        azCount: integer(2, 6).default(2),
-        natGateways: oneOf(["single", "onePerAz"]).default(env.natGateways),
+        azCount: integer(2, 6).default(env.azCount),
+        /** How private subnets reach the internet: no NAT, a NAT instance, one NAT gateway or one per AZ. */
+        natGateways: oneOf(NAT_MODES).default(env.natGateways),
+        subnets: section({
+            /** A third tier per AZ, without any route out, for the database (and the cache). */
+            isolated: boolean().default(env.isolatedSubnets),
+        }),
         /** The application backend behind the load balancer (`components/aws/compute/`). */
-        compute: oneOf(["asg"]).default("asg"),
+        compute: oneOf(["asg", "fargate"]).default("asg"),
+        /** The `fargate` backend's settings (ignored for `asg`). */
+        fargate: section({
+            image: text(
+                patterns.containerImage,
+                "an image URI with a tag or digest (<registry>/<repository>:<tag>)",
+            ).optional(),
+            cpu: integer(256, 16384).default(256),
+            memory: integer(512, 122880).default(512),
+            min: integer(1, 100).default(1),
+            max: integer(1, 100).default(2),
+            cpuTarget: integer(10, 90).default(50),
+            architecture: oneOf(FARGATE_ARCHITECTURES).default("X86_64"),
+            workers: z
+                .array(
+                    z.strictObject(
+                        {
+                            name: text(
+                                WORKER_NAME,
+                                "a worker name (a-z, 0-9, -; 1-24 characters, starting with a letter)",
+                            ),
+                            command: z
+                                .array(z.string({ error: "must be a list of strings" }), {
+                                    error: 'must be a list of strings, e.g. ["node", "worker.js"]',
+                                })
+                                .min(1, { error: "must not be empty" }),
+                            cpu: integer(256, 16384).default(256),
+                            memory: integer(512, 122880).default(512),
+                            count: integer(1, 100).default(1),
+                        },
+                        { error: "must be an object with name, command, cpu, memory and count" },
+                    ),
+                    { error: "must be a list of workers ({ name, command, cpu, memory, count })" },
+                )
+                .default([]),
+        }),
         instanceType: text(patterns.awsInstanceType, "an EC2 instance type").default("t2.micro"),
         imageId: text(patterns.awsAmiId, "an AMI id").optional(),
         imageFilter: imageFilter.optional(),
@@ -156,8 +168,9 @@ export function configSchema(environment: string) {
             allocatedStorage: integer(20, 65536).default(20),
             maxAllocatedStorage: integer(20, 65536).default(100),
             deletionProtection: boolean().default(env.deletionProtection),
-            backupRetentionDays: integer(1, 35).default(7),
-            multiAz: boolean().default(false),
+            backupRetentionDays: integer(1, 35).default(env.backupRetentionDays),
+            multiAz: boolean().default(env.standbyDatabase),
+            passwordRotationDays: integer(1, 365).default(isProduction(environment) ? 7 : 30),
         }),
         certificateArn: text(patterns.awsAcmArn, "an ACM certificate ARN").optional(),
         kmsRotationDays: integer(90, 2560).default(90),
@@ -165,7 +178,7 @@ export function configSchema(environment: string) {
             (v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v),
             rule<number>(`must be one of ${LOG_RETENTION_DAYS.join(", ")} (CloudWatch Logs periods)`, (v) =>
                 (LOG_RETENTION_DAYS as readonly unknown[]).includes(v),
-            ).default(isProduction(environment) ? 365 : 30),
+            ).default(env.logRetentionDays),
         ),
         storage: section({
             infrequentAccessAfterDays: integer(30).default(30),
@@ -210,8 +223,8 @@ export function configSchema(environment: string) {
             tier: text(patterns.gcpDbTier, "a Cloud SQL tier").default("db-g1-small"),
             diskSizeGb: integer(10, 65536).default(20),
             deletionProtection: boolean().default(env.deletionProtection),
-            backupRetentionDays: integer(1, 365).default(7),
-            highAvailability: boolean().default(false),
+            backupRetentionDays: integer(1, 365).default(env.backupRetentionDays),
+            highAvailability: boolean().default(env.standbyDatabase),
         }),
     });
 
@@ -241,7 +254,11 @@ export function configSchema(environment: string) {
                     .array(oneOf(CLOUDS), { error: 'must be a list of clouds, e.g. ["aws", "gcp"]' })
                     .min(1, { error: "must name at least one cloud" })
                     .default(["aws"]),
-                environment: text(patterns.environment, "a lowercase name (a-z, 0-9, -; 2-16 characters)"),
+                environment: rule<string>(
+                    `is not an environment profile: use one of ${ENVIRONMENTS.join(", ")} ` +
+                        `(it defaults to the stack name; ${SET_ENVIRONMENT})`,
+                    isEnvironmentName,
+                ),
                 domainName: text(patterns.dnsName, "a DNS name", `${REQUIRED}: ${SET_DOMAIN_NAME}`),
                 app,
                 aws,
@@ -307,6 +324,11 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
         }
     }
 
+    // The fargate backend's rules, and instance keys set for a stack that runs no instances.
+    for (const p of fargateProblems(cfg.aws ?? {})) {
+        problem([...p.path], p.message, p.input);
+    }
+
     const db = cfg.aws?.db;
     if (isInt(db?.allocatedStorage) && isInt(db?.maxAllocatedStorage) && db.maxAllocatedStorage < db.allocatedStorage) {
         problem(
@@ -366,6 +388,14 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
     // The opt-in features' own rules, and features turned on for none of the clouds they act on.
     for (const p of featureProblems(cfg)) {
         problem([...p.path], p.message, p.input);
+    }
+    if (cfg.aws?.natGateways === "none" && clouds.includes("aws") && cfg.features?.vpcEndpoints !== true) {
+        problem(
+            ["aws", "natGateways"],
+            "needs features.vpcEndpoints: true (without NAT the instances reach the AWS APIs only " +
+                "through VPC endpoints); turn features.vpcEndpoints on or choose another aws.natGateways",
+            "none",
+        );
     }
     if (cfg.gcp?.dns?.createZone === true && bothClouds) {
         problem(

@@ -54,13 +54,28 @@ export const CONFIG_SCHEMAS: Readonly<Record<string, PolicyConfigSchema>> = {
 };
 
 /**
+ * A provider property as an object. The provider SDKs send every non-string provider input to the
+ * engine as JSON text (`defaultTags: "{\"tags\":{...}}"`), and that is what the analyzer sees.
+ */
+function providerObject(value: unknown): Props {
+    if (typeof value === "string") {
+        try {
+            return unwrapProps(JSON.parse(value));
+        } catch {
+            return {};
+        }
+    }
+    return unwrapProps(value);
+}
+
+/**
  * The stack's environment as the program stamped it on the provider: the AWS provider's default
  * tags or the GCP provider's default labels carry `environment`.
  */
 export function providerEnvironment(provider: PolicyProviderResource | undefined): string | undefined {
     const props = unwrapProps(provider?.props);
-    const tags = unwrapProps(unwrapProps(props.defaultTags).tags);
-    const labels = unwrapProps(props.defaultLabels);
+    const tags = providerObject(providerObject(props.defaultTags).tags);
+    const labels = providerObject(props.defaultLabels);
     const env = tags.environment ?? labels.environment;
     return typeof env === "string" && env !== "" ? env : undefined;
 }

@@ -151,8 +151,8 @@ describe("automation", () => {
         });
 
         it("rejects what it cannot do, saying why", () => {
-            expect(() => parseDeployArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev)");
-            expect(() => parseDeployArgs(["--stack", "prod"])).to.throw(UsageError, "there is no Pulumi.prod.yaml");
+            expect(() => parseDeployArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod, staging)");
+            expect(() => parseDeployArgs(["--stack", "qa"])).to.throw(UsageError, "there is no Pulumi.qa.yaml");
             expect(() => parseDeployArgs(["--stack", "dev", "--preview", "--destroy"])).to.throw(
                 UsageError,
                 "choose one of --preview, --destroy, --outputs (got --preview and --destroy)",
@@ -270,9 +270,10 @@ describe("automation", () => {
                 const r = await deploy(["--stack", "bad", "--preview"], { root });
                 expect(r.code).to.equal(1);
                 expect(r.err).to.deep.equal([
-                    'Invalid webapp-infra config for stack "bad" (3 problems):\n' +
+                    'Invalid webapp-infra config for stack "bad" (4 problems):\n' +
                         `  - domainName: is declared in Pulumi.yaml without a default, so the Pulumi CLI stops with "Stack 'bad' is missing configuration value 'domainName'": pulumi config set --stack bad domainName <value>\n` +
                         '  - clouds[0]: "azure" must be one of "aws", "gcp"\n' +
+                        '  - environment: "bad" is not an environment profile: use one of dev, demo, staging, prod (it defaults to the stack name; pulumi config set environment <profile>)\n' +
                         "  - mailgun.apiKey: is required: pulumi config set --secret --path mailgun.apiKey <key>",
                 ]);
                 expect(r.calls).to.deep.equal([]);

@@ -2,6 +2,7 @@
  * The AWS application tier under mocks: the security-group chain, the load balancer and its
  * listeners, the certificate, the launch template and Auto Scaling group, and the instance role.
  */
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
@@ -15,7 +16,6 @@ import {
     amiQuery,
 } from "../components/aws/compute";
 import { isSecretValue } from "../tools/offline/values";
-import { mockPassword } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { parseConfig } from "../config";
 import {
@@ -150,9 +150,8 @@ describe("AWS application tier (Compute)", () => {
             ]);
         });
 
-        it("let the database take MySQL from the instances and the e-mail function only, and send nothing", () => {
+        it("let the database take MySQL from the instances only (not the e-mail function), and send nothing", () => {
             expect(table(rulesOf(run, oneInside(run, DATABASE, SG)))).to.deep.equal([
-                "ingress tcp/3306-3306 sg:function",
                 "ingress tcp/3306-3306 sg:instances",
             ]);
         });
@@ -201,11 +200,11 @@ describe("AWS application tier (Compute)", () => {
 
         it("builds the backend aws.compute names, asg by default, registered by instance id", () => {
             expect(stackConfig("dev").aws.compute).to.equal("asg");
-            expect(Object.keys(AWS_COMPUTE)).to.deep.equal(["asg"]);
+            expect(Object.keys(AWS_COMPUTE)).to.deep.equal(["asg", "fargate"]);
             expect(AWS_COMPUTE.asg).to.include({ targetType: "instance", label: "instances" });
             expect(run.plain(run.one("aws:lb/targetGroup:TargetGroup")).targetType).to.equal("instance");
-            expect(() => stackConfig("dev", { aws: { compute: "fargate" } })).to.throw(
-                'aws.compute: "fargate" must be one of "asg"',
+            expect(() => stackConfig("dev", { aws: { compute: "ecs" } })).to.throw(
+                'aws.compute: "ecs" must be one of "asg", "fargate"',
             );
         });
 
@@ -365,24 +364,30 @@ describe("AWS application tier (Compute)", () => {
             expect(script).to.include(`S3_BUCKET_NAME='${outputs.bucketName}'`);
             expect(script).to.include("REGION='us-east-1'");
             expect(script).to.include(`SNS_TOPIC_ARN='${outputs.registrationTopicArn}'`);
-            const password = mockPassword("dev-secrets-db-password");
-            expect(script).not.to.include(password);
+            expect(script).to.include("CREDENTIALS_FIELD='credentialsSecretArn'");
+            expect(script).not.to.include("MockPw-");
+            expect(script).not.to.match(/^DB_PASSWORD=/m);
             expect(
                 isSecretValue(run.one(LAUNCH_TEMPLATE).inputs.userData),
                 "user data is not derived from a secret",
             ).to.equal(false);
-            const hits = run.locate(password).map((h) => h.type);
-            expect(new Set(hits)).to.deep.equal(
-                new Set(["aws:rds/instance:Instance", "aws:secretsmanager/secretVersion:SecretVersion"]),
-            );
         });
 
-        it("waits for the connection document in the secret (instances must not boot before)", () => {
+        it("does not wait for the database: the user data names the document's secret, not its version", () => {
             const lt = run.one(LAUNCH_TEMPLATE);
-            expect(lt.propertyDependencies.userData).to.include(
+            const database = inside(run, run.one(DATABASE)).map((r) => r.urn);
+            expect(database.length).to.be.greaterThan(5);
+            for (const urn of database) {
+                expect(lt.dependencies, urn).not.to.include(urn);
+            }
+            expect(userDataOf(run)).not.to.match(/secret version/i);
+        });
+
+        it("starts instances only once the connection document exists", () => {
+            const group = run.one(ASG);
+            expect(group.dependencies).to.include(
                 oneInside(run, DATABASE, "aws:secretsmanager/secretVersion:SecretVersion").urn,
             );
-            expect(userDataOf(run)).to.match(/^# Database secret version at deploy: v-[0-9a-f]+$/m);
         });
     });
 
@@ -449,14 +454,18 @@ describe("AWS application tier (Compute)", () => {
             ]);
         });
 
-        it("reads exactly the database secret, decrypting through Secrets Manager only", () => {
+        it("reads exactly the connection document and the RDS-managed credentials, decrypting through Secrets Manager only", () => {
             const read = grants("secretsmanager:GetSecretValue");
-            expect(read.map((s) => s.Resource)).to.deep.equal([[outputs.databaseSecretArn]]);
+            const managed = run.plain(run.one("aws:secretsmanager/secretRotation:SecretRotation")).secretId;
+            expect(managed).to.match(/:secret:rds!db-[0-9a-f-]{36}-AbCdEf$/);
+            expect(read.map((s) => s.Resource)).to.deep.equal([[outputs.databaseSecretArn], [managed]]);
             const decrypt = grants("kms:Decrypt").filter((s) => s.Resource.includes(outputs.kmsKeyArns.secrets));
-            expect(decrypt).to.have.length(1);
-            expect(decrypt[0].Condition).to.deep.equal({
-                StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
-            });
+            expect(decrypt).to.have.length(2);
+            for (const statement of decrypt) {
+                expect(statement.Condition).to.deep.equal({
+                    StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+                });
+            }
         });
 
         it("reads, writes and deletes objects in the bucket only, with the S3 key through S3", () => {
@@ -587,12 +596,19 @@ function asgBackendArgs(registrationTopic?: AsgBackendArgs["registrationTopic"])
         cpuTarget: 50,
         ebsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/ebs",
         logsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs",
+        internetEgress: true,
         databaseSecurityGroupId: "sg-db",
         secrets: {
             databaseSecretId: pulumi.output("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
             readStatements: () => [],
         },
-        secretVersionId: "v-1",
+        database: {
+            connectionDocument: new aws.secretsmanager.SecretVersion("test-document", {
+                secretId: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+                secretString: pulumi.secret("{}"),
+            }),
+            credentialsReadStatements: () => [],
+        },
         storage: { bucketName: pulumi.output("bucket-1"), readWriteStatements: () => [] },
         registrationTopic,
         metricsNamespace: "webapp/test",

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { parameterGroupFamily, performanceInsightsSupported } from "../components/aws/database";
-import { PASSWORD_SPECIALS } from "../components/aws/secrets";
+import { managedSecretArn, parameterGroupFamily, performanceInsightsSupported } from "../components/aws/database";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { build, buildStack, json, stackConfig, statements } from "./support";
 
@@ -15,6 +14,7 @@ const T = {
     secret: "aws:secretsmanager/secret:Secret",
     secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
     password: "random:index/randomPassword:RandomPassword",
+    rotation: "aws:secretsmanager/secretRotation:SecretRotation",
     db: "aws:rds/instance:Instance",
     subnetGroup: "aws:rds/subnetGroup:SubnetGroup",
     paramGroup: "aws:rds/parameterGroup:ParameterGroup",
@@ -150,11 +150,10 @@ describe("AWS data tiers (dev stack)", () => {
     });
 
     describe("Secrets", () => {
-        it("generates a long password without characters that break RDS, shells or env files", () => {
-            const pw = run.plain(run.one(T.password));
-            expect(pw.length).to.be.at.least(32);
-            expect(pw).to.include({ special: true, overrideSpecial: PASSWORD_SPECIALS });
-            expect(PASSWORD_SPECIALS).not.to.match(/[/@"' $`\\#]/);
+        it("generates no database password: RDS generates and keeps its own", () => {
+            expect(run.ofType(T.password)).to.deep.equal([]);
+            // demo's one generated password is Cloud SQL's.
+            expect(demo.ofType(T.password).map((p) => p.name)).to.deep.equal(["demo-gcp-secrets-db-password"]);
         });
 
         it("encrypts both secrets with the Secrets Manager key", () => {
@@ -180,12 +179,14 @@ describe("AWS data tiers (dev stack)", () => {
                 "host",
                 "port",
                 "dbname",
-                "username",
-                "password",
+                "credentialsSecretArn",
                 "dbInstanceIdentifier",
             ]);
-            expect(doc).to.include({ engine: "mysql", port: 3306, dbname: "webapp", username: "webapp" });
+            expect(doc).to.include({ engine: "mysql", port: 3306, dbname: "webapp" });
             expect(doc.host).to.match(/\.rds\.amazonaws\.com$/);
+            expect(doc.credentialsSecretArn).to.match(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-/);
+            expect(doc.credentialsSecretArn).to.equal(run.plain(run.one(T.rotation)).secretId);
+            expect(version.propertyDependencies.secretString).to.include(run.one(T.db).urn);
             expect(dependencyOf(version, "secretId", T.secret)?.name).to.equal("dev-secrets-db-credentials");
         });
     });
@@ -210,6 +211,42 @@ describe("AWS data tiers (dev stack)", () => {
             });
             expect(dependencyOf(db, "kmsKeyId", T.key)?.name).to.equal("dev-kms-rds");
             expect(run.plain(db).enabledCloudwatchLogsExports).to.deep.equal(["error", "slowquery"]);
+        });
+
+        it("lets RDS manage the master password in a secret encrypted with the Secrets Manager key", () => {
+            for (const stack of [run, demo]) {
+                const db = stack.one(T.db);
+                expect(stack.plain(db).manageMasterUserPassword).to.equal(true);
+                expect(db.inputs).not.to.have.property("password");
+                const key = (db.propertyDependencies.masterUserSecretKmsKeyId ?? []).map((urn) => stack.byUrn(urn));
+                expect(key.map((k) => k.name)).to.deep.equal([`${stack === run ? "dev" : "demo"}-kms-secrets`]);
+            }
+        });
+
+        it("rotates the RDS-managed secret every aws.db.passwordRotationDays (dev 30, elsewhere 7), not at once", async () => {
+            const rotation = (stack: OfflineRun) => {
+                const rotations = stack.ofType(T.rotation);
+                expect(rotations).to.have.length(1);
+                expect(rotations[0].propertyDependencies.secretId).to.deep.equal([stack.one(T.db).urn]);
+                return stack.plain(rotations[0]);
+            };
+            expect(rotation(run).secretId).to.match(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-/);
+            expect(rotation(run)).to.deep.include({
+                rotationRules: { automaticallyAfterDays: 30 },
+                rotateImmediately: false,
+            });
+            expect(rotation(demo).rotationRules).to.deep.equal({ automaticallyAfterDays: 7 });
+            const custom = await build(stackConfig("dev", { aws: { db: { passwordRotationDays: 14 } } }));
+            expect(rotation(custom).rotationRules).to.deep.equal({ automaticallyAfterDays: 14 });
+        });
+
+        it("fails clearly when RDS reports no managed secret", () => {
+            expect(managedSecretArn([{ secretArn: "arn:aws:secretsmanager:us-east-1:1:secret:rds!db-1" }])).to.equal(
+                "arn:aws:secretsmanager:us-east-1:1:secret:rds!db-1",
+            );
+            expect(() => managedSecretArn([])).to.throw(
+                "the database reported no RDS-managed master user secret (manageMasterUserPassword)",
+            );
         });
 
         it("sits in a subnet group of the private subnets and its own security group", async () => {

@@ -106,7 +106,7 @@ describe("aws Messaging tier (dev stack under mocks)", () => {
         ]);
     });
 
-    it("security group: egress HTTPS anywhere and MySQL to the database group only; the database admits it", () => {
+    it("security group: egress HTTPS only; no database access (the function never opens a connection)", () => {
         const sg = one("aws:ec2/securityGroup:SecurityGroup", "-messaging-function-sg");
         expect(sg.egress).to.equal(undefined);
         expect(sg.ingress).to.equal(undefined);
@@ -115,19 +115,15 @@ describe("aws Messaging tier (dev stack under mocks)", () => {
             .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
             .map((r) => run.plain(r))
             .filter((r) => r.securityGroupId === sgId);
-        const dbIngress = one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "-from-email-function");
         const strip = ({ description: _d, ...rest }: Record<string, any>) => rest;
         expect(egress.map(strip)).to.deep.equal([
             { securityGroupId: sgId, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" },
-            {
-                securityGroupId: sgId,
-                ipProtocol: "tcp",
-                fromPort: 3306,
-                toPort: 3306,
-                referencedSecurityGroupId: dbIngress.securityGroupId,
-            },
         ]);
-        expect(dbIngress).to.include({ referencedSecurityGroupId: sgId, fromPort: 3306, toPort: 3306 });
+        const referencing = run
+            .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            .map((r) => run.plain(r))
+            .filter((r) => r.referencedSecurityGroupId === sgId);
+        expect(referencing).to.deep.equal([]);
     });
 
     it("role: Lambda may assume it; it reads only the Mailgun secret and writes only its own logs", () => {

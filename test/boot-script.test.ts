@@ -23,7 +23,15 @@ const RENDERED = [
             renderAwsBootScript({ ...AWS_PARAMS, registrationTopicArn: topic ? AWS_TOPIC_ARN : undefined }),
         secretLine: `DB_SECRET_ID='${AWS_SECRET_ARN}'`,
         topicLine: `SNS_TOPIC_ARN='${AWS_TOPIC_ARN}'`,
-        versionNote: "# Database secret version at deploy: v-0123456789ab",
+        // The credentials are RDS's (rotated): the script names the field of the document that
+        // points at them and installs the timer that re-reads them; no version to roll on.
+        extraLines: [
+            "CREDENTIALS_FIELD='credentialsSecretArn'",
+            "REFRESH_COMMAND='/usr/local/libexec/webapp-db-credentials'",
+            "REFRESH_UNIT='webapp-db-credentials'",
+            "REFRESH_SECONDS='60'",
+        ],
+        versioned: false,
     },
     {
         cloud: "GCP",
@@ -31,7 +39,8 @@ const RENDERED = [
             renderGcpBootScript({ ...GCP_PARAMS, registrationTopic: topic ? GCP_TOPIC : undefined }),
         secretLine: `DB_SECRET_ID='${GCP_SECRET_ID}'`,
         topicLine: `PUBSUB_TOPIC='${GCP_TOPIC}'`,
-        versionNote: `# Database secret version at deploy: ${GCP_PARAMS.secretVersion}`,
+        extraLines: [`# Database secret version at deploy: ${GCP_PARAMS.secretVersion}`],
+        versioned: true,
     },
 ] as const;
 
@@ -49,7 +58,13 @@ describe("boot scripts: rendering", () => {
                 expect(script).to.match(/^#!\/bin\/bash\n/);
                 expect(script).to.include(rendered.secretLine);
                 expect(script).to.include(rendered.topicLine);
-                expect(script).to.include(rendered.versionNote);
+                expect(rendered.extraLines.length).to.be.greaterThan(0);
+                for (const line of rendered.extraLines) {
+                    expect(script.split("\n")).to.include(line);
+                }
+                expect(script.includes("# Database secret version at deploy:"), "version note").to.equal(
+                    rendered.versioned,
+                );
                 expect(script).not.to.include(PASSWORD);
                 expect(script, "no password line in the rendered env document").not.to.include("DB_PASSWORD='");
             });

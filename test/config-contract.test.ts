@@ -38,7 +38,7 @@ function project(stacks: Record<string, string>, projectYaml?: string): string {
 }
 
 /** The problems `loadStackConfig` reports for a stack file. */
-function offlineProblems(stackYaml: string, stack = "qa"): string[] {
+function offlineProblems(stackYaml: string, stack = "staging"): string[] {
     const root = project({ [stack]: stackYaml });
     try {
         loadStackConfig(stack, { root, missingMailgunKey: "standIn" });
@@ -109,7 +109,7 @@ describe("config contract: Pulumi's rule for keys declared in Pulumi.yaml", () =
 
     it("says once, in the CLI's words, that a stack file lacks domainName", () => {
         expect(offlineProblems("config:\n  webapp-infra:clouds: [aws]\n")).to.deep.equal([
-            `domainName: is declared in Pulumi.yaml without a default, so the Pulumi CLI stops with "Stack 'qa' is missing configuration value 'domainName'": pulumi config set --stack qa domainName <value>`,
+            `domainName: is declared in Pulumi.yaml without a default, so the Pulumi CLI stops with "Stack 'staging' is missing configuration value 'domainName'": pulumi config set --stack staging domainName <value>`,
         ]);
     });
 });
@@ -182,7 +182,7 @@ describe("config contract: provider namespaces", () => {
 
     it("reports a misspelt project namespace with the commands that move the key, in both readers", async () => {
         const expected = [
-            'webapp-infa:domainName: "webapp-infa" is not the project\'s namespace (webapp-infra), so nothing reads this key. Move it: pulumi config rm --stack qa webapp-infa:domainName && pulumi config set --stack qa domainName api.example.org',
+            'webapp-infa:domainName: "webapp-infa" is not the project\'s namespace (webapp-infra), so nothing reads this key. Move it: pulumi config rm --stack staging webapp-infa:domainName && pulumi config set --stack staging domainName api.example.org',
         ];
         expect(
             offlineProblems(
@@ -190,17 +190,17 @@ describe("config contract: provider namespaces", () => {
             ),
         ).to.deep.equal(expected);
 
-        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "qa");
+        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "staging");
         devEngineConfig({ "webapp-infa:domainName": "api.example.org" });
         expect(runtimeProblems()).to.deep.equal(expected);
     });
 
     it("reads provider keys from a stack file the same way (offline plan and deploy)", () => {
         const root = project({
-            qa: "config:\n  webapp-infra:domainName: qa.example.com\n  aws:region: eu-central-1\n  aws:profile: qa-admin\n",
+            staging: "config:\n  webapp-infra:domainName: qa.example.com\n  aws:region: eu-central-1\n  aws:profile: qa-admin\n",
         });
         try {
-            const { config } = loadStackConfig("qa", { root });
+            const { config } = loadStackConfig("staging", { root });
             expect(config.aws).to.include({ region: "eu-central-1", profile: "qa-admin" });
         } finally {
             rmSync(root, { recursive: true, force: true });
@@ -208,12 +208,12 @@ describe("config contract: provider namespaces", () => {
         expect(
             offlineProblems("config:\n  webapp-infra:domainName: qa.example.com\n  aws:defaultTags: {}\n"),
         ).to.deep.equal([
-            "aws:defaultTags: is not read: the program sets the default tags itself (project, environment, stack, managed-by). Remove it: pulumi config rm --stack qa aws:defaultTags",
+            "aws:defaultTags: is not read: the program sets the default tags itself (project, environment, stack, managed-by). Remove it: pulumi config rm --stack staging aws:defaultTags",
         ]);
         expect(
             offlineProblems("config:\n  webapp-infra:domainName: qa.example.com\n  kubernetes:context: prod\n"),
         ).to.deep.equal([
-            'kubernetes:context: is not read: "kubernetes" is neither this project (webapp-infra) nor a package it uses. Remove it: pulumi config rm --stack qa kubernetes:context',
+            'kubernetes:context: is not read: "kubernetes" is neither this project (webapp-infra) nor a package it uses. Remove it: pulumi config rm --stack staging kubernetes:context',
         ]);
     });
 });
@@ -223,13 +223,13 @@ describe("config contract: a nested key set without --path", () => {
 
     it("says so and shows the rm / set --path commands, in both readers", async () => {
         const expected =
-            'aws.asg.max: is one key named "aws.asg.max" (set without --path), which the program does not read. Replace it: pulumi config rm --stack qa aws.asg.max && pulumi config set --path --stack qa aws.asg.max 4';
+            'aws.asg.max: is one key named "aws.asg.max" (set without --path), which the program does not read. Replace it: pulumi config rm --stack staging aws.asg.max && pulumi config set --path --stack staging aws.asg.max 4';
         // What `pulumi config set aws.asg.max 4` (no --path) writes, as the CLI 3.248 wrote it.
         expect(
             offlineProblems('config:\n  webapp-infra:domainName: qa.example.com\n  webapp-infra:aws.asg.max: "4"\n'),
         ).to.deep.equal([expected]);
 
-        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "qa");
+        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "staging");
         devEngineConfig({ [`${PROJECT}:aws.asg.max`]: "4" });
         expect(runtimeProblems()).to.deep.equal([expected]);
     });
@@ -240,8 +240,8 @@ describe("config contract: a nested key set without --path", () => {
                 'config:\n  webapp-infra:domainName: qa.example.com\n  webapp-infra:aws.allowedAccountIds[0]: "012345678901"\n  webapp-infra:mailgun.apiKey:\n    secure: v1:c2FsdA==:Y2lwaGVy\n',
             ),
         ).to.deep.equal([
-            `aws.allowedAccountIds[0]: is one key named "aws.allowedAccountIds[0]" (set without --path), which the program does not read. Replace it: pulumi config rm --stack qa 'aws.allowedAccountIds[0]' && pulumi config set --path --stack qa 'aws.allowedAccountIds[0]' 012345678901`,
-            'mailgun.apiKey: is one key named "mailgun.apiKey" (set without --path), which the program does not read. Replace it: pulumi config rm --stack qa mailgun.apiKey && pulumi config set --secret --path --stack qa mailgun.apiKey <value>',
+            `aws.allowedAccountIds[0]: is one key named "aws.allowedAccountIds[0]" (set without --path), which the program does not read. Replace it: pulumi config rm --stack staging 'aws.allowedAccountIds[0]' && pulumi config set --path --stack staging 'aws.allowedAccountIds[0]' 012345678901`,
+            'mailgun.apiKey: is one key named "mailgun.apiKey" (set without --path), which the program does not read. Replace it: pulumi config rm --stack staging mailgun.apiKey && pulumi config set --secret --path --stack staging mailgun.apiKey <value>',
         ]);
         await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "dev");
         devEngineConfig({ [`${PROJECT}:mailgun.apiKey`]: "key-set-without-path" }, [`${PROJECT}:mailgun.apiKey`]);
@@ -363,18 +363,18 @@ describe("config contract: ESC environments and the Mailgun key", () => {
     const esc = "environment:\n  - acme/webapp-qa\nconfig:\n  webapp-infra:clouds: [aws, gcp]\n";
 
     it("the plan says which keys it cannot see from the ESC environments and runs with stand-ins", async () => {
-        const root = project({ qa: esc });
+        const root = project({ staging: esc });
         try {
-            const r = await plan(root, "qa");
+            const r = await plan(root, "staging");
             expect(r.err).to.deep.equal([]);
             expect(r.code).to.equal(0);
             const notes = r.out.slice(r.out.indexOf("Not visible offline:"), -1);
             expect(notes).to.deep.equal([
                 "Not visible offline:",
-                "  mailgun.apiKey: not in Pulumi.qa.yaml, left to the ESC environment acme/webapp-qa; offline a secret stand-in is used",
-                '  domainName: not in Pulumi.qa.yaml, left to the ESC environment acme/webapp-qa; offline "placeholder.example.com" is used',
-                '  gcp.project: not in Pulumi.qa.yaml, left to the ESC environment acme/webapp-qa; offline "placeholder-project" is used',
-                "  ESC environments acme/webapp-qa (imported by Pulumi.qa.yaml): their values cannot be seen offline; keys the stack file does not set take their defaults here",
+                "  mailgun.apiKey: not in Pulumi.staging.yaml, left to the ESC environment acme/webapp-qa; offline a secret stand-in is used",
+                '  domainName: not in Pulumi.staging.yaml, left to the ESC environment acme/webapp-qa; offline "placeholder.example.com" is used',
+                '  gcp.project: not in Pulumi.staging.yaml, left to the ESC environment acme/webapp-qa; offline "placeholder-project" is used',
+                "  ESC environments acme/webapp-qa (imported by Pulumi.staging.yaml): their values cannot be seen offline; keys the stack file does not set take their defaults here",
             ]);
         } finally {
             rmSync(root, { recursive: true, force: true });
@@ -383,11 +383,11 @@ describe("config contract: ESC environments and the Mailgun key", () => {
 
     it("deploy lets the CLI resolve ESC environments instead of blocking in preflight", async () => {
         const root = project({
-            qa: esc,
+            staging: esc,
             bad: "environment:\n  - acme/webapp-bad\nconfig:\n  webapp-infra:domainName: bad.example.com\n  webapp-infra:features:\n    monthlyBudgetUsd: 50\n",
         });
         try {
-            const ok = await deploy(root, "qa");
+            const ok = await deploy(root, "staging");
             expect(ok.code).to.equal(0);
             expect(ok.calls).to.deep.equal(["preview"]);
             expect(ok.err).to.deep.equal([
@@ -399,6 +399,7 @@ describe("config contract: ESC environments and the Mailgun key", () => {
             expect(warned.calls).to.deep.equal(["preview"]);
             expect(warned.err).to.deep.equal([
                 'warning: the offline check of "bad" found problems, but the stack imports the ESC environments acme/webapp-bad, whose values only the Pulumi CLI can see: it resolves them and the program checks the result before creating anything.',
+                'warning:   - environment: "bad" is not an environment profile: use one of dev, demo, staging, prod (it defaults to the stack name; pulumi config set environment <profile>)',
                 "warning:   - features.monthlyBudgetUsd: 50 needs monitoring.alarmEmail: budget and cost-anomaly alerts are sent there",
             ]);
         } finally {

@@ -78,8 +78,17 @@ describe("config keys: every key is used", () => {
             clouds: ["gcp"],
             gcp: { project: "my-project-123", dns: { createZone: true }, image: { name: "webapp-1" } },
         });
+        const containers = stackConfig("dev", {
+            aws: {
+                compute: "fargate",
+                fargate: {
+                    image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-dev:1.0.0",
+                    workers: [{ name: "worker", command: ["run"] }],
+                },
+            },
+        });
         const reads = new Set<string>();
-        for (const cfg of [everything, gcpAlone]) {
+        for (const cfg of [everything, gcpAlone, containers]) {
             (await keysRead(cfg)).forEach((k) => reads.add(k));
         }
         const keys = schemaKeys();
@@ -108,7 +117,7 @@ describe("config keys: the README table check says which row is wrong", () => {
     it("names a missing row and gives the row to add, with the default as the table writes it", () => {
         const problems = readmeConfigProblems(readmeConfigRows(table(["| `app.port` | `80` | port |"])));
         expect(problems).to.include(
-            "README.md config table: no row for `aws.vpcCidr`; add one: | `aws.vpcCidr` | demo `10.1.0.0/16`, other `10.0.0.0/16` | <what it does and its rule> |",
+            "README.md config table: no row for `aws.vpcCidr`; add one: | `aws.vpcCidr` | dev `10.0.0.0/16`, demo `10.1.0.0/16`, staging `10.2.0.0/16`, prod `10.3.0.0/16` | <what it does and its rule> |",
         );
         expect(problems).to.include(
             "README.md config table: no row for `environment`; add one: | `environment` | `<stack>` | <what it does and its rule> |",
@@ -119,13 +128,13 @@ describe("config keys: the README table check says which row is wrong", () => {
     it("names a wrong default, a key the schema does not have, and a repeated row, with their lines", () => {
         expect(
             problemsOf([
-                "| `aws.azCount` | `3` | AZs |",
+                "| `aws.kmsRotationDays` | `30` | days |",
                 "| `aws.db.name` | `webapp` | dead |",
                 "| `app.port` | `80` | port |",
                 "| `app.port` | `80` | again |",
             ]),
         ).to.deep.equal([
-            "README.md:5, row `aws.azCount`: default `3` is not the schema's; write `2`",
+            "README.md:5, row `aws.kmsRotationDays`: default `30` is not the schema's; write `90`",
             "README.md:6, row `aws.db.name`: not a schema key (remove the row, or fix the key's spelling)",
             "README.md:8, row `app.port`: the key has a row already (line 7); keep one",
         ]);
@@ -134,8 +143,9 @@ describe("config keys: the README table check says which row is wrong", () => {
     it("checks every environment of a per-environment default, and the none / required forms", () => {
         expect(
             problemsOf([
-                "| `aws.vpcCidr` | dev `10.0.0.0/16`, demo `10.0.0.0/16`, other `10.0.0.0/16` | CIDR |",
-                "| `aws.natGateways` | dev `single`, demo `onePerAz` | strategy |",
+                "| `aws.vpcCidr` | dev `10.0.0.0/16`, demo `10.0.0.0/16`, staging `10.2.0.0/16`, prod `10.3.0.0/16` | CIDR |",
+                "| `aws.natGateways` | dev `instance`, demo `onePerAz` | mode |",
+                "| `aws.azCount` | dev `2`, demo `2`, staging `2`, prod `3`, other `2` | AZs |",
                 "| `aws.db.multiAz` | none | boolean |",
                 "| `aws.profile` | `default` | profile |",
                 "| `domainName` | `dev.example.com` | name |",
@@ -143,11 +153,12 @@ describe("config keys: the README table check says which row is wrong", () => {
                 "| `environment` | `<stack>` | name |",
             ]),
         ).to.deep.equal([
-            "README.md:5, row `aws.vpcCidr`: default demo `10.0.0.0/16` but the schema's is `10.1.0.0/16`; write demo `10.1.0.0/16`, other `10.0.0.0/16`",
-            "README.md:6, row `aws.natGateways`: a per-environment default needs `other` for the environments it does not name; write dev `single`, other `onePerAz`",
-            "README.md:7, row `aws.db.multiAz`: says none, but the schema has a default; write `false`",
-            "README.md:8, row `aws.profile`: default `default` is not the schema's; write none",
-            "README.md:9, row `domainName`: the schema requires this key (no default); write required",
+            "README.md:5, row `aws.vpcCidr`: default demo `10.0.0.0/16` but the schema's is `10.1.0.0/16`; write dev `10.0.0.0/16`, demo `10.1.0.0/16`, staging `10.2.0.0/16`, prod `10.3.0.0/16`",
+            "README.md:6, row `aws.natGateways`: a per-environment default names every profile, not staging, prod; write dev `instance`, demo `onePerAz`, staging `single`, prod `onePerAz`",
+            "README.md:7, row `aws.azCount`: other is not an environment profile; write dev `2`, demo `2`, staging `2`, prod `3`",
+            "README.md:8, row `aws.db.multiAz`: says none, but the schema has a default; write dev `false`, demo `true`, staging `false`, prod `true`",
+            "README.md:9, row `aws.profile`: default `default` is not the schema's; write none",
+            "README.md:10, row `domainName`: the schema requires this key (no default); write required",
         ]);
     });
 });

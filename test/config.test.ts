@@ -8,7 +8,7 @@ import { ConfigError, environmentDefaults, loadConfig, parseConfig, PROJECT, typ
 import { subnetPlan } from "../components/aws/network";
 import { cidrsOverlap, parseCidr } from "../config/cidr";
 import { OfflineRunError, runOffline } from "../tools/offline/run";
-import { rawStackConfig, TEST_MAILGUN_KEY } from "./support";
+import { rawStackConfig, TEST_MAILGUN_KEY, configProblems } from "./support";
 
 /** The smallest valid raw config: everything else comes from defaults. */
 const minimal = (overrides: Record<string, unknown> = {}) => ({
@@ -17,15 +17,7 @@ const minimal = (overrides: Record<string, unknown> = {}) => ({
     ...overrides,
 });
 
-function problemsOf(raw: unknown, stack = "dev"): string[] {
-    try {
-        parseConfig(raw, stack);
-    } catch (error) {
-        expect(error).to.be.instanceOf(ConfigError);
-        return (error as ConfigError).problems.map((p) => p.message);
-    }
-    throw new Error("expected a ConfigError");
-}
+const problemsOf = configProblems;
 
 describe("config: defaults", () => {
     it("applies the seed's parameters to a dev stack with nothing set", () => {
@@ -38,7 +30,7 @@ describe("config: defaults", () => {
             region: "us-east-1",
             vpcCidr: "10.0.0.0/16",
             azCount: 2,
-            natGateways: "single",
+            natGateways: "instance",
             instanceType: "t2.micro",
             kmsRotationDays: 90,
         });
@@ -51,6 +43,7 @@ describe("config: defaults", () => {
             deletionProtection: false,
             backupRetentionDays: 7,
             multiAz: false,
+            passwordRotationDays: 30,
         });
         expect(cfg.aws.storage.infrequentAccessAfterDays).to.equal(30);
         expect(cfg.gcp).to.include({ region: "us-east1", zone: "us-east1-b", subnetCidr: "10.10.0.0/20" });
@@ -70,6 +63,7 @@ describe("config: defaults", () => {
         expect(cfg.aws.natGateways).to.equal("onePerAz");
         expect(cfg.aws.db.deletionProtection).to.equal(true);
         expect(cfg.gcp.db.deletionProtection).to.equal(true);
+        expect(cfg.aws.db.passwordRotationDays).to.equal(7);
     });
 
     it("keeps logs a year and puts WAF in front outside dev, unless the stack says otherwise", () => {
@@ -83,8 +77,12 @@ describe("config: defaults", () => {
         expect([set.aws.logRetentionDays, set.features.waf]).to.deep.equal([90, false]);
     });
 
-    it("treats unknown environments as production-like", () => {
-        expect(environmentDefaults("prod")).to.include({ deletionProtection: true, natGateways: "onePerAz" });
+    it("gives prod three AZs, a NAT gateway per AZ and production-like protections", () => {
+        expect(environmentDefaults("prod")).to.include({
+            deletionProtection: true,
+            natGateways: "onePerAz",
+            azCount: 3,
+        });
     });
 
     it("takes the environment from config over the stack name", () => {
@@ -147,11 +145,6 @@ describe("config: every rule names the key and the value", () => {
         ["clouds must not be empty", { clouds: [] }, "clouds: [] must name at least one cloud"],
         ["clouds are aws or gcp", { clouds: ["aws", "azure"] }, 'clouds[1]: "azure" must be one of "aws", "gcp"'],
         ["clouds have no repeats", { clouds: ["aws", "aws"] }, 'clouds[1]: "aws" is listed twice'],
-        [
-            "environment is a lowercase name",
-            { environment: "Prod_1" },
-            'environment: "Prod_1" is not a lowercase name (a-z, 0-9, -; 2-16 characters)',
-        ],
         ["domainName is a DNS name", { domainName: "not a domain" }, 'domainName: "not a domain" is not a DNS name'],
         ["app.port is a port", { app: { port: 70000 } }, "app.port: 70000 must be an integer from 1 to 65535"],
         [
@@ -202,9 +195,24 @@ describe("config: every rule names the key and the value", () => {
         ],
         ["aws.azCount is 2-6", { aws: { azCount: 1 } }, "aws.azCount: 1 must be an integer from 2 to 6"],
         [
-            "aws.natGateways is a strategy",
+            "aws.natGateways is a NAT mode",
+            { aws: { natGateways: "two" } },
+            'aws.natGateways: "two" must be one of "none", "instance", "single", "onePerAz"',
+        ],
+        [
+            "aws.natGateways none needs features.vpcEndpoints",
             { aws: { natGateways: "none" } },
-            'aws.natGateways: "none" must be one of "single", "onePerAz"',
+            'aws.natGateways: "none" needs features.vpcEndpoints: true (without NAT the instances reach the AWS APIs only through VPC endpoints); turn features.vpcEndpoints on or choose another aws.natGateways',
+        ],
+        [
+            "environment is an environment profile",
+            { environment: "qa" },
+            'environment: "qa" is not an environment profile: use one of dev, demo, staging, prod (it defaults to the stack name; pulumi config set environment <profile>)',
+        ],
+        [
+            "aws.subnets.isolated is a boolean",
+            { aws: { subnets: { isolated: "yes" } } },
+            'aws.subnets.isolated: "yes" must be true or false',
         ],
         [
             "aws.instanceType is a type",
@@ -248,6 +256,11 @@ describe("config: every rule names the key and the value", () => {
             "aws.db.allocatedStorage is at least 20",
             { aws: { db: { allocatedStorage: 10 } } },
             "aws.db.allocatedStorage: 10 must be an integer from 20 to 65536",
+        ],
+        [
+            "aws.db.passwordRotationDays is 1-365",
+            { aws: { db: { passwordRotationDays: 0 } } },
+            "aws.db.passwordRotationDays: 0 must be an integer from 1 to 365",
         ],
         [
             "aws.db.maxAllocatedStorage covers allocatedStorage",
@@ -551,10 +564,11 @@ describe("config: loadConfig reads the stack's Pulumi config", () => {
 });
 
 describe("AWS subnet plan", () => {
-    it("gives each AZ a private half and a public quarter of its block", () => {
+    it("gives each AZ a private half, a public quarter and an isolated quarter of its block", () => {
         expect(subnetPlan("10.0.0.0/16", 2)).to.deep.equal({
             private: ["10.0.0.0/18", "10.0.128.0/18"],
             public: ["10.0.64.0/19", "10.0.192.0/19"],
+            isolated: ["10.0.96.0/19", "10.0.224.0/19"],
         });
     });
 
@@ -569,7 +583,8 @@ describe("AWS subnet plan", () => {
                     const plan = subnetPlan(vpcText, azs);
                     expect(plan.private, vpcText).to.have.length(azs);
                     expect(plan.public, vpcText).to.have.length(azs);
-                    const all = [...plan.private, ...plan.public].map((text) => parseCidr(text)!);
+                    expect(plan.isolated, vpcText).to.have.length(azs);
+                    const all = [...plan.private, ...plan.public, ...plan.isolated].map((text) => parseCidr(text)!);
                     all.forEach((subnet, i) => {
                         expect(subnet.prefix, `${vpcText} subnet ${i}`).to.be.above(prefix);
                         expect(subnet.address.match(vpc.address, vpc.prefix), `${vpcText} contains subnet ${i}`).to.be

@@ -66,6 +66,25 @@ describe("cost estimate", () => {
         });
     });
 
+    describe("NAT modes (README's table)", () => {
+        it("prices the NAT instance at $7.36 a month and one NAT gateway at $36.50 plus data", async () => {
+            const instance = estimateCost(await devPlanWith({ aws: { natGateways: "instance" } }));
+            const nat = resource(instance, "aws:ec2/instance:Instance");
+            expect(nat).to.have.length(1);
+            expect(nat[0].monthlyUsd).to.equal(7.36); // t4g.nano $3.07 + 8 GB gp3 $0.64 + IPv4 $3.65
+            const alarms = instance.resources.filter((r) => /-network-nat-(recovery|health)$/.test(r.name));
+            expect(alarms.map((a) => a.charges[0].listUsd)).to.deep.equal([0.1, 0.1]);
+            expect(item(instance, "NAT gateway")).to.equal(undefined);
+
+            const single = estimateCost(await devPlanWith({ aws: { natGateways: "single" } }));
+            const vpc = resource(single, "awsx:ec2:Vpc")[0];
+            // $32.85 + $3.65, plus $0.90 of data processing at the default usage (20 GB).
+            expect(vpc.monthlyUsd).to.equal(37.4);
+            // $36.50 - $7.36 + $0.90 of processing, less the alarms' share of CloudWatch's free tier ($0.02).
+            expect(Math.round((single.monthlyUsd - instance.monthlyUsd) * 100) / 100).to.equal(29.93);
+        });
+    });
+
     describe("dev and demo", () => {
         let dev: Plan;
         let demo: Plan;

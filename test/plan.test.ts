@@ -70,10 +70,10 @@ describe("offline plan", () => {
                 UsageError,
                 "--json contradicts --format tree",
             );
-            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev)");
-            expect(() => parsePlanArgs(["--stack", "prod"])).to.throw(
+            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod, staging)");
+            expect(() => parsePlanArgs(["--stack", "qa"])).to.throw(
                 UsageError,
-                'no stack "prod": there is no Pulumi.prod.yaml',
+                'no stack "qa": there is no Pulumi.qa.yaml',
             );
             expect(() => parsePlanArgs(["--stack", "dev", "--yes"])).to.throw(UsageError, "Unknown option '--yes'");
         });
@@ -116,8 +116,8 @@ describe("offline plan", () => {
                 expect(text).to.match(/^  aws:kms:Key\s+7$/m);
                 expect(text).to.match(
                     stack === "demo"
-                        ? /^Resources by cloud: aws \d+, gcp \d+, random 3 \(in state only\)/m
-                        : /^Resources by cloud: aws \d+, random 2 \(in state only\)/m,
+                        ? /^Resources by cloud: aws \d+, gcp \d+, random 2 \(in state only\)/m
+                        : /^Resources by cloud: aws \d+, random 1 \(in state only\)/m,
                 );
                 expect(r.out).to.include("Not visible offline:");
                 expect(r.out).to.include(
@@ -135,7 +135,9 @@ describe("offline plan", () => {
                 expect(db.component).to.equal(`${stack}-database`);
                 expect(db.parent).to.match(/webapp:aws:Database::/);
                 expect(db.provider).to.match(/pulumi:providers:aws::/);
-                expect(db.inputs.password).to.equal("[secret]");
+                // RDS manages the master password: the database gets none from the program.
+                expect(db.inputs.password).to.equal(undefined);
+                expect(db.inputs.manageMasterUserPassword).to.equal(true);
                 expect(db.dependencies.some((u: string) => u.endsWith(`aws:kms/key:Key::${stack}-kms-rds`))).to.equal(
                     true,
                 );
@@ -172,7 +174,7 @@ describe("offline plan", () => {
     it("prints a config error as is, exits 2 and removes that stack's previous results", async () => {
         const root = projectWith(
             "broken",
-            "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
+            "config:\n  webapp-infra:environment: dev\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
         );
         try {
             mkdirSync(path.join(out, "broken"), { recursive: true });
@@ -221,7 +223,7 @@ describe("offline plan", () => {
         it("--json prints errors as JSON on stdout: a config error with every problem, exit 2", async () => {
             const root = projectWith(
                 "broken",
-                "config:\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
+                "config:\n  webapp-infra:environment: dev\n  webapp-infra:domainName: broken.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n    azCount: 9\n",
             );
             try {
                 const r = await plan(["--stack", "broken", "--out", out, "--json"], root);
@@ -247,7 +249,7 @@ describe("offline plan", () => {
                 ok: false,
                 stack: null,
                 exitCode: 2,
-                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev)' },
+                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev, prod, staging)' },
             });
         });
 

@@ -41,10 +41,11 @@ function provider(environment: string): analyzer.AnalyzerProviderResource {
     p.setType("pulumi:providers:aws");
     p.setName(`${environment}-aws`);
     p.setUrn(`urn:pulumi:${environment}::webapp-infra::pulumi:providers:aws::${environment}-aws`);
+    // The provider SDK sends non-string provider inputs to the engine as JSON text.
     p.setProperties(
         Struct.fromJavaScript({
             region: "us-east-1",
-            defaultTags: { tags: { environment, project: "webapp-infra" } },
+            defaultTags: JSON.stringify({ tags: { environment, project: "webapp-infra" } }),
         }) as never,
     );
     return p;
@@ -252,7 +253,17 @@ describe("policy pack (served like the Pulumi CLI runs it)", function () {
             {
                 type: "aws:rds/instance:Instance",
                 name: "db",
-                props: { engine: "mysql", password: secret(password) },
+                props: { engine: "mysql", password: secret(password), parameterGroupName: "params" },
+            },
+            {
+                type: "aws:rds/parameterGroup:ParameterGroup",
+                name: "params",
+                props: { name: "params", parameters: [{ name: "require_secure_transport", value: "1" }] },
+            },
+            {
+                type: "aws:secretsmanager/secretVersion:SecretVersion",
+                name: "credentials",
+                props: { secretString: secret(JSON.stringify({ password })) },
             },
             {
                 type: "aws:ec2/launchTemplate:LaunchTemplate",

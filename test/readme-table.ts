@@ -6,16 +6,14 @@
  * - `` `80` `` (then any explanation): the default of every environment; the text in backticks is
  *   read as YAML (`[aws, gcp]` is a list, `true` a boolean), `<stack>` stands for the stack name
  *   and `<a.key>` for that key's own default (`noreply@<mailgun.domain>`);
- * - `` dev `10.0.0.0/16`, demo `10.1.0.0/16`, other `10.0.0.0/16` ``: per environment; `other`
- *   (required in this form) covers every environment not named. Each stack file's environment and
- *   an environment no stack uses are checked;
+ * - `` dev `10.0.0.0/16`, demo `10.1.0.0/16`, staging `10.2.0.0/16`, prod `10.3.0.0/16` ``: per
+ *   environment profile (`config/profiles.ts`), naming every profile;
  * - `none ...`: no default (the key is optional);
  * - `required ...`: no default, and a config without it is refused with `<key>: is required`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ConfigError, parseConfig, schemaKeys } from "../config";
-import { knownStacks } from "../tools/offline/stack-config";
+import { ConfigError, ENVIRONMENTS, parseConfig, schemaKeys } from "../config";
 
 export interface ReadmeRow {
     /** 1-based line number in README.md. */
@@ -24,19 +22,9 @@ export interface ReadmeRow {
     readonly defaultCell: string;
 }
 
-/** The table's name for every environment it does not name. */
-const OTHER = "other";
-/** An environment no stack uses, checked against the `other` value. */
-const OTHER_SAMPLE = "qa";
-
-/** The environments checked: each stack file's (its stack name) and one no stack uses. */
+/** The environments checked: every profile (a stack's environment must be one). */
 function environments(): string[] {
-    return [...knownStacks(), OTHER_SAMPLE];
-}
-
-/** The table's name for an environment. */
-function label(environment: string): string {
-    return environment === OTHER_SAMPLE ? OTHER : environment;
+    return [...ENVIRONMENTS];
 }
 
 /** The rows of the config table. */
@@ -214,13 +202,7 @@ function expectedCell(key: string): string {
     if (values.every((v, i) => v === envs[i])) {
         return "`<stack>`";
     }
-    // Name the environments whose default differs from the others', then `other`.
-    const other = values[values.length - 1];
-    return envs
-        .map((e, i) => [e, values[i]] as const)
-        .filter(([e, v]) => e === OTHER_SAMPLE || !same(v, other))
-        .map(([e, v]) => `${label(e)} \`${tableValue(v)}\``)
-        .join(", ");
+    return envs.map((e, i) => `${e} \`${tableValue(values[i])}\``).join(", ");
 }
 
 function checkDefault(row: ReadmeRow, where: string): string[] {
@@ -244,20 +226,21 @@ function checkDefault(row: ReadmeRow, where: string): string[] {
         const named = new Map(
             [...perEnvironment[0].matchAll(/([a-z][a-z0-9-]*) `([^`]*)`/g)].map((m) => [m[1], m[2]] as const),
         );
-        const other = named.get(OTHER);
-        if (other === undefined) {
-            return [
-                `${where}: a per-environment default needs \`${OTHER}\` for the environments it does not name; ${fix}`,
-            ];
+        const unknown = [...named.keys()].filter((e) => !environments().includes(e));
+        if (unknown.length > 0) {
+            return [`${where}: ${unknown.join(", ")} is not an environment profile; ${fix}`];
         }
-        const checked = [...new Set([...environments(), ...[...named.keys()].filter((e) => e !== OTHER)])];
-        const wrong = checked
+        const missing = environments().filter((e) => !named.has(e));
+        if (missing.length > 0) {
+            return [`${where}: a per-environment default names every profile, not ${missing.join(", ")}; ${fix}`];
+        }
+        const wrong = environments()
             .map((environment) => {
-                const text = named.get(environment) ?? other;
+                const text = named.get(environment)!;
                 const actual = schemaDefault(row.key, environment);
                 return same(cellValue(text, environment), actual)
                     ? undefined
-                    : `${label(environment)} \`${text}\` but the schema's is \`${tableValue(actual)}\``;
+                    : `${environment} \`${text}\` but the schema's is \`${tableValue(actual)}\``;
             })
             .filter((w): w is string => w !== undefined);
         return wrong.length === 0 ? [] : [`${where}: default ${wrong.join("; ")}; ${fix}`];
@@ -265,7 +248,7 @@ function checkDefault(row: ReadmeRow, where: string): string[] {
     const single = /^`([^`]*)`/.exec(cell);
     if (single) {
         const wrong = environments().filter((e) => !same(cellValue(single[1], e), schemaDefault(row.key, e)));
-        const some = wrong.length < environments().length ? ` in ${wrong.map(label).join(", ")}` : "";
+        const some = wrong.length < environments().length ? ` in ${wrong.join(", ")}` : "";
         return wrong.length === 0 ? [] : [`${where}: default \`${single[1]}\` is not the schema's${some}; ${fix}`];
     }
     return [`${where}: the default cell must start with \`value\`, "<env> \`value\`, ...", none or required; ${fix}`];

@@ -435,7 +435,7 @@ describe("npm run rollout (GCP, against loopback Compute Engine and Cloud Run AP
                 copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
                 writeFileSync(
                     path.join(root, "Pulumi.bad.yaml"),
-                    "config:\n  webapp-infra:domainName: bad.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
+                    "config:\n  webapp-infra:environment: dev\n  webapp-infra:domainName: bad.example.com\n  webapp-infra:aws:\n    vpcCidr: 10.0.0.0/33\n",
                 );
                 const pulumi = never();
                 const run = await rollout(

@@ -7,20 +7,24 @@ import { isSecretValue } from "../tools/offline/values";
 import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
 
 /**
- * The secrets rules, checked on everything a stack registers: the generated database password and
- * the Mailgun key appear only in their secret store (and the database itself), always marked
- * secret, and never in stack outputs.
+ * The secrets rules, checked on everything a stack registers: the generated database password (GCP)
+ * and the Mailgun key appear only in their secret store (and the database itself), always marked
+ * secret, and never in stack outputs. On AWS the program holds no database password at all: RDS
+ * generates it into its own secret.
  */
-const STACKS: Array<[string, () => Promise<OfflineRun>]> = [
-    ["dev stack", () => buildStack("dev")],
-    ["demo stack", () => buildStack("demo")],
+/** Each stack, and how many passwords it generates (Cloud SQL's, when GCP is on). */
+const STACKS: Array<[string, () => Promise<OfflineRun>, number]> = [
+    ["dev stack", () => buildStack("dev"), 0],
+    ["demo stack", () => buildStack("demo"), 1],
+    ["prod stack", () => buildStack("prod"), 1],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [
         "demo stack with a DR region",
         () => build(stackConfig("demo", { aws: { dr: { region: "us-west-2" } }, features: { backup: true } })),
+        1,
     ],
 ];
-for (const [label, make] of STACKS) {
+for (const [label, make, generated] of STACKS) {
     describe(`secrets never leak (${label})`, () => {
         let run: OfflineRun;
         before(async () => {
@@ -30,16 +34,37 @@ for (const [label, make] of STACKS) {
         const passwords = () =>
             run.ofType("random:index/randomPassword:RandomPassword").map((pw) => mockPassword(pw.name));
 
+        it("generates no password for RDS: no password input, the RDS-managed secret instead", () => {
+            const dbs = run.ofType("aws:rds/instance:Instance");
+            expect(dbs).to.have.length(1);
+            for (const db of dbs) {
+                expect(Object.keys(db.inputs).filter((k) => /password/i.test(k))).to.deep.equal([
+                    "manageMasterUserPassword",
+                ]);
+                expect(db.inputs.manageMasterUserPassword).to.equal(true);
+            }
+            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier.
+            for (const pw of run.ofType("random:index/randomPassword:RandomPassword")) {
+                expect(pw.name).to.match(/-gcp-secrets-db-password$/);
+            }
+            expect(passwords()).to.have.length(generated);
+        });
+
+        it("the connection document on AWS holds no password, and is still stored as a secret", () => {
+            const doc = run
+                .ofType("aws:secretsmanager/secretVersion:SecretVersion")
+                .filter((v) => /-database-credentials$/.test(v.name));
+            expect(doc).to.have.length(1);
+            expect(isSecretValue(doc[0].inputs.secretString)).to.equal(true);
+            const fields = Object.keys(JSON.parse(String(run.plain(doc[0]).secretString)));
+            expect(fields.filter((f) => /pass/i.test(f))).to.deep.equal([]);
+        });
+
         it("the database password appears only in the credentials secret and the database, as a secret", () => {
-            expect(passwords().length).to.be.greaterThan(0);
+            expect(passwords()).to.have.length(generated);
             for (const password of passwords()) {
                 const hits = run.locate(password);
-                const allowed = new Set([
-                    "aws:secretsmanager/secretVersion:SecretVersion",
-                    "aws:rds/instance:Instance",
-                    "gcp:secretmanager/secretVersion:SecretVersion",
-                    "gcp:sql/user:User",
-                ]);
+                const allowed = new Set(["gcp:secretmanager/secretVersion:SecretVersion", "gcp:sql/user:User"]);
                 expect(hits.length).to.be.greaterThan(0);
                 for (const hit of hits) {
                     expect(allowed.has(hit.type), `${hit.type} ${hit.where}.${hit.path}`).to.equal(true);
@@ -68,9 +93,9 @@ for (const [label, make] of STACKS) {
             }
         });
 
-        it("the password and both secret versions are marked secret on the wire", () => {
-            const db = run.ofType("aws:rds/instance:Instance")[0];
-            expect(isSecretValue(db.inputs.password)).to.equal(true);
+        it("both secret versions are marked secret on the wire", () => {
+            const versions = run.ofType("aws:secretsmanager/secretVersion:SecretVersion");
+            expect(versions).to.have.length(2);
             for (const version of run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
                 expect(isSecretValue(version.inputs.secretString), version.name).to.equal(true);
             }
@@ -79,14 +104,14 @@ for (const [label, make] of STACKS) {
 }
 
 describe("secret Outputs in the program", () => {
-    it("the generated password and the Mailgun key are secret Outputs", async () => {
+    it("the Mailgun key is a secret Output, and the AWS platform holds no database password", async () => {
         const cfg = stackConfig("dev");
         const checks: Array<Promise<[string, boolean]>> = [];
         await runOffline(() => {
             const platform = createAwsPlatform(awsContext(cfg));
-            checks.push(pulumi.isSecret(platform.secrets.databasePassword).then((s) => ["password", s]));
+            expect(platform.secrets).not.to.have.property("databasePassword");
             checks.push(pulumi.isSecret(cfg.mailgun.apiKey).then((s) => ["mailgun key", s]));
         });
-        expect(Object.fromEntries(await Promise.all(checks))).to.deep.equal({ password: true, "mailgun key": true });
+        expect(Object.fromEntries(await Promise.all(checks))).to.deep.equal({ "mailgun key": true });
     });
 });

@@ -3,7 +3,9 @@ import { expect } from "chai";
 import { PROJECT } from "../config";
 import { runOffline } from "../tools/offline/run";
 import { readStackConfig } from "../tools/offline/stack-config";
-import { buildStack, TEST_MAILGUN_KEY } from "./support";
+import { rolloutTargets } from "../automation/rollout/contract";
+import { FEATURES } from "../components/features";
+import { buildStack, stackConfig, TEST_MAILGUN_KEY, mandatoryViolations } from "./support";
 
 describe("stack builds from the real stack files", () => {
     for (const stack of ["dev", "demo"]) {
@@ -29,6 +31,47 @@ describe("stack builds from the real stack files", () => {
             expect(unprovided.map((r) => r.name)).to.deep.equal([]);
         });
     }
+});
+
+describe("the prod stack file: the production profile", () => {
+    it("runs both clouds on three AZs, Multi-AZ data, Fargate with one worker, every protection on", async () => {
+        const cfg = stackConfig("prod");
+        expect(cfg.clouds).to.deep.equal(["aws", "gcp"]);
+        expect(cfg.aws).to.deep.include({
+            azCount: 3,
+            natGateways: "onePerAz",
+            compute: "fargate",
+            logRetentionDays: 365,
+        });
+        expect(cfg.aws.db).to.deep.include({ multiAz: true, deletionProtection: true });
+        expect(cfg.gcp.db).to.deep.include({ highAvailability: true, deletionProtection: true });
+        expect(cfg.aws.fargate.workers.map((w) => w.name)).to.deep.equal(["worker"]);
+        expect(cfg.aws.fargate.min).to.equal(2);
+        // Every opt-in feature the program has is on.
+        expect(
+            FEATURES.map((f) => [f.key, cfg.features[f.key] !== undefined && cfg.features[f.key] !== false]),
+        ).to.deep.equal(FEATURES.map((f) => [f.key, true]));
+    });
+
+    it("builds with no mandatory policy violation, and exports what the rollout follows", async () => {
+        const run = await buildStack("prod");
+        expect(mandatoryViolations(run, "prod")).to.deep.equal([]);
+        const out = run.outputs.aws as Record<string, unknown>;
+        expect(out.region).to.equal("us-east-1");
+        expect(out.ecsClusterName).to.match(/^prod-compute-cluster-/);
+        expect(out.ecsServiceNames).to.have.length(2);
+        expect(run.ofType("aws:ecs/service:Service")).to.have.length(2);
+        // The rollout reads exactly these outputs to follow the ECS deployments.
+        expect(rolloutTargets(run.outputs, { aws: "fargate" })).to.deep.equal([
+            {
+                shape: "fargate",
+                region: "us-east-1",
+                clusterName: out.ecsClusterName,
+                serviceNames: out.ecsServiceNames,
+            },
+        ]);
+        expect(run.ofType("awsx:ec2:Vpc").map((v) => run.plain(v).numberOfAvailabilityZones)).to.deep.equal([3]);
+    });
 });
 
 describe("index.ts", () => {

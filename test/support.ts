@@ -1,7 +1,10 @@
 /** Shared test helpers: stack configs from the real stack files, offline builds, policy parsing. */
 import * as pulumi from "@pulumi/pulumi";
 import { createInfrastructure, toStackOutputs } from "../components";
-import { parseConfig, type InfraConfig } from "../config";
+import { expect } from "chai";
+import { ConfigError, parseConfig, type InfraConfig } from "../config";
+import { DEFAULT_RULE_OPTIONS, evaluate } from "../policy/rules";
+import { toStackResource } from "../tools/offline/plan";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { readStackConfig } from "../tools/offline/stack-config";
 
@@ -130,4 +133,22 @@ export function childrenOf(run: OfflineRun, component: RecordedResource): string
         .filter((r) => r.parent === component.urn)
         .map((r) => `${r.type.split(":").pop()} ${r.name}`)
         .sort();
+}
+
+/** The mandatory policy violations of a build, as `<policy>: <message>` lines. */
+export function mandatoryViolations(run: OfflineRun, environment: string): string[] {
+    return evaluate(run.resources.map(toStackResource), { ...DEFAULT_RULE_OPTIONS, environment })
+        .filter((v) => v.enforcementLevel === "mandatory")
+        .map((v) => `${v.policy}: ${v.message}`);
+}
+
+/** The problems `parseConfig` reports for `raw` (it must refuse it), one message each. */
+export function configProblems(raw: unknown, stack = "dev"): string[] {
+    try {
+        parseConfig(raw, stack);
+    } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        return (error as ConfigError).problems.map((p) => p.message);
+    }
+    throw new Error("expected a ConfigError");
 }

@@ -44,8 +44,8 @@ function workflow(file: string): Workflow {
 
 /**
  * The inputs each action declares in its action.yml (pulumi/actions v7, aws-actions/configure-aws-credentials v4,
- * google-github-actions/auth v2, actions/setup-node v4, actions/setup-go v5, actions/upload-artifact v4,
- * actions/checkout v4, github/codeql-action/upload-sarif v3): a misspelt input is
+ * google-github-actions/auth v2, actions/setup-node v4, actions/setup-go v5, actions/cache v4,
+ * actions/upload-artifact v4, actions/checkout v4, github/codeql-action/upload-sarif v3): a misspelt input is
  * silently ignored by GitHub, so the test refuses it.
  */
 const ACTION_INPUTS: Record<string, readonly string[]> = {
@@ -117,8 +117,6 @@ const ACTION_INPUTS: Record<string, readonly string[]> = {
         "id_token_include_email",
     ],
     "actions/setup-node": ["node-version", "node-version-file", "cache", "cache-dependency-path", "registry-url"],
-    "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
-    "actions/checkout": ["repository", "ref", "path", "token", "fetch-depth", "persist-credentials", "sparse-checkout"],
     "actions/setup-go": [
         "go-version",
         "go-version-file",
@@ -128,6 +126,18 @@ const ACTION_INPUTS: Record<string, readonly string[]> = {
         "cache-dependency-path",
         "architecture",
     ],
+    "actions/cache": [
+        "path",
+        "key",
+        "restore-keys",
+        "upload-chunk-size",
+        "enableCrossOsArchive",
+        "fail-on-cache-miss",
+        "lookup-only",
+        "save-always",
+    ],
+    "actions/upload-artifact": ["name", "path", "if-no-files-found", "retention-days"],
+    "actions/checkout": ["repository", "ref", "path", "token", "fetch-depth", "persist-credentials", "sparse-checkout"],
     "github/codeql-action/upload-sarif": [
         "sarif_file",
         "checkout_path",
@@ -213,6 +223,32 @@ function checkCommon(wf: Workflow): void {
     }
 }
 
+/**
+ * The engine job: every stack through the real Pulumi engine (npm run test:engine), with Go from
+ * tools/engine/go.mod and the built CLI cached under the key of its pins.
+ */
+function checkEngineJob(job: Job | undefined): void {
+    expect(job, "an engine job").to.not.equal(undefined);
+    const steps = job?.steps ?? [];
+    const go = stepsUsing(job as Job, "actions/setup-go");
+    expect(go.map((s) => s.with)).to.deep.equal([{ "go-version-file": "tools/engine/go.mod", cache: false }]);
+    const cache = stepsUsing(job as Job, "actions/cache");
+    expect(cache.map((s) => s.with)).to.deep.equal([
+        {
+            path: ".cache/engine",
+            key: "pulumi-cli-${{ runner.os }}-${{ hashFiles('tools/engine/go.mod', 'tools/engine/go.sum') }}",
+        },
+    ]);
+    const order = (pred: (s: Step) => boolean) => steps.findIndex(pred);
+    const testStep = order((s) => s.run === "npm run test:engine");
+    expect(testStep, "runs npm run test:engine").to.be.greaterThan(-1);
+    expect(order((s) => action(s) === "actions/setup-go")).to.be.lessThan(testStep);
+    expect(order((s) => action(s) === "actions/cache")).to.be.lessThan(testStep);
+    expect(order((s) => s.run === "npm ci")).to.be.lessThan(testStep);
+    // The CLI build script caches under .cache/engine unless WEBAPP_CACHE_DIR moves it.
+    expect(JSON.stringify(job)).to.not.include("WEBAPP_CACHE_DIR");
+}
+
 describe("CI workflows", () => {
     describe("pull-request.yml", () => {
         const wf = workflow("pull-request.yml");
@@ -235,6 +271,12 @@ describe("CI workflows", () => {
             const upload = stepsUsing(check, "actions/upload-artifact")[0];
             expect(upload.with?.path).to.equal("plan/");
             expect(upload.if).to.equal("always()");
+        });
+
+        it("runs every stack through the real Pulumi engine before the cloud preview", () => {
+            checkEngineJob(wf.jobs.engine);
+            expect(wf.jobs.engine.permissions).to.deep.equal({ contents: "read" });
+            expect(wf.jobs.preview.needs).to.deep.equal(["check", "engine", "gates"]);
         });
 
         it("runs the security gates as npm run gates does, each in its own step, over the whole history", () => {
@@ -297,7 +339,7 @@ describe("CI workflows", () => {
 
         it("previews dev and demo with the policy pack after the checks, commenting on the pull request", () => {
             const preview = wf.jobs.preview;
-            expect(preview.needs).to.deep.equal(["check", "gates"]);
+            expect(preview.needs).to.deep.equal(["check", "engine", "gates"]);
             expect(preview.strategy?.matrix?.stack).to.deep.equal(["dev", "demo"]);
             expect(preview.permissions).to.include({ "pull-requests": "write", "id-token": "write" });
             const pulumi = stepsUsing(preview, "pulumi/actions")[0];
@@ -320,7 +362,8 @@ describe("CI workflows", () => {
 
         it("runs pulumi up on demo only after the checks and behind the demo environment's approval", () => {
             const up = wf.jobs.up;
-            expect(up.needs).to.equal("check");
+            expect(up.needs).to.deep.equal(["check", "engine"]);
+            checkEngineJob(wf.jobs.engine);
             expect(up.environment).to.equal("demo");
             const pulumi = stepsUsing(up, "pulumi/actions")[0];
             expect(pulumi.with).to.include({ command: "up", "stack-name": "${{ vars.PULUMI_ORG }}/demo" });

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { CREDENTIALS_FIELD } from "../../functions/boot/aws";
 import type { DatabaseOutputs } from "../shared/types";
-import { serviceRole, type AwsAccount } from "./iam";
+import { serviceRole, type AwsAccount, type Statement } from "./iam";
 import type { Kms } from "./kms";
 import type { Network } from "./network";
 import type { Secrets } from "./secrets";
@@ -127,13 +128,24 @@ export function sharedInstanceArgs(args: {
     } satisfies Partial<aws.rds.InstanceArgs>;
 }
 
+/** The ARN of the secret RDS created for the master credentials; fails when RDS reported none. */
+export function managedSecretArn(secrets: ReadonlyArray<{ secretArn: string }> | undefined): string {
+    const arn = secrets?.[0]?.secretArn;
+    if (!arn) {
+        throw new Error("the database reported no RDS-managed master user secret (manageMasterUserPassword)");
+    }
+    return arn;
+}
+
 export interface DatabaseArgs {
     account: AwsAccount;
-    /** The VPC and its private subnets (the database gets no public address). */
-    network: Pick<Network, "networkId" | "privateSubnetIds">;
+    /** The VPC and its data subnets: isolated, or private without that tier (no public address). */
+    network: Pick<Network, "networkId" | "dataSubnetIds">;
+    /** Whether `network.dataSubnetIds` are the isolated tier's (`aws.subnets.isolated`). Default false. */
+    isolatedSubnets?: boolean;
     kms: Kms;
-    /** Supplies the generated password and the secret this tier fills with the connection document. */
-    secrets: Pick<Secrets, "databasePassword" | "databaseSecret">;
+    /** The secret this tier fills with the connection document (no password in it). */
+    secrets: Pick<Secrets, "databaseSecret">;
     /** Prefix of the instance identifier, e.g. `webapp-dev`. */
     identifierPrefix: string;
     /** MySQL version. Default `8.4.8`. Minor upgrades are explicit (change the version), never automatic. */
@@ -161,12 +173,20 @@ export interface DatabaseArgs {
     username: string;
     /** Retention of the exported MySQL logs. Default 30. */
     logRetentionDays: number;
+    /**
+     * Days between rotations of the master password, which RDS generates and keeps in its own
+     * secret (`aws.db.passwordRotationDays`). Default 7; 30 in dev.
+     */
+    passwordRotationDays: number;
 }
 
 /**
  * RDS for MySQL in the private subnets: encrypted with the RDS key, reachable only from security
  * groups granted with `allowFrom`, TLS required, automated backups, Performance Insights and
- * enhanced monitoring. Writes the connection document into the database secret.
+ * enhanced monitoring. The master password is RDS's own: RDS generates it into a Secrets Manager
+ * secret encrypted with the Secrets Manager key and rotates it, so no password passes through the
+ * program or its state. The connection document (engine, host, port, dbname and the ARN of that
+ * secret; no password) goes into the database secret.
  */
 export class Database extends pulumi.ComponentResource implements DatabaseOutputs {
     public readonly host: pulumi.Output<string>;
@@ -178,11 +198,17 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
     public readonly securityGroupId: pulumi.Output<string>;
     /** Resolves once the connection document is in the secret (instances must not boot before). */
     public readonly credentialsVersionId: pulumi.Output<string>;
+    /** The connection document's version: what a backend waits for before it starts instances. */
+    public readonly connectionDocument: aws.secretsmanager.SecretVersion;
+    /** ARN of the RDS-managed secret holding the master `username` and `password` (JSON). */
+    public readonly credentialsSecretArn: pulumi.Output<string>;
     private readonly baseName: string;
+    private readonly kms: Kms;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Database", name, {}, opts);
         this.baseName = name;
+        this.kms = args.kms;
 
         const suffix = new random.RandomString(
             `${name}-id`,
@@ -203,7 +229,12 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
 
         const subnetGroup = new aws.rds.SubnetGroup(
             `${name}-subnets`,
-            { subnetIds: args.network.privateSubnetIds, description: "Private subnets of the webapp VPC" },
+            {
+                subnetIds: args.network.dataSubnetIds,
+                description: args.isolatedSubnets
+                    ? "Isolated subnets of the webapp VPC (no route out)"
+                    : "Private subnets of the webapp VPC",
+            },
             { parent: this },
         );
 
@@ -237,7 +268,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 allocatedStorage: args.allocatedStorage,
                 dbName: args.databaseName,
                 username: args.username,
-                password: args.secrets.databasePassword,
+                manageMasterUserPassword: true,
+                masterUserSecretKmsKeyId: args.kms.keyArns.secrets,
                 port: MYSQL_PORT,
                 multiAz: args.multiAz,
                 backupRetentionPeriod: args.backupRetentionDays,
@@ -251,6 +283,18 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             { parent: this, dependsOn: parts.logGroups },
         );
 
+        const credentialsSecretArn = instance.masterUserSecrets.apply((secrets) => managedSecretArn(secrets));
+        // RDS turns rotation on for its secret; this sets the schedule (the first rotation follows it).
+        new aws.secretsmanager.SecretRotation(
+            `${name}-password-rotation`,
+            {
+                secretId: credentialsSecretArn,
+                rotationRules: { automaticallyAfterDays: args.passwordRotationDays },
+                rotateImmediately: false,
+            },
+            { parent: this },
+        );
+
         const credentials = new aws.secretsmanager.SecretVersion(
             `${name}-credentials`,
             {
@@ -261,8 +305,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                         host: instance.address,
                         port: instance.port,
                         dbname: args.databaseName,
-                        username: args.username,
-                        password: args.secrets.databasePassword,
+                        [CREDENTIALS_FIELD]: credentialsSecretArn,
                         dbInstanceIdentifier: instance.identifier,
                     }),
                 ),
@@ -277,12 +320,29 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         this.arn = instance.arn;
         this.securityGroupId = securityGroup.id;
         this.credentialsVersionId = credentials.versionId;
+        this.connectionDocument = credentials;
+        this.credentialsSecretArn = credentialsSecretArn;
         this.registerOutputs({
             host: this.host,
             port: this.port,
             instanceIdentifier: this.instanceIdentifier,
             securityGroupId: this.securityGroupId,
         });
+    }
+
+    /**
+     * IAM statements that let a role read the RDS-managed credentials (and decrypt them through
+     * Secrets Manager only). The connection document is the Secrets tier's (`readStatements`).
+     */
+    credentialsReadStatements(): Statement[] {
+        return [
+            {
+                Effect: "Allow",
+                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                Resource: this.credentialsSecretArn,
+            },
+            ...this.kms.useStatements("secrets", ["kms:Decrypt"]),
+        ];
     }
 
     /** Lets a security group reach MySQL (the only ingress the database has). */

@@ -114,9 +114,10 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
     const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
     const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
+    network.watchNatInstance([alerts.topicArn]);
     const messaging = new Messaging(
         ctx.name("messaging"),
-        messagingArgs(ctx, { network, kms, storage, database, secrets, alerts }),
+        messagingArgs(ctx, { network, kms, storage, secrets, alerts }),
         opts,
     );
     const dns = new Dns(ctx.name("dns"), dnsArgs(ctx), opts);

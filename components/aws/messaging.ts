@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../functions/email-verification/settings";
 import type { MailgunFunctionSettings } from "../shared/mailgun";
 import type { NetworkOutputs } from "../shared/types";
-import { MYSQL_PORT, type Database } from "./database";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement } from "./kms";
 import type { Secrets } from "./secrets";
@@ -39,10 +38,13 @@ export function signingProfileNamePrefix(name: string): string {
 export interface MessagingArgs {
     /** The account (key policy, ARNs in the role's statements). */
     account: AwsAccount;
-    /** The VPC: the function runs in its private subnets (egress through NAT). */
-    network: Pick<NetworkOutputs, "networkId" | "privateSubnetIds">;
-    /** The database: the function's group may reach MySQL, and the database admits it (`allowFrom`). */
-    database: Pick<Database, "securityGroupId" | "allowFrom">;
+    /**
+     * The VPC the function runs in (its private subnets, egress through NAT), or none: the
+     * function then runs outside any VPC and reaches Mailgun and Secrets Manager over the internet
+     * (`aws.natGateways` `none`, where the private subnets have no route out). It never opens a
+     * database connection, so it gets no database access either way.
+     */
+    network?: Pick<NetworkOutputs, "networkId" | "privateSubnetIds">;
     /** The Mailgun key's secret: its ARN goes into the environment, its read statements into the role. */
     secrets: Pick<Secrets, "mailgunSecretId" | "readStatements">;
     /** The bundled handler (from `emailFunctionArchive("aws")`). */
@@ -146,9 +148,9 @@ export function deadLetterQueuePolicy(queueArn: pulumi.Input<string>, topicArn: 
  * The function role's statements, each scoped to what the function touches:
  * - read the Mailgun secret (and decrypt it through Secrets Manager), nothing else;
  * - write to its own log group (which the program creates, so no `logs:CreateLogGroup`);
- * - manage its VPC network interfaces: the actions of the managed `AWSLambdaVPCAccessExecutionRole`
- *   written out so the logs part is not `*`; the two `Describe*` actions support no resource
- *   scoping, the others are bounded to this account and region;
+ * - in a VPC (`inVpc`), manage its network interfaces: the actions of the managed
+ *   `AWSLambdaVPCAccessExecutionRole` written out so the logs part is not `*`; the two `Describe*`
+ *   actions support no resource scoping, the others are bounded to this account and region;
  * - send failed events to its dead-letter queue, encrypting with the tier's key through SQS;
  * - decrypt its environment (encrypted with the tier's key) through Lambda only;
  * - send its X-Ray traces (actions without resource-level permissions).
@@ -159,16 +161,11 @@ export function functionRoleStatements(args: {
     logGroupArn: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
     keyArn: pulumi.Input<string>;
+    /** Whether the function runs in a VPC (and so manages network interfaces). Default true. */
+    inVpc?: boolean;
 }): Statement[] {
     const { account } = args;
-    return [
-        ...args.secretStatements,
-        {
-            Sid: "WriteOwnLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: pulumi.interpolate`${args.logGroupArn}:*`,
-        },
+    const vpcAccess: Statement[] = [
         {
             Sid: "DescribeNetworkForVpcAccess",
             Effect: "Allow",
@@ -186,6 +183,16 @@ export function functionRoleStatements(args: {
             ],
             Resource: pulumi.interpolate`arn:${account.partition}:ec2:${account.region}:${account.accountId}:*/*`,
         },
+    ];
+    return [
+        ...args.secretStatements,
+        {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: pulumi.interpolate`${args.logGroupArn}:*`,
+        },
+        ...(args.inVpc === false ? [] : vpcAccess),
         {
             Sid: "SendFailedEventsToTheDeadLetterQueue",
             Effect: "Allow",
@@ -220,7 +227,8 @@ export class Messaging extends pulumi.ComponentResource {
     public readonly keyArn: pulumi.Output<string>;
     public readonly functionName: pulumi.Output<string>;
     public readonly functionArn: pulumi.Output<string>;
-    public readonly securityGroupId: pulumi.Output<string>;
+    /** The function's security group; none when it runs outside the VPC. */
+    public readonly securityGroupId?: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     public readonly deadLetterQueueUrl: pulumi.Output<string>;
     public readonly deadLetterQueueArn: pulumi.Output<string>;
@@ -300,44 +308,40 @@ export class Messaging extends pulumi.ComponentResource {
             child,
         );
 
-        const securityGroup = new aws.ec2.SecurityGroup(
-            `${name}-function-sg`,
-            {
-                vpcId: args.network.networkId,
-                description: "E-mail verification function: egress HTTPS and MySQL to the database only",
-                revokeRulesOnDelete: true,
-            },
-            child,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-egress-https`,
-            {
-                securityGroupId: securityGroup.id,
-                ipProtocol: "tcp",
-                fromPort: HTTPS_PORT,
-                toPort: HTTPS_PORT,
-                cidrIpv4: "0.0.0.0/0",
-                description: "HTTPS to Mailgun and the AWS APIs (through NAT)",
-            },
-            child,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-egress-mysql`,
-            {
-                securityGroupId: securityGroup.id,
-                ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                referencedSecurityGroupId: args.database.securityGroupId,
-                description: "MySQL to the database only",
-            },
-            child,
-        );
-        args.database.allowFrom("email-function", securityGroup.id);
+        const network = args.network;
+        const securityGroup =
+            network === undefined
+                ? undefined
+                : new aws.ec2.SecurityGroup(
+                      `${name}-function-sg`,
+                      {
+                          vpcId: network.networkId,
+                          description: "E-mail verification function: egress HTTPS only",
+                          revokeRulesOnDelete: true,
+                      },
+                      child,
+                  );
+        if (securityGroup !== undefined) {
+            new aws.vpc.SecurityGroupEgressRule(
+                `${name}-egress-https`,
+                {
+                    securityGroupId: securityGroup.id,
+                    ipProtocol: "tcp",
+                    fromPort: HTTPS_PORT,
+                    toPort: HTTPS_PORT,
+                    cidrIpv4: "0.0.0.0/0",
+                    description: "HTTPS to Mailgun and the AWS APIs (through NAT)",
+                },
+                child,
+            );
+        }
 
         const role = serviceRole(`${name}-role`, "lambda.amazonaws.com", args.account, [], {
             parent: this,
-            description: "E-mail verification function: Mailgun secret, own logs, VPC interfaces, dead-letter queue",
+            description:
+                network === undefined
+                    ? "E-mail verification function: Mailgun secret, own logs, dead-letter queue"
+                    : "E-mail verification function: Mailgun secret, own logs, VPC interfaces, dead-letter queue",
         });
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-role-policy`,
@@ -350,6 +354,7 @@ export class Messaging extends pulumi.ComponentResource {
                         logGroupArn: logGroup.arn,
                         deadLetterQueueArn: deadLetterQueue.arn,
                         keyArn: key.arn,
+                        inVpc: network !== undefined,
                     }),
                 ),
             },
@@ -436,7 +441,10 @@ export class Messaging extends pulumi.ComponentResource {
                         mailgun: args.mailgun,
                     }),
                 },
-                vpcConfig: { subnetIds: args.network.privateSubnetIds, securityGroupIds: [securityGroup.id] },
+                vpcConfig:
+                    network === undefined || securityGroup === undefined
+                        ? undefined
+                        : { subnetIds: network.privateSubnetIds, securityGroupIds: [securityGroup.id] },
                 // The handler writes JSON lines itself; JSON format makes Lambda's own lines JSON too.
                 loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
             },
@@ -482,7 +490,7 @@ export class Messaging extends pulumi.ComponentResource {
         this.keyArn = key.arn;
         this.functionName = fn.name;
         this.functionArn = fn.arn;
-        this.securityGroupId = securityGroup.id;
+        this.securityGroupId = securityGroup?.id;
         this.logGroupName = logGroup.name;
         this.deadLetterQueueUrl = deadLetterQueue.url;
         this.deadLetterQueueArn = deadLetterQueue.arn;

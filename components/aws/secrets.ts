@@ -1,11 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { databasePassword } from "../shared/password";
 import type { SecretsOutputs } from "../shared/types";
 import type { Statement } from "./iam";
 import type { Kms } from "./kms";
-
-export { PASSWORD_LENGTH, PASSWORD_SPECIALS } from "../shared/password";
 
 export interface SecretsArgs {
     /** The platform keys: secrets are encrypted with the Secrets Manager key. */
@@ -22,13 +19,11 @@ export interface SecretsArgs {
 }
 
 /**
- * The platform's secrets in Secrets Manager: the generated database password (the secret itself is
- * filled by the Database tier, which alone knows the endpoint) and the Mailgun API key. Values flow
- * as secret Outputs only; nothing here ever holds them as plain strings.
+ * The platform's secrets in Secrets Manager: the database connection document (filled by the
+ * Database tier, which alone knows the endpoint; the password is RDS's own secret) and the Mailgun
+ * API key. Values flow as secret Outputs only; nothing here ever holds them as plain strings.
  */
 export class Secrets extends pulumi.ComponentResource implements SecretsOutputs {
-    /** The generated database password (a secret Output). Only the database and its secret may use it. */
-    public readonly databasePassword: pulumi.Output<string>;
     /** The secret that holds the database connection document (JSON). */
     public readonly databaseSecret: aws.secretsmanager.Secret;
     public readonly databaseSecretId: pulumi.Output<string>;
@@ -39,8 +34,6 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Secrets", name, {}, opts);
         this.kms = args.kms;
-
-        this.databasePassword = databasePassword(`${name}-db-password`, this);
 
         const secret = (role: string, description: string) =>
             new aws.secretsmanager.Secret(
@@ -58,7 +51,7 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
 
         this.databaseSecret = secret(
             "db-credentials",
-            "webapp database connection: JSON with username, password, host, port, dbname, engine",
+            "webapp database connection: JSON with engine, host, port, dbname and the ARN of the RDS-managed credentials secret",
         );
         this.mailgunSecret = secret("mailgun-api-key", "webapp Mailgun API key (plain text)");
         new aws.secretsmanager.SecretVersion(

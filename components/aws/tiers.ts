@@ -18,7 +18,7 @@ import type { DisasterRecoveryArgs } from "./dr";
 import type { Kms, KmsArgs } from "./kms";
 import type { Messaging, MessagingArgs } from "./messaging";
 import type { MonitoringArgs } from "./monitoring";
-import type { Network, NetworkArgs } from "./network";
+import { MYSQL_DATA_PORT, type Network, type NetworkArgs } from "./network";
 import type { Secrets, SecretsArgs } from "./secrets";
 import type { Storage, StorageArgs } from "./storage";
 
@@ -29,6 +29,8 @@ export function networkArgs(ctx: AwsContext, kms: Kms): NetworkArgs {
         cidrBlock: aws.vpcCidr,
         azCount: aws.azCount,
         natGateways: aws.natGateways,
+        isolatedSubnets: aws.subnets.isolated,
+        dataPorts: [MYSQL_DATA_PORT],
         flowLogRetentionDays: aws.logRetentionDays,
         logsKeyArn: kms.keyArns.logs,
     };
@@ -64,6 +66,7 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
     return {
         account: ctx.account,
         ...tiers,
+        isolatedSubnets: aws.subnets.isolated,
         identifierPrefix: ctx.names.prefix,
         engineVersion: aws.db.engineVersion,
         instanceClass: aws.db.instanceClass,
@@ -78,6 +81,7 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
         databaseName: app.databaseName,
         username: app.databaseUser,
         logRetentionDays: aws.logRetentionDays,
+        passwordRotationDays: aws.db.passwordRotationDays,
     };
 }
 
@@ -101,16 +105,19 @@ export function alertsArgs(ctx: AwsContext): AlertsArgs {
     };
 }
 
-/** The function's code is bundled now, from the current sources, so a stale bundle is never deployed. */
+/**
+ * The function's code is bundled now, from the current sources, so a stale bundle is never
+ * deployed. Without NAT (`aws.natGateways` `none`) the function runs outside the VPC: it uses no
+ * VPC resource and must reach Mailgun.
+ */
 export function messagingArgs(
     ctx: AwsContext,
-    tiers: { network: Network; kms: Kms; storage: Storage; database: Database; secrets: Secrets; alerts: Alerts },
+    tiers: { network: Network; kms: Kms; storage: Storage; secrets: Secrets; alerts: Alerts },
 ): MessagingArgs {
     const { aws, domainName } = ctx.config;
     return {
         account: ctx.account,
-        network: tiers.network,
-        database: tiers.database,
+        network: aws.natGateways === "none" ? undefined : tiers.network,
         secrets: tiers.secrets,
         code: emailFunctionArchive("aws"),
         handler: EMAIL_FUNCTION_ENTRY_POINT.aws,

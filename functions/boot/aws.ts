@@ -1,6 +1,8 @@
 /**
- * The EC2 user data: reads the database secret from Secrets Manager (with retries), writes the
- * app's env file, configures and starts the CloudWatch agent, then (re)starts the app's service.
+ * The EC2 user data: reads the database connection document and the RDS-managed credentials it
+ * names from Secrets Manager (with retries), writes the app's env file, configures and starts the
+ * CloudWatch agent, (re)starts the app's service, and installs a timer that re-reads the
+ * credentials (RDS rotates the password) and restarts the service when they changed.
  */
 import {
     appLogFile,
@@ -9,10 +11,22 @@ import {
     dbEnvFieldPairs,
     envLines,
     renderBootScript,
-    secretVersionNotes,
     STATSD_PORT,
     type AppSettings,
 } from "./render";
+
+/** The field of the connection document that holds the ARN of the RDS-managed credentials secret. */
+export const CREDENTIALS_FIELD = "credentialsSecretArn";
+
+/**
+ * The credentials refresh: the boot script copies itself to `command` and a systemd timer runs it
+ * with `refresh` every `seconds` (a rotated password reaches the app within about that time).
+ */
+export const CREDENTIALS_REFRESH = {
+    command: "/usr/local/libexec/webapp-db-credentials",
+    unit: "webapp-db-credentials",
+    seconds: 60,
+} as const;
 
 /** Where the CloudWatch agent reads its config (the path `amazon-cloudwatch-agent-ctl` is given). */
 export const CW_AGENT_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
@@ -20,7 +34,10 @@ export const CW_AGENT_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-clou
 export interface AwsBootParams {
     /** The stack's region (the secret is read there; `AWS_REGION` in the env file). */
     readonly region: string;
-    /** ARN of the secret holding the database connection document. */
+    /**
+     * ARN of the secret holding the connection document (engine, host, port, dbname and the ARN of
+     * the RDS-managed credentials secret; no password).
+     */
     readonly dbSecretId: string;
     /** The application bucket (`S3_BUCKET_NAME`). */
     readonly bucketName: string;
@@ -32,11 +49,6 @@ export interface AwsBootParams {
     readonly logGroupName: string;
     /** CloudWatch namespace of the agent's metrics (StatsD, memory, disk). */
     readonly metricsNamespace: string;
-    /**
-     * Version id of the secret's current value. Recorded as a comment so that a new connection
-     * document changes the launch template and rolls the instances.
-     */
-    readonly secretVersion?: string;
 }
 
 /** The env keys the AWS script writes besides the database connection, in file order. */
@@ -96,12 +108,15 @@ export function cloudWatchAgentConfig(p: Pick<AwsBootParams, "app" | "logGroupNa
 export function renderAwsBootScript(p: AwsBootParams): string {
     return renderBootScript({
         title: "webapp instance boot script (AWS)",
-        notes: secretVersionNotes(p.secretVersion),
         variables: {
             REGION: p.region,
             DB_SECRET_ID: p.dbSecretId,
+            CREDENTIALS_FIELD,
             ...commonVariables(p.app),
             CW_AGENT_CONFIG,
+            REFRESH_COMMAND: CREDENTIALS_REFRESH.command,
+            REFRESH_UNIT: CREDENTIALS_REFRESH.unit,
+            REFRESH_SECONDS: CREDENTIALS_REFRESH.seconds,
         },
         arrays: { DB_ENV_FIELDS: dbEnvFieldPairs() },
         documents: {

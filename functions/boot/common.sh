@@ -94,12 +94,17 @@ write_file() {
     chmod "$mode" "$path"
 }
 
-# write_app_env <path>: composes the application's env file from the platform values
-# (platform_env, rendered) and the database fields of the secret JSON on stdin, then writes it
-# as write_env_file does. Nothing is written unless the whole content could be built.
+# compose_app_env: prints the application's env file from the platform values (platform_env,
+# rendered) and the database fields of the secret JSON on stdin.
+compose_app_env() {
+    platform_env && json_to_env "${DB_ENV_FIELDS[@]}"
+}
+
+# write_app_env <path>: composes the env file (compose_app_env) from the JSON on stdin, then writes
+# it as write_env_file does. Nothing is written unless the whole content could be built.
 write_app_env() {
     local path=$1 content
-    content=$(platform_env && json_to_env "${DB_ENV_FIELDS[@]}") || return 1
+    content=$(compose_app_env) || return 1
     printf '%s\n' "$content" | write_env_file "$path" "$APP_USER"
 }
 

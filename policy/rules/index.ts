@@ -10,6 +10,8 @@ import {
     noPublicIpOnInstances,
     s3BucketGuardsPresent,
 } from "./access";
+import { databaseCredentialsManaged, databaseTlsRequired } from "./database";
+import { ecrScanAndCmk, ecsTasksUnprivileged, noPlaintextSecretsInContainerEnvironment } from "./containers";
 import {
     databaseEncryptedWithCmk,
     disksEncryptedWithCmk,
@@ -34,6 +36,8 @@ import { noPlaintextSecrets } from "./secrets";
 import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
+export * from "./database";
+export * from "./containers";
 export * from "./enforcement";
 export * from "./iam";
 export * from "./logging";
@@ -48,6 +52,8 @@ export { isUnknown } from "./values";
 export const RULES: readonly Rule[] = [
     noPublicDatabase,
     databaseEncryptedWithCmk,
+    databaseTlsRequired,
+    databaseCredentialsManaged,
     storageEncryptedWithCmk,
     disksEncryptedWithCmk,
     secretsEncryptedWithCmk,
@@ -70,6 +76,9 @@ export const RULES: readonly Rule[] = [
     defaultSecurityGroupClosed,
     accessLoggingOutsideDev,
     httpsListenerModernTls,
+    ecsTasksUnprivileged,
+    noPlaintextSecretsInContainerEnvironment,
+    ecrScanAndCmk,
 ];
 
 /** Runs every rule over a stack's resources. */

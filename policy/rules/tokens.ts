@@ -1,6 +1,7 @@
 /** Resource type tokens the rules look at (as in the provider schemas of @pulumi/aws 7 and @pulumi/gcp 9). */
 export const AWS = {
     rdsInstance: "aws:rds/instance:Instance",
+    rdsParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
     s3Bucket: "aws:s3/bucket:Bucket",
     s3BucketV2: "aws:s3/bucketV2:BucketV2",
     s3PublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
@@ -37,6 +38,8 @@ export const AWS = {
     kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
     secretPolicy: "aws:secretsmanager/secretPolicy:SecretPolicy",
     ecrRepositoryPolicy: "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    ecrRepository: "aws:ecr/repository:Repository",
+    ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
     logResourcePolicy: "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     eventBusPolicy: "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
     backupVaultPolicy: "aws:backup/vaultPolicy:VaultPolicy",

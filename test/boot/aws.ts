@@ -6,11 +6,43 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { expect } from "chai";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
-import { CW_AGENT_CONFIG, cloudWatchAgentConfig, renderAwsBootScript } from "../../functions/boot/aws";
+import {
+    CREDENTIALS_FIELD,
+    CREDENTIALS_REFRESH,
+    CW_AGENT_CONFIG,
+    cloudWatchAgentConfig,
+    renderAwsBootScript,
+} from "../../functions/boot/aws";
 import { awsCli, sharedMoto, type Moto } from "../../tools/emulators/moto";
-import { AWS_PARAMS, AWS_REGION, AWS_SECRET_NAME, AWS_TOPIC_ARN } from "./aws-params";
+import { AWS_CREDENTIALS_NAME, AWS_PARAMS, AWS_REGION, AWS_SECRET_NAME, AWS_TOPIC_ARN } from "./aws-params";
 import type { BootRun } from "./harness";
 import type { BootCloud, SecretStore } from "./suite";
+
+/** The credentials RDS keeps in its own secret; everything else goes into the connection document. */
+const CREDENTIAL_FIELDS = ["username", "password"];
+
+/**
+ * Stores a connection as the program and RDS do: the RDS-managed secret with the username and
+ * password, and the connection document with the rest and that secret's ARN.
+ */
+export async function putAwsConnection(store: MotoSecretStore, connection: Readonly<Record<string, unknown>>) {
+    const entries = Object.entries(connection);
+    const credentials = Object.fromEntries(entries.filter(([k]) => CREDENTIAL_FIELDS.includes(k)));
+    const document = Object.fromEntries(entries.filter(([k]) => !CREDENTIAL_FIELDS.includes(k)));
+    await store.put(AWS_CREDENTIALS_NAME, JSON.stringify(credentials));
+    await store.put(
+        AWS_SECRET_NAME,
+        JSON.stringify({ ...document, [CREDENTIALS_FIELD]: store.arnOf(AWS_CREDENTIALS_NAME) }),
+    );
+}
+
+/** The systemctl calls of a successful boot: the app, then the credentials timer. */
+export const AWS_STARTED = [
+    "enable webapp.service",
+    "restart webapp.service",
+    "daemon-reload",
+    `enable --now ${CREDENTIALS_REFRESH.unit}.timer`,
+];
 
 /** moto's seed before the secrets are created, so a restarted server gives them the same ARNs. */
 const SEED = 20;
@@ -86,6 +118,9 @@ export class MotoSecretStore implements SecretStore {
 export const AWS_CLOUD: BootCloud<MotoSecretStore> = {
     title: "EC2 boot script (real AWS CLI, AWS API emulator)",
     secretId: AWS_SECRET_NAME,
+    putConnection: putAwsConnection,
+    readsPerBoot: 2,
+    notJsonError: (_run, store) => `the database secret ${store.arnOf(AWS_SECRET_NAME)} names no credentials secret`,
     secretReference: (store) => store.arnOf(AWS_SECRET_NAME),
     startStore: () => MotoSecretStore.start(),
     render: (store, options = {}) =>
@@ -114,14 +149,19 @@ export const AWS_CLOUD: BootCloud<MotoSecretStore> = {
     notFound:
         /An error occurred \(ResourceNotFoundException\) when calling the GetSecretValue operation: Secrets Manager can't find the specified secret\./,
     async expectSecretRead(run, store) {
-        const arn = store.arnOf(AWS_SECRET_NAME);
-        expect(run.calls("aws")).to.deep.equal([
-            `secretsmanager get-secret-value --region ${AWS_REGION} --secret-id ${arn} --query SecretString --output text`,
-        ]);
-        const [request] = await store.readRequests();
-        expect(JSON.parse(request.body)).to.deep.equal({ SecretId: arn });
-        // Signed for the stack's region (SigV4 credential scope).
-        expect(request.headers.authorization).to.match(new RegExp(`/${AWS_REGION}/secretsmanager/aws4_request`));
+        const arns = [store.arnOf(AWS_SECRET_NAME), store.arnOf(AWS_CREDENTIALS_NAME)];
+        expect(run.calls("aws")).to.deep.equal(
+            arns.map(
+                (arn) =>
+                    `secretsmanager get-secret-value --region ${AWS_REGION} --secret-id ${arn} --query SecretString --output text`,
+            ),
+        );
+        const requests = await store.readRequests();
+        expect(requests.map((r) => JSON.parse(r.body))).to.deep.equal(arns.map((arn) => ({ SecretId: arn })));
+        for (const request of requests) {
+            // Signed for the stack's region (SigV4 credential scope).
+            expect(request.headers.authorization).to.match(new RegExp(`/${AWS_REGION}/secretsmanager/aws4_request`));
+        }
     },
     expectStarted(run: BootRun) {
         const config = JSON.parse(run.file(CW_AGENT_CONFIG));
@@ -132,7 +172,7 @@ export const AWS_CLOUD: BootCloud<MotoSecretStore> = {
         expect(run.calls("amazon-cloudwatch-agent-ctl")).to.deep.equal([
             `-a fetch-config -m ec2 -s -c file:${run.root}${CW_AGENT_CONFIG}`,
         ]);
-        expect(run.calls("systemctl")).to.deep.equal(["enable webapp.service", "restart webapp.service"]);
+        expect(run.calls("systemctl")).to.deep.equal(AWS_STARTED);
     },
     expectNothingStarted(run) {
         expect(existsSync(path.join(run.root, CW_AGENT_CONFIG)), "the agent config").to.equal(false);

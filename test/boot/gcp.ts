@@ -10,7 +10,7 @@ import { OPS_AGENT_CONFIG, opsAgentConfig, renderGcpBootScript, type GcpBootPara
 import { FAKE_ACCESS_TOKEN, fakeMetadataServer, FakeSecretManager, METADATA_TOKEN_PATH } from "../fakes/google";
 import type { FakeServer } from "../fakes/server";
 import { machineCommand, type BootRun } from "./harness";
-import type { BootCloud, SecretStore } from "./suite";
+import { ENV_FILE, type BootCloud, type SecretStore } from "./suite";
 
 export const GCP_PROJECT = "my-project-123";
 export const GCP_SECRET_ID = `projects/${GCP_PROJECT}/secrets/dev-gcp-secrets-db-credentials-1a2b3c4`;
@@ -81,6 +81,9 @@ export function accessUrl(store: GoogleSecretStore): string {
 export const GCP_CLOUD: BootCloud<GoogleSecretStore> = {
     title: "Compute Engine startup script (real curl, Google fakes)",
     secretId: GCP_SECRET_ID,
+    putConnection: (store, connection) => store.put(GCP_SECRET_ID, JSON.stringify(connection)),
+    readsPerBoot: 1,
+    notJsonError: (run) => `could not write ${run.root}${ENV_FILE}`,
     secretReference: () => GCP_SECRET_ID,
     startStore: () => GoogleSecretStore.start(),
     render: (store, options = {}) =>

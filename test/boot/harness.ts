@@ -34,11 +34,17 @@ export interface BootRun {
     calls(name: string): string[];
     /** A file the script wrote, by its path on the instance. */
     file(absolutePath: string): string;
+    /** The script as it ran (its own file). */
+    readonly script: string;
 }
 
 export interface BootRunOptions {
     /** The rendered script. */
     readonly script: string;
+    /** Arguments for the script. Default none (how cloud-init runs it). */
+    readonly args?: readonly string[];
+    /** Files on the instance before the run: absolute path -> content (mode 0600). */
+    readonly files?: Readonly<Record<string, string>>;
     /**
      * Fake commands: name -> bash body. Each fake first appends its arguments, one call per line, to
      * `$FAKE_CALLS/<name>`; `$FAKE_CALLS` is also where a fake may keep its own state. `sleep` is
@@ -174,12 +180,16 @@ export async function runBootScript(options: BootRunOptions): Promise<BootRun> {
     }
     const scriptFile = path.join(dir, "boot.sh");
     writeFileSync(scriptFile, options.script);
+    for (const [file, content] of Object.entries(options.files ?? {})) {
+        mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+        writeFileSync(path.join(root, file), content, { mode: 0o600 });
+    }
 
     const failures: unknown[] = [];
     const listener = options.onSleep ? await sleepListener(options.onSleep, failures) : undefined;
     try {
         const result = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-            const child = spawn("/bin/bash", [scriptFile], {
+            const child = spawn("/bin/bash", [scriptFile, ...(options.args ?? [])], {
                 env: {
                     PATH: `${bin}:${tools}`,
                     HOME: dir,
@@ -205,6 +215,7 @@ export async function runBootScript(options: BootRunOptions): Promise<BootRun> {
         return {
             ...result,
             root,
+            script: options.script,
             calls: (name) => {
                 const file = path.join(calls, name);
                 return existsSync(file)

@@ -8,9 +8,10 @@
  * - GCP (test/boot-script.test.ts): the real curl against the metadata server and Secret Manager
  *   fakes of test/fakes/google.ts.
  *
- * To add a case that holds for every cloud, add an entry to `BOOT_CASES`: which secrets the store
- * holds (`secrets`, by secret id; a case may store several), how to render (`render`), and what the
- * run must show (`expect`). A case for one cloud only goes into that cloud's test file.
+ * To add a case that holds for every cloud, add an entry to `BOOT_CASES`: the database connection
+ * the store holds (`connection`, as the app sees it; each cloud stores it its own way, in one
+ * secret or two), or raw secrets by id (`secrets`), how to render (`render`), and what the run
+ * must show (`expect`). A case for one cloud only goes into that cloud's test file.
  */
 import { expect } from "chai";
 import { existsSync, readdirSync } from "node:fs";
@@ -50,8 +51,17 @@ export interface RenderOptions {
 export interface BootCloud<S extends SecretStore = SecretStore> {
     /** The describe title, e.g. `EC2 boot script`. */
     readonly title: string;
-    /** The secret the rendered script reads, as the test names it to the store (`put`). */
+    /** The secret the rendered script reads first, as the test names it to the store (`put`). */
     readonly secretId: string;
+    /**
+     * Stores a database connection (the fields the app gets, `CONNECTION`'s shape) the way the
+     * program does: one document (GCP), or a document and the RDS-managed credentials it names (AWS).
+     */
+    putConnection(store: S, connection: Readonly<Record<string, unknown>>): Promise<void>;
+    /** Read requests a successful boot makes (one per secret). */
+    readonly readsPerBoot: number;
+    /** The error (last line, after `ERROR: `) when the first secret is not a JSON document. */
+    notJsonError(run: BootRun, store: S): string;
     /** The same secret as the script names it in its logs (the ARN on AWS). */
     secretReference(store: S): string;
     /** Starts an empty store (before each case). */
@@ -86,7 +96,10 @@ export const COMMON_FAKES: Readonly<Record<string, string>> = {
 export const ENV_FILE = "/opt/webapp/.env.db";
 export const PASSWORD = "Pw-_.~!%^*+=9xY";
 
-/** The connection document the program stores (components/aws/database.ts, components/gcp/database.ts). */
+/**
+ * The database connection as the app gets it (components/aws/database.ts with the RDS-managed
+ * credentials, components/gcp/database.ts).
+ */
 export const CONNECTION = {
     engine: "mysql",
     host: "db.example.internal",
@@ -117,7 +130,9 @@ export interface CaseContext<S extends SecretStore = SecretStore> {
 
 export interface BootCase {
     readonly title: string;
-    /** The secrets the store holds before the run, by id (default: the cloud's secret, CONNECTION). */
+    /** The connection the store holds before the run (default CONNECTION), stored as the cloud does. */
+    connection?: Readonly<Record<string, unknown>>;
+    /** Raw secrets by id the store holds instead of a connection. */
     secrets?(cloud: BootCloud): Record<string, string>;
     readonly render?: RenderOptions;
     /** Fakes or tools the image lacks. */
@@ -144,15 +159,13 @@ function expectFailedCleanly(context: CaseContext, error: string | RegExp): void
     cloud.expectNothingStarted(run);
 }
 
-const withConnection =
-    (overrides: Record<string, unknown>, drop: string[] = []) =>
-    (cloud: BootCloud) => {
-        const document: Record<string, unknown> = { ...CONNECTION, ...overrides };
-        for (const key of drop) {
-            delete document[key];
-        }
-        return { [cloud.secretId]: JSON.stringify(document) };
-    };
+function withConnection(overrides: Record<string, unknown>, drop: string[] = []): Record<string, unknown> {
+    const document: Record<string, unknown> = { ...CONNECTION, ...overrides };
+    for (const key of drop) {
+        delete document[key];
+    }
+    return document;
+}
 
 /** The cases every cloud's script must pass. */
 export const BOOT_CASES: readonly BootCase[] = [
@@ -170,7 +183,7 @@ export const BOOT_CASES: readonly BootCase[] = [
             expect(run.status, run.stderr).to.equal(0);
             expect(run.calls("sleep")).to.deep.equal(["2"]);
             expect(run.stderr).to.include(`${cloud.readFunction} failed (attempt 1 of 8); retrying in 2s`);
-            expect(await store.reads(), "reads that reached the store").to.equal(1);
+            expect(await store.reads(), "reads that reached the store").to.equal(cloud.readsPerBoot);
             expect(run.file(ENV_FILE)).to.include(`DB_PASSWORD='${PASSWORD}'`);
             expectPrivateEnvFile(run);
             cloud.expectStarted(run);
@@ -195,7 +208,7 @@ export const BOOT_CASES: readonly BootCase[] = [
     },
     {
         title: "refuses a secret that lacks a database field, naming the field and writing nothing",
-        secrets: withConnection({}, ["password"]),
+        connection: withConnection({}, ["password"]),
         expect(context) {
             const { run } = context;
             expectFailedCleanly(context, `could not write ${run.root}${ENV_FILE}`);
@@ -205,7 +218,7 @@ export const BOOT_CASES: readonly BootCase[] = [
     },
     {
         title: "refuses an empty database field",
-        secrets: withConnection({ host: "" }),
+        connection: withConnection({ host: "" }),
         expect(context) {
             expectFailedCleanly(context, `could not write ${context.run.root}${ENV_FILE}`);
             expect(context.run.stderr).to.include('the secret has no field "host"');
@@ -213,7 +226,7 @@ export const BOOT_CASES: readonly BootCase[] = [
     },
     {
         title: "refuses a value the env file cannot carry, without printing it",
-        secrets: withConnection({ password: "it's-secret" }),
+        connection: withConnection({ password: "it's-secret" }),
         expect(context) {
             expectFailedCleanly(context, `could not write ${context.run.root}${ENV_FILE}`);
             expect(context.run.stderr).to.include('the secret field "password" contains a quote or a line break');
@@ -224,7 +237,7 @@ export const BOOT_CASES: readonly BootCase[] = [
         title: "refuses a secret that is not JSON",
         secrets: (cloud) => ({ [cloud.secretId]: "host=db.example.internal" }),
         expect(context) {
-            expectFailedCleanly(context, `could not write ${context.run.root}${ENV_FILE}`);
+            expectFailedCleanly(context, context.cloud.notJsonError(context.run, context.store));
             expect(context.run.stderr).to.include("the secret is not a JSON document");
         },
     },
@@ -272,6 +285,8 @@ export async function runAgainst<S extends SecretStore>(
 ): Promise<BootRun> {
     return runBootScript({
         script: cloud.render(store, options.render),
+        args: options.args,
+        files: options.files,
         fakes: { ...COMMON_FAKES, ...cloud.fakes, ...options.fakes },
         tools: { ...store.tools, ...options.tools },
         missing: options.missing,
@@ -292,10 +307,7 @@ export function describeBootScript<S extends SecretStore>(cloud: BootCloud<S>): 
             let readStore: S;
             before(async () => {
                 readStore = await cloud.startStore();
-                await readStore.put(
-                    cloud.secretId,
-                    JSON.stringify({ ...CONNECTION, dbInstanceIdentifier: "webapp-dev" }),
-                );
+                await cloud.putConnection(readStore, { ...CONNECTION, dbInstanceIdentifier: "webapp-dev" });
                 run = await runAgainst(cloud, readStore);
                 reads = await readStore.reads();
             });
@@ -303,9 +315,9 @@ export function describeBootScript<S extends SecretStore>(cloud: BootCloud<S>): 
                 await readStore.close();
             });
 
-            it("succeeds, reading the secret once without waiting", async () => {
+            it("succeeds, reading each secret once without waiting", async () => {
                 expect(run.status, run.stderr).to.equal(0);
-                expect(reads).to.equal(1);
+                expect(reads).to.equal(cloud.readsPerBoot);
                 expect(run.calls("sleep")).to.deep.equal([]);
                 await cloud.expectSecretRead(run, readStore);
             });
@@ -339,9 +351,12 @@ export function describeBootScript<S extends SecretStore>(cloud: BootCloud<S>): 
             it(bootCase.title, async () => {
                 const store = await cloud.startStore();
                 try {
-                    const secrets = bootCase.secrets?.(cloud) ?? { [cloud.secretId]: JSON.stringify(CONNECTION) };
-                    for (const [id, value] of Object.entries(secrets)) {
-                        await store.put(id, value);
+                    if (bootCase.secrets) {
+                        for (const [id, value] of Object.entries(bootCase.secrets(cloud))) {
+                            await store.put(id, value);
+                        }
+                    } else {
+                        await cloud.putConnection(store, bootCase.connection ?? CONNECTION);
                     }
                     await bootCase.before?.(store);
                     const run = await runAgainst(cloud, store, {

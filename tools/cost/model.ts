@@ -192,6 +192,43 @@ const AWS_ROWS: Record<string, CostRow> = {
                   ];
         },
     ),
+    "aws:ec2/instance:Instance": priced(
+        "a stand-alone instance (the NAT instance): instance hours, root volume, its public IPv4 address and the traffic it forwards (EC2 data transfer, no NAT processing charge)",
+        (r) => {
+            const root = r.inputs.rootBlockDevice ?? {};
+            const volumeType = String(root.volumeType ?? "gp3");
+            return [
+                hourly(
+                    "aws.ec2.hour",
+                    `EC2 ${r.inputs.instanceType ?? "instance"}`,
+                    1,
+                    price(r.aws.ec2Hour, r.inputs.instanceType, `AWS_PRICES["${r.awsRegion}"].ec2Hour`),
+                ),
+                fixed(
+                    "aws.ebs.storage",
+                    `EBS ${volumeType} root volume`,
+                    num(Number(root.volumeSize), 8),
+                    "GB-month",
+                    price(r.aws.ebsGbMonth, volumeType, `AWS_PRICES["${r.awsRegion}"].ebsGbMonth`),
+                ),
+                ...(r.inputs.associatePublicIpAddress
+                    ? [hourly("aws.ipv4.hour", "public IPv4 address", 1, r.aws.publicIpv4Hour)]
+                    : []),
+                ...(r.inputs.monitoring
+                    ? [
+                          monthly(
+                              "aws.ec2.detailed-monitoring",
+                              "EC2 detailed monitoring",
+                              1,
+                              r.aws.detailedMonitoringInstanceMonth,
+                          ),
+                      ]
+                    : []),
+            ];
+        },
+    ),
+    "aws:ec2/networkAcl:NetworkAcl": free("network ACLs are free"),
+    "aws:ec2/route:Route": free("routes are free"),
     "aws:ec2/flowLog:FlowLog": free("delivery is billed as ingestion of its log group"),
     "aws:ec2/securityGroup:SecurityGroup": free("security groups are free"),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": free("security groups are free"),
@@ -249,6 +286,10 @@ const AWS_ROWS: Record<string, CostRow> = {
         ],
     ),
     "aws:secretsmanager/secretVersion:SecretVersion": free("versions are included in the secret's price"),
+    "aws:secretsmanager/secretRotation:SecretRotation": priced(
+        "the RDS-managed master credentials secret it schedules, billed as a Secrets Manager secret (rotation by RDS is free)",
+        (r) => [monthly("aws.secrets.secret", "Secrets Manager secret (RDS-managed)", 1, r.aws.secretMonth)],
+    ),
     "random:index/randomPassword:RandomPassword": free("lives in the Pulumi state only"),
     "random:index/randomString:RandomString": free("lives in the Pulumi state only"),
     // Database
@@ -399,6 +440,47 @@ const AWS_ROWS: Record<string, CostRow> = {
         },
     ),
     "aws:autoscaling/policy:Policy": free("scaling policies are free (their alarms are AWS-managed)"),
+    "aws:ecs/service:Service": priced(
+        "the Fargate tasks it keeps running at rest (its desired count), by the task definition's vCPU and memory",
+        (r) => {
+            const tasks = num(r.inputs.desiredCount, 0);
+            const definition = r.uses("taskDefinition").find((n) => n.type === "aws:ecs/taskDefinition:TaskDefinition");
+            const d = definition?.inputs ?? {};
+            const arch = String(d.runtimePlatform?.cpuArchitecture ?? "X86_64");
+            const where = `AWS_PRICES["${r.awsRegion}"]`;
+            return [
+                hourly(
+                    "aws.fargate.vcpu-hour",
+                    `Fargate vCPU (${arch})`,
+                    (tasks * num(Number(d.cpu), 256)) / 1024,
+                    price(r.aws.fargateVcpuHour, arch, `${where}.fargateVcpuHour`),
+                ),
+                hourly(
+                    "aws.fargate.gb-hour",
+                    `Fargate memory (${arch})`,
+                    (tasks * num(Number(d.memory), 512)) / 1024,
+                    price(r.aws.fargateGbHour, arch, `${where}.fargateGbHour`),
+                ),
+            ];
+        },
+    ),
+    "aws:ecs/taskDefinition:TaskDefinition": free("task definitions are free; their tasks are priced with the service"),
+    "aws:ecs/cluster:Cluster": usageOnly("Container Insights metrics (the cluster itself is free)", (r) => [
+        used(
+            "aws.cloudwatch.custom-metric",
+            "Container Insights metrics",
+            r.usage.aws.containerInsightsMetrics,
+            "metric-months",
+            r.aws.customMetricMonth,
+        ),
+    ]),
+    "aws:ecr/repository:Repository": usageOnly("image storage (pulls inside the region are free)", (r) => [
+        used("aws.ecr.storage", "ECR image storage", r.usage.aws.imageStorageGb, "GB-month", r.aws.ecrGbMonth),
+    ]),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": free("configuration of the repository"),
+    "aws:appautoscaling/target:Target": free("Application Auto Scaling is free (its alarms are AWS-managed)"),
+    "aws:appautoscaling/policy:Policy": free("Application Auto Scaling is free (its alarms are AWS-managed)"),
+
     "aws:ec2/launchTemplate:LaunchTemplate": free("the group's instances are priced with the group"),
     "aws:iam/role:Role": free("IAM is free"),
     "aws:iam/rolePolicy:RolePolicy": free("IAM is free"),

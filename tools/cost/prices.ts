@@ -27,6 +27,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://aws.amazon.com/route53/pricing/ (hosted zones, health checks)",
         "https://aws.amazon.com/waf/pricing/, https://aws.amazon.com/guardduty/pricing/, https://aws.amazon.com/cloudtrail/pricing/",
         "https://aws.amazon.com/backup/pricing/, https://aws.amazon.com/aws-cost-management/aws-budgets/pricing/",
+        "https://aws.amazon.com/fargate/pricing/ (Linux tasks per vCPU-hour and GB-hour, x86 and Arm), https://aws.amazon.com/ecr/pricing/ (storage)",
     ],
     gcp: [
         "https://cloud.google.com/compute/vm-instance-pricing (E2 and N2 machine types)",
@@ -103,6 +104,11 @@ export interface AwsRegionPrices {
     /** AWS Backup storage per GB-month: RDS snapshots, S3 backups. */
     readonly backupRdsGbMonth: number;
     readonly backupS3GbMonth: number;
+    /** Fargate Linux tasks: per vCPU-hour and per GB of memory-hour, by CPU architecture. */
+    readonly fargateVcpuHour: Readonly<Record<string, number>>;
+    readonly fargateGbHour: Readonly<Record<string, number>>;
+    /** ECR private repository storage per GB-month. */
+    readonly ecrGbMonth: number;
 }
 
 /** On-demand prices of one GCP region, USD. */
@@ -169,6 +175,7 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
             "t3a.micro": 0.0094,
             "t3a.small": 0.0188,
             "t3a.medium": 0.0376,
+            "t4g.nano": 0.0042,
             "t4g.micro": 0.0084,
             "t4g.small": 0.0168,
             "t4g.medium": 0.0336,
@@ -255,6 +262,9 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
         guardDutyLogGb: 1,
         backupRdsGbMonth: 0.095,
         backupS3GbMonth: 0.05,
+        fargateVcpuHour: { X86_64: 0.04048, ARM64: 0.03238 },
+        fargateGbHour: { X86_64: 0.004445, ARM64: 0.00356 },
+        ecrGbMonth: 0.1,
     },
 };
 

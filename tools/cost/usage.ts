@@ -43,7 +43,10 @@ const usageSchema = z
                 customMetrics: count,
                 /** KMS requests per month (all keys). */
                 kmsRequests: count,
-                /** Secrets Manager API calls per month (instance boots, function cold starts). */
+                /**
+                 * Secrets Manager API calls per month (instance boots, the instances' credentials
+                 * timer, function cold starts).
+                 */
                 secretsApiCalls: count,
                 /** GB per interface endpoint through the VPC endpoints. */
                 endpointDataGb: count,
@@ -53,6 +56,10 @@ const usageSchema = z
                 backupGb: count,
                 /** GB of new or changed objects a month that S3 replicates to the DR region (`aws.dr.region`). */
                 replicatedGb: count,
+                /** GB of container images kept in the ECR repository (`aws.compute: fargate`). */
+                imageStorageGb: count,
+                /** Container Insights metrics per ECS cluster (cluster, service and task level). */
+                containerInsightsMetrics: count,
             })
             .strict(),
         gcp: z
@@ -96,11 +103,14 @@ export const DEFAULT_USAGE: Usage = {
         bucketGets: 1_000_000,
         customMetrics: 10,
         kmsRequests: 50_000,
-        secretsApiCalls: 5_000,
+        // One instance's credentials timer reads two secrets a minute (87,600 a month), plus boots and cold starts.
+        secretsApiCalls: 100_000,
         endpointDataGb: 5,
         cloudTrailEvents: 200_000,
         backupGb: 20,
         replicatedGb: 1,
+        imageStorageGb: 5,
+        containerInsightsMetrics: 30,
     },
     gcp: {
         natDataGb: 20,

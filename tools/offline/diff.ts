@@ -8,7 +8,9 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../cli";
 import { displayType } from "./plan";
-import { replacingInputs } from "./replace";
+import { changedPaths, replacingInputs } from "./replace";
+
+export { changedPaths };
 
 /** What the diff reads of a resource in `resources.json`. */
 export interface DocumentResource {
@@ -77,22 +79,6 @@ export function readPrevious(where: string): ResourcesDocument & { readonly sour
 
 /** Resources as the engine sees them: custom resources and remote components. */
 const COUNTED = new Set(["resource", "remote"]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-
-/** The leaf paths whose values differ between `a` and `b` (`settings.tier`, `rules[2].action`). */
-export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
-    if (isObject(a) && isObject(b)) {
-        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-        return keys.flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
-    }
-    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-        return a.flatMap((item, i) => changedPaths(item, b[i], `${prefix}[${i}]`));
-    }
-    return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
-}
 
 /** Compares the previous plan with the current one. */
 export function compareWith(

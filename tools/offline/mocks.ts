@@ -59,6 +59,29 @@ const awsState: Record<string, StateFn> = {
             isolatedSubnetIds: has("Isolated") ? ids("iso") : [],
         };
     },
+    "aws:ec2/instance:Instance": (req) => {
+        const id = `i-${shortHash(req.name, 17)}`;
+        return {
+            id,
+            arn: awsArn("ec2", `instance/${id}`, req),
+            primaryNetworkInterfaceId: `eni-${shortHash(req.name, 17)}`,
+            privateIp: "10.0.64.10",
+            publicIp: "203.0.113.10",
+        };
+    },
+    "aws:ec2/networkAcl:NetworkAcl": (req) => {
+        const id = `acl-${shortHash(req.name, 17)}`;
+        return { id, arn: awsArn("ec2", `network-acl/${id}`, req) };
+    },
+    "aws:ec2/route:Route": (req) => ({ id: `r-${String(req.inputs.routeTableId)}1080289494` }),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (req) => {
+        const id = `vpce-${shortHash(req.name, 17)}`;
+        return {
+            id,
+            arn: awsArn("ec2", `vpc-endpoint/${id}`, req),
+            ...(req.inputs.vpcEndpointType === "Gateway" ? { prefixListId: `pl-${shortHash(req.name, 8)}` } : {}),
+        };
+    },
     "aws:kms/key:Key": (req) => {
         const keyId = `mrk-${shortHash(req.name, 32)}`;
         return { keyId, arn: awsArn("kms", `key/${keyId}`, req) };
@@ -68,6 +91,7 @@ const awsState: Record<string, StateFn> = {
         const name = req.inputs.name ?? autoName(req.name, 512);
         return { name, arn: awsArn("secretsmanager", `secret:${name}-AbCdEf`, req) };
     },
+    "aws:secretsmanager/secretRotation:SecretRotation": () => ({ rotationEnabled: true }),
     "aws:secretsmanager/secretVersion:SecretVersion": (req) => ({
         versionId: `v-${shortHash(req.name, 12)}`,
         arn: req.inputs.secretId,
@@ -82,6 +106,16 @@ const awsState: Record<string, StateFn> = {
             endpoint: `${address}:3306`,
             arn: awsArn("rds", `db:${identifier}`, req),
             resourceId: `db-${shortHash(req.name, 26).toUpperCase()}`,
+            // RDS names the secret it keeps the master credentials in `rds!db-<uuid>`.
+            masterUserSecrets: req.inputs.manageMasterUserPassword
+                ? [
+                      {
+                          secretArn: awsArn("secretsmanager", `secret:rds!db-${uuidFrom(req.name)}-AbCdEf`, req),
+                          kmsKeyId: req.inputs.masterUserSecretKmsKeyId,
+                          secretStatus: "active",
+                      },
+                  ]
+                : [],
         };
     },
     "aws:rds/subnetGroup:SubnetGroup": (req) => {
@@ -228,6 +262,52 @@ const awsState: Record<string, StateFn> = {
         return {
             name,
             arn: awsArn("autoscaling", `autoScalingGroup:${uuidFrom(req.name)}:autoScalingGroupName/${name}`, req),
+        };
+    },
+    "aws:ecr/repository:Repository": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 256);
+        return {
+            name,
+            arn: awsArn("ecr", `repository/${name}`, req),
+            registryId: MOCK_ACCOUNT_ID,
+            repositoryUrl: `${MOCK_ACCOUNT_ID}.dkr.ecr.${req.provider.awsRegion}.amazonaws.com/${name}`,
+        };
+    },
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": (req) => ({
+        id: String(req.inputs.repository),
+        registryId: MOCK_ACCOUNT_ID,
+    }),
+    "aws:ecs/cluster:Cluster": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        const arn = awsArn("ecs", `cluster/${name}`, req);
+        return { name, arn, id: arn };
+    },
+    "aws:ecs/taskDefinition:TaskDefinition": (req) => {
+        const family = String(req.inputs.family);
+        const arnWithoutRevision = awsArn("ecs", `task-definition/${family}`, req);
+        return { arn: `${arnWithoutRevision}:1`, arnWithoutRevision, revision: 1, id: family };
+    },
+    "aws:ecs/service:Service": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        const cluster = String(req.inputs.cluster ?? "default")
+            .split("/")
+            .pop();
+        const arn = awsArn("ecs", `service/${cluster}/${name}`, req);
+        return { name, arn, id: arn };
+    },
+    "aws:appautoscaling/target:Target": (req) => ({
+        arn: awsArn("application-autoscaling", `scalable-target/${shortHash(req.name, 26)}`, req),
+        id: String(req.inputs.resourceId),
+    }),
+    "aws:appautoscaling/policy:Policy": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 255);
+        return {
+            name,
+            arn: awsArn(
+                "autoscaling",
+                `scalingPolicy:${uuidFrom(req.name)}:resource/${String(req.inputs.resourceId)}:policyName/${name}`,
+                req,
+            ),
         };
     },
     "aws:route53/zone:Zone": (req) => ({
@@ -580,6 +660,20 @@ export function invokeResult(
                     (subnet: string) => `rtb-${shortHash(subnet, 17)}`,
                 ),
                 id: String(inputs.vpcId),
+            };
+        case "aws:ec2/getRouteTable:getRouteTable":
+            return {
+                routeTableId: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
+                id: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
+                vpcId: "vpc-mock",
+            };
+        case "aws:ssm/getParameter:getParameter":
+            return {
+                name: inputs.name,
+                type: "String",
+                value: "ami-0fedcba9876543210",
+                insecureValue: "ami-0fedcba9876543210",
+                id: inputs.name,
             };
         case "aws:route53/getZone:getZone":
             return {

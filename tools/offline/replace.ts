@@ -13,6 +13,8 @@
  * anywhere under a path counts (`settings.ipConfiguration` covers its fields). `*` means every
  * input: the resource has no update at all (IAM members, permissions, generated values).
  * A type missing here is diffed as update-only; `test/diff.test.ts` checks every type has a row.
+ * `changedPaths` names what changed between two input documents; the offline plan's diff and the
+ * engine tests' stand-in providers both decide replacements from it and this table.
  */
 
 /** Every input replaces (the provider has no update for this type). */
@@ -29,6 +31,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "certificateAuthorityArn",
     ],
     "aws:acm/certificateValidation:CertificateValidation": [EVERY_INPUT],
+    "aws:appautoscaling/policy:Policy": ["name", "resourceId", "scalableDimension", "serviceNamespace"],
+    "aws:appautoscaling/target:Target": ["resourceId", "scalableDimension", "serviceNamespace"],
     "aws:autoscaling/group:Group": ["name", "namePrefix"],
     "aws:autoscaling/policy:Policy": ["autoscalingGroupName", "name"],
     "aws:backup/plan:Plan": ["name"],
@@ -59,9 +63,66 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "destinationOptions",
     ],
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ["vpcId"],
+    "aws:ec2/instance:Instance": [
+        "ami",
+        "availabilityZone",
+        "subnetId",
+        "privateIp",
+        "keyName",
+        "tenancy",
+        "placementGroup",
+        "ebsBlockDevices",
+        "ephemeralBlockDevices",
+        "rootBlockDevice.encrypted",
+        "rootBlockDevice.kmsKeyId",
+        "associatePublicIpAddress",
+        "hibernation",
+        "networkInterfaces",
+        "launchTemplate",
+        "cpuOptions",
+        "enclaveOptions",
+        // user_data replaces only with user_data_replace_on_change, which the program always sets.
+        "userData",
+    ],
     "aws:ec2/launchTemplate:LaunchTemplate": ["name", "namePrefix"],
+    "aws:ec2/networkAcl:NetworkAcl": ["vpcId"],
+    "aws:ec2/route:Route": [
+        "routeTableId",
+        "destinationCidrBlock",
+        "destinationIpv6CidrBlock",
+        "destinationPrefixListId",
+    ],
     "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "description", "vpcId"],
     "aws:ec2/vpcEndpoint:VpcEndpoint": ["vpcId", "serviceName", "vpcEndpointType", "serviceRegion"],
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": [EVERY_INPUT], // no update: a new policy replaces it
+    "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],
+    "aws:ecs/cluster:Cluster": ["name"],
+    "aws:ecs/service:Service": [
+        "name",
+        "cluster",
+        "launchType",
+        "schedulingStrategy",
+        "iamRole",
+        "deploymentController",
+    ],
+    // Every argument but the tags: a change registers a new revision (the old one is deregistered).
+    "aws:ecs/taskDefinition:TaskDefinition": [
+        "family",
+        "containerDefinitions",
+        "cpu",
+        "memory",
+        "networkMode",
+        "executionRoleArn",
+        "taskRoleArn",
+        "requiresCompatibilities",
+        "runtimePlatform",
+        "volumes",
+        "ephemeralStorage",
+        "placementConstraints",
+        "proxyConfiguration",
+        "pidMode",
+        "ipcMode",
+    ],
     "aws:guardduty/detector:Detector": [],
     "aws:iam/instanceProfile:InstanceProfile": ["name", "namePrefix", "path"],
     "aws:iam/role:Role": ["name", "namePrefix", "path"],
@@ -138,6 +199,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "signingMaterial",
         "signingParameters",
     ],
+    // Read from internal/service/secretsmanager/secret_rotation.go.
+    "aws:secretsmanager/secretRotation:SecretRotation": ["secretId"],
     // Read from internal/service/secretsmanager/secret_version.go.
     "aws:secretsmanager/secretVersion:SecretVersion": [
         "secretId",
@@ -359,4 +422,20 @@ export function replacingInputs(type: string, changed: readonly string[]): strin
         const plain = p.replace(/\[\d+\]/g, "");
         return forcing.some((f) => plain === f || plain.startsWith(`${f}.`));
     });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The leaf paths whose values differ between `a` and `b` (`settings.tier`, `rules[2].action`). */
+export function changedPaths(a: unknown, b: unknown, prefix = ""): string[] {
+    if (isObject(a) && isObject(b)) {
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+        return keys.flatMap((k) => changedPaths(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+    }
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+        return a.flatMap((item, i) => changedPaths(item, b[i], `${prefix}[${i}]`));
+    }
+    return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
 }

@@ -109,6 +109,24 @@ function runsKnownBadInputs(lb: RenderedResource, all: readonly RenderedResource
     );
 }
 
+/** Names, ARNs, URLs and addresses only: every environment variable of the function is one of these. */
+const NOT_A_SECRET = [
+    /^arn:[a-z-]+:[a-z0-9-]+:/,
+    /^https:\/\/[^\s]+$/,
+    /^[a-z0-9.-]+\.[a-z]{2,}$/,
+    /^[^@\s]+@[a-z0-9.-]+$/,
+];
+
+/** The function's environment holds no secret: each value is an ARN, an https URL, a DNS name or an e-mail address. */
+function environmentHoldsNoSecret(fn: RenderedResource): boolean {
+    const variables = first(fn.values.environment)?.variables;
+    if (variables === null || typeof variables !== "object") {
+        return false;
+    }
+    const values = Object.values(variables as Record<string, unknown>);
+    return values.length > 0 && values.every((v) => typeof v === "string" && NOT_A_SECRET.some((re) => re.test(v)));
+}
+
 /** The record's values are addresses of a Google Cloud load balancer (the other cloud of a multi-cloud stack). */
 function pointsAtGoogleCloud(record: RenderedResource): boolean {
     const refs = referencedAddresses(record.expressions.records);
@@ -143,6 +161,16 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "private IP only, and client certificates would have to be issued, rotated and shipped to every VM.",
     },
     {
+        check: "CKV_AWS_45",
+        resources: "aws_lambda_function.*-messaging-function",
+        where: environmentHoldsNoSecret,
+        scope: "every stack",
+        reason:
+            "The environment holds names, ARNs and URLs only (the check's entropy scan takes the Mailgun secret's " +
+            "ARN, whose name ends in a random suffix, for a key); the function reads the key itself from Secrets " +
+            "Manager at cold start.",
+    },
+    {
         check: "CKV_AWS_115",
         resources: "aws_lambda_function.*",
         scope: "every stack",
@@ -173,8 +201,8 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         resources: "aws_db_instance.*",
         scope: "every stack",
         reason:
-            "The application and the e-mail function sign in with the generated password they read from " +
-            "Secrets Manager; IAM database authentication would need both to mint a 15-minute token per " +
+            "The application signs in with the master password RDS manages and rotates, which it reads from " +
+            "Secrets Manager; IAM database authentication would need it to mint a 15-minute token per " +
             "connection and caps the connection rate.",
     },
     {
@@ -245,6 +273,15 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "The load balancer's web ACL runs AWSManagedRulesKnownBadInputsRuleSet, which holds the Log4j " +
             "(Log4JRCE) rules; the check also wants AWSManagedRulesAnonymousIpList, which blocks VPN, Tor and " +
             "hosting-provider addresses, where the API's users may legitimately be.",
+    },
+    {
+        check: "CKV2_AWS_57",
+        resources: "aws_secretsmanager_secret.*-db-credentials",
+        scope: "every stack",
+        reason:
+            "The connection document (engine, host, port, database name and the ARN of the credentials " +
+            "secret) holds no credential. The password is in the secret RDS manages for the instance, " +
+            "which RDS rotates every aws.db.passwordRotationDays.",
     },
     {
         check: "CKV2_AWS_57",

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderAwsBootScript } from "../../../functions/boot/aws";
 import type { AppSettings } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
-import { MYSQL_PORT } from "../database";
+import { MYSQL_PORT, type Database } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import type { Widget } from "../monitoring";
 import type { Network } from "../network";
@@ -170,15 +170,22 @@ export interface AsgBackendArgs {
     ebsKeyArn: pulumi.Input<string>;
     /** The logs key (`Kms.keyArns.logs`): the application log group is encrypted with it. */
     logsKeyArn: pulumi.Input<string>;
+    /**
+     * HTTPS to anywhere (the AWS APIs through NAT). False without NAT (`aws.natGateways` `none`):
+     * the VPC endpoints then give the instances HTTPS to themselves and to S3 only.
+     */
+    internetEgress: boolean;
     /** The database's security group: instances may open MySQL connections to it, nothing else. */
     databaseSecurityGroupId: pulumi.Input<string>;
-    /** The database secret (read at boot) and the statements to read it. */
+    /** The connection document's secret (read at boot) and the statements to read it. */
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /**
-     * Version id of the connection document in the secret: instances launch only once it exists,
-     * and a new document rolls them.
+     * The connection document (the group starts instances only once it exists) and the statements
+     * to read the RDS-managed credentials it names. The user data names the document's secret only,
+     * so the launch template does not wait for the database; a rotated password or a new document
+     * reaches the instances through their credentials timer, without a roll.
      */
-    secretVersionId: pulumi.Input<string>;
+    database: Pick<Database, "connectionDocument" | "credentialsReadStatements">;
     /** The application's bucket and the statements to use it. */
     storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     /** Where the application publishes registrations. Default: none (no permission, no env key). */
@@ -252,13 +259,15 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
             args.app.port,
             "App port from the load balancer only",
         );
-        rule(
-            "out",
-            "instance-out-https",
-            { cidr: "0.0.0.0/0" },
-            443,
-            "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
-        );
+        if (args.internetEgress) {
+            rule(
+                "out",
+                "instance-out-https",
+                { cidr: "0.0.0.0/0" },
+                443,
+                "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
+            );
+        }
         rule("out", "instance-out-mysql", { group: args.databaseSecurityGroupId }, MYSQL_PORT, "MySQL to the database");
 
         // The instances' log group and role.
@@ -272,7 +281,10 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
             "ec2.amazonaws.com",
             args.account,
             instancePolicyStatements({
-                secretStatements: args.secrets.readStatements("database"),
+                secretStatements: [
+                    ...args.secrets.readStatements("database"),
+                    ...args.database.credentialsReadStatements(),
+                ],
                 storageStatements: args.storage.readWriteStatements(),
                 topicStatements: args.registrationTopic?.publishStatements(),
                 logGroupArn: logGroup.arn,
@@ -297,9 +309,8 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                 args.storage.bucketName,
                 args.registrationTopic?.topicArn,
                 logGroup.name,
-                args.secretVersionId,
             ])
-            .apply(([dbSecretId, bucketName, registrationTopicArn, logGroupName, secretVersion]) =>
+            .apply(([dbSecretId, bucketName, registrationTopicArn, logGroupName]) =>
                 Buffer.from(
                     renderAwsBootScript({
                         region: args.account.region,
@@ -309,7 +320,6 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                         app: args.app,
                         logGroupName,
                         metricsNamespace: args.metricsNamespace,
-                        secretVersion,
                     }),
                 ).toString("base64"),
             );
@@ -384,7 +394,8 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                     propagateAtLaunch: false,
                 })),
             },
-            child,
+            // Instances read the connection document at boot: it must exist before the first launches.
+            { ...child, dependsOn: [args.database.connectionDocument] },
         );
         new aws.autoscaling.Policy(
             `${name}-cpu-target`,
@@ -425,9 +436,10 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         cpuTarget: cfg.aws.asg.cpuTarget,
         ebsKeyArn: deps.kms.keyArns.ebs,
         logsKeyArn: deps.kms.keyArns.logs,
+        internetEgress: cfg.aws.natGateways !== "none",
         databaseSecurityGroupId: deps.database.securityGroupId,
         secrets: deps.secrets,
-        secretVersionId: deps.database.credentialsVersionId,
+        database: deps.database,
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         metricsNamespace: ctx.names.metricsNamespace,

@@ -11,10 +11,12 @@ import type { AwsContext } from "../context";
 import type { Statement, AwsAccount } from "../iam";
 import type { KeyPurpose } from "../kms";
 import { ASG_COMPUTE } from "./asg";
+import { FARGATE_COMPUTE } from "./fargate";
 import { LoadBalancer, type LoadBalancerArgs } from "./loadBalancer";
 import type { AwsAppBackend, AwsBackendDeps, AwsComputeImplementation } from "./types";
 
 export * from "./asg";
+export * from "./fargate";
 export * from "./loadBalancer";
 export * from "./types";
 
@@ -24,6 +26,7 @@ export type AwsComputeKind = InfraConfig["aws"]["compute"];
 /** The compute implementations by `aws.compute` value. */
 export const AWS_COMPUTE = {
     asg: ASG_COMPUTE,
+    fargate: FARGATE_COMPUTE,
 } as const satisfies { readonly [K in AwsComputeKind]: AwsComputeImplementation<object> };
 
 /** The outputs any backend may add to the stack's `aws` output (each kind sets its own). */

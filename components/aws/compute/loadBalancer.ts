@@ -62,6 +62,11 @@ export class LoadBalancer {
     /** `targetgroup/<name>/<id>`, the CloudWatch dimension. */
     public readonly targetGroupArnSuffix: pulumi.Output<string>;
     public readonly securityGroupId: pulumi.Output<string>;
+    /**
+     * The HTTPS listener that forwards to the target group: a backend that registers its targets
+     * itself (an ECS service) waits for it, as ECS refuses a target group no load balancer uses.
+     */
+    public readonly httpsListener: pulumi.Resource;
     private readonly baseName: string;
     private readonly childOpts: pulumi.CustomResourceOptions;
     private readonly args: LoadBalancerArgs;
@@ -136,7 +141,7 @@ export class LoadBalancer {
             child,
         );
         const certificateArn = args.certificateArn ?? this.issueCertificate(name, args.domainName, args.zoneId);
-        new aws.lb.Listener(
+        this.httpsListener = new aws.lb.Listener(
             `${name}-https`,
             {
                 loadBalancerArn: loadBalancer.arn,

@@ -49,13 +49,30 @@ export interface AwsBackendDeps {
     /** The `Compute` tier component: the backend's resources are its children, named `<tier>-<role>`. */
     readonly tier: pulumi.Resource;
     readonly network: Pick<Network, "networkId" | "privateSubnetIds">;
-    /** The load balancer's security group (the app port comes from it only) and target group. */
-    readonly loadBalancer: { securityGroupId: pulumi.Output<string>; targetGroupArn: pulumi.Output<string> };
+    /**
+     * The load balancer's security group (the app port comes from it only), target group, and the
+     * listener that forwards to it (a backend registering its own targets waits for it).
+     */
+    readonly loadBalancer: {
+        securityGroupId: pulumi.Output<string>;
+        targetGroupArn: pulumi.Output<string>;
+        httpsListener: pulumi.Resource;
+    };
     readonly kms: Pick<Kms, "keyArns" | "useStatements">;
     /** The database secret the backend reads (and the Mailgun one, for implementations that need it). */
     readonly secrets: Pick<Secrets, "databaseSecretId" | "mailgunSecretId" | "readStatements">;
-    /** The database's security group, and the connection document's version (a new one rolls the backend). */
-    readonly database: Pick<Database, "securityGroupId" | "credentialsVersionId">;
+    /**
+     * The database's security group; the connection document (a backend starts members only once it
+     * exists); the RDS-managed credentials secret and the statements to read it.
+     */
+    readonly database: Pick<
+        Database,
+        | "securityGroupId"
+        | "credentialsVersionId"
+        | "connectionDocument"
+        | "credentialsSecretArn"
+        | "credentialsReadStatements"
+    >;
     readonly storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     readonly registrationTopic?: RegistrationTopic;
 }

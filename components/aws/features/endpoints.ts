@@ -18,6 +18,9 @@ export const INTERFACE_ENDPOINT_SERVICES = [
     "sts",
 ] as const;
 
+/** The registry endpoints that image pulls from the private subnets need (`aws.compute: fargate`). */
+export const REGISTRY_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr"] as const;
+
 export interface VpcEndpointsArgs {
     region: string;
     vpcId: pulumi.Input<string>;
@@ -25,6 +28,8 @@ export interface VpcEndpointsArgs {
     vpcCidr: string;
     /** The private subnets (one endpoint network interface per subnet). */
     privateSubnetIds: pulumi.Input<string[]>;
+    /** Add the ECR API and registry endpoints (containers pull their image). Default false. */
+    registry?: boolean;
 }
 
 /**
@@ -34,9 +39,13 @@ export interface VpcEndpointsArgs {
  */
 export class VpcEndpoints extends pulumi.ComponentResource {
     public readonly securityGroupId: pulumi.Output<string>;
+    /** The S3 gateway endpoint's prefix list (S3's addresses, for security-group rules). */
+    public readonly s3PrefixListId: pulumi.Output<string>;
+    private readonly name: string;
 
     constructor(name: string, args: VpcEndpointsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:VpcEndpoints", name, {}, opts);
+        this.name = name;
         const child = { parent: this };
 
         const securityGroup = new aws.ec2.SecurityGroup(
@@ -57,7 +66,8 @@ export class VpcEndpoints extends pulumi.ComponentResource {
             },
             child,
         );
-        for (const service of INTERFACE_ENDPOINT_SERVICES) {
+        const services = [...INTERFACE_ENDPOINT_SERVICES, ...(args.registry ? REGISTRY_ENDPOINT_SERVICES : [])];
+        for (const service of services) {
             new aws.ec2.VpcEndpoint(
                 `${name}-${service}`,
                 {
@@ -76,7 +86,7 @@ export class VpcEndpoints extends pulumi.ComponentResource {
             { vpcId: args.vpcId, filters: [{ name: "association.subnet-id", values: args.privateSubnetIds }] },
             { parent: this },
         );
-        new aws.ec2.VpcEndpoint(
+        const s3 = new aws.ec2.VpcEndpoint(
             `${name}-s3`,
             {
                 vpcId: args.vpcId,
@@ -88,22 +98,53 @@ export class VpcEndpoints extends pulumi.ComponentResource {
         );
 
         this.securityGroupId = securityGroup.id;
+        this.s3PrefixListId = s3.prefixListId;
         this.registerOutputs({ securityGroupId: this.securityGroupId });
+    }
+
+    /**
+     * HTTPS egress from `securityGroupId` to the endpoints and to S3 (through its gateway
+     * endpoint) only: the egress of a workload in a VPC without NAT.
+     */
+    public allowFrom(role: string, securityGroupId: pulumi.Input<string>): void {
+        const peers = [
+            ["endpoints", { referencedSecurityGroupId: this.securityGroupId }, "the AWS API endpoints"],
+            ["s3", { prefixListId: this.s3PrefixListId }, "S3 through its gateway endpoint"],
+        ] as const;
+        for (const [peer, target, what] of peers) {
+            new aws.vpc.SecurityGroupEgressRule(
+                `${this.name}-${role}-to-${peer}`,
+                {
+                    securityGroupId,
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    ...target,
+                    description: `HTTPS to ${what}`,
+                },
+                { parent: this },
+            );
+        }
     }
 }
 
 /** `features.vpcEndpoints`: the endpoints in the platform's VPC. */
 export const AWS_VPC_ENDPOINTS: AwsFeature = {
-    build: (ctx, { network }) => {
-        new VpcEndpoints(
+    build: (ctx, { network, compute }) => {
+        const endpoints = new VpcEndpoints(
             ctx.name("endpoints"),
             {
                 region: ctx.config.aws.region,
                 vpcId: network.networkId,
                 vpcCidr: network.cidrBlock,
                 privateSubnetIds: network.privateSubnetIds,
+                registry: ctx.config.aws.compute === "fargate",
             },
             ctx.tierOpts,
         );
+        // Without NAT the endpoints are the backend's only way out.
+        if (ctx.config.aws.natGateways === "none") {
+            endpoints.allowFrom(compute.label, compute.backend.securityGroupId);
+        }
     },
 };

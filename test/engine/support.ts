@@ -1,0 +1,55 @@
+/** Helpers of the engine tests: time limits per operation, the offline run for comparison. */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { REPO_ROOT } from "../../tools/engine/session";
+
+/** How long one engine operation (`up`, `preview`, `destroy`) may run. */
+export const OPERATION_LIMIT_MS = 6 * 60_000;
+/** How long one plain CLI command (`config`, `stack init`, `stack export`) may run. */
+export const CLI_LIMIT_MS = 2 * 60_000;
+
+/** The Pulumi CLI version the engine tests run: the pinned @pulumi/pulumi version. */
+export function pinnedVersion(): string {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+    };
+    return pkg.dependencies["@pulumi/pulumi"];
+}
+
+/**
+ * The URNs the offline plan registers for a stack (the program under the unit tests' mocks), from a
+ * separate process: the mocks replace the Pulumi runtime of the process they run in.
+ */
+export function offlineUrns(stack: string): string[] {
+    const script =
+        `require("./tools/offline/plan").buildPlan(${JSON.stringify(stack)})` +
+        ".then((p) => console.log(JSON.stringify(p.run.resources.map((r) => r.urn))))" +
+        ".catch((e) => { console.error(e); process.exit(1); });";
+    const out = execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        timeout: CLI_LIMIT_MS,
+    });
+    const urns = JSON.parse(out.trim().split("\n").pop() ?? "[]") as string[];
+    // The SDK's mock monitor names the stack as the parent type of top-level resources
+    // (`pulumi:pulumi:Stack$aws:kms/key:Key`); the engine does not. The stack itself is left out.
+    return urns
+        .filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"))
+        .map((urn) => urn.replace("::pulumi:pulumi:Stack$", "::"));
+}
+
+/** Every string inside a value (object keys excluded). */
+export function strings(value: unknown): string[] {
+    if (typeof value === "string") {
+        return [value];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap(strings);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.values(value).flatMap(strings);
+    }
+    return [];
+}
