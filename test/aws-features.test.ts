@@ -78,6 +78,29 @@ describe("AWS opt-in features", () => {
             });
         });
 
+        it("keeps the trail's bucket versioned and access-logged into the stack's log bucket", () => {
+            const logging = run.plain(run.one("aws:s3/bucketLogging:BucketLogging", "dev-audit-logs-access-logging"));
+            expect(logging.targetPrefix).to.equal("s3/audit/");
+            expect(String(logging.targetBucket)).to.match(/^dev-storage-access-logs-bucket-[0-9a-f]{7}$/);
+            const versioning = run.plain(
+                run.one("aws:s3/bucketVersioning:BucketVersioning", "dev-audit-logs-versioning"),
+            );
+            expect(versioning.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+            const lifecycle = run.plain(
+                run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "dev-audit-logs-lifecycle"),
+            );
+            expect(lifecycle.rules).to.deep.equal([
+                {
+                    id: "expire-trail-logs",
+                    status: "Enabled",
+                    filter: { prefix: "" },
+                    expiration: { days: 365 },
+                    noncurrentVersionExpiration: { noncurrentDays: 30 },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                },
+            ]);
+        });
+
         it("turns GuardDuty on", () => {
             expect(run.plain(run.one("aws:guardduty/detector:Detector"))).to.include({ enable: true });
         });

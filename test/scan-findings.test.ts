@@ -281,8 +281,8 @@ describe("IaC scan: findings", () => {
 
     describe("the list of known findings", () => {
         it("names each finding once, with its fix, and none that a design exception already covers", () => {
-            // What is left: features.auditLogs in prod (the trail, its bucket, GuardDuty).
-            expect(KNOWN_FINDINGS).to.have.length(6);
+            // What is left: features.auditLogs in prod (the trail and GuardDuty).
+            expect(KNOWN_FINDINGS).to.have.length(3);
             const seen = new Set<string>();
             for (const k of KNOWN_FINDINGS) {
                 expect(k.fix.length, k.check).to.be.greaterThan(20);
@@ -298,7 +298,7 @@ describe("IaC scan: findings", () => {
                     }
                 }
             }
-            expect(seen.size).to.equal(6);
+            expect(seen.size).to.equal(3);
         });
     });
 

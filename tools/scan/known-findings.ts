@@ -15,7 +15,7 @@ export interface KnownFinding {
 }
 
 export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-    // features.auditLogs, on in prod only: the trail, its bucket and GuardDuty.
+    // features.auditLogs, on in prod only: the trail and GuardDuty.
     {
         check: "CKV_AWS_252",
         fix: "The trail notifies the ops topic of each log delivery (snsTopicName; the topic policy admits cloudtrail.amazonaws.com for this trail only).",
@@ -30,20 +30,5 @@ export const KNOWN_FINDINGS: readonly KnownFinding[] = [
         check: "CKV2_AWS_3",
         fix: "GuardDuty in every region the stack uses (the DR region too), or through the organization's delegated administrator.",
         stacks: { prod: ["aws_guardduty_detector.prod-audit-guardduty"] },
-    },
-    {
-        check: "CKV_AWS_300",
-        fix: "abortIncompleteMultipartUpload after 7 days in the audit bucket's lifecycle, as the other buckets have.",
-        stacks: { prod: ["aws_s3_bucket_lifecycle_configuration.prod-audit-logs-lifecycle"] },
-    },
-    {
-        check: "CKV_AWS_18",
-        fix: "Server access logging of the audit bucket into the stack's access-log bucket (accessLogTarget).",
-        stacks: { prod: ["aws_s3_bucket.prod-audit-logs-bucket"] },
-    },
-    {
-        check: "CKV_AWS_21",
-        fix: "Versioning on the audit bucket, with expiry of replaced versions.",
-        stacks: { prod: ["aws_s3_bucket.prod-audit-logs-bucket"] },
     },
 ];
