@@ -12,19 +12,20 @@ import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
  * secret, and never in stack outputs. On AWS the program holds no database password at all: RDS
  * generates it into its own secret.
  */
-/** Each stack, and how many passwords it generates (Cloud SQL's, when GCP is on). */
-const STACKS: Array<[string, () => Promise<OfflineRun>, number]> = [
-    ["dev stack", () => buildStack("dev"), 0],
-    ["demo stack", () => buildStack("demo"), 1],
-    ["prod stack", () => buildStack("prod"), 1],
+/** Each stack, how many passwords it generates (Cloud SQL's, when GCP is on) and how many RDS read replicas it has. */
+const STACKS: Array<[string, () => Promise<OfflineRun>, number, number]> = [
+    ["dev stack", () => buildStack("dev"), 0, 0],
+    ["demo stack", () => buildStack("demo"), 1, 0],
+    ["prod stack", () => buildStack("prod"), 1, 0],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [
         "demo stack with a DR region",
         () => build(stackConfig("demo", { aws: { dr: { region: "us-west-2" } }, features: { backup: true } })),
         1,
+        1,
     ],
 ];
-for (const [label, make, generated] of STACKS) {
+for (const [label, make, generated, replicaCount] of STACKS) {
     describe(`secrets never leak (${label})`, () => {
         let run: OfflineRun;
         before(async () => {
@@ -36,12 +37,18 @@ for (const [label, make, generated] of STACKS) {
 
         it("generates no password for RDS: no password input, the RDS-managed secret instead", () => {
             const dbs = run.ofType("aws:rds/instance:Instance");
-            expect(dbs).to.have.length(1);
-            for (const db of dbs) {
+            const primaries = dbs.filter((db) => db.inputs.replicateSourceDb === undefined);
+            const replicas = dbs.filter((db) => db.inputs.replicateSourceDb !== undefined);
+            expect([primaries.length, replicas.length]).to.deep.equal([1, replicaCount]);
+            for (const db of primaries) {
                 expect(Object.keys(db.inputs).filter((k) => /password/i.test(k))).to.deep.equal([
                     "manageMasterUserPassword",
                 ]);
                 expect(db.inputs.manageMasterUserPassword).to.equal(true);
+            }
+            // A read replica takes its credentials from its source: it has no password input at all.
+            for (const db of replicas) {
+                expect(Object.keys(db.inputs).filter((k) => /password/i.test(k))).to.deep.equal([]);
             }
             // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier.
             for (const pw of run.ofType("random:index/randomPassword:RandomPassword")) {
