@@ -133,9 +133,12 @@ export function isOn(value: unknown): boolean {
  */
 export function featureProblems(cfg: ConfigDraft): FeatureProblem[] {
     const stackClouds = clouds(cfg);
+    // A cloud no feature knows is the clouds list's own error: no feature is idle because of it.
+    const known = new Set<unknown>(FEATURES.flatMap((f) => f.clouds));
+    const judged = stackClouds.length > 0 && stackClouds.every((c) => known.has(c));
     return FEATURES.filter((f) => isOn(cfg.features?.[f.key])).flatMap((f) => {
         const idle =
-            stackClouds.length > 0 && !f.clouds.some((c) => stackClouds.includes(c))
+            judged && !f.clouds.some((c) => stackClouds.includes(c))
                 ? [
                       {
                           path: ["features", f.key],

@@ -59,7 +59,7 @@ export const ENVIRONMENT_PROFILES = {
         deletionProtection: true,
         standbyDatabase: true,
         backupRetentionDays: 7,
-        logRetentionDays: 30,
+        logRetentionDays: 365,
     },
     /** Production's shape at a lower cost: one NAT gateway, no database standby; a year of logs. */
     staging: {

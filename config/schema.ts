@@ -1,6 +1,7 @@
 /**
  * The config schema: every key, its default and its rule. Defaults that depend on the environment
- * (dev or demo) come from `environmentDefaults`; everything else is the same for every stack.
+ * (dev or demo) come from `environmentDefaults`, or from `isProduction` where dev differs from every
+ * other environment; everything else is the same for every stack.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
@@ -236,12 +237,12 @@ export function configSchema(environment: string) {
 
     const monitoring = section({ alarmEmail: text(patterns.email, "an e-mail address").optional() });
 
-    /** Opt-in hardening and cost controls beyond the seed; each is off unless the stack turns it on. */
+    /** Opt-in hardening and cost controls beyond the seed; each is off unless the stack turns it on (WAF: on outside dev). */
     const features = section({
         auditLogs: boolean().default(false),
         backup: boolean().default(false),
         vpcEndpoints: boolean().default(false),
-        waf: boolean().default(false),
+        waf: boolean().default(isProduction(environment)),
         dnsFailover: boolean().default(false),
         monthlyBudgetUsd: integer(1, 1_000_000).optional(),
     });

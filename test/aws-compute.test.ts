@@ -595,6 +595,7 @@ function asgBackendArgs(registrationTopic?: AsgBackendArgs["registrationTopic"])
         maxSize: 2,
         cpuTarget: 50,
         ebsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/ebs",
+        logsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs",
         internetEgress: true,
         databaseSecurityGroupId: "sg-db",
         secrets: {

@@ -81,13 +81,14 @@ describe("AWS data tiers (dev stack)", () => {
     });
 
     describe("Kms", () => {
-        it("creates four rotating customer-managed keys with aliases and a 30-day deletion window", () => {
+        it("creates five rotating customer-managed keys with aliases and a 30-day deletion window", () => {
             const keys = run.ofType(T.key).filter((k) => k.name.startsWith("dev-kms-"));
             expect(keys.map((k) => k.name)).to.have.members([
                 "dev-kms-ebs",
                 "dev-kms-rds",
                 "dev-kms-s3",
                 "dev-kms-secrets",
+                "dev-kms-logs",
             ]);
             for (const key of keys) {
                 expect(run.plain(key)).to.include({
@@ -103,6 +104,7 @@ describe("AWS data tiers (dev stack)", () => {
                 "alias/webapp-dev-rds",
                 "alias/webapp-dev-s3",
                 "alias/webapp-dev-secrets",
+                "alias/webapp-dev-logs",
             ]);
         });
 
@@ -113,7 +115,9 @@ describe("AWS data tiers (dev stack)", () => {
         });
 
         it("lets the account administer every key through IAM", () => {
-            for (const purpose of ["ebs", "rds", "s3", "secrets"]) {
+            const purposes = ["ebs", "rds", "s3", "secrets", "logs"];
+            expect(run.ofType(T.key).filter((k) => k.name.startsWith("dev-kms-"))).to.have.length(purposes.length);
+            for (const purpose of purposes) {
                 const policy = statements(json(run, run.one(T.key, `-kms-${purpose}`), "policy"));
                 expect(policy[0]).to.deep.include({
                     Effect: "Allow",
@@ -318,17 +322,19 @@ describe("AWS data tiers (dev stack)", () => {
 
     describe("Storage", () => {
         it("blocks every kind of public access and disables ACLs", () => {
-            expect(run.plain(run.one(T.publicAccess))).to.include({
+            expect(run.plain(run.one(T.publicAccess, "dev-storage-public-access"))).to.include({
                 blockPublicAcls: true,
                 blockPublicPolicy: true,
                 ignorePublicAcls: true,
                 restrictPublicBuckets: true,
             });
-            expect(run.plain(run.one(T.ownership)).rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+            expect(run.plain(run.one(T.ownership, "dev-storage-ownership")).rule).to.deep.equal({
+                objectOwnership: "BucketOwnerEnforced",
+            });
         });
 
         it("encrypts objects with the S3 key and bucket keys", () => {
-            const encryption = run.one(T.encryption);
+            const encryption = run.one(T.encryption, "dev-storage-encryption");
             const [rule] = run.plain(encryption).rules;
             expect(rule.applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
             expect(rule.bucketKeyEnabled).to.equal(true);
@@ -338,8 +344,10 @@ describe("AWS data tiers (dev stack)", () => {
         });
 
         it("versions objects and tiers them to STANDARD_IA after the configured days", async () => {
-            expect(run.plain(run.one(T.versioning)).versioningConfiguration).to.deep.equal({ status: "Enabled" });
-            const rules = run.plain(run.one(T.lifecycle)).rules as any[];
+            expect(run.plain(run.one(T.versioning, "dev-storage-versioning")).versioningConfiguration).to.deep.equal({
+                status: "Enabled",
+            });
+            const rules = run.plain(run.one(T.lifecycle, "dev-storage-lifecycle")).rules as any[];
             const tier = rules.find((r) => r.id === "tier-to-standard-ia");
             expect(tier.transitions).to.deep.equal([{ days: 30, storageClass: "STANDARD_IA" }]);
             expect(tier.noncurrentVersionExpiration).to.deep.equal({ noncurrentDays: 90 });
@@ -347,12 +355,12 @@ describe("AWS data tiers (dev stack)", () => {
             expect(abort.abortIncompleteMultipartUpload).to.deep.equal({ daysAfterInitiation: 7 });
 
             const later = await build(stackConfig("dev", { aws: { storage: { infrequentAccessAfterDays: 60 } } }));
-            const laterRules = later.plain(later.one(T.lifecycle)).rules as any[];
+            const laterRules = later.plain(later.one(T.lifecycle, "dev-storage-lifecycle")).rules as any[];
             expect(laterRules[0].transitions[0].days).to.equal(60);
         });
 
         it("refuses requests without TLS 1.2+", () => {
-            const policy = statements(json(run, run.one(T.bucketPolicy), "policy"));
+            const policy = statements(json(run, run.one(T.bucketPolicy, "dev-storage-policy"), "policy"));
             expect(policy.map((s) => s.Effect)).to.deep.equal(["Deny", "Deny"]);
             expect(policy[0].Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
             expect(policy[1].Condition).to.deep.equal({ NumericLessThan: { "s3:TlsVersion": "1.2" } });
@@ -365,8 +373,8 @@ describe("AWS data tiers (dev stack)", () => {
         });
 
         it("force-destroys only dev buckets", () => {
-            expect(run.plain(run.one(T.bucket)).forceDestroy).to.equal(true);
-            expect(demo.plain(demo.one(T.bucket)).forceDestroy).to.equal(false);
+            expect(run.plain(run.one(T.bucket, "dev-storage-bucket")).forceDestroy).to.equal(true);
+            expect(demo.plain(demo.one(T.bucket, "demo-storage-bucket")).forceDestroy).to.equal(false);
         });
     });
 

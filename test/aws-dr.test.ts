@@ -86,9 +86,9 @@ describe("AWS DR region (aws.dr.region)", () => {
         }
     });
 
-    it("creates the four platform keys' counterparts in the DR region, rotated, with the same aliases", () => {
+    it("creates the five platform keys' counterparts in the DR region, rotated, with the same aliases", () => {
         const keys = drKeys();
-        expect(keys).to.have.length(4);
+        expect(keys).to.have.length(5);
         for (const key of keys) {
             expect(onDr(key), key.name).to.equal(true);
             expect(run.plain(key).enableKeyRotation).to.equal(true);
@@ -97,6 +97,7 @@ describe("AWS DR region (aws.dr.region)", () => {
         const aliases = inside(run, run.one(T.kms, "dr-kms"), T.alias).map((a) => run.plain(a).name);
         expect(aliases.sort()).to.deep.equal([
             "alias/webapp-demo-ebs",
+            "alias/webapp-demo-logs",
             "alias/webapp-demo-rds",
             "alias/webapp-demo-s3",
             "alias/webapp-demo-secrets",
@@ -256,7 +257,9 @@ describe("AWS DR region (aws.dr.region)", () => {
         expect(f.vpcConfig).to.equal(undefined);
         const logGroup = referenced(run, fn, "loggingConfig", T.logGroup);
         expect(onDr(logGroup)).to.equal(true);
-        expect(run.plain(logGroup).retentionInDays).to.equal(30);
+        // demo keeps logs a year (aws.logRetentionDays), in the DR region's logs key.
+        expect(run.plain(logGroup).retentionInDays).to.equal(365);
+        expect(onDr(referenced(run, logGroup, "kmsKeyId", "aws:kms/key:Key"))).to.equal(true);
         const alarm = run.ofType(T.alarm).find((a) => run.plain(a).name === "webapp-demo-db-unavailable")!;
         const topic = inside(run, component, T.topic)[0];
         expect(f.environment.variables).to.deep.equal({

@@ -8,7 +8,7 @@ import { build, buildStack, json, stackConfig, statements } from "./support";
 const ACCOUNT = "123456789012";
 
 describe("AWS opt-in features", () => {
-    it("are all off unless the stack turns them on", async () => {
+    it("are all off unless the stack turns them on, but WAF, on by default outside dev", async () => {
         for (const stack of ["dev", "demo"]) {
             const run = await buildStack(stack);
             const types = new Set(run.resources.map((r) => r.type));
@@ -19,10 +19,10 @@ describe("AWS opt-in features", () => {
                 "webapp:aws:VpcEndpoints",
                 "aws:cloudtrail/trail:Trail",
                 "aws:guardduty/detector:Detector",
-                "webapp:aws:Waf",
             ]) {
                 expect(types.has(type), `${stack}: ${type}`).to.equal(false);
             }
+            expect(types.has("webapp:aws:Waf"), `${stack}: webapp:aws:Waf`).to.equal(stack !== "dev");
         }
     });
 
@@ -76,6 +76,29 @@ describe("AWS opt-in features", () => {
                 ignorePublicAcls: true,
                 restrictPublicBuckets: true,
             });
+        });
+
+        it("keeps the trail's bucket versioned and access-logged into the stack's log bucket", () => {
+            const logging = run.plain(run.one("aws:s3/bucketLogging:BucketLogging", "dev-audit-logs-access-logging"));
+            expect(logging.targetPrefix).to.equal("s3/audit/");
+            expect(String(logging.targetBucket)).to.match(/^dev-storage-access-logs-bucket-[0-9a-f]{7}$/);
+            const versioning = run.plain(
+                run.one("aws:s3/bucketVersioning:BucketVersioning", "dev-audit-logs-versioning"),
+            );
+            expect(versioning.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+            const lifecycle = run.plain(
+                run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "dev-audit-logs-lifecycle"),
+            );
+            expect(lifecycle.rules).to.deep.equal([
+                {
+                    id: "expire-trail-logs",
+                    status: "Enabled",
+                    filter: { prefix: "" },
+                    expiration: { days: 365 },
+                    noncurrentVersionExpiration: { noncurrentDays: 30 },
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                },
+            ]);
         });
 
         it("turns GuardDuty on", () => {

@@ -66,8 +66,9 @@ describe("aws Messaging tier (dev stack under mocks)", () => {
         );
     });
 
-    it("deploys the bundle built from the current sources", async () => {
-        const code = run.one(LAMBDA, "-messaging-function").inputs.code as { assets: Promise<Record<string, any>> };
+    it("deploys the bundle built from the current sources (uploaded for signing)", async () => {
+        const bundle = run.one("aws:s3/bucketObjectv2:BucketObjectv2", "-messaging-bundle");
+        const code = bundle.inputs.source as { assets: Promise<Record<string, any>> };
         const assets = await code.assets;
         expect(Object.keys(assets)).to.deep.equal(["index.js"]);
         const file = await assets["index.js"].path;
@@ -161,7 +162,10 @@ describe("aws Messaging tier (dev stack under mocks)", () => {
             json(run, run.one("aws:iam/rolePolicy:RolePolicy", "-messaging-role-policy"), "policy"),
         );
         const wildcard = policy.filter((s) => s.Resource.includes("*"));
-        expect(wildcard.map((s) => s.Action)).to.deep.equal([["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]]);
+        expect(wildcard.map((s) => s.Action)).to.deep.equal([
+            ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+        ]);
         expect(policy.find((s) => s.Sid === "ManageNetworkInterfacesForVpcAccess")?.Resource).to.deep.equal([
             "arn:aws:ec2:us-east-1:123456789012:*/*",
         ]);

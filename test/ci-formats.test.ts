@@ -37,8 +37,32 @@ describe("CI formats of the policy results", () => {
     const stagingYaml =
         "config:\n  webapp-infra:domainName: staging.example.com\n  webapp-infra:aws:\n    db:\n      deletionProtection: false\n";
 
+    /** dev with two findings added (dev itself has none): a mandatory one and an advisory one on its flow log group. */
+    let flagged: Plan;
+
     before(async () => {
         dev = await buildPlan("dev");
+        const flowLogs = dev.run.resources.find(
+            (r) => r.name === "dev-network-flow-logs" && r.type === "aws:cloudwatch/logGroup:LogGroup",
+        )!;
+        const finding = { urn: flowLogs.urn, type: flowLogs.type, name: flowLogs.name };
+        flagged = {
+            ...dev,
+            violations: [
+                {
+                    ...finding,
+                    policy: "log-groups-encrypted-with-cmk",
+                    enforcementLevel: "mandatory",
+                    message: "kmsKeyId is not set: logs use CloudWatch's own encryption",
+                },
+                {
+                    ...finding,
+                    policy: "https-listener-modern-tls",
+                    enforcementLevel: "advisory",
+                    message: "an advisory finding",
+                },
+            ],
+        };
         root = mkdtempSync(path.join(tmpdir(), "plan-sarif-"));
         copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
         writeFileSync(path.join(root, "Pulumi.staging.yaml"), stagingYaml);
@@ -54,22 +78,25 @@ describe("CI formats of the policy results", () => {
         expect(rules.map((r) => r.id)).to.deep.equal(RULES.map((r) => r.name));
         expect(rules.find((r) => r.id === "no-public-database")?.defaultConfiguration.level).to.equal("error");
         expect(rules.find((r) => r.id === "log-groups-encrypted-with-cmk")?.defaultConfiguration.level).to.equal(
-            "warning",
+            "error",
         );
-        const results = sarif.runs[0].results as SarifResult[];
-        expect(results).to.have.length(dev.violations.length);
-        // dev's advisories: the five log groups without a CMK and the VPC's unmanaged default security group.
-        expect(results.length).to.equal(6);
+        expect(rules.find((r) => r.id === "https-listener-modern-tls")?.defaultConfiguration.level).to.equal("warning");
+        // dev meets every rule.
+        expect(dev.violations).to.deep.equal([]);
+        expect(sarif.runs[0].results).to.deep.equal([]);
+        const results = (renderSarif(flagged) as { runs: Array<{ results: SarifResult[] }> }).runs[0].results;
+        expect(results).to.have.length(2);
+        expect(results.map((r) => r.level)).to.deep.equal(["error", "warning"]);
         for (const r of results) {
             expect(rules[r.ruleIndex].id).to.equal(r.ruleId);
         }
     });
 
     it("SARIF: a finding points at the line of the program that created the resource, and names the resource", () => {
-        const results = (renderSarif(dev) as { runs: Array<{ results: SarifResult[] }> }).runs[0].results;
+        const results = (renderSarif(flagged) as { runs: Array<{ results: SarifResult[] }> }).runs[0].results;
         const flow = results.find((r) => r.locations[0].logicalLocations[0].name === "dev-network-flow-logs")!;
         expect(flow.ruleId).to.equal("log-groups-encrypted-with-cmk");
-        expect(flow.level).to.equal("warning");
+        expect(flow.level).to.equal("error");
         expect(flow.locations[0].physicalLocation.artifactLocation.uri).to.equal("components/aws/network.ts");
         expect(flow.locations[0].physicalLocation.region.startLine).to.equal(
             lineOf("components/aws/network.ts", "new aws.cloudwatch.LogGroup("),
@@ -99,8 +126,11 @@ describe("CI formats of the policy results", () => {
         const passing = renderJunit(dev);
         expect(passing.match(/<testcase /g)).to.have.length(RULES.length);
         expect(passing).to.include(`<testsuite name="policy webapp-infra/dev" tests="${RULES.length}" failures="0"`);
-        expect(passing).to.include(
-            "<system-out>advisory:\ndev-network-flow-logs (aws:cloudwatch:LogGroup): kmsKeyId is not set",
+        expect(passing).not.to.include("<system-out>");
+        const advisory = renderJunit({ ...flagged, violations: flagged.violations.slice(1) });
+        expect(advisory).to.include(`failures="0"`);
+        expect(advisory).to.include(
+            "<system-out>advisory:\ndev-network-flow-logs (aws:cloudwatch:LogGroup): an advisory finding",
         );
         const failing = renderJunit(staging);
         expect(failing.match(/<failure /g)).to.have.length(1);

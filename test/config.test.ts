@@ -66,6 +66,17 @@ describe("config: defaults", () => {
         expect(cfg.aws.db.passwordRotationDays).to.equal(7);
     });
 
+    it("keeps logs a year and puts WAF in front outside dev, unless the stack says otherwise", () => {
+        const dev = parseConfig(minimal(), "dev");
+        expect([dev.aws.logRetentionDays, dev.features.waf]).to.deep.equal([30, false]);
+        for (const stack of ["demo", "prod"]) {
+            const cfg = parseConfig(minimal(), stack);
+            expect([cfg.aws.logRetentionDays, cfg.features.waf], stack).to.deep.equal([365, true]);
+        }
+        const set = parseConfig(minimal({ aws: { logRetentionDays: 90 }, features: { waf: false } }), "demo");
+        expect([set.aws.logRetentionDays, set.features.waf]).to.deep.equal([90, false]);
+    });
+
     it("gives prod three AZs, a NAT gateway per AZ and production-like protections", () => {
         expect(environmentDefaults("prod")).to.include({
             deletionProtection: true,

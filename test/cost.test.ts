@@ -103,7 +103,7 @@ describe("cost estimate", () => {
             expect(item(cost, "public IPv4 address")).to.equal(10.95);
             expect(cost.warnings).to.deep.equal([]);
             expect(costSummaryLine(cost)).to.match(
-                /^dev: about \$\d+\/month \(NAT gateway \$33, Application Load Balancer \$16, RDS MySQL db\.t3\.micro \$12, /,
+                /^dev: about \$\d+\/month \(NAT gateway \$33, Application Load Balancer \$16, KMS key rotations \$14, RDS MySQL db\.t3\.micro \$12, /,
             );
         });
 

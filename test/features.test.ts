@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { enabledFeatures, FEATURES, featureProblems, isOn, type Feature } from "../components/features";
 import { CLOUDS, ConfigError, parseConfig } from "../config";
 import type { OfflineRun } from "../tools/offline/run";
-import { build, buildStack, stackConfig } from "./support";
+import { build, stackConfig } from "./support";
 
 /** The config value that turns a feature on. */
 function onValue(feature: Feature): unknown {
@@ -70,7 +70,7 @@ describe("opt-in features (the registry)", () => {
         }
     });
 
-    it("are all off in the default config and in the dev and demo stack files", () => {
+    it("are all off in the default config and in the dev and demo stack files, but WAF outside dev", () => {
         const defaults = parseConfig(
             { domainName: "dev.example.com", mailgun: { apiKey: stackConfig("dev").mailgun.apiKey } },
             "dev",
@@ -79,9 +79,11 @@ describe("opt-in features (the registry)", () => {
         for (const feature of FEATURES) {
             expect(isOn(defaults.features[feature.key]), feature.key).to.equal(false);
             expect(isOn(stackConfig("dev").features[feature.key]), `dev ${feature.key}`).to.equal(false);
-            expect(isOn(stackConfig("demo").features[feature.key]), `demo ${feature.key}`).to.equal(false);
+            expect(isOn(stackConfig("demo").features[feature.key]), `demo ${feature.key}`).to.equal(
+                feature.key === "waf",
+            );
         }
-        expect(enabledFeatures(stackConfig("demo"))).to.deep.equal([]);
+        expect(enabledFeatures(stackConfig("demo")).map((f) => f.key)).to.deep.equal(["waf"]);
     });
 
     it("refuses a feature on none of the stack's clouds, naming the key and the clouds", () => {
@@ -147,7 +149,8 @@ describe("opt-in features (the registry)", () => {
 describe("opt-in features, each turned on in the demo stack", () => {
     let baseline: Set<string>;
     before(async () => {
-        baseline = resourceUrns(await buildStack("demo"));
+        // demo with every feature off (WAF is on by default outside dev).
+        baseline = resourceUrns(await build(stackConfig("demo", { features: { waf: false } })));
     });
 
     it("are six", () => {
@@ -163,7 +166,10 @@ describe("opt-in features, each turned on in the demo stack", () => {
 
     for (const feature of FEATURES) {
         it(`${feature.key}: adds resources and takes none of the stack's away`, async () => {
-            const after = resourceUrns(await build(stackConfig("demo", withFeature(feature))));
+            const on = withFeature(feature);
+            const after = resourceUrns(
+                await build(stackConfig("demo", { ...on, features: { waf: false, ...(on.features as object) } })),
+            );
             const added = [...after].filter((urn) => !baseline.has(urn));
             const removed = [...baseline].filter((urn) => !after.has(urn));
             expect(added.length, `${feature.key} adds resources`).to.be.greaterThan(0);

@@ -113,7 +113,7 @@ describe("offline plan", () => {
                 expect(text).to.include(`├── provider aws  ${stack}-aws  (region us-east-1)`);
                 expect(text).to.match(new RegExp(`webapp:aws:Database  ${stack}-database  \\(\\d+ resources\\)`));
                 expect(text).to.match(new RegExp(`│   [├└]── aws:rds:Instance  ${stack}-database-mysql`));
-                expect(text).to.match(/^  aws:kms:Key\s+6$/m);
+                expect(text).to.match(/^  aws:kms:Key\s+7$/m);
                 expect(text).to.match(
                     stack === "demo"
                         ? /^Resources by cloud: aws \d+, gcp \d+, random 2 \(in state only\)/m

@@ -281,12 +281,12 @@ describe("policy pack (served like the Pulumi CLI runs it)", function () {
         ]);
     });
 
-    it("reports the rules the program does not meet yet as advisory (access logging outside dev)", async () => {
+    it("enforces the access-logging rule outside dev (mandatory)", async () => {
         const found = await analyzeStack([{ type: "aws:s3/bucket:Bucket", name: "b", props: { forceDestroy: false } }]);
         expect(found.filter((d) => d.policy === "access-logging-outside-dev")).to.deep.equal([
             {
                 policy: "access-logging-outside-dev",
-                level: "advisory",
+                level: "mandatory",
                 message: "bucket b has no server access logging in demo",
                 urn: urn("aws:s3/bucket:Bucket", "b"),
             },

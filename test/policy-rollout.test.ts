@@ -1,7 +1,7 @@
 /**
- * The rules that land as advisory until the program complies (policy/rules/enforcement.ts): each
- * listed rule still flags something in dev or demo (else it is time to make it mandatory), and the
- * new mandatory rules hold on both stacks.
+ * The rules that landed as advisory until the program complied (policy/rules/enforcement.ts) are
+ * mandatory now, and no rule of the pack but the TLS-policy one (advisory by choice) flags
+ * anything in dev or demo.
  */
 import { expect } from "chai";
 import { ADVISORY_UNTIL_COMPLIANT, evaluate, RULES, type Violation } from "../policy/rules";
@@ -18,7 +18,7 @@ async function findings(stack: string): Promise<Violation[]> {
     });
 }
 
-describe("policy rules not met yet (advisory until compliant)", () => {
+describe("policy rules the program caught up with (no longer advisory)", () => {
     let dev: Violation[];
     let demo: Violation[];
     before(async () => {
@@ -26,58 +26,32 @@ describe("policy rules not met yet (advisory until compliant)", () => {
         demo = await findings("demo");
     });
 
-    it("lists rules that exist, are advisory, and still flag a resource in dev or demo", () => {
-        const listed = Object.keys(ADVISORY_UNTIL_COMPLIANT);
-        expect(listed).to.have.members([
+    it("lists no rule as advisory until compliant", () => {
+        expect(ADVISORY_UNTIL_COMPLIANT).to.deep.equal({});
+    });
+
+    it("the log-group key, default security group and access-logging rules are mandatory and hold on dev and demo", () => {
+        const names = [
             "log-groups-encrypted-with-cmk",
             "default-security-group-closed",
             "access-logging-outside-dev",
-        ]);
-        for (const name of listed) {
-            expect(RULES.find((r) => r.name === name)?.enforcementLevel, name).to.equal("advisory");
-            const flagged = [...dev, ...demo].filter((v) => v.policy === name);
-            expect(
-                flagged.length,
-                `${name} flags nothing in dev or demo: delete its entry to make it mandatory`,
-            ).to.be.greaterThan(0);
-        }
-    });
-
-    it("flags today what the table says", () => {
-        const names = (found: Violation[], policy: string) =>
-            found
-                .filter((v) => v.policy === policy)
-                .map((v) => v.name)
-                .sort();
-        const logGroups = (env: string) =>
-            [
-                "compute-app-logs",
-                "database-log-error",
-                "database-log-slowquery",
-                "messaging-logs",
-                "network-flow-logs",
-            ].map((n) => `${env}-${n}`);
-        expect(names(dev, "log-groups-encrypted-with-cmk")).to.deep.equal(logGroups("dev"));
-        expect(names(demo, "log-groups-encrypted-with-cmk")).to.deep.equal(logGroups("demo"));
-        expect(names(dev, "default-security-group-closed")).to.deep.equal(["dev-network-vpc"]);
-        expect(names(demo, "default-security-group-closed")).to.deep.equal(["demo-network-vpc"]);
-        expect(names(dev, "access-logging-outside-dev")).to.deep.equal([]);
-        expect(names(demo, "access-logging-outside-dev")).to.deep.equal([
-            "demo-compute-alb",
-            "demo-gcp-messaging-source",
-            "demo-gcp-storage-bucket",
-            "demo-storage-bucket",
-        ]);
-    });
-
-    it("the least-privilege and wildcard-principal rules are mandatory and hold on dev and demo", () => {
-        for (const name of ["iam-least-privilege", "no-wildcard-principals", "no-plaintext-secrets"]) {
+            "iam-least-privilege",
+            "no-wildcard-principals",
+            "no-plaintext-secrets",
+            "storage-encrypted-with-cmk",
+        ];
+        expect(names).to.have.length(7);
+        for (const name of names) {
             expect(RULES.find((r) => r.name === name)?.enforcementLevel, name).to.equal("mandatory");
             expect(
                 [...dev, ...demo].filter((v) => v.policy === name),
                 name,
             ).to.deep.equal([]);
         }
-        expect([...dev, ...demo].filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+    });
+
+    it("nothing in dev or demo violates a rule at all", () => {
+        expect(dev.map((v) => `${v.policy}: ${v.name}`)).to.deep.equal([]);
+        expect(demo.map((v) => `${v.policy}: ${v.name}`)).to.deep.equal([]);
     });
 });

@@ -17,6 +17,7 @@ import {
     RANDOM,
     s3BucketGuardsPresent,
     secretLeaks,
+    storageEncryptedWithCmk,
     stringLeaves,
     vpcFlowLogs,
     type StackResource,
@@ -262,7 +263,7 @@ describe("policy rules: stack", () => {
                 name: "vpc",
             });
             expect(found.find((v) => v.policy === "log-groups-encrypted-with-cmk")?.enforcementLevel).to.equal(
-                "advisory",
+                "mandatory",
             );
             expect(found.find((v) => v.policy === "default-security-group-closed")?.urn).to.equal(vpc.urn);
             expect(found).to.have.length(4);
@@ -325,6 +326,40 @@ describe("policy rules: stack (governance)", () => {
             expect(defaultSecurityGroupClosed.check([vpc, closed, rule], DEMO)).to.deep.equal([
                 { urn: rule.urn, message: "out adds a rule to the default group default" },
             ]);
+        });
+    });
+
+    describe("storage-encrypted-with-cmk (SSE-S3 only for load balancer log buckets)", () => {
+        const sseS3 = { bucket: "l", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] };
+        const logs = res(AWS.s3Bucket, "logs", { forceDestroy: false });
+        const logsEncryption = res(AWS.s3Encryption, "logs-encryption", sseS3, { bucket: [logs.urn] });
+        const alb = (enabled: boolean) =>
+            res(
+                AWS.loadBalancer,
+                "alb",
+                { loadBalancerType: "application", accessLogs: { bucket: "l", enabled, prefix: "alb" } },
+                { accessLogs: [logs.urn] },
+            );
+
+        it("accepts SSE-S3 on the bucket a load balancer delivers access logs to", () => {
+            expect(storageEncryptedWithCmk.check([logs, logsEncryption, alb(true)], DEMO)).to.deep.equal([]);
+        });
+
+        it("flags SSE-S3 on any other bucket, and on a log bucket whose load balancer does not log", () => {
+            const expected = [
+                {
+                    urn: logsEncryption.urn,
+                    message:
+                        'rules[0].applyServerSideEncryptionByDefault.sseAlgorithm is "AES256": use aws:kms with the stack\'s S3 key',
+                },
+                {
+                    urn: logsEncryption.urn,
+                    message:
+                        "rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId must name a customer-managed key",
+                },
+            ];
+            expect(storageEncryptedWithCmk.check([logs, logsEncryption], DEMO)).to.deep.equal(expected);
+            expect(storageEncryptedWithCmk.check([logs, logsEncryption, alb(false)], DEMO)).to.deep.equal(expected);
         });
     });
 

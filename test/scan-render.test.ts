@@ -353,11 +353,14 @@ describe("IaC scan: Terraform-plan rendering", () => {
             expect(
                 subnets.map((s) => [s.name, s.state.id, s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]),
             ).to.deep.equal([
-                ["net-public-1", "subnet-pub1", "10.0.64.0/19", true],
+                // The program's transform (vpcChildInputs) turns public IPs on launch off in every subnet.
+                ["net-public-1", "subnet-pub1", "10.0.64.0/19", false],
                 ["net-private-1", "subnet-prv1", "10.0.0.0/18", false],
-                ["net-public-2", "subnet-pub2", "10.0.192.0/19", true],
+                ["net-public-2", "subnet-pub2", "10.0.192.0/19", false],
                 ["net-private-2", "subnet-prv2", "10.0.128.0/18", false],
             ]);
+            const eip = children.find((c) => c.type === "aws:ec2/eip:Eip");
+            expect(eip?.inputs.domain).to.equal("vpc");
             const nat = children.find((c) => c.type === "aws:ec2/natGateway:NatGateway");
             const routes = children.filter((c) => c.type === "aws:ec2/route:Route");
             expect(routes.map((r) => [r.name, r.inputs.gatewayId ?? r.inputs.natGatewayId])).to.deep.equal([
@@ -403,12 +406,14 @@ describe("IaC scan: Terraform-plan rendering", () => {
                     "aws_subnet.dev-network-vpc-private-2",
                 ],
             });
-            const bucketPolicy = rendered.resources.find((r) => r.tfType === "aws_s3_bucket_policy");
+            const bucketPolicy = rendered.resources.find(
+                (r) => r.tfType === "aws_s3_bucket_policy" && r.address === "aws_s3_bucket_policy.dev-storage-policy",
+            );
             expect(bucketPolicy?.expressions.bucket).to.deep.equal({
                 references: ["aws_s3_bucket.dev-storage-bucket.id", "aws_s3_bucket.dev-storage-bucket"],
             });
             const keys = rendered.resources.filter((r) => r.tfType === "aws_kms_key");
-            expect(keys).to.have.length(6);
+            expect(keys).to.have.length(7);
             for (const key of keys) {
                 expect(JSON.parse(String(key.values.policy)).Statement).to.be.an("array").that.is.not.empty;
             }

@@ -54,6 +54,8 @@ export function mysqlInstanceParts(
         engineVersion: string;
         identifier: pulumi.Input<string>;
         logRetentionDays: number;
+        /** The region's logs key (`Kms.keyArns.logs`): the log groups are encrypted with it. */
+        logsKeyArn: pulumi.Input<string>;
         monitoringDescription: string;
     },
     parent: pulumi.Resource,
@@ -74,6 +76,7 @@ export function mysqlInstanceParts(
                 {
                     name: pulumi.interpolate`/aws/rds/instance/${args.identifier}/${log}`,
                     retentionInDays: args.logRetentionDays,
+                    kmsKeyId: args.logsKeyArn,
                 },
                 { parent },
             ),
@@ -242,6 +245,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 engineVersion: args.engineVersion,
                 identifier,
                 logRetentionDays: args.logRetentionDays,
+                logsKeyArn: args.kms.keyArns.logs,
                 monitoringDescription: "RDS enhanced monitoring",
             },
             this,

@@ -228,7 +228,12 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         );
         vpcFlowLog(
             `${name}-vpc`,
-            { vpcId: vpc.vpcId, account: args.account, retentionDays: args.logRetentionDays },
+            {
+                vpcId: vpc.vpcId,
+                account: args.account,
+                retentionDays: args.logRetentionDays,
+                logsKeyArn: args.kms.keyArns.logs,
+            },
             this,
         );
         const network = { networkId: vpc.vpcId, subnetIds: vpc.isolatedSubnetIds };
@@ -343,6 +348,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                 engineVersion: args.engineVersion,
                 identifier,
                 logRetentionDays: args.logRetentionDays,
+                logsKeyArn: args.kms.keyArns.logs,
                 monitoringDescription: "RDS enhanced monitoring of the DR replica",
             },
             this,
@@ -434,7 +440,11 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         const inPrimary = { parent: this, provider: args.primary.provider };
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-promotion-logs`,
-            { namePrefix: `/aws/lambda/${name}-replica-promotion-`, retentionInDays: args.logRetentionDays },
+            {
+                namePrefix: `/aws/lambda/${name}-replica-promotion-`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.kms.keyArns.logs,
+            },
             child,
         );
         const role = serviceRole(`${name}-promotion-role`, "lambda.amazonaws.com", args.account, [], {

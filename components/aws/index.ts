@@ -107,9 +107,9 @@ export interface AwsPlatform extends AwsDataTiers {
  */
 export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
     const opts = ctx.tierOpts;
-    const network = new Network(ctx.name("network"), networkArgs(ctx), opts);
     const kms = new Kms(ctx.name("kms"), kmsArgs(ctx), opts);
     const drKms = ctx.dr && new Kms(ctx.name("dr-kms"), drKmsArgs(ctx, ctx.dr), ctx.dr.tierOpts);
+    const network = new Network(ctx.name("network"), networkArgs(ctx, kms), opts);
     const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms, drKms), opts);
     const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
     const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
@@ -117,7 +117,7 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
     network.watchNatInstance([alerts.topicArn]);
     const messaging = new Messaging(
         ctx.name("messaging"),
-        messagingArgs(ctx, { network, secrets, alerts }),
+        messagingArgs(ctx, { network, kms, storage, secrets, alerts }),
         opts,
     );
     const dns = new Dns(ctx.name("dns"), dnsArgs(ctx), opts);

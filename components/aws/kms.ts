@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountRoot, policyJson, type AwsAccount, type Statement } from "./iam";
 
 /** What each of the platform's customer-managed keys protects. */
-export const KEY_PURPOSES = ["ebs", "rds", "s3", "secrets"] as const;
+export const KEY_PURPOSES = ["ebs", "rds", "s3", "secrets", "logs"] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 
 const DESCRIPTIONS: Record<KeyPurpose, string> = {
@@ -11,6 +11,7 @@ const DESCRIPTIONS: Record<KeyPurpose, string> = {
     rds: "RDS storage, snapshots and Performance Insights",
     s3: "S3 objects in the application bucket",
     secrets: "Secrets Manager secrets",
+    logs: "CloudWatch log groups",
 };
 
 /** The service each key is used through, for `kms:ViaService` conditions. */
@@ -19,6 +20,7 @@ export const VIA_SERVICE: Record<KeyPurpose, string> = {
     rds: "rds",
     s3: "s3",
     secrets: "secretsmanager",
+    logs: "logs",
 };
 
 /** Days a scheduled key deletion waits (the AWS maximum): time to notice and cancel a mistake. */
@@ -74,6 +76,27 @@ export function viaServiceStatement(
     };
 }
 
+/**
+ * The logs key's own statement: CloudWatch Logs in the key's region may use it, for this account's
+ * log groups only (`kms:EncryptionContext:aws:logs:arn`), as log-group encryption requires.
+ */
+export function logsKeyStatements(account: AwsAccount): Statement[] {
+    return [
+        {
+            Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
+            Effect: "Allow",
+            Principal: { Service: `logs.${account.region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+                ArnLike: {
+                    "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${account.partition}:logs:${account.region}:${account.accountId}:log-group:*`,
+                },
+            },
+        },
+    ];
+}
+
 export interface CustomerKeyArgs {
     account: AwsAccount;
     description: string;
@@ -110,8 +133,8 @@ export function customerKey(
 }
 
 /**
- * The platform's four customer-managed keys (EBS, RDS, S3, Secrets Manager): a separate key per
- * service limits the blast radius and lets each be rotated or revoked on its own.
+ * The platform's customer-managed keys (EBS, RDS, S3, Secrets Manager, CloudWatch Logs): a separate
+ * key per service limits the blast radius and lets each be rotated or revoked on its own.
  */
 export class Kms extends pulumi.ComponentResource {
     /** The keys by purpose. */
@@ -131,16 +154,26 @@ export class Kms extends pulumi.ComponentResource {
                     description: `webapp: ${DESCRIPTIONS[purpose]}`,
                     rotationDays: args.rotationDays,
                     alias: `${args.aliasPrefix}-${purpose}`,
-                    extraStatements: args.keyStatements?.[purpose] ?? [],
+                    extraStatements: [
+                        ...(purpose === "logs" ? logsKeyStatements(args.account) : []),
+                        ...(args.keyStatements?.[purpose] ?? []),
+                    ],
                 },
                 { parent: this },
             ).key;
-        this.keys = { ebs: make("ebs"), rds: make("rds"), s3: make("s3"), secrets: make("secrets") };
+        this.keys = {
+            ebs: make("ebs"),
+            rds: make("rds"),
+            s3: make("s3"),
+            secrets: make("secrets"),
+            logs: make("logs"),
+        };
         this.keyArns = {
             ebs: this.keys.ebs.arn,
             rds: this.keys.rds.arn,
             s3: this.keys.s3.arn,
             secrets: this.keys.secrets.arn,
+            logs: this.keys.logs.arn,
         };
         this.registerOutputs({ keyArns: this.keyArns });
     }

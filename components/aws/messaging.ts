@@ -6,6 +6,7 @@ import type { NetworkOutputs } from "../shared/types";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement } from "./kms";
 import type { Secrets } from "./secrets";
+import { ABORT_MULTIPART_AFTER_DAYS, privateBucket, type AccessLogTarget } from "./storage";
 
 export const HTTPS_PORT = 443;
 
@@ -15,6 +16,24 @@ export const ASYNC_RETRY_ATTEMPTS = 2;
 export const MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
 /** Dead-lettered events are kept 14 days (the SQS maximum): time to notice, fix and replay. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/** AWS Signer's platform for Lambda code (ECDSA with SHA-384). */
+export const LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA";
+/** Where the bundle and its signed copy live in the artifacts bucket. */
+export const ARTIFACT_KEYS = { unsigned: "email-function/unsigned/bundle.zip", signedPrefix: "email-function/signed/" };
+/** Replaced bundles (older object versions) are removed after this many days. */
+export const ARTIFACT_NONCURRENT_DAYS = 30;
+/** The provider appends a 26-character unique suffix to a `namePrefix`. */
+const NAME_PREFIX_SUFFIX = 26;
+
+/**
+ * The signing profile's name prefix: Signer allows only letters, digits and `_` (2-64 characters,
+ * the provider's 26-character suffix included), e.g. `dev-messaging` -> `dev_messaging_`.
+ */
+export function signingProfileNamePrefix(name: string): string {
+    const safe = name.replace(/[^A-Za-z0-9_]/g, "_");
+    return `${safe.slice(0, 64 - NAME_PREFIX_SUFFIX - 1)}_`;
+}
 
 export interface MessagingArgs {
     /** The account (key policy, ARNs in the role's statements). */
@@ -45,8 +64,16 @@ export interface MessagingArgs {
     memoryMb: number;
     /** Reserved concurrency. From `aws.emailFunction.reservedConcurrency`; default unset (unreserved). */
     reservedConcurrency?: number;
-    /** Retention of the function's log group. From `aws.logRetentionDays`; default 30. */
+    /** The customer-managed key of the artifacts bucket (`Kms.keyArns.s3`). */
+    artifactsKeyArn: pulumi.Input<string>;
+    /** Where the artifacts bucket's server access logs go (`Storage.accessLogTarget`). */
+    artifactsAccessLogs: AccessLogTarget;
+    /** Let `pulumi destroy` delete the artifacts bucket with its bundles. Default: only in dev. */
+    forceDestroy: boolean;
+    /** Retention of the function's log group. From `aws.logRetentionDays`; default 30 in dev, else 365. */
     logRetentionDays: number;
+    /** The logs key (`Kms.keyArns.logs`): the function's log group is encrypted with it. */
+    logsKeyArn: pulumi.Input<string>;
     /** Where the dead-letter alarm notifies (SNS topic ARNs). Default none (the alarm is still visible). */
     alarmActions?: pulumi.Input<string>[];
 }
@@ -124,7 +151,9 @@ export function deadLetterQueuePolicy(queueArn: pulumi.Input<string>, topicArn: 
  * - in a VPC (`inVpc`), manage its network interfaces: the actions of the managed
  *   `AWSLambdaVPCAccessExecutionRole` written out so the logs part is not `*`; the two `Describe*`
  *   actions support no resource scoping, the others are bounded to this account and region;
- * - send failed events to its dead-letter queue, encrypting with the tier's key through SQS.
+ * - send failed events to its dead-letter queue, encrypting with the tier's key through SQS;
+ * - decrypt its environment (encrypted with the tier's key) through Lambda only;
+ * - send its X-Ray traces (actions without resource-level permissions).
  */
 export function functionRoleStatements(args: {
     account: AwsAccount;
@@ -171,6 +200,13 @@ export function functionRoleStatements(args: {
             Resource: args.deadLetterQueueArn,
         },
         viaServiceStatement(args.keyArn, "sqs", account.region, ["kms:GenerateDataKey", "kms:Decrypt"]),
+        viaServiceStatement(args.keyArn, "lambda", account.region, ["kms:Decrypt"]),
+        {
+            Sid: "SendTraces",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            Resource: "*",
+        },
     ];
 }
 
@@ -179,6 +215,10 @@ export function functionRoleStatements(args: {
  * (encrypted with the tier's own key); a Lambda function in the private subnets sends each user
  * the verification e-mail through Mailgun. Events that still fail after Lambda's retries, and
  * messages SNS cannot deliver at all, land in an encrypted dead-letter queue watched by an alarm.
+ * The function's environment is encrypted with the tier's key, it traces to X-Ray, and it runs only
+ * signed code: the bundle goes to a versioned artifacts bucket, an AWS Signer job signs it with the
+ * tier's signing profile, and the function deploys the signed copy under a code signing config
+ * that refuses anything else.
  */
 export class Messaging extends pulumi.ComponentResource {
     /** The registration topic the API publishes to. */
@@ -260,7 +300,11 @@ export class Messaging extends pulumi.ComponentResource {
 
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { namePrefix: `/aws/lambda/${name}-email-verification-`, retentionInDays: args.logRetentionDays },
+            {
+                namePrefix: `/aws/lambda/${name}-email-verification-`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.logsKeyArn,
+            },
             child,
         );
 
@@ -319,6 +363,63 @@ export class Messaging extends pulumi.ComponentResource {
             child,
         );
 
+        // Code signing: the bundle, its signed copy, and a config that admits only this profile's signatures.
+        const { bucket: artifacts } = privateBucket(
+            `${name}-artifacts`,
+            {
+                kmsKeyArn: args.artifactsKeyArn,
+                forceDestroy: args.forceDestroy,
+                versioning: true,
+                lifecycleRules: [
+                    {
+                        id: "expire-replaced-bundles",
+                        status: "Enabled",
+                        filter: { prefix: "" },
+                        noncurrentVersionExpiration: { noncurrentDays: ARTIFACT_NONCURRENT_DAYS },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
+                    },
+                ],
+                accessLogs: args.artifactsAccessLogs,
+            },
+            this,
+        );
+        const bundle = new aws.s3.BucketObjectv2(
+            `${name}-bundle`,
+            { bucket: artifacts.id, key: ARTIFACT_KEYS.unsigned, source: args.code },
+            child,
+        );
+        const profile = new aws.signer.SigningProfile(
+            `${name}-signing-profile`,
+            { namePrefix: signingProfileNamePrefix(name), platformId: LAMBDA_SIGNING_PLATFORM },
+            child,
+        );
+        const signing = new aws.signer.SigningJob(
+            `${name}-signing`,
+            {
+                profileName: profile.name,
+                source: { s3: { bucket: artifacts.id, key: bundle.key, version: bundle.versionId } },
+                destination: { s3: { bucket: artifacts.id, prefix: ARTIFACT_KEYS.signedPrefix } },
+                ignoreSigningJobFailure: false,
+            },
+            child,
+        );
+        const signed = signing.signedObjects.apply((objects) => {
+            const s3 = objects[0]?.s3s[0];
+            if (s3 === undefined) {
+                throw new Error("the signing job reported no signed object");
+            }
+            return s3;
+        });
+        const codeSigning = new aws.lambda.CodeSigningConfig(
+            `${name}-code-signing`,
+            {
+                description: "webapp e-mail verification function: only code signed by the tier's profile",
+                allowedPublishers: { signingProfileVersionArns: [profile.versionArn] },
+                policies: { untrustedArtifactOnDeployment: "Enforce" },
+            },
+            child,
+        );
+
         const fn = new aws.lambda.Function(
             `${name}-function`,
             {
@@ -326,7 +427,11 @@ export class Messaging extends pulumi.ComponentResource {
                 runtime: "nodejs22.x",
                 architectures: ["arm64"],
                 handler: args.handler ?? "index.handler",
-                code: args.code,
+                s3Bucket: signed.bucket,
+                s3Key: signed.key,
+                codeSigningConfigArn: codeSigning.arn,
+                kmsKeyArn: key.arn,
+                tracingConfig: { mode: "Active" },
                 role: role.arn,
                 timeout: args.timeoutSeconds,
                 memorySize: args.memoryMb,

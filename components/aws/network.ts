@@ -7,6 +7,7 @@ import type { NatMode } from "../../config/profiles";
 import { renderNatUserData } from "../../functions/boot/nat";
 import type { NetworkOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
+import { vpcChildInputs } from "./vpcChildren";
 
 /** The MySQL port: what the isolated tier admits from the private subnets by default. */
 export const MYSQL_DATA_PORT = 3306;
@@ -39,9 +40,20 @@ export interface NetworkArgs {
     isolatedSubnets: boolean;
     /** The ports the isolated tier admits from the private subnets. Default `[3306]` (MySQL). */
     dataPorts?: number[];
-    /** Retention of the VPC flow log group in days. Default from `aws.logRetentionDays`: 30. */
+    /** Retention of the VPC flow log group in days. Default from `aws.logRetentionDays`: 30 in dev, else 365. */
     flowLogRetentionDays: number;
+    /** The logs key (`Kms.keyArns.logs`): the flow log group is encrypted with it. */
+    logsKeyArn: pulumi.Input<string>;
 }
+
+/**
+ * The `transforms` option of the awsx VPC: its subnets and Elastic IPs get the inputs
+ * `vpcChildInputs` gives them; other children are left as awsx makes them.
+ */
+export const vpcChildrenTransform: pulumi.ResourceTransform = (args) => {
+    const props = vpcChildInputs(args.type, args.props);
+    return props === undefined ? undefined : { props, opts: args.opts };
+};
 
 /** The subnet blocks per AZ, in AZ order. */
 export interface SubnetPlan {
@@ -167,7 +179,8 @@ export function networkAcls(
  * The VPC: public subnets (load balancer, NAT), private subnets (instances, function) and, with
  * `isolatedSubnets`, isolated subnets without any route out (database) across `azCount` AZs, with
  * a network ACL per tier; NAT for private egress as `natGateways` says (a NAT gateway, one per AZ,
- * a NAT instance, or none); flow logs of all traffic.
+ * a NAT instance, or none); flow logs of all traffic into an encrypted log group, and the VPC's
+ * default security group closed (no rules: whatever lands in it is cut off).
  */
 export class Network extends pulumi.ComponentResource implements NetworkOutputs {
     public readonly networkId: pulumi.Output<string>;
@@ -208,12 +221,19 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
                 ],
                 natGateways: { strategy: awsxNatStrategy(args.natGateways) },
             },
-            { parent: this },
+            { parent: this, transforms: [vpcChildrenTransform] },
         );
+        // Taking over the default group removes AWS's rules from it (members to members, all egress).
+        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.vpcId }, { parent: this });
 
         const logGroup = vpcFlowLog(
             name,
-            { vpcId: vpc.vpcId, account: args.account, retentionDays: args.flowLogRetentionDays },
+            {
+                vpcId: vpc.vpcId,
+                account: args.account,
+                retentionDays: args.flowLogRetentionDays,
+                logsKeyArn: args.logsKeyArn,
+            },
             this,
         );
 
@@ -395,12 +415,18 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
  */
 export function vpcFlowLog(
     name: string,
-    args: { vpcId: pulumi.Input<string>; account: AwsAccount; retentionDays: number },
+    args: {
+        vpcId: pulumi.Input<string>;
+        account: AwsAccount;
+        retentionDays: number;
+        /** The region's logs key (`Kms.keyArns.logs`): the log group is encrypted with it. */
+        logsKeyArn: pulumi.Input<string>;
+    },
     parent: pulumi.Resource,
 ): aws.cloudwatch.LogGroup {
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-flow-logs`,
-        { retentionInDays: args.retentionDays },
+        { retentionInDays: args.retentionDays, kmsKeyId: args.logsKeyArn },
         { parent },
     );
     const role = serviceRole(

@@ -1,15 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageOutputs } from "../shared/types";
-import { policyJson, type Statement } from "./iam";
+import { policyJson, type AwsAccount, type Statement } from "./iam";
 import type { Kms } from "./kms";
 
 /** Days after which incomplete multipart uploads are aborted (their parts cost storage). */
 export const ABORT_MULTIPART_AFTER_DAYS = 7;
 
 export interface StorageArgs {
+    /** The account: the log bucket's policy admits log delivery for it only. */
+    account: AwsAccount;
     /** The platform keys: objects are encrypted with the S3 key. */
     kms: Kms;
+    /** Days the access logs are kept (`aws.logRetentionDays`: 30 in dev, else 365). */
+    accessLogDays: number;
     /** Days before current objects move to STANDARD_IA (S3 requires >= 30). Default 30. */
     infrequentAccessAfterDays: number;
     /** Days after which replaced or deleted object versions are removed. Default 90. */
@@ -63,9 +67,22 @@ export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): Statement[] {
     ];
 }
 
+/** Where a bucket's server access logs go: the log bucket and a key prefix ending in `/`. */
+export interface AccessLogTarget {
+    bucket: pulumi.Input<string>;
+    prefix: string;
+    /** What must exist first: the log bucket's policy, which admits the delivery. */
+    after: pulumi.Resource[];
+}
+
 export interface PrivateBucketArgs {
-    /** The customer-managed key for default encryption (SSE-KMS with bucket keys). */
-    kmsKeyArn: pulumi.Input<string>;
+    /**
+     * The customer-managed key for default encryption (SSE-KMS with bucket keys). Absent: SSE-S3,
+     * only for a bucket that AWS services deliver logs to (ELB access logs support no other).
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** Server access logs of the bucket into a log bucket. Default: none (the log bucket itself). */
+    accessLogs?: AccessLogTarget;
     /** Let `pulumi destroy` delete the bucket while it still holds objects. */
     forceDestroy: boolean;
     /** Keep every version of every object. */
@@ -109,11 +126,19 @@ export function privateBucket(
         {
             bucket: bucket.id,
             rules: [
-                {
-                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
-                    bucketKeyEnabled: true,
-                    blockedEncryptionTypes: ["SSE-C"],
-                },
+                args.kmsKeyArn === undefined
+                    ? {
+                          applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" },
+                          blockedEncryptionTypes: ["SSE-C"],
+                      }
+                    : {
+                          applyServerSideEncryptionByDefault: {
+                              sseAlgorithm: "aws:kms",
+                              kmsMasterKeyId: args.kmsKeyArn,
+                          },
+                          bucketKeyEnabled: true,
+                          blockedEncryptionTypes: ["SSE-C"],
+                      },
             ],
         },
         child,
@@ -139,23 +164,130 @@ export function privateBucket(
         },
         { parent, dependsOn: [publicAccess] },
     );
+    if (args.accessLogs !== undefined) {
+        new aws.s3.BucketLogging(
+            `${name}-access-logging`,
+            { bucket: bucket.id, targetBucket: args.accessLogs.bucket, targetPrefix: args.accessLogs.prefix },
+            { parent, dependsOn: args.accessLogs.after },
+        );
+    }
     return { bucket, policy, ...(versioning === undefined ? {} : { versioning }) };
+}
+
+/** Key prefixes in the log bucket, one per source. */
+export const ACCESS_LOG_PREFIXES = { loadBalancer: "alb", s3: "s3/" } as const;
+
+/**
+ * The accounts Elastic Load Balancing delivers access logs from, in the regions that opened before
+ * August 2022 (AWS's "Enable access logs for your Application Load Balancer" page). Regions opened
+ * since deliver through the `logdelivery.elasticloadbalancing.amazonaws.com` service principal.
+ */
+export const ELB_LOG_ACCOUNTS: Readonly<Record<string, string>> = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-southeast-3": "589379963580",
+    "ap-south-1": "718504428378",
+    "ap-northeast-3": "383597477331",
+    "ap-northeast-2": "600734575887",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "ca-central-1": "985666609251",
+    "eu-central-1": "054676820928",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-south-1": "635631232127",
+    "eu-west-3": "009996457667",
+    "eu-north-1": "897822967062",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
+    "us-gov-west-1": "048591011584",
+    "us-gov-east-1": "190560391635",
+};
+
+/** Who writes a region's load balancer access logs: its ELB account, or the log-delivery service. */
+export function elbLogDeliveryPrincipal(account: AwsAccount): Statement["Principal"] {
+    const elbAccount = ELB_LOG_ACCOUNTS[account.region];
+    return elbAccount === undefined
+        ? { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }
+        : { AWS: pulumi.interpolate`arn:${account.partition}:iam::${elbAccount}:root` };
+}
+
+/**
+ * The log bucket's policy: S3 server access logging (for this account's buckets) under `s3/`, and
+ * the load balancers' access logs under `alb/AWSLogs/<account>/`; nobody else may write.
+ */
+export function logBucketStatements(account: AwsAccount, bucketArn: pulumi.Input<string>): Statement[] {
+    return [
+        {
+            Sid: "S3ServerAccessLogsFromThisAccount",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIXES.s3}*`,
+            Condition: { StringEquals: { "aws:SourceAccount": account.accountId } },
+        },
+        {
+            Sid: "LoadBalancerAccessLogs",
+            Effect: "Allow",
+            Principal: elbLogDeliveryPrincipal(account),
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIXES.loadBalancer}/AWSLogs/${account.accountId}/*`,
+        },
+    ];
+}
+
+/** The log bucket's lifecycle: logs expire after `days`, replaced versions a week later. */
+export function logBucketLifecycle(days: number): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    return [
+        {
+            id: "expire-access-logs",
+            status: "Enabled",
+            filter: { prefix: "" },
+            expiration: { days },
+            noncurrentVersionExpiration: { noncurrentDays: 7 },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
+        },
+    ];
 }
 
 /**
  * The application's private bucket (course syllabi): a `privateBucket` with the S3 key, versioning
- * and lifecycle tiering to STANDARD_IA.
+ * and lifecycle tiering to STANDARD_IA, its server access logs in the stack's log bucket. The log
+ * bucket (`<name>-access-logs-bucket`) receives the S3 and load balancer access logs: private,
+ * SSE-S3 (what ELB log delivery requires), versioned, expiring, writable by the log-delivery
+ * principals only, and not itself logged.
  */
 export class Storage extends pulumi.ComponentResource implements StorageOutputs {
     public readonly bucketName: pulumi.Output<string>;
     public readonly bucketArn: pulumi.Output<string>;
     /** The bucket's versioning (replication to another region needs it in place first). */
     public readonly versioning: pulumi.Resource;
+    /** The log bucket's name. */
+    public readonly accessLogBucketName: pulumi.Output<string>;
+    /** The log bucket's policy: a load balancer that logs there must be created after it. */
+    public readonly accessLogPolicy: aws.s3.BucketPolicy;
     private readonly kms: Kms;
 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Storage", name, {}, opts);
         this.kms = args.kms;
+        const logs = privateBucket(
+            `${name}-access-logs`,
+            {
+                forceDestroy: args.forceDestroy,
+                versioning: true,
+                lifecycleRules: logBucketLifecycle(args.accessLogDays),
+                policyStatements: (arn) => logBucketStatements(args.account, arn),
+            },
+            this,
+        );
+        this.accessLogBucketName = logs.bucket.bucket;
+        this.accessLogPolicy = logs.policy;
         const { bucket, versioning } = privateBucket(
             name,
             {
@@ -163,13 +295,36 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
                 forceDestroy: args.forceDestroy,
                 versioning: true,
                 lifecycleRules: lifecycleRules(args),
+                accessLogs: this.accessLogTarget("storage"),
             },
             this,
         );
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.versioning = versioning ?? bucket;
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            accessLogBucketName: this.accessLogBucketName,
+        });
+    }
+
+    /** Where a bucket's server access logs go: `s3/<source>/` in the log bucket. */
+    accessLogTarget(source: string): AccessLogTarget {
+        return {
+            bucket: this.accessLogBucketName,
+            prefix: `${ACCESS_LOG_PREFIXES.s3}${source}/`,
+            after: [this.accessLogPolicy],
+        };
+    }
+
+    /** The load balancer's access logs: the log bucket under `alb/`. */
+    loadBalancerAccessLogs(): AccessLogTarget {
+        return {
+            bucket: this.accessLogBucketName,
+            prefix: ACCESS_LOG_PREFIXES.loadBalancer,
+            after: [this.accessLogPolicy],
+        };
     }
 
     /** IAM statements to read, write and delete objects (the application's use) with the S3 key. */

@@ -22,7 +22,7 @@ import { MYSQL_DATA_PORT, type Network, type NetworkArgs } from "./network";
 import type { Secrets, SecretsArgs } from "./secrets";
 import type { Storage, StorageArgs } from "./storage";
 
-export function networkArgs(ctx: AwsContext): NetworkArgs {
+export function networkArgs(ctx: AwsContext, kms: Kms): NetworkArgs {
     const { aws } = ctx.config;
     return {
         account: ctx.account,
@@ -32,6 +32,7 @@ export function networkArgs(ctx: AwsContext): NetworkArgs {
         isolatedSubnets: aws.subnets.isolated,
         dataPorts: [MYSQL_DATA_PORT],
         flowLogRetentionDays: aws.logRetentionDays,
+        logsKeyArn: kms.keyArns.logs,
     };
 }
 
@@ -86,7 +87,9 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
 
 export function storageArgs(ctx: AwsContext, kms: Kms): StorageArgs {
     return {
+        account: ctx.account,
         kms,
+        accessLogDays: ctx.config.aws.logRetentionDays,
         infrequentAccessAfterDays: ctx.config.aws.storage.infrequentAccessAfterDays,
         noncurrentVersionExpirationDays: ctx.config.aws.storage.noncurrentVersionExpirationDays,
         forceDestroy: ctx.behaviour.destroyWithData,
@@ -109,7 +112,7 @@ export function alertsArgs(ctx: AwsContext): AlertsArgs {
  */
 export function messagingArgs(
     ctx: AwsContext,
-    tiers: { network: Network; secrets: Secrets; alerts: Alerts },
+    tiers: { network: Network; kms: Kms; storage: Storage; secrets: Secrets; alerts: Alerts },
 ): MessagingArgs {
     const { aws, domainName } = ctx.config;
     return {
@@ -126,6 +129,10 @@ export function messagingArgs(
         memoryMb: aws.emailFunction.memoryMb,
         reservedConcurrency: aws.emailFunction.reservedConcurrency,
         logRetentionDays: aws.logRetentionDays,
+        logsKeyArn: tiers.kms.keyArns.logs,
+        artifactsKeyArn: tiers.kms.keyArns.s3,
+        artifactsAccessLogs: tiers.storage.accessLogTarget("artifacts"),
+        forceDestroy: ctx.behaviour.destroyWithData,
         alarmActions: [tiers.alerts.topicArn],
     };
 }
@@ -158,6 +165,7 @@ export function computeArgs(
             appPort: app.port,
             healthCheckPath: app.healthCheckPath,
             deletionProtection: ctx.behaviour.deletionProtection,
+            accessLogs: tiers.storage.loadBalancerAccessLogs(),
         },
         deps: {
             network: tiers.network,

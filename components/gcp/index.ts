@@ -107,7 +107,7 @@ export function createGcpPlatform(base: GcpContext): GcpPlatform {
     const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
     const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
-    const messaging = new Messaging(ctx.name("messaging"), messagingArgs(ctx, { kms, secrets, alerts }), opts);
+    const messaging = new Messaging(ctx.name("messaging"), messagingArgs(ctx, { kms, secrets, alerts, storage }), opts);
     const tiers: GcpDataTiers = { apis, network, kms, secrets, database, storage, alerts, messaging };
 
     const features = enabledFeatures(ctx.config).flatMap((f) => (f.gcp === undefined ? [] : [f.gcp]));

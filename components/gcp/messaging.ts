@@ -6,7 +6,7 @@ import { alertPolicy, seconds } from "./alerts";
 import { cryptoKey, ENCRYPTER_DECRYPTER_ROLE, type Kms } from "./kms";
 import { serviceAccountId, type GcpProject } from "./project";
 import type { Secrets } from "./secrets";
-import { privateBucket } from "./storage";
+import { privateBucket, type UsageLogTarget } from "./storage";
 
 export const PUBLISHER_ROLE = "roles/pubsub.publisher";
 export const SUBSCRIBER_ROLE = "roles/pubsub.subscriber";
@@ -90,6 +90,8 @@ export interface MessagingArgs {
     mailgun: MailgunFunctionSettings;
     /** Let `pulumi destroy` delete the source bucket with its objects. Default: only in dev. */
     forceDestroy: boolean;
+    /** Where the source bucket's usage logs go (`Storage.usageLogTarget`). */
+    sourceUsageLogs: UsageLogTarget;
     /** Where the dead-letter alert notifies (`Alerts.channelIds`). Default: none (visible in the console). */
     notificationChannels?: pulumi.Input<string>[];
 }
@@ -158,10 +160,16 @@ export class Messaging extends pulumi.ComponentResource {
             child,
         );
 
-        // The function's source: a private bucket (storage key), the bundle as one object.
+        // The function's source: a private, versioned bucket (storage key), the bundle as one object.
         const sourceBucket = privateBucket(
             `${name}-source`,
-            { location: region, kms: args.kms, forceDestroy: args.forceDestroy },
+            {
+                location: region,
+                kms: args.kms,
+                forceDestroy: args.forceDestroy,
+                versioning: true,
+                usageLogs: args.sourceUsageLogs,
+            },
             child,
         );
         const source = new gcp.storage.BucketObject(

@@ -12,6 +12,27 @@ export const NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
 /** Days after which incomplete multipart uploads are aborted (their parts cost storage). */
 export const ABORT_MULTIPART_AFTER_DAYS = 7;
 
+/** Days the usage logs are kept in the log bucket. */
+export const USAGE_LOG_DAYS = 365;
+
+/** The group Cloud Storage delivers usage logs as; it needs to create objects in the log bucket. */
+export const USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com";
+
+/** Where a bucket's usage logs go: the log bucket and an object prefix. */
+export interface UsageLogTarget {
+    bucket: pulumi.Input<string>;
+    prefix: string;
+}
+
+/** The log bucket's lifecycle: logs deleted after `USAGE_LOG_DAYS`, replaced versions a week later. */
+export function logBucketLifecycle(): gcp.types.input.storage.BucketLifecycleRule[] {
+    return [
+        { action: { type: "Delete" }, condition: { age: USAGE_LOG_DAYS } },
+        { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 7, withState: "ARCHIVED" } },
+        { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: ABORT_MULTIPART_AFTER_DAYS } },
+    ];
+}
+
 export interface LifecyclePlanArgs {
     /** Days before objects move from STANDARD to NEARLINE. */
     nearlineAfterDays: number;
@@ -48,6 +69,8 @@ export interface PrivateBucketArgs {
     versioning?: boolean;
     /** Lifecycle rules. Default none. */
     lifecycleRules?: gcp.types.input.storage.BucketLifecycleRule[];
+    /** Usage logs of the bucket into a log bucket (`Storage.usageLogTarget`). Default: none (the log bucket itself). */
+    usageLogs?: UsageLogTarget;
 }
 
 /**
@@ -75,6 +98,9 @@ export function privateBucket(
                 customerSuppliedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
             },
             lifecycleRules: args.lifecycleRules,
+            ...(args.usageLogs === undefined
+                ? {}
+                : { logging: { logBucket: args.usageLogs.bucket, logObjectPrefix: args.usageLogs.prefix } }),
             forceDestroy: args.forceDestroy,
         },
         { ...opts, dependsOn: [args.kms.agentGrants.storage] },
@@ -93,17 +119,40 @@ export interface StorageArgs {
 }
 
 /**
- * The application's private bucket: a `privateBucket` with versioning and lifecycle tiering.
+ * The application's private bucket: a `privateBucket` with versioning and lifecycle tiering, its
+ * usage logs in the stack's log bucket (`<name>-logs`: private, encrypted with the storage key,
+ * versioned, logs deleted after a year, written by Cloud Storage's analytics group only, not
+ * itself logged).
  */
 export class Storage extends pulumi.ComponentResource implements StorageOutputs {
     public readonly bucketName: pulumi.Output<string>;
     /** `gs://<bucket>`. */
     public readonly bucketUrl: pulumi.Output<string>;
+    /** The log bucket's name. */
+    public readonly logBucketName: pulumi.Output<string>;
     private readonly baseName: string;
 
     constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:gcp:Storage", name, {}, opts);
         this.baseName = name;
+
+        const logs = privateBucket(
+            `${name}-logs`,
+            {
+                location: args.location,
+                kms: args.kms,
+                forceDestroy: args.forceDestroy,
+                versioning: true,
+                lifecycleRules: logBucketLifecycle(),
+            },
+            { parent: this },
+        );
+        new gcp.storage.BucketIAMMember(
+            `${name}-logs-writer`,
+            { bucket: logs.name, role: "roles/storage.objectCreator", member: USAGE_LOG_WRITER },
+            { parent: this },
+        );
+        this.logBucketName = logs.name;
 
         const bucket = privateBucket(
             `${name}-bucket`,
@@ -116,13 +165,23 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
                     nearlineAfterDays: args.nearlineAfterDays,
                     noncurrentVersionExpirationDays: NONCURRENT_VERSION_EXPIRATION_DAYS,
                 }),
+                usageLogs: this.usageLogTarget("storage"),
             },
             { parent: this },
         );
 
         this.bucketName = bucket.name;
         this.bucketUrl = bucket.url;
-        this.registerOutputs({ bucketName: this.bucketName, bucketUrl: this.bucketUrl });
+        this.registerOutputs({
+            bucketName: this.bucketName,
+            bucketUrl: this.bucketUrl,
+            logBucketName: this.logBucketName,
+        });
+    }
+
+    /** Where a bucket's usage logs go: objects `<source>_usage_...` in the log bucket. */
+    usageLogTarget(source: string): UsageLogTarget {
+        return { bucket: this.logBucketName, prefix: source };
     }
 
     /**

@@ -83,7 +83,10 @@ export function alertsArgs(ctx: GcpContext): AlertsArgs {
 }
 
 /** The function's code is bundled now, from the current sources, so a stale bundle is never deployed. */
-export function messagingArgs(ctx: GcpContext, tiers: { kms: Kms; secrets: Secrets; alerts: Alerts }): MessagingArgs {
+export function messagingArgs(
+    ctx: GcpContext,
+    tiers: { kms: Kms; secrets: Secrets; alerts: Alerts; storage: Storage },
+): MessagingArgs {
     return {
         project: ctx.project,
         environment: ctx.environment,
@@ -95,6 +98,7 @@ export function messagingArgs(ctx: GcpContext, tiers: { kms: Kms; secrets: Secre
         domainName: ctx.config.domainName,
         mailgun: mailgunSettings(ctx.config),
         forceDestroy: ctx.behaviour.destroyWithData,
+        sourceUsageLogs: tiers.storage.usageLogTarget("messaging-source"),
         notificationChannels: tiers.alerts.channelIds,
     };
 }

@@ -4,9 +4,10 @@
  * so every data store names one of the stack's own keys.
  */
 import { enforcement } from "./enforcement";
+import { loadBalancerLogBuckets } from "./logging";
 import { AWS, GCP } from "./tokens";
-import type { Props, ResourceRule } from "./types";
-import { byType, isSet, isTrue, isUnknown, list, num, obj, problems } from "./values";
+import type { Props, ResourceRule, StackResource, StackRule, StackViolation } from "./types";
+import { byType, isSet, isTrue, isUnknown, list, num, obj, problems, referrers } from "./values";
 
 const AWS_MANAGED_ALIAS = /^alias\/aws\//;
 
@@ -45,25 +46,63 @@ export const databaseEncryptedWithCmk: ResourceRule = {
     }),
 };
 
-export const storageEncryptedWithCmk: ResourceRule = {
-    kind: "resource",
+const storageChecks = byType({
+    [AWS.s3Encryption]: (p) => encryptionRules(p),
+    [AWS.s3EncryptionV2]: (p) => encryptionRules(p),
+    [AWS.s3Bucket]: (p) => inlineEncryption(p),
+    [AWS.s3BucketV2]: (p) => inlineEncryption(p),
+    [GCP.bucket]: (p) =>
+        problems(
+            !isSet(obj(p.encryption)?.defaultKmsKeyName) &&
+                "encryption.defaultKmsKeyName is not set: objects would use a Google-managed key",
+        ),
+});
+
+const S3_ENCRYPTION: readonly string[] = [AWS.s3Encryption, AWS.s3EncryptionV2];
+
+/** Every rule of an S3 encryption configuration is SSE-S3 (`AES256`). */
+function onlySseS3(p: Props): boolean {
+    const rules = list(p.rules);
+    return (
+        rules.length > 0 &&
+        rules.every((r) => obj(obj(r)?.applyServerSideEncryptionByDefault)?.sseAlgorithm === "AES256")
+    );
+}
+
+/** The encryption configuration is SSE-S3 on a bucket that a load balancer delivers access logs to. */
+function loadBalancerLogEncryption(
+    r: StackResource,
+    resources: readonly StackResource[],
+    logBuckets: Set<string>,
+): boolean {
+    if (!S3_ENCRYPTION.includes(r.type) || !onlySseS3(r.props)) {
+        return false;
+    }
+    return resources.some(
+        (b) =>
+            logBuckets.has(b.urn) &&
+            referrers([r], S3_ENCRYPTION, "bucket", b, [b.props.id, b.props.bucket]).length > 0,
+    );
+}
+
+export const storageEncryptedWithCmk: StackRule = {
+    kind: "stack",
     name: "storage-encrypted-with-cmk",
-    description: "Object storage encrypts by default with a customer-managed key.",
+    description:
+        "Object storage encrypts by default with a customer-managed key; a bucket that load balancers deliver " +
+        "access logs to may use SSE-S3, the only encryption ELB log delivery supports.",
     enforcementLevel: "mandatory",
     remediation:
         "S3: a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and kmsMasterKeyId = the S3 key. " +
         "GCS: encryption.defaultKmsKeyName = a Cloud KMS key.",
-    check: byType({
-        [AWS.s3Encryption]: (p) => encryptionRules(p),
-        [AWS.s3EncryptionV2]: (p) => encryptionRules(p),
-        [AWS.s3Bucket]: (p) => inlineEncryption(p),
-        [AWS.s3BucketV2]: (p) => inlineEncryption(p),
-        [GCP.bucket]: (p) =>
-            problems(
-                !isSet(obj(p.encryption)?.defaultKmsKeyName) &&
-                    "encryption.defaultKmsKeyName is not set: objects would use a Google-managed key",
-            ),
-    }),
+    check: (resources, options) => {
+        const logBuckets = loadBalancerLogBuckets(resources);
+        return resources.flatMap((r): StackViolation[] =>
+            loadBalancerLogEncryption(r, resources, logBuckets)
+                ? []
+                : storageChecks(r.type, r.props, options).map((message) => ({ urn: r.urn, message })),
+        );
+    },
 };
 
 function encryptionRules(p: Props): string[] {

@@ -7,16 +7,10 @@
  */
 import type { EnforcementLevel } from "./types";
 
-export const ADVISORY_UNTIL_COMPLIANT: Readonly<Record<string, string>> = {
-    "log-groups-encrypted-with-cmk":
-        "dev and demo: the five log groups (flow logs, application, the two database logs, the e-mail function) " +
-        "use CloudWatch's own encryption",
-    "default-security-group-closed":
-        "dev and demo: the VPC's default security group is not managed, so it keeps AWS's default rules",
-    "access-logging-outside-dev":
-        "demo: the S3 application bucket and the load balancer have no access logs, the GCS application and " +
-        "function-source buckets no usage logs",
-};
+// Empty: the log-group key, default security group and access-logging rules, the last ones
+// listed, became mandatory once dev and demo met them.
+
+export const ADVISORY_UNTIL_COMPLIANT: Readonly<Record<string, string>> = {};
 
 /** A rule's level: advisory while it is listed in ADVISORY_UNTIL_COMPLIANT, mandatory after. */
 export function enforcement(rule: string): EnforcementLevel {

@@ -23,6 +23,20 @@ const S3_LOGGING: readonly string[] = [AWS.s3Logging, AWS.s3LoggingV2];
 const LOAD_BALANCERS: readonly string[] = [AWS.loadBalancer, AWS.albLoadBalancer];
 const BACKEND_SERVICES: readonly string[] = [GCP.backendService, GCP.regionBackendService];
 
+/**
+ * The S3 buckets a load balancer delivers its access logs to (their URNs). ELB log delivery writes
+ * only to buckets encrypted with SSE-S3, which `storage-encrypted-with-cmk` accepts for them alone.
+ */
+export function loadBalancerLogBuckets(resources: readonly StackResource[]): Set<string> {
+    const lbs = resources.filter((r) => LOAD_BALANCERS.includes(r.type) && isTrue(obj(r.props.accessLogs)?.enabled));
+    return new Set(
+        resources
+            .filter((b) => S3_BUCKETS.includes(b.type))
+            .filter((b) => lbs.some((lb) => names(lb, "accessLogs", obj(lb.props.accessLogs)?.bucket, b)))
+            .map((b) => b.urn),
+    );
+}
+
 /** Buckets that receive logs: a logging configuration's target, a load balancer's access log bucket, a GCS log bucket. */
 function logBuckets(resources: readonly StackResource[]): Set<string> {
     const targets = new Set<string>();

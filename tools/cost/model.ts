@@ -231,6 +231,7 @@ const AWS_ROWS: Record<string, CostRow> = {
     "aws:ec2/route:Route": free("routes are free"),
     "aws:ec2/flowLog:FlowLog": free("delivery is billed as ingestion of its log group"),
     "aws:ec2/securityGroup:SecurityGroup": free("security groups are free"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": free("security groups are free"),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": free("security group rules are free"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": free("security group rules are free"),
     "aws:ec2/vpcEndpoint:VpcEndpoint": priced(
@@ -322,11 +323,37 @@ const AWS_ROWS: Record<string, CostRow> = {
     "aws:rds/subnetGroup:SubnetGroup": free("subnet groups are free"),
     "aws:rds/parameterGroup:ParameterGroup": free("parameter groups are free"),
     // Storage
-    "aws:s3/bucket:Bucket": usageOnly("storage and requests", (r) => [
-        used("aws.s3.storage", "S3 Standard storage", r.usage.aws.bucketGb, "GB-month", r.aws.s3StandardGbMonth),
-        used("aws.s3.put", "S3 PUT requests", r.usage.aws.bucketPuts, "requests", r.aws.s3Put1k / 1000),
-        used("aws.s3.get", "S3 GET requests", r.usage.aws.bucketGets, "requests", r.aws.s3Get1k / 1000),
-    ]),
+    "aws:s3/bucket:Bucket": usageOnly(
+        "storage and requests (the function-artifacts and access-log buckets hold megabytes: counted as zero)",
+        (r) => {
+            const data = !isArtifactOrLogBucket(r);
+            return [
+                used(
+                    "aws.s3.storage",
+                    "S3 Standard storage",
+                    data ? r.usage.aws.bucketGb : 0,
+                    "GB-month",
+                    r.aws.s3StandardGbMonth,
+                ),
+                used(
+                    "aws.s3.put",
+                    "S3 PUT requests",
+                    data ? r.usage.aws.bucketPuts : 0,
+                    "requests",
+                    r.aws.s3Put1k / 1000,
+                ),
+                used(
+                    "aws.s3.get",
+                    "S3 GET requests",
+                    data ? r.usage.aws.bucketGets : 0,
+                    "requests",
+                    r.aws.s3Get1k / 1000,
+                ),
+            ];
+        },
+    ),
+    "aws:s3/bucketLogging:BucketLogging": free("server access log delivery is free (the logs count as storage)"),
+    "aws:s3/bucketObjectv2:BucketObjectv2": free("a few MB of storage, counted with its bucket"),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": free("configuration of the bucket"),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": free("configuration of the bucket"),
     "aws:s3/bucketPolicy:BucketPolicy": free("configuration of the bucket"),
@@ -507,6 +534,9 @@ const AWS_ROWS: Record<string, CostRow> = {
         ];
     }),
     "aws:lambda/permission:Permission": free("permissions are free"),
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": free("code signing configs are free"),
+    "aws:signer/signingProfile:SigningProfile": free("AWS Signer has no charge for Lambda code signing"),
+    "aws:signer/signingJob:SigningJob": free("AWS Signer has no charge for Lambda code signing"),
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": free("configuration of the function"),
     // Monitoring
     "aws:cloudwatch/eventRule:EventRule": free(
@@ -850,6 +880,14 @@ const GCP_ROWS: Record<string, CostRow> = {
 function gcpVmsAtRest(r: CostInput): number {
     const autoscaler = r.usedBy("gcp:compute/regionAutoscaler:RegionAutoscaler")[0];
     return num(autoscaler?.inputs.autoscalingPolicy?.minReplicas, num(r.inputs.targetSize, 1));
+}
+
+/** A bucket for the function's artifacts (it holds a bundle object) or for access logs (a load balancer writes there). */
+function isArtifactOrLogBucket(r: CostInput): boolean {
+    return (
+        r.usedBy("aws:s3/bucketObjectv2:BucketObjectv2").length > 0 ||
+        r.usedBy("aws:lb/loadBalancer:LoadBalancer").length > 0
+    );
 }
 
 /** Every resource type the program creates, with what it costs. */

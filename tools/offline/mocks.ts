@@ -140,6 +140,39 @@ const awsState: Record<string, StateFn> = {
         const id = `sg-${shortHash(req.name, 17)}`;
         return { arn: awsArn("ec2", `security-group/${id}`, req), name: req.inputs.name ?? autoName(req.name) };
     },
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (req) => {
+        const id = `sg-${shortHash(req.name, 17)}`;
+        return { id, arn: awsArn("ec2", `security-group/${id}`, req), name: "default" };
+    },
+    "aws:s3/bucketObjectv2:BucketObjectv2": (req) => ({
+        versionId: shortHash(`v${req.name}`, 32),
+        etag: shortHash(`e${req.name}`, 32),
+    }),
+    "aws:signer/signingProfile:SigningProfile": (req) => {
+        // Signer names allow only letters, digits and `_`; the provider appends 26 characters to a prefix.
+        const name = req.inputs.name ?? `${req.inputs.namePrefix ?? ""}${shortHash(req.name, 26)}`;
+        const version = shortHash(`v${req.name}`, 10);
+        const arn = awsArn("signer", `/signing-profiles/${name}`, req);
+        return { name, arn, version, versionArn: `${arn}/${version}`, status: "Active" };
+    },
+    "aws:signer/signingJob:SigningJob": (req) => {
+        const jobId = uuidFrom(req.name);
+        const destination = req.inputs.destination?.s3 ?? {};
+        return {
+            id: jobId,
+            jobId,
+            status: "Succeeded",
+            signedObjects: [{ s3s: [{ bucket: destination.bucket, key: `${destination.prefix ?? ""}${jobId}.zip` }] }],
+        };
+    },
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": (req) => {
+        const configId = `csc-${shortHash(req.name, 17)}`;
+        return {
+            id: awsArn("lambda", `code-signing-config:${configId}`, req),
+            configId,
+            arn: awsArn("lambda", `code-signing-config:${configId}`, req),
+        };
+    },
     "aws:iam/role:Role": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 64);
         return {

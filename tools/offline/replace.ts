@@ -62,6 +62,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "vpcId",
         "destinationOptions",
     ],
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ["vpcId"],
     "aws:ec2/instance:Instance": [
         "ami",
         "availabilityZone",
@@ -129,6 +130,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": [EVERY_INPUT],
     "aws:kms/alias:Alias": ["name", "namePrefix"],
     "aws:kms/key:Key": ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+    "aws:lambda/codeSigningConfig:CodeSigningConfig": [],
     "aws:lambda/function:Function": ["name", "packageType"],
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": ["functionName", "qualifier"],
     "aws:lambda/permission:Permission": [EVERY_INPUT],
@@ -175,6 +177,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:route53/zone:Zone": ["name", "delegationSetId"],
     "aws:s3/bucket:Bucket": ["bucket", "bucketPrefix", "objectLockEnabled"],
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ["bucket", "expectedBucketOwner"],
+    "aws:s3/bucketLogging:BucketLogging": ["bucket", "expectedBucketOwner"],
+    "aws:s3/bucketObjectv2:BucketObjectv2": ["bucket", "key"],
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ["bucket"],
     "aws:s3/bucketPolicy:BucketPolicy": ["bucket"],
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ["bucket"],
@@ -185,6 +189,16 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     ],
     "aws:s3/bucketVersioning:BucketVersioning": ["bucket", "expectedBucketOwner"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    // Signing profiles update only their tags; signing jobs have no update at all.
+    "aws:signer/signingJob:SigningJob": [EVERY_INPUT],
+    "aws:signer/signingProfile:SigningProfile": [
+        "name",
+        "namePrefix",
+        "platformId",
+        "signatureValidityPeriod",
+        "signingMaterial",
+        "signingParameters",
+    ],
     // Read from internal/service/secretsmanager/secret_rotation.go.
     "aws:secretsmanager/secretRotation:SecretRotation": ["secretId"],
     // Read from internal/service/secretsmanager/secret_version.go.

@@ -7,8 +7,11 @@
  * `mapPublicIpOnLaunch`; a NAT gateway in the first public subnet (`Single`) or in each AZ's
  * (`OnePerAz`); private subnets routed to their NAT gateway, public ones to the internet gateway).
  * The IDs are the ones the mocks give the component's outputs, so the resources that use the VPC
- * resolve to these children.
+ * resolve to these children. The program's `transforms` option on the VPC changes some children's
+ * inputs (`vpcChildInputs`: no public IPs on launch, Elastic IPs in the VPC domain); the same
+ * function is applied here, so the derived children are the deployed ones.
  */
+import { vpcChildInputs } from "../../components/aws/vpcChildren";
 import { shortHash } from "../offline/mocks";
 
 /** One resource, as the scan renders it: Pulumi type, logical name, plain inputs and its computed state. */
@@ -75,10 +78,11 @@ export function expandAwsxVpc(
     const child = (
         type: string,
         childName: string,
-        childInputs: Record<string, unknown>,
+        awsxInputs: Record<string, unknown>,
         state: Record<string, unknown>,
         deps: Record<string, readonly string[]> = {},
     ): ScanResource => {
+        const childInputs = vpcChildInputs(type, awsxInputs) ?? awsxInputs;
         const resource: ScanResource = {
             urn: `${urn}$${type}::${childName}`,
             type,

@@ -75,6 +75,40 @@ function admitsASecurityGroupOnly(rule: RenderedResource): boolean {
     return referencesAGroup && v.cidr_ipv4 === undefined && v.cidr_ipv6 === undefined && v.prefix_list_id === undefined;
 }
 
+/** A load balancer of the rendering delivers its access logs to the bucket. */
+function receivesLoadBalancerLogs(bucket: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            (r.tfType === "aws_lb" || r.tfType === "aws_alb") &&
+            referencedAddresses(r.expressions.access_logs).includes(bucket.address),
+    );
+}
+
+/** Another bucket of the rendering delivers its usage logs to this Cloud Storage bucket. */
+function receivesUsageLogs(bucket: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            r.tfType === "google_storage_bucket" &&
+            r !== bucket &&
+            referencedAddresses(r.expressions.logging).includes(bucket.address),
+    );
+}
+
+/** The web ACL on the load balancer runs AWS's known-bad-inputs group, which holds the Log4j rules. */
+function runsKnownBadInputs(lb: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            r.tfType === "aws_wafv2_web_acl" &&
+            JSON.stringify(r.values.rule ?? []).includes('"AWSManagedRulesKnownBadInputsRuleSet"') &&
+            all.some(
+                (a) =>
+                    a.tfType === "aws_wafv2_web_acl_association" &&
+                    referencedAddresses(a.expressions.resource_arn).includes(lb.address) &&
+                    referencedAddresses(a.expressions.web_acl_arn).includes(r.address),
+            ),
+    );
+}
+
 /** Names, ARNs, URLs and addresses only: every environment variable of the function is one of these. */
 const NOT_A_SECRET = [
     /^arn:[a-z-]+:[a-z0-9-]+:/,
@@ -210,6 +244,35 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         reason:
             "Nothing consumes object events: the application reads back only what it wrote, so a " +
             "notification target would have no reader.",
+    },
+    {
+        check: "CKV_AWS_145",
+        resources: "aws_s3_bucket.*",
+        where: receivesLoadBalancerLogs,
+        scope: "every stack",
+        reason:
+            "The access-log bucket receives the load balancer's access logs, and Elastic Load Balancing delivers " +
+            "only to buckets encrypted with SSE-S3 (a KMS default would drop every log file); it holds logs only, " +
+            "is private and admits the log-delivery principals alone.",
+    },
+    {
+        check: "CKV_GCP_62",
+        resources: "google_storage_bucket.*",
+        where: receivesUsageLogs,
+        scope: "every stack",
+        reason:
+            "The log bucket receives the other buckets' usage logs; logging it too would log the log " +
+            "deliveries themselves. It is private, versioned, and only Cloud Storage's analytics group may write.",
+    },
+    {
+        check: "CKV2_AWS_76",
+        resources: "aws_lb.*",
+        where: runsKnownBadInputs,
+        scope: "every stack",
+        reason:
+            "The load balancer's web ACL runs AWSManagedRulesKnownBadInputsRuleSet, which holds the Log4j " +
+            "(Log4JRCE) rules; the check also wants AWSManagedRulesAnonymousIpList, which blocks VPN, Tor and " +
+            "hosting-provider addresses, where the API's users may legitimately be.",
     },
     {
         check: "CKV2_AWS_57",

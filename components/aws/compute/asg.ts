@@ -168,6 +168,8 @@ export interface AsgBackendArgs {
     cpuTarget: number;
     /** The customer-managed key for instance volumes. */
     ebsKeyArn: pulumi.Input<string>;
+    /** The logs key (`Kms.keyArns.logs`): the application log group is encrypted with it. */
+    logsKeyArn: pulumi.Input<string>;
     /**
      * HTTPS to anywhere (the AWS APIs through NAT). False without NAT (`aws.natGateways` `none`):
      * the VPC endpoints then give the instances HTTPS to themselves and to S3 only.
@@ -271,7 +273,7 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
         // The instances' log group and role.
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-app-logs`,
-            { retentionInDays: args.logRetentionDays },
+            { retentionInDays: args.logRetentionDays, kmsKeyId: args.logsKeyArn },
             child,
         );
         const role = serviceRole(
@@ -433,6 +435,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         maxSize: cfg.aws.asg.max,
         cpuTarget: cfg.aws.asg.cpuTarget,
         ebsKeyArn: deps.kms.keyArns.ebs,
+        logsKeyArn: deps.kms.keyArns.logs,
         internetEgress: cfg.aws.natGateways !== "none",
         databaseSecurityGroupId: deps.database.securityGroupId,
         secrets: deps.secrets,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { HSTS_HEADER, httpsUrl } from "../../shared/web";
 import type { Network } from "../network";
+import type { AccessLogTarget } from "../storage";
 
 /** TLS 1.3 and 1.2 with forward-secret AEAD ciphers only, plus hybrid post-quantum key exchange. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09";
@@ -36,12 +37,14 @@ export interface LoadBalancerArgs {
     backendLabel: string;
     /** Protect the load balancer from deletion. Default: outside dev. */
     deletionProtection: boolean;
+    /** Where the access logs go (`Storage.loadBalancerAccessLogs()`: the stack's log bucket). */
+    accessLogs: AccessLogTarget;
 }
 
 /**
  * The API's front door, a part of the `Compute` tier (its resources are the tier's children, named
  * `<tier>-<role>`): an internet-facing ALB in the public subnets (invalid headers dropped,
- * deletion protection outside dev), an HTTPS listener with a modern TLS policy, HSTS and no
+ * deletion protection outside dev, access logs in the log bucket), an HTTPS listener with a modern TLS policy, HSTS and no
  * `Server` header forwarding to a target group, and an HTTP listener that answers 301 to HTTPS.
  * Its security group takes 80 and 443 from the internet and sends only to the backend
  * (`sendTo`). The backend (instances or tasks) registers itself in the target group.
@@ -113,8 +116,10 @@ export class LoadBalancer {
                 dropInvalidHeaderFields: true,
                 enableDeletionProtection: args.deletionProtection,
                 idleTimeout: 60,
+                accessLogs: { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true },
             },
-            child,
+            // ELB checks that it may write to the bucket when access logs are turned on.
+            { ...child, dependsOn: args.accessLogs.after },
         );
         const targetGroup = new aws.lb.TargetGroup(
             `${name}-tg`,

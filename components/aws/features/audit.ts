@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount, Statement } from "../iam";
 import { customerKey } from "../kms";
-import { privateBucket } from "../storage";
+import { ABORT_MULTIPART_AFTER_DAYS, privateBucket, type AccessLogTarget } from "../storage";
 import type { AwsFeature } from "./types";
 
 /** Days the trail's log files are kept. */
@@ -18,7 +18,12 @@ export interface AuditArgs {
     keyAlias: string;
     /** Let `pulumi destroy` delete the log bucket with its logs. Default: only in dev. */
     forceDestroy: boolean;
+    /** Server access logs of the trail's bucket (the stack's access-log bucket, `Storage.accessLogTarget`). */
+    accessLogs: AccessLogTarget;
 }
+
+/** Days a replaced or deleted trail log file stays recoverable in the versioned bucket. */
+export const TRAIL_NONCURRENT_DAYS = 30;
 
 /** The trail's ARN, known before the trail exists (the policies that must precede it name it). */
 export function trailArn(account: AwsAccount, trailName: string): pulumi.Output<string> {
@@ -111,14 +116,17 @@ export class Audit extends pulumi.ComponentResource {
             `${name}-logs`,
             {
                 kmsKeyArn: key.arn,
+                accessLogs: args.accessLogs,
                 forceDestroy: args.forceDestroy,
-                versioning: false,
+                versioning: true,
                 lifecycleRules: [
                     {
                         id: "expire-trail-logs",
                         status: "Enabled",
                         filter: { prefix: "" },
                         expiration: { days: TRAIL_LOG_RETENTION_DAYS },
+                        noncurrentVersionExpiration: { noncurrentDays: TRAIL_NONCURRENT_DAYS },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
                     },
                 ],
                 policyStatements: (bucketArn) => trailBucketStatements(args.account, bucketArn, arn),
@@ -159,7 +167,7 @@ export class Audit extends pulumi.ComponentResource {
 
 /** `features.auditLogs` on AWS: the trail `webapp-<environment>` and GuardDuty. */
 export const AWS_AUDIT: AwsFeature = {
-    build: (ctx) => {
+    build: (ctx, platform) => {
         new Audit(
             ctx.name("audit"),
             {
@@ -168,6 +176,7 @@ export const AWS_AUDIT: AwsFeature = {
                 rotationDays: ctx.config.aws.kmsRotationDays,
                 keyAlias: ctx.names.scoped("trail"),
                 forceDestroy: ctx.behaviour.destroyWithData,
+                accessLogs: platform.storage.accessLogTarget("audit"),
             },
             ctx.tierOpts,
         );

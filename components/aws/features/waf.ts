@@ -20,6 +20,8 @@ export interface WafArgs {
     metricPrefix: string;
     /** Retention of the WAF log group in days (`aws.logRetentionDays`). */
     logRetentionDays: number;
+    /** The logs key (`Kms.keyArns.logs`): the WAF log group is encrypted with it. */
+    logsKeyArn: pulumi.Input<string>;
 }
 
 function visibility(metricName: string) {
@@ -77,7 +79,11 @@ export class Waf extends pulumi.ComponentResource {
         // WAF only delivers to log groups whose name starts with aws-waf-logs-.
         const logs = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { namePrefix: `aws-waf-logs-${args.metricPrefix}-`, retentionInDays: args.logRetentionDays },
+            {
+                namePrefix: `aws-waf-logs-${args.metricPrefix}-`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.logsKeyArn,
+            },
             child,
         );
         new aws.wafv2.WebAclLoggingConfiguration(
@@ -104,6 +110,7 @@ export const AWS_WAF: AwsFeature = {
                 loadBalancerArn: platform.compute.loadBalancer.loadBalancerArn,
                 metricPrefix: ctx.names.prefix,
                 logRetentionDays: ctx.config.aws.logRetentionDays,
+                logsKeyArn: platform.kms.keyArns.logs,
             },
             ctx.tierOpts,
         );
