@@ -203,7 +203,7 @@ describe("AWS Fargate backend", function () {
         const keyPolicy = statements(json(run, key, "policy"));
         expect(keyPolicy.map((s) => s.Sid)).to.deep.equal([
             "AccountAdministersTheKeyThroughIam",
-            "CloudWatchLogsUseOfTheKey",
+            "CloudWatchLogsEncryptsThisAccountsLogGroups",
         ]);
         expect(keyPolicy[1].Principal).to.deep.equal({ Service: "logs.us-east-1.amazonaws.com" });
     });

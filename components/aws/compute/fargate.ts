@@ -10,7 +10,7 @@ import { DB_ENV_FIELDS } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
 import { MYSQL_PORT } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
-import { customerKey } from "../kms";
+import { customerKey, logsKeyStatements } from "../kms";
 import type { AlarmDefinition, Widget } from "../monitoring";
 import type { Network } from "../network";
 import type { Secrets } from "../secrets";
@@ -221,23 +221,10 @@ export function taskPolicyStatements(a: {
 
 /**
  * The key of the repository and the container logs: the account administers it through IAM, and
- * CloudWatch Logs may use it for this account's log groups only.
+ * CloudWatch Logs may use it for this account's log groups only (the logs key's statement).
  */
 export function containerKeyStatements(account: AwsAccount): Statement[] {
-    return [
-        {
-            Sid: "CloudWatchLogsUseOfTheKey",
-            Effect: "Allow",
-            Principal: { Service: `logs.${account.region}.amazonaws.com` },
-            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            Resource: "*",
-            Condition: {
-                ArnLike: {
-                    "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${account.partition}:logs:${account.region}:${account.accountId}:log-group:*`,
-                },
-            },
-        },
-    ];
+    return logsKeyStatements(account);
 }
 
 /** The dimensions of one ECS service's metrics. */
