@@ -17,61 +17,56 @@ function record(
     return { urn, type, name, parent, provider: null, inputs: {}, dependencies: [], ...extra };
 }
 
+/** A resource under a component: its mock URN formed from the parent's type. */
+function child(
+    parentType: string,
+    parentUrn: string,
+    type: string,
+    name: string,
+    extra: Partial<IdentityRecord> = {},
+): IdentityRecord {
+    return record(mock(parentType, type, name), type, name, parentUrn, extra);
+}
+
+const ALB = "aws:lb/loadBalancer:LoadBalancer";
+const TG = "aws:lb/targetGroup:TargetGroup";
 const stack = record(STACK_URN, "pulumi:pulumi:Stack", "webapp-infra-dev", "");
 const tierUrn = mock("pulumi:pulumi:Stack", "webapp:aws:Compute", "dev-compute");
 const tier = record(tierUrn, "webapp:aws:Compute", "dev-compute", STACK_URN);
 const before: IdentityRecord[] = [
     stack,
     tier,
-    record(
-        mock("webapp:aws:Compute", "aws:lb/loadBalancer:LoadBalancer", "dev-compute-alb"),
-        "aws:lb/loadBalancer:LoadBalancer",
-        "dev-compute-alb",
-        tierUrn,
-        { inputs: { internal: false } },
-    ),
-    record(
-        mock("webapp:aws:Compute", "aws:lb/targetGroup:TargetGroup", "dev-compute-tg"),
-        "aws:lb/targetGroup:TargetGroup",
-        "dev-compute-tg",
-        tierUrn,
-        {
-            dependencies: [mock("webapp:aws:Compute", "aws:lb/loadBalancer:LoadBalancer", "dev-compute-alb")],
-        },
-    ),
+    child("webapp:aws:Compute", tierUrn, ALB, "dev-compute-alb", { inputs: { internal: false } }),
+    child("webapp:aws:Compute", tierUrn, TG, "dev-compute-tg", {
+        dependencies: [mock("webapp:aws:Compute", ALB, "dev-compute-alb")],
+    }),
 ];
 
 describe("offline identity check", () => {
     it("forms URNs as the engine does: the parent's whole type chain, no root-stack type", () => {
         const parent = engineUrn("dev", "p", "webapp:aws:Compute", "c");
         expect(parent).to.equal("urn:pulumi:dev::p::webapp:aws:Compute::c");
-        const child = engineUrn("dev", "p", "webapp:aws:LoadBalancer", "c", parent);
-        expect(engineUrn("dev", "p", "aws:lb/loadBalancer:LoadBalancer", "c-alb", child)).to.equal(
+        const lbChild = engineUrn("dev", "p", "webapp:aws:LoadBalancer", "c", parent);
+        expect(engineUrn("dev", "p", ALB, "c-alb", lbChild)).to.equal(
             "urn:pulumi:dev::p::webapp:aws:Compute$webapp:aws:LoadBalancer$aws:lb/loadBalancer:LoadBalancer::c-alb",
         );
     });
 
     it("matches a resource moved under a new component through its alias to the former parent", () => {
         const lbUrn = mock("webapp:aws:Compute", "webapp:aws:LoadBalancer", "dev-compute");
-        const albUrn = mock("webapp:aws:LoadBalancer", "aws:lb/loadBalancer:LoadBalancer", "dev-compute-alb");
+        const albUrn = mock("webapp:aws:LoadBalancer", ALB, "dev-compute-alb");
         const after: IdentityRecord[] = [
             stack,
             tier,
             record(lbUrn, "webapp:aws:LoadBalancer", "dev-compute", tierUrn),
-            record(albUrn, "aws:lb/loadBalancer:LoadBalancer", "dev-compute-alb", lbUrn, {
+            record(albUrn, ALB, "dev-compute-alb", lbUrn, {
                 inputs: { internal: false },
                 aliases: [{ parentUrn: tierUrn }],
             }),
-            record(
-                mock("webapp:aws:LoadBalancer", "aws:lb/targetGroup:TargetGroup", "dev-compute-tg"),
-                "aws:lb/targetGroup:TargetGroup",
-                "dev-compute-tg",
-                lbUrn,
-                {
-                    aliases: [{ parentUrn: tierUrn }],
-                    dependencies: [albUrn],
-                },
-            ),
+            child("webapp:aws:LoadBalancer", lbUrn, TG, "dev-compute-tg", {
+                aliases: [{ parentUrn: tierUrn }],
+                dependencies: [albUrn],
+            }),
         ];
         const report = compareIdentity(before, after, "dev", "webapp-infra");
         expect(report.same).to.equal(2);
@@ -96,24 +91,12 @@ describe("offline identity check", () => {
             record(renamedUrn, "webapp:aws:App", "dev-app", STACK_URN, {
                 aliases: [{ type: "webapp:aws:Compute", name: "dev-compute" }],
             }),
-            record(
-                mock("webapp:aws:App", "aws:lb/loadBalancer:LoadBalancer", "dev-app-alb"),
-                "aws:lb/loadBalancer:LoadBalancer",
-                "dev-app-alb",
-                renamedUrn,
-                {
-                    inputs: { internal: false },
-                },
-            ),
-            record(
-                mock("webapp:aws:App", "aws:lb/targetGroup:TargetGroup", "dev-app-tg"),
-                "aws:lb/targetGroup:TargetGroup",
-                "dev-app-tg",
-                renamedUrn,
-                {
-                    dependencies: [mock("webapp:aws:App", "aws:lb/loadBalancer:LoadBalancer", "dev-app-alb")],
-                },
-            ),
+            child("webapp:aws:App", renamedUrn, ALB, "dev-app-alb", {
+                inputs: { internal: false },
+            }),
+            child("webapp:aws:App", renamedUrn, TG, "dev-app-tg", {
+                dependencies: [mock("webapp:aws:App", ALB, "dev-app-alb")],
+            }),
         ];
         const report = compareIdentity(before, after, "dev", "webapp-infra");
         expect(report.moved).to.have.length(3);
@@ -124,19 +107,8 @@ describe("offline identity check", () => {
         const after: IdentityRecord[] = [
             stack,
             tier,
-            record(
-                mock("webapp:aws:Compute", "aws:lb/loadBalancer:LoadBalancer", "dev-compute-alb"),
-                "aws:lb/loadBalancer:LoadBalancer",
-                "dev-compute-alb",
-                tierUrn,
-                { inputs: { internal: true } },
-            ),
-            record(
-                mock("webapp:aws:Compute", "aws:lb/targetGroup:TargetGroup", "dev-compute-tg2"),
-                "aws:lb/targetGroup:TargetGroup",
-                "dev-compute-tg2",
-                tierUrn,
-            ),
+            child("webapp:aws:Compute", tierUrn, ALB, "dev-compute-alb", { inputs: { internal: true } }),
+            child("webapp:aws:Compute", tierUrn, TG, "dev-compute-tg2"),
         ];
         const report = compareIdentity(before, after, "dev", "webapp-infra");
         expect(report.created).to.deep.equal([
