@@ -53,11 +53,11 @@ const CASES: readonly Case[] = [
         // The template's next version; the group takes it through launchTemplate.version, in place
         // (its instance refresh then replaces the instances, outside the engine).
         previewed: [
-            "update aws:autoscaling/group:Group dev-compute-asg: launchTemplate",
+            "update aws:autoscaling/group:Group dev-compute-asg: launchTemplate.version",
             "update aws:ec2/launchTemplate:LaunchTemplate dev-compute-lt: imageId",
         ],
         changed: [
-            "update aws:autoscaling/group:Group dev-compute-asg: launchTemplate",
+            "update aws:autoscaling/group:Group dev-compute-asg: launchTemplate.version",
             "update aws:ec2/launchTemplate:LaunchTemplate dev-compute-lt: imageId",
         ],
     },
