@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DB_ENV_FIELDS } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
-import { MYSQL_PORT } from "../database";
+import type { RdsEngineSpec } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import { customerKey, logsKeyStatements } from "../kms";
 import type { AlarmDefinition, Widget } from "../monitoring";
@@ -339,8 +339,10 @@ export interface FargateBackendArgs {
     keyRotationDays: number;
     /** Let `pulumi destroy` delete the repository with its images. Default: dev only. */
     destroyWithData: boolean;
-    /** The database's security group: tasks may open MySQL connections to it, nothing else. */
+    /** The database's security group: tasks may open connections to its port, nothing else. */
     databaseSecurityGroupId: pulumi.Input<string>;
+    /** The database's engine: its port and name (`Database.engine`). */
+    databaseEngine: Pick<RdsEngineSpec, "engine" | "label" | "port">;
     /** The database secret (injected by reference) and the statements to read it. */
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /** Version id of the connection document: a new one starts new tasks (a new task definition). */
@@ -445,14 +447,14 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             child,
         );
         new aws.vpc.SecurityGroupEgressRule(
-            `${name}-task-out-mysql`,
+            `${name}-task-out-${args.databaseEngine.engine}`,
             {
                 securityGroupId: group.id,
                 referencedSecurityGroupId: args.databaseSecurityGroupId,
                 ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                description: "MySQL to the database",
+                fromPort: args.databaseEngine.port,
+                toPort: args.databaseEngine.port,
+                description: `${args.databaseEngine.label} to the database`,
             },
             child,
         );
@@ -696,6 +698,7 @@ export function fargateArgs(ctx: AwsContext, deps: AwsBackendDeps): FargateBacke
         keyRotationDays: awsCfg.kmsRotationDays,
         destroyWithData: ctx.behaviour.destroyWithData,
         databaseSecurityGroupId: deps.database.securityGroupId,
+        databaseEngine: deps.database.engine,
         secrets: deps.secrets,
         secretVersionId: deps.database.credentialsVersionId,
         storage: deps.storage,
