@@ -93,12 +93,13 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
 
         if (args.passwordSecret === true) {
             const passwordSecret = secret("db-password", "webapp database password (plain text)");
-            new gcp.secretmanager.SecretVersion(
+            const version = new gcp.secretmanager.SecretVersion(
                 `${name}-db-password`,
                 { secret: passwordSecret.id, secretData: pulumi.secret(this.databasePassword) },
                 { parent: this },
             );
-            this.passwordSecretId = passwordSecret.id;
+            // The id carries the version as a dependency: a consumer reading `latest` starts after it exists.
+            this.passwordSecretId = pulumi.all([passwordSecret.id, version.id]).apply(([id]) => id);
         }
 
         this.databaseSecretId = this.databaseSecret.id;

@@ -238,6 +238,10 @@ describe("gcp Compute with cloudRun (gcp-only dev stack)", () => {
         });
         expect(passwordSecretId).to.match(/\/secrets\/dev-gcp-secrets-db-password-[0-9a-f]{7}$/);
         expect(run.one(SERVICE).propertyDependencies.template).to.include(run.one(SECRET, "-db-password").urn);
+        // The service reads version `latest`: it starts after the version exists.
+        expect(run.one(SERVICE).propertyDependencies.template).to.include(
+            run.one("gcp:secretmanager/secretVersion:SecretVersion", "-db-password").urn,
+        );
         expect(envs[4].value).to.equal((run.outputs.gcp as Record<string, unknown>).databaseHost);
         const text = JSON.stringify(service());
         expect(text).to.not.include(mockPassword(run.one("random:index/randomPassword:RandomPassword").name));
