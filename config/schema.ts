@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
+import { cloudRunProblems } from "./cloudRun";
 import { ANY_ENGINE_VERSION, DATABASE_ENGINES, ENGINE_VERSIONS, engineVersionProblem } from "./database";
 import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
@@ -211,7 +212,19 @@ export function configSchema(environment: string) {
         zone: gcpZone().default("us-east1-b"),
         subnetCidr: cidr(8, 29).default(env.gcpSubnetCidr),
         /** The application backend behind the load balancer (`components/gcp/compute/`). */
-        compute: oneOf(["mig"]).default("mig"),
+        compute: oneOf(["mig", "cloudRun"]).default("mig"),
+        /** The `cloudRun` backend's settings (ignored for `mig`). */
+        cloudRun: section({
+            image: text(
+                patterns.containerImage,
+                "an image URI with a tag or digest (<registry>/<repository>:<tag>)",
+            ).optional(),
+            cpu: integer(1, 8).default(1),
+            memory: integer(512, 32768).default(512),
+            min: integer(0, 100).default(1),
+            max: integer(1, 1000).default(2),
+            concurrency: integer(1, 1000).default(80),
+        }),
         machineType: text(patterns.gcpMachineType, "a Compute Engine machine type").default("e2-micro"),
         image: section({
             family: text(patterns.gcpImageName, "an image family name").optional(),
@@ -334,6 +347,9 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
 
     // The fargate backend's rules, and instance keys set for a stack that runs no instances.
     for (const p of fargateProblems(cfg.aws ?? {})) {
+        problem([...p.path], p.message, p.input);
+    }
+    for (const p of cloudRunProblems(cfg.gcp ?? {})) {
         problem([...p.path], p.message, p.input);
     }
 

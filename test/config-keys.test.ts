@@ -87,8 +87,16 @@ describe("config keys: every key is used", () => {
                 },
             },
         });
+        const cloudRun = stackConfig("dev", {
+            clouds: ["gcp"],
+            gcp: {
+                project: "my-project-123",
+                compute: "cloudRun",
+                cloudRun: { image: "us-east1-docker.pkg.dev/my-project-123/webapp-dev/api:1.0.0" },
+            },
+        });
         const reads = new Set<string>();
-        for (const cfg of [everything, gcpAlone, containers]) {
+        for (const cfg of [everything, gcpAlone, containers, cloudRun]) {
             (await keysRead(cfg)).forEach((k) => reads.add(k));
         }
         const keys = schemaKeys();

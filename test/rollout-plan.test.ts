@@ -47,6 +47,7 @@ const INSTANCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
 const MIG = "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager";
 const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 const SERVICE = "aws:ecs/service:Service";
+const CLOUD_RUN = "gcp:cloudrunv2/service:Service";
 
 /** The group's input that names the template, and the template's URN it depends on. */
 function groupTakesTemplate(run: OfflineRun, groupType: string, input: string, templateType: string): void {
@@ -119,5 +120,21 @@ describe("rollout: what the config edits change in the stack (offline plan)", ()
         expect(asg.shape === "asg" && asg.autoScalingGroupName).to.match(/^demo-compute-asg-[0-9a-f]{7}$/);
         expect(mig).to.deep.include({ shape: "mig", project: "example-webapp-demo", region: "us-east1" });
         expect(mig.shape === "mig" && mig.instanceGroupManagerName).to.match(/^demo-gcp-compute-mig-[0-9a-f]{7}$/);
+    });
+
+    it("a container image on prod's Cloud Run updates the service's image in place (a new revision) and nothing else", async () => {
+        const image = "us-east1-docker.pkg.dev/example-webapp-prod/webapp-prod/api:1.1.0";
+        const { diff, before } = await rolloutDiff("prod", image, "gcp");
+        expect(diff.changes.map((c) => [c.op, c.type, c.inputs])).to.deep.equal([
+            ["update", CLOUD_RUN, ["template.containers[0].image"]],
+        ]);
+        expect(diff.summary).to.deep.include({ create: 0, replace: 0, delete: 0 });
+        expect(replacingInputs(CLOUD_RUN, ["template.containers[0].image"])).to.deep.equal([]);
+        const outputs = reveal(before.outputs) as Record<string, unknown>;
+        const targets = rolloutTargets(outputs, stackShapes(rawStackConfig("prod")));
+        expect(targets).to.have.length(2);
+        const run = targets[1];
+        expect(run).to.deep.include({ shape: "cloudRun", project: "example-webapp-prod", region: "us-east1" });
+        expect(run.shape === "cloudRun" && run.serviceName).to.match(/^prod-gcp-compute-service-[0-9a-f]{7}$/);
     });
 });

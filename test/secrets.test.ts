@@ -78,7 +78,10 @@ for (const [label, make, generated, replicaCount] of STACKS) {
                     expect(hit.inSecret, `${hit.where}.${hit.path} is not marked secret`).to.equal(true);
                 }
                 const versions = hits.filter((h) => h.type.endsWith("secretVersion:SecretVersion"));
-                expect(versions.every((h) => /-credentials$/.test(h.where))).to.equal(true);
+                expect(versions.every((h) => /-(credentials|db-password)$/.test(h.where))).to.equal(true);
+                // The password alone has a secret of its own only for Cloud Run, which injects whole secrets.
+                const alone = versions.filter((h) => /-db-password$/.test(h.where));
+                expect(alone.length > 0).to.equal(run.ofType("gcp:cloudrunv2/service:Service").length > 0);
             }
         });
 

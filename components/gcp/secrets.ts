@@ -9,7 +9,7 @@ import { daysAsDuration } from "./project";
 export const SECRET_ACCESSOR_ROLE = "roles/secretmanager.secretAccessor";
 
 /** Which of the platform's secrets. */
-export type SecretName = "database" | "mailgun";
+export type SecretName = "database" | "mailgun" | "password";
 
 export interface SecretsArgs {
     /** The platform keys: secrets are encrypted with the Secret Manager key. */
@@ -25,6 +25,12 @@ export interface SecretsArgs {
     versionDestroyDays: number;
     /** Refuse to delete the secrets on `pulumi destroy` (Secret Manager has no recovery window). Default: outside dev. */
     deletionProtection: boolean;
+    /**
+     * Also keep the database password alone in a secret of its own (a container platform injects a
+     * whole secret as one variable, it cannot pick a field of the connection document). Default:
+     * false; on with `gcp.compute: cloudRun`.
+     */
+    passwordSecret?: boolean;
 }
 
 /**
@@ -42,6 +48,8 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
     public readonly databaseSecretId: pulumi.Output<string>;
     public readonly mailgunSecret: gcp.secretmanager.Secret;
     public readonly mailgunSecretId: pulumi.Output<string>;
+    /** With `passwordSecret`: the secret that holds the database password alone. */
+    public readonly passwordSecretId?: pulumi.Output<string>;
     private readonly baseName: string;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -83,6 +91,17 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
             { parent: this },
         );
 
+        if (args.passwordSecret === true) {
+            const passwordSecret = secret("db-password", "webapp database password (plain text)");
+            const version = new gcp.secretmanager.SecretVersion(
+                `${name}-db-password`,
+                { secret: passwordSecret.id, secretData: pulumi.secret(this.databasePassword) },
+                { parent: this },
+            );
+            // The id carries the version as a dependency: a consumer reading `latest` starts after it exists.
+            this.passwordSecretId = pulumi.all([passwordSecret.id, version.id]).apply(([id]) => id);
+        }
+
         this.databaseSecretId = this.databaseSecret.id;
         this.mailgunSecretId = this.mailgunSecret.id;
         this.registerOutputs({ databaseSecretId: this.databaseSecretId, mailgunSecretId: this.mailgunSecretId });
@@ -94,10 +113,18 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
      * binding: `${name}-<which>-reader-<role>`.
      */
     grantRead(which: SecretName, role: string, member: pulumi.Input<string>): gcp.secretmanager.SecretIamMember {
+        const secretId = {
+            database: this.databaseSecretId,
+            mailgun: this.mailgunSecretId,
+            password: this.passwordSecretId,
+        }[which];
+        if (secretId === undefined) {
+            throw new Error(`Secrets.grantRead: there is no ${which} secret (passwordSecret is off)`);
+        }
         return new gcp.secretmanager.SecretIamMember(
             `${this.baseName}-${which}-reader-${role}`,
             {
-                secretId: which === "database" ? this.databaseSecretId : this.mailgunSecretId,
+                secretId,
                 role: SECRET_ACCESSOR_ROLE,
                 member,
             },

@@ -49,6 +49,7 @@ export function secretsArgs(ctx: GcpContext, kms: Kms): SecretsArgs {
         mailgunApiKey: ctx.config.mailgun.apiKey,
         versionDestroyDays: ctx.behaviour.secretRecoveryDays,
         deletionProtection: ctx.behaviour.deletionProtection,
+        passwordSecret: ctx.config.gcp.compute === "cloudRun",
     };
 }
 

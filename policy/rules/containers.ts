@@ -1,9 +1,11 @@
 /**
  * Containers: ECS task definitions run unprivileged containers on a read-only root file system and
  * never as root, get their secrets by reference (never as plain `environment` values), and ECR
- * repositories scan every pushed image and encrypt it with a customer-managed key.
+ * repositories scan every pushed image and encrypt it with a customer-managed key. Cloud Run
+ * services are reached through the load balancer only and get their secrets from Secret Manager;
+ * Artifact Registry repositories keep tags immutable and encrypt with a customer-managed key.
  */
-import { AWS } from "./tokens";
+import { AWS, GCP } from "./tokens";
 import type { Props, ResourceRule } from "./types";
 import { byType, isSet, isUnknown, list, obj, problems } from "./values";
 
@@ -103,6 +105,79 @@ export const ecrScanAndCmk: ResourceRule = {
                     `imageTagMutability is ${JSON.stringify(p.imageTagMutability ?? "MUTABLE")}: a tag could be re-pointed to another image`,
                 !(encryption?.encryptionType === "KMS" && isSet(encryption?.kmsKey)) &&
                     "encryptionConfigurations does not name a customer-managed KMS key (images would use AES256 or the AWS-managed key)",
+            );
+        },
+    }),
+};
+
+/** The containers of a Cloud Run service's template; empty when unknown. */
+function cloudRunContainers(props: Props): Props[] {
+    return list(obj(props.template)?.containers)
+        .map((c) => obj(c))
+        .filter((c): c is Props => c !== undefined);
+}
+
+export const cloudRunSecretsByReference: ResourceRule = {
+    kind: "resource",
+    name: "cloud-run-secrets-by-reference",
+    description:
+        "Cloud Run containers get secrets from Secret Manager (valueSource.secretKeyRef), never as plain env values.",
+    enforcementLevel: "mandatory",
+    remediation:
+        "Keep the value in a Secret Manager secret and reference it: envs: [{ name, valueSource: { secretKeyRef: " +
+        "{ secret, version } } }]; the service account needs roles/secretmanager.secretAccessor on that secret.",
+    check: byType({
+        [GCP.cloudRunService]: (p) =>
+            cloudRunContainers(p).flatMap((c, i) =>
+                list(c.envs)
+                    .map((e) => obj(e) ?? {})
+                    .filter((e) => typeof e.name === "string" && SECRET_ENV_NAME.test(e.name) && isSet(e.value))
+                    .map(
+                        (e) =>
+                            `${label(c, i)} sets ${String(e.name)} as a plain value: reference a Secret Manager secret (valueSource.secretKeyRef) instead`,
+                    ),
+            ),
+    }),
+};
+
+export const cloudRunIngressBehindLoadBalancer: ResourceRule = {
+    kind: "resource",
+    name: "cloud-run-ingress-behind-load-balancer",
+    description:
+        "Cloud Run services take traffic from the load balancer only (ingress not INGRESS_TRAFFIC_ALL), so Cloud Armor and TLS policy apply.",
+    enforcementLevel: "mandatory",
+    remediation:
+        "ingress: INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCING, with a serverless NEG behind the HTTPS load balancer; " +
+        "only then may the invoker IAM check be off (invokerIamDisabled).",
+    check: byType({
+        [GCP.cloudRunService]: (p) => {
+            const ingress = p.ingress;
+            const open = !isUnknown(ingress) && (ingress === undefined || ingress === "INGRESS_TRAFFIC_ALL");
+            return problems(
+                open &&
+                    `ingress is ${JSON.stringify(ingress ?? "INGRESS_TRAFFIC_ALL")}: the service's run.app URL answers the whole internet, past the load balancer`,
+                open &&
+                    p.invokerIamDisabled === true &&
+                    "invokerIamDisabled is true with ingress from everywhere: anyone on the internet can invoke the service",
+            );
+        },
+    }),
+};
+
+export const artifactRegistryImmutableAndCmk: ResourceRule = {
+    kind: "resource",
+    name: "artifact-registry-immutable-and-cmk",
+    description: "Artifact Registry Docker repositories keep tags immutable and encrypt with a customer-managed key.",
+    enforcementLevel: "mandatory",
+    remediation: "dockerConfig.immutableTags true and kmsKeyName = the repository's Cloud KMS key.",
+    check: byType({
+        [GCP.artifactRepository]: (p) => {
+            const immutable = obj(p.dockerConfig)?.immutableTags;
+            return problems(
+                p.format === "DOCKER" &&
+                    !(immutable === true || isUnknown(immutable)) &&
+                    "dockerConfig.immutableTags is not true: a tag could be re-pointed to another image",
+                !isSet(p.kmsKeyName) && "kmsKeyName is not set: images would be encrypted with a Google-managed key",
             );
         },
     }),

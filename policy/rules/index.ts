@@ -11,7 +11,14 @@ import {
     s3BucketGuardsPresent,
 } from "./access";
 import { databaseCredentialsManaged, databaseTlsRequired } from "./database";
-import { ecrScanAndCmk, ecsTasksUnprivileged, noPlaintextSecretsInContainerEnvironment } from "./containers";
+import {
+    artifactRegistryImmutableAndCmk,
+    cloudRunIngressBehindLoadBalancer,
+    cloudRunSecretsByReference,
+    ecrScanAndCmk,
+    ecsTasksUnprivileged,
+    noPlaintextSecretsInContainerEnvironment,
+} from "./containers";
 import {
     databaseEncryptedWithCmk,
     disksEncryptedWithCmk,
@@ -79,6 +86,9 @@ export const RULES: readonly Rule[] = [
     ecsTasksUnprivileged,
     noPlaintextSecretsInContainerEnvironment,
     ecrScanAndCmk,
+    cloudRunSecretsByReference,
+    cloudRunIngressBehindLoadBalancer,
+    artifactRegistryImmutableAndCmk,
 ];
 
 /** Runs every rule over a stack's resources. */

@@ -73,6 +73,8 @@ export const GCP = {
     subnetwork: "gcp:compute/subnetwork:Subnetwork",
     backendService: "gcp:compute/backendService:BackendService",
     regionBackendService: "gcp:compute/regionBackendService:RegionBackendService",
+    cloudRunService: "gcp:cloudrunv2/service:Service",
+    artifactRepository: "gcp:artifactregistry/repository:Repository",
 } as const;
 
 export const RANDOM = {

@@ -71,11 +71,23 @@ const BOTH_CLOUDS: SecretPlaces = {
     },
 };
 
+/** Both clouds with Cloud Run: the password also has a secret of its own (Cloud Run injects whole secrets). */
+const BOTH_CLOUDS_CLOUD_RUN: SecretPlaces = {
+    ...BOTH_CLOUDS,
+    password: {
+        "gcp:secretmanager/secretVersion:SecretVersion inputs.secretData": 2,
+        "gcp:secretmanager/secretVersion:SecretVersion outputs.secretData": 2,
+        "gcp:sql/user:User inputs.password": 1,
+        "gcp:sql/user:User outputs.password": 1,
+        "random:index/randomPassword:RandomPassword outputs.result": 1,
+    },
+};
+
 const SECRET_PLACES: Record<string, SecretPlaces> = {
     dev: AWS_ONLY,
     staging: AWS_ONLY,
     demo: BOTH_CLOUDS,
-    prod: BOTH_CLOUDS,
+    prod: BOTH_CLOUDS_CLOUD_RUN,
 };
 
 const POLICY_PACK = JSON.parse(readFileSync(path.join(REPO_ROOT, "policy", "package.json"), "utf8")) as {

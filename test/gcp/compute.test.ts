@@ -109,9 +109,9 @@ describe("gcp Compute (gcp-only dev stack)", () => {
 
         it("builds the backend gcp.compute names (mig by default) and exports its group", () => {
             expect(gcpOnly().gcp.compute).to.equal("mig");
-            expect(Object.keys(GCP_COMPUTE)).to.deep.equal(["mig"]);
-            expect(() => gcpOnly({ gcp: { compute: "cloudRun" } })).to.throw(
-                'gcp.compute: "cloudRun" must be one of "mig"',
+            expect(Object.keys(GCP_COMPUTE)).to.deep.equal(["mig", "cloudRun"]);
+            expect(() => gcpOnly({ gcp: { compute: "fargate" } })).to.throw(
+                'gcp.compute: "fargate" must be one of "mig", "cloudRun"',
             );
             expect((run.outputs.gcp as Record<string, unknown>).instanceGroupManagerName).to.match(
                 /^dev-gcp-compute-mig-/,

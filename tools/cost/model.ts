@@ -840,6 +840,32 @@ const GCP_ROWS: Record<string, CostRow> = {
         ];
     }),
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": free("IAM is free"),
+    "gcp:cloudrunv2/service:Service": priced(
+        "its minimum instances while idle, by their vCPU and memory (serving is billed per request, vCPU- and memory-second)",
+        (r) => {
+            const template = r.inputs.template ?? {};
+            const instances = num(template.scaling?.minInstanceCount, 0);
+            const limits = template.containers?.[0]?.resources?.limits ?? {};
+            const cpu = num(Number(limits.cpu), 1);
+            const memory = gib(limits.memory, 0.5);
+            return [
+                hourly("gcp.run.idle-vcpu", "Cloud Run idle vCPU", instances * cpu, r.gcp.runIdleVcpuSecond * 3600),
+                hourly("gcp.run.idle-gib", "Cloud Run idle memory", instances * memory, r.gcp.runIdleGibSecond * 3600),
+            ];
+        },
+    ),
+    "gcp:artifactregistry/repository:Repository": usageOnly("image storage (pulls inside the region are free)", (r) => [
+        used(
+            "gcp.artifact.storage",
+            "Artifact Registry storage",
+            r.usage.aws.imageStorageGb,
+            "GB-month",
+            r.gcp.artifactGbMonth,
+        ),
+    ]),
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": free(
+        "serverless NEGs are free (the load balancer is priced with its forwarding rules)",
+    ),
     // Monitoring
     "gcp:monitoring/dashboard:Dashboard": free("dashboards are free"),
     "gcp:monitoring/notificationChannel:NotificationChannel": free("notification channels are free"),

@@ -36,7 +36,8 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://cloud.google.com/sql/pricing (Cloud SQL Enterprise edition instances, storage, backups)",
         "https://cloud.google.com/kms/pricing, https://cloud.google.com/secret-manager/pricing",
         "https://cloud.google.com/storage/pricing (regional Standard storage)",
-        "https://cloud.google.com/pubsub/pricing, https://cloud.google.com/run/pricing (Cloud Functions 2nd gen run on Cloud Run)",
+        "https://cloud.google.com/pubsub/pricing, https://cloud.google.com/run/pricing (Cloud Functions 2nd gen run on Cloud Run; idle minimum instances)",
+        "https://cloud.google.com/artifact-registry/pricing (storage)",
         "https://cloud.google.com/dns/pricing, https://cloud.google.com/armor/pricing",
         "https://cloud.google.com/stackdriver/pricing (Cloud Logging ingestion, uptime checks, alerting conditions)",
     ],
@@ -151,6 +152,11 @@ export interface GcpRegionPrices {
     readonly runVcpuSecond: number;
     readonly runGibSecond: number;
     readonly runRequestsMillion: number;
+    /** Cloud Run minimum instances while idle (request-based billing), per vCPU-second and GiB-second, tier 1. */
+    readonly runIdleVcpuSecond: number;
+    readonly runIdleGibSecond: number;
+    /** Artifact Registry storage per GB-month (the first 0.5 GB are free). */
+    readonly artifactGbMonth: number;
     readonly dnsZoneMonth: number;
     /** Cloud Logging ingestion per GiB. */
     readonly loggingGib: number;
@@ -306,6 +312,9 @@ export const GCP_PRICES: Readonly<Record<string, GcpRegionPrices>> = {
         runVcpuSecond: 0.000024,
         runGibSecond: 0.0000025,
         runRequestsMillion: 0.4,
+        runIdleVcpuSecond: 0.0000025,
+        runIdleGibSecond: 0.0000025,
+        artifactGbMonth: 0.1,
         dnsZoneMonth: 0.2,
         loggingGib: 0.5,
         uptimeExecutions1k: 0.3,
@@ -337,4 +346,5 @@ export const FREE_ALLOWANCES: Readonly<Record<string, { readonly quantity: numbe
     "gcp.run.vcpu-second": { quantity: 180_000, what: "180,000 Cloud Run vCPU-seconds" },
     "gcp.run.gib-second": { quantity: 360_000, what: "360,000 Cloud Run GiB-seconds" },
     "gcp.secretmanager.access": { quantity: 10_000, what: "10,000 Secret Manager access operations" },
+    "gcp.artifact.storage": { quantity: 0.5, what: "0.5 GB of Artifact Registry storage" },
 };

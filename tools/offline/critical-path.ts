@@ -69,6 +69,10 @@ export const CREATE_SECONDS: Readonly<Record<string, CreateTime>> = {
         seconds: 180,
         basis: "2nd gen function: Cloud Build builds the source, then the Cloud Run service deploys: about 3 minutes",
     },
+    "gcp:cloudrunv2/service:Service": {
+        seconds: 60,
+        basis: "a Cloud Run revision deploys and passes its startup probe: under a minute for a pulled image",
+    },
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": {
         seconds: 60,
         basis: "the group is created and starts its instances (the provider does not wait for them to be healthy)",

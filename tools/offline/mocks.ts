@@ -369,6 +369,7 @@ const SERVICE_AGENT_DOMAINS: Record<string, string> = {
     "sqladmin.googleapis.com": "gcp-sa-cloud-sql.iam.gserviceaccount.com",
     "secretmanager.googleapis.com": "gcp-sa-secretmanager.iam.gserviceaccount.com",
     "pubsub.googleapis.com": "gcp-sa-pubsub.iam.gserviceaccount.com",
+    "artifactregistry.googleapis.com": "gcp-sa-artifactregistry.iam.gserviceaccount.com",
 };
 
 function gcpSelfLink(req: ResourceRequest, collection: string, name: string, scope = "global"): string {
@@ -515,6 +516,35 @@ const gcpState: Record<string, StateFn> = {
                 service: `projects/${req.provider.gcpProject}/locations/${location}/services/${name}`,
                 uri,
             },
+        };
+    },
+    "gcp:artifactregistry/repository:Repository": (req) => {
+        const location = req.inputs.location ?? req.provider.gcpRegion;
+        const repositoryId = String(req.inputs.repositoryId);
+        return {
+            name: repositoryId,
+            repositoryId,
+            id: `projects/${req.provider.gcpProject}/locations/${location}/repositories/${repositoryId}`,
+            registryUri: `${location}-docker.pkg.dev/${req.provider.gcpProject}/${repositoryId}`,
+        };
+    },
+    "gcp:cloudrunv2/service:Service": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 49);
+        const location = req.inputs.location ?? req.provider.gcpRegion;
+        return {
+            name,
+            id: `projects/${req.provider.gcpProject}/locations/${location}/services/${name}`,
+            uri: `https://${name}-${shortHash(req.name, 10)}-ue.a.run.app`,
+            latestReadyRevision: `projects/${req.provider.gcpProject}/locations/${location}/services/${name}/revisions/${name}-00001-abc`,
+        };
+    },
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 63);
+        const scope = `regions/${req.inputs.region ?? req.provider.gcpRegion}`;
+        return {
+            name,
+            selfLink: gcpSelfLink(req, "networkEndpointGroups", name, scope),
+            id: `projects/${req.provider.gcpProject}/${scope}/networkEndpointGroups/${name}`,
         };
     },
     "gcp:compute/instanceTemplate:InstanceTemplate": (req) => {

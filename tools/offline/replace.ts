@@ -222,6 +222,14 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "random:index/randomString:RandomString": [EVERY_INPUT],
 
     // GCP (terraform-provider-google)
+    "gcp:artifactregistry/repository:Repository": [
+        "format",
+        "location",
+        "repositoryId",
+        "kmsKeyName",
+        "mode",
+        "project",
+    ],
     "gcp:certificatemanager/certificate:Certificate": ["name", "location", "managed", "scope", "project"],
     "gcp:certificatemanager/certificateMap:CertificateMap": ["name", "project"],
     "gcp:certificatemanager/certificateMapEntry:CertificateMapEntry": ["map", "name", "hostname", "matcher", "project"],
@@ -232,6 +240,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "buildConfig.source.repoSource.projectId",
         "project",
     ],
+    "gcp:cloudrunv2/service:Service": ["location", "name", "project"],
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember": [EVERY_INPUT],
     "gcp:compute/backendService:BackendService": ["name", "params", "project"],
     "gcp:compute/firewall:Firewall": ["name", "direction", "params", "project"],
@@ -274,6 +283,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "params",
         "project",
     ],
+    "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup": [EVERY_INPUT],
     "gcp:compute/regionAutoscaler:RegionAutoscaler": ["name", "region", "project"],
     "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager": [
         "baseInstanceName",

@@ -9,9 +9,11 @@ import type { InfraConfig } from "../../../config";
 import type { BackendOutputsOf } from "../../shared/types";
 import type { GcpContext } from "../context";
 import { LoadBalancer, type LoadBalancerArgs } from "./loadBalancer";
+import { CLOUD_RUN_COMPUTE } from "./cloudRun";
 import { MIG_COMPUTE } from "./mig";
 import type { GcpAppBackend, GcpBackendDeps, GcpComputeImplementation } from "./types";
 
+export * from "./cloudRun";
 export * from "./loadBalancer";
 export * from "./mig";
 export * from "./types";
@@ -22,6 +24,7 @@ export type GcpComputeKind = InfraConfig["gcp"]["compute"];
 /** The compute implementations by `gcp.compute` value. */
 export const GCP_COMPUTE = {
     mig: MIG_COMPUTE,
+    cloudRun: CLOUD_RUN_COMPUTE,
 } as const satisfies { readonly [K in GcpComputeKind]: GcpComputeImplementation<object> };
 
 /** The outputs any backend may add to the stack's `gcp` output (each kind sets its own). */

@@ -52,10 +52,10 @@ export interface GcpBackendDeps {
     /** The `Compute` tier component: the backend's resources are its children, named `<tier>-<role>`. */
     readonly tier: pulumi.Resource;
     readonly network: Pick<Network, "subnetSelfLink" | "instanceTag">;
-    readonly kms: Pick<Kms, "keyIds" | "agentGrants">;
-    readonly secrets: Pick<Secrets, "databaseSecretId" | "grantRead">;
+    readonly kms: Pick<Kms, "keyIds" | "agentGrants" | "keyRing">;
+    readonly secrets: Pick<Secrets, "databaseSecretId" | "passwordSecretId" | "grantRead">;
     /** The connection document's version (recorded by the backend, so a new one rolls it). */
-    readonly database: Pick<Database, "credentialsVersionId">;
+    readonly database: Pick<Database, "credentialsVersionId" | "host" | "port">;
     readonly storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     readonly registrationTopic?: GcpRegistrationTopic;
 }
