@@ -22,6 +22,19 @@ export const DB_ENV_FIELDS: Readonly<Record<string, string>> = {
     DB_PASSWORD: "password",
 };
 
+/**
+ * Env keys of the cache (`features.cache`) and the field each comes from: the connection document
+ * holds the endpoint, the token's own secret the AUTH token. The cache requires TLS (`CACHE_TLS`).
+ */
+export const CACHE_ENV_FIELDS: Readonly<Record<string, string>> = {
+    CACHE_HOST: "cacheHost",
+    CACHE_PORT: "cachePort",
+    CACHE_AUTH_TOKEN: "cacheAuthToken",
+};
+
+/** The field of the connection document that holds the ARN of the cache's AUTH token secret. */
+export const CACHE_SECRET_FIELD = "cacheAuthSecretArn";
+
 /** The StatsD port the metrics agent listens on (loopback only). */
 export const STATSD_PORT = 8125;
 
@@ -78,8 +91,10 @@ export function commonVariables(app: AppSettings): Record<string, string | numbe
 }
 
 /** The `DB_ENV_FIELDS` array of the header: `NAME=field` pairs for `json_to_env`. */
-export function dbEnvFieldPairs(): string[] {
-    return Object.entries(DB_ENV_FIELDS).map(([key, field]) => `${key}=${field}`);
+export function dbEnvFieldPairs(cache = false): string[] {
+    return Object.entries({ ...DB_ENV_FIELDS, ...(cache ? CACHE_ENV_FIELDS : {}) }).map(
+        ([key, field]) => `${key}=${field}`,
+    );
 }
 
 /**
@@ -123,6 +138,11 @@ export interface BootScript {
     readonly documents: Record<string, string>;
     /** The cloud's own fragment in this folder, e.g. `aws.sh`; it runs after `common.sh`. */
     readonly fragment: string;
+    /**
+     * Optional fragments of this folder placed between `common.sh` and the cloud's own, e.g.
+     * `aws-cache.sh`; they may redefine a `common.sh` function. Default: none.
+     */
+    readonly extensions?: readonly string[];
     /** Extra comment lines for the header (not executed). */
     readonly notes?: readonly string[];
 }
@@ -155,6 +175,8 @@ export function renderBootScript(script: BootScript): string {
     });
     const header = [
         "#!/bin/bash",
+        // An extension redefines a common.sh function, whose first definition is then never called.
+        ...((script.extensions ?? []).length > 0 ? ["# shellcheck disable=SC2317"] : []),
         `# ${script.title}, rendered by the webapp-infra program.`,
         "# It holds names, ARNs and settings only: secrets are read at boot, never written here.",
         ...(script.notes ?? []).map((note) => `# ${checkValue("note", note)}`),
@@ -167,7 +189,12 @@ export function renderBootScript(script: BootScript): string {
         "",
         ...documents.flatMap((d) => [d, ""]),
     ].join("\n");
-    return [header, fragment("common.sh"), fragment(script.fragment)].join("\n");
+    return [
+        header,
+        fragment("common.sh"),
+        ...(script.extensions ?? []).map((file) => fragment(file)),
+        fragment(script.fragment),
+    ].join("\n");
 }
 
 function checkName(name: string): void {

@@ -10,6 +10,7 @@ import {
     noPublicIpOnInstances,
     s3BucketGuardsPresent,
 } from "./access";
+import { cacheEncryptedWithAuth } from "./cache";
 import { databaseCredentialsManaged, databaseTlsRequired } from "./database";
 import { ecrScanAndCmk, ecsTasksUnprivileged, noPlaintextSecretsInContainerEnvironment } from "./containers";
 import {
@@ -36,6 +37,7 @@ import { noPlaintextSecrets } from "./secrets";
 import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
+export * from "./cache";
 export * from "./database";
 export * from "./containers";
 export * from "./enforcement";
@@ -54,6 +56,7 @@ export const RULES: readonly Rule[] = [
     databaseEncryptedWithCmk,
     databaseTlsRequired,
     databaseCredentialsManaged,
+    cacheEncryptedWithAuth,
     storageEncryptedWithCmk,
     disksEncryptedWithCmk,
     secretsEncryptedWithCmk,

@@ -6,7 +6,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DB_ENV_FIELDS } from "../../../functions/boot/render";
+import { CACHE_ENV_FIELDS, DB_ENV_FIELDS } from "../../../functions/boot/render";
+import { AUTH_TOKEN_FIELD, type Cache } from "../cache";
 import type { AwsContext } from "../context";
 import { MYSQL_PORT } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
@@ -109,6 +110,20 @@ export function databaseSecretRefs<T extends pulumi.Input<string>>(
     return Object.entries(DB_ENV_FIELDS).map(([name, field]) => ({
         name,
         valueFrom: pulumi.interpolate`${secretArn}:${field}::`,
+    }));
+}
+
+/**
+ * The cache's secrets by reference (`features.cache`): its endpoint from the connection document,
+ * its AUTH token from the token's own secret, under the instances' env names (`CACHE_HOST`, ...).
+ */
+export function cacheSecretRefs<T extends pulumi.Input<string>>(
+    documentArn: T,
+    tokenSecretArn: T,
+): Array<{ name: string; valueFrom: pulumi.Output<string> }> {
+    return Object.entries(CACHE_ENV_FIELDS).map(([name, field]) => ({
+        name,
+        valueFrom: pulumi.interpolate`${field === AUTH_TOKEN_FIELD ? tokenSecretArn : documentArn}:${field}::`,
     }));
 }
 
@@ -345,6 +360,11 @@ export interface FargateBackendArgs {
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /** Version id of the connection document: a new one starts new tasks (a new task definition). */
     secretVersionId: pulumi.Input<string>;
+    /**
+     * The cache (`features.cache`): its endpoint (from the connection document) and its AUTH token
+     * (from the token's secret) are injected by reference. Default: none.
+     */
+    cache?: Pick<Cache, "authSecretArn" | "authReadStatements">;
     /** The application's bucket and the statements to use it. */
     storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     /** Where the application publishes registrations. Default: none (no permission, no env key). */
@@ -460,6 +480,7 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
         // Roles: ECS's (pull, logs, injected secrets) and the application's (its tiers' grants).
         const imageRepository = ecrRepositoryOf(args.image);
         const secretStatements = args.secrets.readStatements("database");
+        const cacheStatements = args.cache?.authReadStatements() ?? [];
         const executionRole = serviceRole(
             `${name}-task-execution`,
             "ecs-tasks.amazonaws.com",
@@ -475,7 +496,7 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
                     ])
                     .apply((arns) => [...new Set(arns)]),
                 logGroupArn: logGroup.arn,
-                secretStatements,
+                secretStatements: [...secretStatements, ...cacheStatements],
             }),
             { ...child, description: "webapp tasks (ECS): pull the image, write its logs, inject the DB secret" },
         );
@@ -497,7 +518,10 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             child,
         );
 
-        const secrets = databaseSecretRefs(args.secrets.databaseSecretId);
+        const secrets = [
+            ...databaseSecretRefs(args.secrets.databaseSecretId),
+            ...(args.cache ? cacheSecretRefs(args.secrets.databaseSecretId, args.cache.authSecretArn) : []),
+        ];
         const environment = pulumi
             .all([args.storage.bucketName, args.registrationTopic?.topicArn])
             .apply(([bucketName, registrationTopicArn]) =>
@@ -698,6 +722,7 @@ export function fargateArgs(ctx: AwsContext, deps: AwsBackendDeps): FargateBacke
         databaseSecurityGroupId: deps.database.securityGroupId,
         secrets: deps.secrets,
         secretVersionId: deps.database.credentialsVersionId,
+        ...(deps.cache ? { cache: deps.cache } : {}),
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         logRetentionDays: awsCfg.logRetentionDays,
