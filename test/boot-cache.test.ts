@@ -88,7 +88,9 @@ describe("EC2 boot script with the cache", function () {
             fakes: { ...FAKES, aws: fakeAws(withoutToken) },
         });
         expect(run.status).to.equal(1);
-        expect(run.stderr).to.include(`the database secret ${DOC_ARN} names no cache token secret (cacheAuthSecretArn)`);
+        expect(run.stderr).to.include(
+            `the database secret ${DOC_ARN} names no cache token secret (cacheAuthSecretArn)`,
+        );
         expect(run.calls("systemctl")).to.deep.equal([]);
         expect(() => run.file(ENV_FILE)).to.throw();
     });

@@ -242,7 +242,13 @@ export class Cache extends pulumi.ComponentResource {
             });
         const t = CACHE_ALARM_THRESHOLDS;
         alarm("cpu", "EngineCPUUtilization", "Average", t.cpuPercent, `engine CPU above ${t.cpuPercent}%`);
-        alarm("memory", "DatabaseMemoryUsagePercentage", "Average", t.memoryPercent, `memory above ${t.memoryPercent}%`);
+        alarm(
+            "memory",
+            "DatabaseMemoryUsagePercentage",
+            "Average",
+            t.memoryPercent,
+            `memory above ${t.memoryPercent}%`,
+        );
         alarm("evictions", "Evictions", "Sum", t.evictions, "keys evicted under memory pressure");
         alarm("connections", "CurrConnections", "Maximum", t.connections, `more than ${t.connections} connections`);
 
