@@ -19,7 +19,8 @@ import type { DisasterRecoveryArgs } from "./dr";
 import type { Kms, KmsArgs } from "./kms";
 import type { Messaging, MessagingArgs } from "./messaging";
 import type { MonitoringArgs } from "./monitoring";
-import { MYSQL_DATA_PORT, type Network, type NetworkArgs } from "./network";
+import { databasePort } from "../shared/dataPorts";
+import type { Network, NetworkArgs } from "./network";
 import type { Secrets, SecretsArgs } from "./secrets";
 import type { Storage, StorageArgs } from "./storage";
 
@@ -31,7 +32,7 @@ export function networkArgs(ctx: AwsContext, kms: Kms): NetworkArgs {
         azCount: aws.azCount,
         natGateways: aws.natGateways,
         isolatedSubnets: aws.subnets.isolated,
-        dataPorts: [MYSQL_DATA_PORT, ...(ctx.config.features.cache ? [CACHE_PORT] : [])],
+        dataPorts: [databasePort(ctx.config.app.databaseEngine), ...(ctx.config.features.cache ? [CACHE_PORT] : [])],
         flowLogRetentionDays: aws.logRetentionDays,
         logsKeyArn: kms.keyArns.logs,
     };
@@ -92,6 +93,7 @@ export function databaseArgs(
         ...tiers,
         isolatedSubnets: aws.subnets.isolated,
         identifierPrefix: ctx.names.prefix,
+        engine: app.databaseEngine,
         engineVersion: aws.db.engineVersion,
         instanceClass: aws.db.instanceClass,
         allocatedStorage: aws.db.allocatedStorage,
