@@ -120,6 +120,13 @@ export const FEATURES: readonly Feature[] = [
                 : [],
         aws: AWS_BUDGET,
     },
+    {
+        // Built with the data tiers (the connection document and the backends use it), not as a feature step.
+        key: "cache",
+        clouds: ["aws"],
+        summary:
+            "ElastiCache for Valkey: TLS, its own at-rest key, an AUTH token in Secrets Manager, a replica outside dev",
+    },
 ];
 
 /** Whether a feature's config value turns it on (`true`, or a value such as a budget amount). */

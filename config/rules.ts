@@ -182,6 +182,7 @@ export const patterns = {
     awsRegion: AWS_REGION_PATTERN,
     awsInstanceType: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/,
     awsDbInstanceClass: /^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$/,
+    awsCacheNodeType: /^cache\.[a-z][a-z0-9-]*\.[a-z0-9]+$/,
     awsAmiId: /^ami-[0-9a-f]{8,17}$/,
     awsAccountOrAlias: /^(self|amazon|aws-marketplace|\d{12})$/,
     awsAccountId: ACCOUNT_ID,

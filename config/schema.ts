@@ -195,6 +195,12 @@ export function configSchema(environment: string) {
             memoryMb: integer(128, 10240).default(256),
             reservedConcurrency: integer(1, 1000).optional(),
         }),
+        /** The cache (`features.cache`, `components/aws/cache.ts`). */
+        cache: section({
+            nodeType: text(patterns.awsCacheNodeType, "an ElastiCache node type").default("cache.t4g.micro"),
+            multiAz: boolean().default(isProduction(environment)),
+            snapshotRetentionDays: integer(0, 35).default(isProduction(environment) ? 7 : 0),
+        }),
         /** The disaster-recovery region (`components/aws/dr.ts`); off while `region` is unset. */
         dr: section({
             region: awsRegion().optional(),
@@ -262,6 +268,7 @@ export function configSchema(environment: string) {
         waf: boolean().default(isProduction(environment)),
         dnsFailover: boolean().default(false),
         monthlyBudgetUsd: integer(1, 1_000_000).optional(),
+        cache: boolean().default(false),
     });
 
     return z

@@ -72,6 +72,7 @@ describe("config keys: every key is used", () => {
                 waf: true,
                 dnsFailover: true,
                 monthlyBudgetUsd: 100,
+                cache: true,
             },
         });
         const gcpAlone = stackConfig("dev", {

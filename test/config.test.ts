@@ -295,6 +295,26 @@ describe("config: every rule names the key and the value", () => {
             'aws.db.instanceClass: "t3.micro" is not an RDS instance class',
         ],
         [
+            "aws.cache.nodeType is an ElastiCache node type",
+            { aws: { cache: { nodeType: "db.t4g.micro" } } },
+            'aws.cache.nodeType: "db.t4g.micro" is not an ElastiCache node type',
+        ],
+        [
+            "aws.cache.snapshotRetentionDays is 0-35",
+            { aws: { cache: { snapshotRetentionDays: 36 } } },
+            "aws.cache.snapshotRetentionDays: 36 must be an integer from 0 to 35",
+        ],
+        [
+            "aws.cache.multiAz is a boolean",
+            { aws: { cache: { multiAz: "yes" } } },
+            'aws.cache.multiAz: "yes" must be true or false',
+        ],
+        [
+            "features.cache acts on AWS only",
+            { clouds: ["gcp"], gcp: { project: "example-1234" }, features: { cache: true } },
+            "features.cache: true does nothing on clouds [gcp]: it acts on aws only",
+        ],
+        [
             "aws.db.allocatedStorage is at least 20",
             { aws: { db: { allocatedStorage: 10 } } },
             "aws.db.allocatedStorage: 10 must be an integer from 20 to 65536",

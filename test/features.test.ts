@@ -48,6 +48,7 @@ describe("opt-in features (the registry)", () => {
         expect(Object.keys(parsed.features).sort()).to.deep.equal([
             "auditLogs",
             "backup",
+            "cache",
             "dnsFailover",
             "monthlyBudgetUsd",
             "vpcEndpoints",
@@ -57,7 +58,7 @@ describe("opt-in features (the registry)", () => {
     });
 
     it("names real clouds, and builds parts only for the clouds it acts on", () => {
-        expect(FEATURES).to.have.length(6);
+        expect(FEATURES).to.have.length(7);
         for (const feature of FEATURES) {
             expect(feature.clouds.length, feature.key).to.be.greaterThan(0);
             expect(CLOUDS, feature.key).to.include.members([...feature.clouds]);
@@ -75,7 +76,7 @@ describe("opt-in features (the registry)", () => {
             { domainName: "dev.example.com", mailgun: { apiKey: stackConfig("dev").mailgun.apiKey } },
             "dev",
         );
-        expect(FEATURES).to.have.length(6);
+        expect(FEATURES).to.have.length(7);
         for (const feature of FEATURES) {
             expect(isOn(defaults.features[feature.key]), feature.key).to.equal(false);
             expect(isOn(stackConfig("dev").features[feature.key]), `dev ${feature.key}`).to.equal(false);
@@ -94,6 +95,7 @@ describe("opt-in features (the registry)", () => {
             "backup@gcp",
             "vpcEndpoints@gcp",
             "monthlyBudgetUsd@gcp",
+            "cache@gcp",
         ]);
         for (const { feature, cloud } of cases) {
             const problems = problemsOf(() =>
@@ -153,7 +155,7 @@ describe("opt-in features, each turned on in the demo stack", () => {
         baseline = resourceUrns(await build(stackConfig("demo", { features: { waf: false } })));
     });
 
-    it("are six", () => {
+    it("are seven", () => {
         expect(FEATURES.map((f) => f.key)).to.deep.equal([
             "auditLogs",
             "waf",
@@ -161,6 +163,7 @@ describe("opt-in features, each turned on in the demo stack", () => {
             "backup",
             "vpcEndpoints",
             "monthlyBudgetUsd",
+            "cache",
         ]);
     });
 

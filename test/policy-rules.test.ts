@@ -5,6 +5,7 @@ import { expect } from "chai";
 import {
     AWS,
     bucketsPrivate,
+    cacheEncryptedWithAuth,
     databaseEncryptedWithCmk,
     DEFAULT_RULE_OPTIONS,
     deletionProtectionOutsideDev,
@@ -208,6 +209,40 @@ describe("policy rules: resources", () => {
         ]);
         // During preview a key ARN from another resource is unknown: it still counts as set.
         expect(check(databaseEncryptedWithCmk, AWS.rdsInstance, { ...rds, kmsKeyId: UNKNOWN })).to.deep.equal([]);
+    });
+
+    it("cache-encrypted-with-auth: ElastiCache at rest with a key, TLS required, AUTH; Memorystore likewise", () => {
+        const group = {
+            atRestEncryptionEnabled: true,
+            kmsKeyId: KEY,
+            transitEncryptionEnabled: true,
+            transitEncryptionMode: "required",
+            authToken: "t0ken-t0ken-t0ken-t0ken",
+        };
+        compliantAndNot(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, group, [
+            [{ ...group, atRestEncryptionEnabled: false }, /atRestEncryptionEnabled is not true/],
+            [{ ...group, kmsKeyId: undefined }, /kmsKeyId is not set/],
+            [{ ...group, transitEncryptionEnabled: false }, /transitEncryptionEnabled is not true/],
+            [{ ...group, transitEncryptionMode: "preferred" }, /transitEncryptionMode is "preferred"/],
+            [{ ...group, authToken: undefined }, /neither authToken nor userGroupIds is set/],
+        ]);
+        // RBAC user groups instead of a token, and a token not known during preview, both count.
+        expect(
+            check(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, { ...group, authToken: undefined, userGroupIds: ["g"] }),
+        ).to.deep.equal([]);
+        expect(check(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, { ...group, authToken: UNKNOWN })).to.deep.equal(
+            [],
+        );
+        const memorystore = {
+            authEnabled: true,
+            transitEncryptionMode: "SERVER_AUTHENTICATION",
+            customerManagedKey: "projects/p/locations/l/keyRings/r/cryptoKeys/k",
+        };
+        compliantAndNot(cacheEncryptedWithAuth, GCP.redisInstance, memorystore, [
+            [{ ...memorystore, authEnabled: false }, /authEnabled is not true/],
+            [{ ...memorystore, transitEncryptionMode: "DISABLED" }, /transitEncryptionMode is "DISABLED"/],
+            [{ ...memorystore, customerManagedKey: undefined }, /customerManagedKey is not set/],
+        ]);
     });
 
     it("storage-encrypted-with-cmk: S3 default encryption with a CMK, GCS default KMS key", () => {

@@ -12,11 +12,15 @@ import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
  * secret, and never in stack outputs. On AWS the program holds no database password at all: RDS
  * generates it into its own secret.
  */
-/** Each stack, how many passwords it generates (Cloud SQL's, when GCP is on) and how many RDS read replicas it has. */
-const STACKS: Array<[string, () => Promise<OfflineRun>, number, number]> = [
+/**
+ * Each stack, how many database passwords it generates (Cloud SQL's, when GCP is on), how many RDS
+ * read replicas it has and how many cache AUTH tokens it generates (`features.cache`).
+ */
+const STACKS: Array<[string, () => Promise<OfflineRun>, number, number, number?]> = [
     ["dev stack", () => buildStack("dev"), 0, 0],
     ["demo stack", () => buildStack("demo"), 1, 0],
-    ["prod stack", () => buildStack("prod"), 1, 0],
+    ["prod stack", () => buildStack("prod"), 1, 0, 1],
+    ["dev stack with the cache", () => build(stackConfig("dev", { features: { cache: true } })), 0, 0, 1],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [
         "demo stack with a DR region",
@@ -25,7 +29,7 @@ const STACKS: Array<[string, () => Promise<OfflineRun>, number, number]> = [
         1,
     ],
 ];
-for (const [label, make, generated, replicaCount] of STACKS) {
+for (const [label, make, generated, replicaCount, cacheTokens = 0] of STACKS) {
     describe(`secrets never leak (${label})`, () => {
         let run: OfflineRun;
         before(async () => {
@@ -33,7 +37,15 @@ for (const [label, make, generated, replicaCount] of STACKS) {
         });
 
         const passwords = () =>
-            run.ofType("random:index/randomPassword:RandomPassword").map((pw) => mockPassword(pw.name));
+            run
+                .ofType("random:index/randomPassword:RandomPassword")
+                .filter((pw) => !/-cache-auth-token$/.test(pw.name))
+                .map((pw) => mockPassword(pw.name));
+        const tokens = () =>
+            run
+                .ofType("random:index/randomPassword:RandomPassword")
+                .filter((pw) => /-cache-auth-token$/.test(pw.name))
+                .map((pw) => mockPassword(pw.name));
 
         it("generates no password for RDS: no password input, the RDS-managed secret instead", () => {
             const dbs = run.ofType("aws:rds/instance:Instance");
@@ -50,9 +62,9 @@ for (const [label, make, generated, replicaCount] of STACKS) {
             for (const db of replicas) {
                 expect(Object.keys(db.inputs).filter((k) => /password/i.test(k))).to.deep.equal([]);
             }
-            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier.
+            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier, and the cache's token.
             for (const pw of run.ofType("random:index/randomPassword:RandomPassword")) {
-                expect(pw.name).to.match(/-gcp-secrets-db-password$/);
+                expect(pw.name).to.match(/-gcp-secrets-db-password$|-cache-auth-token$/);
             }
             expect(passwords()).to.have.length(generated);
         });
@@ -95,17 +107,41 @@ for (const [label, make, generated, replicaCount] of STACKS) {
             }
         });
 
+        it("the cache AUTH token appears only in its secret version and the replication group, as a secret", () => {
+            expect(tokens()).to.have.length(cacheTokens);
+            for (const token of tokens()) {
+                const hits = run.locate(token);
+                expect(hits.map((h) => h.type).sort()).to.deep.equal([
+                    "aws:elasticache/replicationGroup:ReplicationGroup",
+                    "aws:secretsmanager/secretVersion:SecretVersion",
+                ]);
+                for (const hit of hits) {
+                    expect(hit.inSecret, `${hit.where}.${hit.path} is not marked secret`).to.equal(true);
+                }
+                const version = hits.find((h) => h.type === "aws:secretsmanager/secretVersion:SecretVersion");
+                expect(version?.where).to.match(/-cache-auth-token$/);
+            }
+            // The consumers get the token by reference: the connection document names its secret only.
+            const doc = run
+                .ofType("aws:secretsmanager/secretVersion:SecretVersion")
+                .find((v) => /-database-credentials$/.test(v.name));
+            const fields = Object.keys(JSON.parse(String(run.plain(doc!).secretString)));
+            expect(fields.filter((f) => /^cache/.test(f))).to.deep.equal(
+                cacheTokens === 0 ? [] : ["cacheHost", "cachePort", "cacheAuthSecretArn"],
+            );
+        });
+
         it("stack outputs hold neither secret", () => {
             const outputs = JSON.stringify(run.outputs);
             expect(outputs.length).to.be.greaterThan(100);
-            for (const secret of [...passwords(), TEST_MAILGUN_KEY]) {
+            for (const secret of [...passwords(), ...tokens(), TEST_MAILGUN_KEY]) {
                 expect(outputs).not.to.contain(secret);
             }
         });
 
         it("both secret versions are marked secret on the wire", () => {
             const versions = run.ofType("aws:secretsmanager/secretVersion:SecretVersion");
-            expect(versions).to.have.length(2);
+            expect(versions).to.have.length(2 + cacheTokens);
             for (const version of run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
                 expect(isSecretValue(version.inputs.secretString), version.name).to.equal(true);
             }

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseEngine } from "../../config/database";
 import { CREDENTIALS_FIELD } from "../../functions/boot/aws";
+import { CACHE_SECRET_FIELD } from "../../functions/boot/render";
+import type { Cache } from "./cache";
 import { DATA_PORTS } from "../shared/dataPorts";
 import type { DatabaseOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount, type Statement } from "./iam";
@@ -219,6 +221,11 @@ export interface DatabaseArgs {
      * secret (`aws.db.passwordRotationDays`). Default 7; 30 in dev.
      */
     passwordRotationDays: number;
+    /**
+     * The cache (`features.cache`): its endpoint and the ARN of its AUTH token's secret go into the
+     * connection document (never the token). Default: none.
+     */
+    cache?: Pick<Cache, "host" | "port" | "authSecretArn">;
 }
 
 /**
@@ -354,6 +361,13 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                         dbname: args.databaseName,
                         [CREDENTIALS_FIELD]: credentialsSecretArn,
                         dbInstanceIdentifier: instance.identifier,
+                        ...(args.cache
+                            ? {
+                                  cacheHost: args.cache.host,
+                                  cachePort: args.cache.port,
+                                  [CACHE_SECRET_FIELD]: args.cache.authSecretArn,
+                              }
+                            : {}),
                     }),
                 ),
             },

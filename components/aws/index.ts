@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AwsApex } from "../edge";
 import { enabledFeatures } from "../features";
 import { Alerts } from "./alerts";
+import { Cache } from "./cache";
 import { Compute, type AwsBackendOutputs } from "./compute";
 import type { AwsContext } from "./context";
 import { Database } from "./database";
@@ -15,6 +16,7 @@ import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 import {
     alertsArgs,
+    cacheArgs,
     computeArgs,
     databaseArgs,
     disasterRecoveryArgs,
@@ -28,7 +30,7 @@ import {
     storageArgs,
 } from "./tiers";
 
-export { Alerts, Compute, Database, DisasterRecovery, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
+export { Alerts, Cache, Compute, Database, DisasterRecovery, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
 export { awsContext, awsProvider, type AwsContext } from "./context";
 
 /** What the AWS side of a stack exports. */
@@ -41,6 +43,8 @@ export interface AwsCoreOutputs {
     databasePort: pulumi.Output<number>;
     databaseSecretArn: pulumi.Output<string>;
     mailgunSecretArn: pulumi.Output<string>;
+    /** The cache's primary endpoint and its AUTH token's secret (never the token); with `features.cache`. */
+    cache?: { host: pulumi.Output<string>; port: pulumi.Output<number>; authSecretArn: pulumi.Output<string> };
     bucketName: pulumi.Output<string>;
     kmsKeyArns: Record<string, pulumi.Output<string>>;
     /** The SNS topic the API publishes registration events to. */
@@ -83,6 +87,8 @@ export interface AwsDataTiers {
     readonly alerts: Alerts;
     readonly messaging: Messaging;
     readonly dns: Dns;
+    /** The cache, with `features.cache`. */
+    readonly cache?: Cache;
 }
 
 /** The AWS tiers of one stack, for wiring, features, the DNS step and tests. */
@@ -111,9 +117,12 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
     const drKms = ctx.dr && new Kms(ctx.name("dr-kms"), drKmsArgs(ctx, ctx.dr), ctx.dr.tierOpts);
     const network = new Network(ctx.name("network"), networkArgs(ctx, kms), opts);
     const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms, drKms), opts);
-    const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
-    const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
+    const cache = ctx.config.features.cache
+        ? new Cache(ctx.name("cache"), cacheArgs(ctx, { network, kms, alerts }), opts)
+        : undefined;
+    const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets, cache }), opts);
+    const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
     network.watchNatInstance([alerts.topicArn]);
     const messaging = new Messaging(
         ctx.name("messaging"),
@@ -121,10 +130,21 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
         opts,
     );
     const dns = new Dns(ctx.name("dns"), dnsArgs(ctx), opts);
-    const tiers: AwsDataTiers = { network, kms, secrets, database, storage, alerts, messaging, dns };
+    const tiers: AwsDataTiers = {
+        network,
+        kms,
+        secrets,
+        database,
+        storage,
+        alerts,
+        messaging,
+        dns,
+        ...(cache ? { cache } : {}),
+    };
 
     const compute = new Compute(ctx.name("compute"), computeArgs(ctx, tiers), opts);
     database.allowFrom(compute.label, compute.backend.securityGroupId);
+    cache?.allowFrom(compute.label, compute.backend.securityGroupId);
     const monitoring = new Monitoring(
         ctx.name("monitoring"),
         monitoringArgs(ctx, { alerts, compute, database, messaging }),
@@ -160,6 +180,7 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
             databasePort: database.port,
             databaseSecretArn: secrets.databaseSecretId,
             mailgunSecretArn: secrets.mailgunSecretId,
+            ...(cache ? { cache: { host: cache.host, port: cache.port, authSecretArn: cache.authSecretArn } } : {}),
             bucketName: storage.bucketName,
             kmsKeyArns: { ...kms.keyArns, messaging: messaging.keyArn },
             registrationTopicArn: messaging.topicArn,

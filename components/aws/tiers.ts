@@ -10,6 +10,7 @@ import {
 } from "../../functions/bundle";
 import { mailgunSettings } from "../shared/mailgun";
 import type { AlertsArgs, Alerts } from "./alerts";
+import { CACHE_PORT, type Cache, type CacheArgs } from "./cache";
 import { computeKeyStatements, type Compute, type ComputeArgs } from "./compute";
 import type { AwsContext, AwsDrContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
@@ -31,7 +32,7 @@ export function networkArgs(ctx: AwsContext, kms: Kms): NetworkArgs {
         azCount: aws.azCount,
         natGateways: aws.natGateways,
         isolatedSubnets: aws.subnets.isolated,
-        dataPorts: [databasePort(ctx.config.app.databaseEngine)],
+        dataPorts: [databasePort(ctx.config.app.databaseEngine), ...(ctx.config.features.cache ? [CACHE_PORT] : [])],
         flowLogRetentionDays: aws.logRetentionDays,
         logsKeyArn: kms.keyArns.logs,
     };
@@ -62,7 +63,30 @@ export function secretsArgs(ctx: AwsContext, kms: Kms, drKms?: Kms): SecretsArgs
     };
 }
 
-export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Kms; secrets: Secrets }): DatabaseArgs {
+/** The cache (`features.cache`) in the database's subnets, its alarms to the ops topic. */
+export function cacheArgs(ctx: AwsContext, tiers: { network: Network; kms: Kms; alerts: Alerts }): CacheArgs {
+    const { aws } = ctx.config;
+    return {
+        account: ctx.account,
+        network: tiers.network,
+        isolatedSubnets: aws.subnets.isolated,
+        kms: tiers.kms,
+        keyAlias: ctx.names.scoped("cache"),
+        keyRotationDays: aws.kmsRotationDays,
+        nodeType: aws.cache.nodeType,
+        multiAz: aws.cache.multiAz,
+        snapshotRetentionDays: aws.cache.snapshotRetentionDays,
+        changesInMaintenanceWindow: ctx.behaviour.changesInMaintenanceWindow,
+        recoveryWindowDays: ctx.behaviour.secretRecoveryDays,
+        logRetentionDays: aws.logRetentionDays,
+        alarmTopicArn: tiers.alerts.topicArn,
+    };
+}
+
+export function databaseArgs(
+    ctx: AwsContext,
+    tiers: { network: Network; kms: Kms; secrets: Secrets; cache?: Cache },
+): DatabaseArgs {
     const { aws, app } = ctx.config;
     return {
         account: ctx.account,
@@ -84,6 +108,7 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
         username: app.databaseUser,
         logRetentionDays: aws.logRetentionDays,
         passwordRotationDays: aws.db.passwordRotationDays,
+        ...(tiers.cache ? { cache: tiers.cache } : {}),
     };
 }
 
@@ -153,6 +178,7 @@ export function computeArgs(
         storage: Storage;
         messaging: Messaging;
         dns: Dns;
+        cache?: Cache;
     },
 ): ComputeArgs {
     const { aws, app, domainName } = ctx.config;
@@ -176,6 +202,7 @@ export function computeArgs(
             database: tiers.database,
             storage: tiers.storage,
             registrationTopic: tiers.messaging,
+            ...(tiers.cache ? { cache: tiers.cache } : {}),
         },
     };
 }

@@ -6,6 +6,7 @@
  */
 import {
     appLogFile,
+    CACHE_SECRET_FIELD,
     commonEnv,
     commonVariables,
     dbEnvFieldPairs,
@@ -49,6 +50,12 @@ export interface AwsBootParams {
     readonly logGroupName: string;
     /** CloudWatch namespace of the agent's metrics (StatsD, memory, disk). */
     readonly metricsNamespace: string;
+    /**
+     * The cache is on (`features.cache`): the script also reads the AUTH token's secret that the
+     * connection document names and writes `CACHE_HOST`, `CACHE_PORT`, `CACHE_AUTH_TOKEN` and
+     * `CACHE_TLS`. Default false.
+     */
+    readonly cache?: boolean;
 }
 
 /** The env keys the AWS script writes besides the database connection, in file order. */
@@ -59,6 +66,7 @@ export function awsPlatformEnv(p: AwsBootParams): Record<string, string> {
         AWS_DEFAULT_REGION: p.region,
         S3_BUCKET_NAME: p.bucketName,
         ...(p.registrationTopicArn === undefined ? {} : { SNS_TOPIC_ARN: p.registrationTopicArn }),
+        ...(p.cache ? { CACHE_TLS: "true" } : {}),
     };
 }
 
@@ -112,17 +120,19 @@ export function renderAwsBootScript(p: AwsBootParams): string {
             REGION: p.region,
             DB_SECRET_ID: p.dbSecretId,
             CREDENTIALS_FIELD,
+            ...(p.cache ? { CACHE_SECRET_FIELD } : {}),
             ...commonVariables(p.app),
             CW_AGENT_CONFIG,
             REFRESH_COMMAND: CREDENTIALS_REFRESH.command,
             REFRESH_UNIT: CREDENTIALS_REFRESH.unit,
             REFRESH_SECONDS: CREDENTIALS_REFRESH.seconds,
         },
-        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine) },
+        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine, p.cache === true) },
         documents: {
             platform_env: envLines(awsPlatformEnv(p)),
             cloudwatch_agent_config: JSON.stringify(cloudWatchAgentConfig(p), null, 2),
         },
         fragment: "aws.sh",
+        ...(p.cache ? { extensions: ["aws-cache.sh"] } : {}),
     });
 }

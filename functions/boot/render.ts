@@ -23,6 +23,19 @@ export const DB_ENV_FIELDS: Readonly<Record<string, string>> = {
     DB_PASSWORD: "password",
 };
 
+/**
+ * Env keys of the cache (`features.cache`) and the field each comes from: the connection document
+ * holds the endpoint, the token's own secret the AUTH token. The cache requires TLS (`CACHE_TLS`).
+ */
+export const CACHE_ENV_FIELDS: Readonly<Record<string, string>> = {
+    CACHE_HOST: "cacheHost",
+    CACHE_PORT: "cachePort",
+    CACHE_AUTH_TOKEN: "cacheAuthToken",
+};
+
+/** The field of the connection document that holds the ARN of the cache's AUTH token secret. */
+export const CACHE_SECRET_FIELD = "cacheAuthSecretArn";
+
 /** The keys of `DB_ENV_FIELDS` that come from the credentials (on AWS the RDS-managed secret). */
 export const DB_CREDENTIAL_ENV: readonly string[] = ["DB_USER", "DB_PASSWORD"];
 
@@ -93,8 +106,10 @@ export function commonVariables(app: AppSettings): Record<string, string | numbe
 }
 
 /** The `DB_ENV_FIELDS` array of the header: `NAME=field` pairs for `json_to_env`. */
-export function dbEnvFieldPairs(engine?: DatabaseEngine): string[] {
-    return Object.entries(dbEnvFields(engine)).map(([key, field]) => `${key}=${field}`);
+export function dbEnvFieldPairs(engine?: DatabaseEngine, cache = false): string[] {
+    return Object.entries({ ...dbEnvFields(engine), ...(cache ? CACHE_ENV_FIELDS : {}) }).map(
+        ([key, field]) => `${key}=${field}`,
+    );
 }
 
 /**
@@ -138,6 +153,11 @@ export interface BootScript {
     readonly documents: Record<string, string>;
     /** The cloud's own fragment in this folder, e.g. `aws.sh`; it runs after `common.sh`. */
     readonly fragment: string;
+    /**
+     * Optional fragments of this folder placed between `common.sh` and the cloud's own, e.g.
+     * `aws-cache.sh`; they may redefine a `common.sh` function. Default: none.
+     */
+    readonly extensions?: readonly string[];
     /** Extra comment lines for the header (not executed). */
     readonly notes?: readonly string[];
 }
@@ -170,6 +190,8 @@ export function renderBootScript(script: BootScript): string {
     });
     const header = [
         "#!/bin/bash",
+        // An extension redefines a common.sh function, whose first definition is then never called.
+        ...((script.extensions ?? []).length > 0 ? ["# shellcheck disable=SC2317"] : []),
         `# ${script.title}, rendered by the webapp-infra program.`,
         "# It holds names, ARNs and settings only: secrets are read at boot, never written here.",
         ...(script.notes ?? []).map((note) => `# ${checkValue("note", note)}`),
@@ -182,7 +204,12 @@ export function renderBootScript(script: BootScript): string {
         "",
         ...documents.flatMap((d) => [d, ""]),
     ].join("\n");
-    return [header, fragment("common.sh"), fragment(script.fragment)].join("\n");
+    return [
+        header,
+        fragment("common.sh"),
+        ...(script.extensions ?? []).map((file) => fragment(file)),
+        fragment(script.fragment),
+    ].join("\n");
 }
 
 function checkName(name: string): void {

@@ -10,6 +10,7 @@ import {
     noPublicIpOnInstances,
     s3BucketGuardsPresent,
 } from "./access";
+import { cacheEncryptedWithAuth } from "./cache";
 import { databaseCredentialsManaged, databaseTlsRequired } from "./database";
 import {
     artifactRegistryImmutableAndCmk,
@@ -43,6 +44,7 @@ import { noPlaintextSecrets } from "./secrets";
 import type { Rule, RuleOptions, StackResource, Violation } from "./types";
 
 export * from "./access";
+export * from "./cache";
 export * from "./database";
 export * from "./containers";
 export * from "./enforcement";
@@ -61,6 +63,7 @@ export const RULES: readonly Rule[] = [
     databaseEncryptedWithCmk,
     databaseTlsRequired,
     databaseCredentialsManaged,
+    cacheEncryptedWithAuth,
     storageEncryptedWithCmk,
     disksEncryptedWithCmk,
     secretsEncryptedWithCmk,

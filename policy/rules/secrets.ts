@@ -21,6 +21,7 @@ import { isUnknown } from "./values";
 export const SECRET_SINKS: Readonly<Record<string, readonly string[]>> = {
     [AWS.secretVersion]: ["secretString", "secretBinary"],
     [AWS.rdsInstance]: ["password"],
+    [AWS.cacheReplicationGroup]: ["authToken"],
     [GCP.secretVersion]: ["secretData"],
     [GCP.sqlUser]: ["password"],
     [GCP.sqlInstance]: ["rootPassword"],

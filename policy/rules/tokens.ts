@@ -1,6 +1,7 @@
 /** Resource type tokens the rules look at (as in the provider schemas of @pulumi/aws 7 and @pulumi/gcp 9). */
 export const AWS = {
     rdsInstance: "aws:rds/instance:Instance",
+    cacheReplicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
     rdsParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
     s3Bucket: "aws:s3/bucket:Bucket",
     s3BucketV2: "aws:s3/bucketV2:BucketV2",
@@ -57,6 +58,7 @@ export const AWS = {
 
 export const GCP = {
     sqlInstance: "gcp:sql/databaseInstance:DatabaseInstance",
+    redisInstance: "gcp:redis/instance:Instance",
     sqlUser: "gcp:sql/user:User",
     bucket: "gcp:storage/bucket:Bucket",
     bucketIamMember: "gcp:storage/bucketIAMMember:BucketIAMMember",

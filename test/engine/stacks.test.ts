@@ -41,6 +41,8 @@ interface SecretPlaces {
     passwords: number;
     password: Record<string, number>;
     mailgun: Record<string, number>;
+    /** Where the cache's AUTH token is (`features.cache`); absent when the stack has no cache. */
+    cacheToken?: Record<string, number>;
 }
 
 /** AWS only: RDS manages the master password, so the state holds no database password at all. */
@@ -83,12 +85,24 @@ const BOTH_CLOUDS_CLOUD_RUN: SecretPlaces = {
     },
 };
 
+/** The cache's AUTH token: its generator, its secret version and the replication group only. */
+const CACHE_TOKEN: Record<string, number> = {
+    "aws:elasticache/replicationGroup:ReplicationGroup inputs.authToken": 1,
+    "aws:elasticache/replicationGroup:ReplicationGroup outputs.authToken": 1,
+    "aws:secretsmanager/secretVersion:SecretVersion inputs.secretString": 1,
+    "aws:secretsmanager/secretVersion:SecretVersion outputs.secretString": 1,
+    "random:index/randomPassword:RandomPassword outputs.result": 1,
+};
+
 const SECRET_PLACES: Record<string, SecretPlaces> = {
     dev: AWS_ONLY,
     staging: AWS_ONLY,
     demo: BOTH_CLOUDS,
-    prod: BOTH_CLOUDS_CLOUD_RUN,
+    prod: { ...BOTH_CLOUDS_CLOUD_RUN, cacheToken: CACHE_TOKEN },
 };
+
+/** The generated cache AUTH tokens are the random passwords named `<cache>-auth-token`. */
+const isCacheToken = (urn: string) => /-cache-auth-token$/.test(urn);
 
 const POLICY_PACK = JSON.parse(readFileSync(path.join(REPO_ROOT, "policy", "package.json"), "utf8")) as {
     name: string;
@@ -105,11 +119,17 @@ interface StackRun {
     previewEvents: EngineEvent[];
     preview: api.PreviewResult;
     passwords: string[];
+    cacheTokens: string[];
 }
 
-function secretPlaintexts(exported: unknown, type: string, property: string): string[] {
+function secretPlaintexts(
+    exported: unknown,
+    type: string,
+    property: string,
+    which: (urn: string) => boolean = () => true,
+): string[] {
     return exportedResources(exported)
-        .filter((r) => r.type === type)
+        .filter((r) => r.type === type && which(r.urn))
         .map((r) => (r.outputs?.[property] as { plaintext?: string } | undefined)?.plaintext)
         .filter((p): p is string => typeof p === "string")
         .map((p) => JSON.parse(p) as string);
@@ -175,7 +195,18 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                         CLI_LIMIT_MS,
                     ),
                 );
-                run.passwords = secretPlaintexts(run.exported, "random:index/randomPassword:RandomPassword", "result");
+                run.passwords = secretPlaintexts(
+                    run.exported,
+                    "random:index/randomPassword:RandomPassword",
+                    "result",
+                    (urn) => !isCacheToken(urn),
+                );
+                run.cacheTokens = secretPlaintexts(
+                    run.exported,
+                    "random:index/randomPassword:RandomPassword",
+                    "result",
+                    isCacheToken,
+                );
                 run.outputs = await withTimeLimit(`outputs of ${stack}`, CLI_LIMIT_MS, () =>
                     api.outputs(options(stack)),
                 );
@@ -240,17 +271,21 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                 const checkpoint = JSON.parse(run.checkpointText) as unknown;
                 const passwordPlaces = run.passwords.flatMap((pw) => locate(checkpoint, run.exported, pw));
                 const mailgunPlaces = locate(checkpoint, run.exported, ENGINE_MAILGUN_KEY);
+                const tokenPlaces = run.cacheTokens.flatMap((token) => locate(checkpoint, run.exported, token));
                 const found: SecretPlaces = {
                     passwords: run.passwords.length,
                     password: countLocations(passwordPlaces),
                     mailgun: countLocations(mailgunPlaces),
+                    ...(run.cacheTokens.length > 0 ? { cacheToken: countLocations(tokenPlaces) } : {}),
                 };
                 expect(expected, `no secret places for stack ${stack}: add ${JSON.stringify(found)}`).to.not.equal(
                     undefined,
                 );
                 expect(found).to.deep.equal(expected);
-                expect([...passwordPlaces, ...mailgunPlaces].filter((l) => !l.encrypted)).to.deep.equal([]);
-                for (const secret of [...run.passwords, ENGINE_MAILGUN_KEY]) {
+                expect([...passwordPlaces, ...mailgunPlaces, ...tokenPlaces].filter((l) => !l.encrypted)).to.deep.equal(
+                    [],
+                );
+                for (const secret of [...run.passwords, ...run.cacheTokens, ENGINE_MAILGUN_KEY]) {
                     expect(run.checkpointText.includes(secret), "a secret in plain text in the checkpoint").to.equal(
                         false,
                     );
@@ -269,7 +304,7 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                 expect(names.filter((n) => run.outputs[n].secret)).to.deep.equal([]);
                 const texts = strings(Object.values(run.outputs).map((o) => o.value));
                 expect(texts.length).to.be.greaterThan(5);
-                for (const secret of [...run.passwords, ENGINE_MAILGUN_KEY]) {
+                for (const secret of [...run.passwords, ...run.cacheTokens, ENGINE_MAILGUN_KEY]) {
                     expect(texts.filter((t) => t.includes(secret))).to.deep.equal([]);
                 }
                 summary.push(`outputs: ${names.length}, none secret`);

@@ -321,6 +321,20 @@ const AWS_ROWS: Record<string, CostRow> = {
         },
     ),
     "aws:rds/subnetGroup:SubnetGroup": free("subnet groups are free"),
+    // Cache
+    "aws:elasticache/replicationGroup:ReplicationGroup": priced(
+        "node hours, one per cache cluster (the primary and its replica); snapshot storage is not counted",
+        (r) => [
+            hourly(
+                "aws.elasticache.node-hour",
+                `ElastiCache Valkey ${r.inputs.nodeType}`,
+                num(r.inputs.numCacheClusters, 1),
+                price(r.aws.cacheNodeHour, r.inputs.nodeType, `AWS_PRICES["${r.awsRegion}"].cacheNodeHour`),
+            ),
+        ],
+    ),
+    "aws:elasticache/subnetGroup:SubnetGroup": free("subnet groups are free"),
+    "aws:elasticache/parameterGroup:ParameterGroup": free("parameter groups are free"),
     "aws:rds/parameterGroup:ParameterGroup": free("parameter groups are free"),
     // Storage
     "aws:s3/bucket:Bucket": usageOnly(

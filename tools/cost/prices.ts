@@ -20,6 +20,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://aws.amazon.com/elasticloadbalancing/pricing/ (Application Load Balancer hours and LCUs)",
         "https://aws.amazon.com/rds/mysql/pricing/ and https://aws.amazon.com/rds/postgresql/pricing/ (instances, gp3 storage)",
         "https://aws.amazon.com/kms/pricing/ (keys, rotations, requests)",
+        "https://aws.amazon.com/elasticache/pricing/ (ElastiCache for Valkey on-demand nodes)",
         "https://aws.amazon.com/secrets-manager/pricing/",
         "https://aws.amazon.com/s3/pricing/ (S3 Standard and Standard-IA storage, requests, data transfer to other AWS regions)",
         "https://aws.amazon.com/cloudwatch/pricing/ (logs, alarms, dashboards, custom metrics)",
@@ -54,6 +55,8 @@ export interface AwsRegionPrices {
     readonly rdsHour: Readonly<Record<"mysql" | "postgres", Readonly<Record<string, number>>>>;
     /** RDS storage per GB-month, single-AZ (Multi-AZ twice), by storage type. */
     readonly rdsStorageGbMonth: Readonly<Record<string, number>>;
+    /** ElastiCache for Valkey node-hour by node type (node-based clusters). */
+    readonly cacheNodeHour: Readonly<Record<string, number>>;
     /** EBS per GB-month by volume type. */
     readonly ebsGbMonth: Readonly<Record<string, number>>;
     /** EC2 detailed monitoring: 7 metrics at the custom-metric price, per instance-month. */
@@ -231,6 +234,13 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
             },
         },
         rdsStorageGbMonth: { gp3: 0.115, gp2: 0.115, io1: 0.125 },
+        cacheNodeHour: {
+            "cache.t4g.micro": 0.0128,
+            "cache.t4g.small": 0.0256,
+            "cache.t4g.medium": 0.052,
+            "cache.m7g.large": 0.1264,
+            "cache.r7g.large": 0.1752,
+        },
         ebsGbMonth: { gp3: 0.08, gp2: 0.1, io1: 0.125, st1: 0.045, sc1: 0.015, standard: 0.05 },
         detailedMonitoringInstanceMonth: 2.1,
         publicIpv4Hour: 0.005,

@@ -118,6 +118,29 @@ const awsState: Record<string, StateFn> = {
                 : [],
         };
     },
+    "aws:elasticache/replicationGroup:ReplicationGroup": (req) => {
+        // ElastiCache ids are lower case, at most 40 characters.
+        const id = String(req.inputs.replicationGroupId ?? autoName(req.name, 40)).toLowerCase();
+        const host = `master.${id}.${shortHash(req.name, 6)}.${req.provider.awsRegion}.cache.amazonaws.com`;
+        const nodes = Number(req.inputs.numCacheClusters ?? 1);
+        return {
+            id,
+            replicationGroupId: id,
+            arn: awsArn("elasticache", `replicationgroup:${id}`, req),
+            primaryEndpointAddress: host,
+            readerEndpointAddress: host.replace(/^master\./, "replica."),
+            port: req.inputs.port ?? 6379,
+            memberClusters: Array.from({ length: nodes }, (_, i) => `${id}-${String(i + 1).padStart(3, "0")}`),
+        };
+    },
+    "aws:elasticache/subnetGroup:SubnetGroup": (req) => {
+        const name = String(req.inputs.name ?? autoName(req.name, 255)).toLowerCase();
+        return { name, arn: awsArn("elasticache", `subnetgroup:${name}`, req) };
+    },
+    "aws:elasticache/parameterGroup:ParameterGroup": (req) => {
+        const name = String(req.inputs.name ?? autoName(req.name, 255)).toLowerCase();
+        return { name, arn: awsArn("elasticache", `parametergroup:${name}`, req) };
+    },
     "aws:rds/subnetGroup:SubnetGroup": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 255);
         return { name, arn: awsArn("rds", `subgrp:${name}`, req) };

@@ -164,6 +164,23 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "timezone",
         "username",
     ],
+    // Read from internal/service/elasticache/replication_group.go, subnet_group.go, parameter_group.go.
+    "aws:elasticache/parameterGroup:ParameterGroup": ["name", "family", "description"],
+    "aws:elasticache/replicationGroup:ReplicationGroup": [
+        "atRestEncryptionEnabled",
+        "dataTieringEnabled",
+        "globalReplicationGroupId",
+        "kmsKeyId",
+        "networkType",
+        "port",
+        "preferredCacheClusterAzs",
+        "replicationGroupId",
+        "securityGroupNames",
+        "snapshotArns",
+        "snapshotName",
+        "subnetGroupName",
+    ],
+    "aws:elasticache/subnetGroup:SubnetGroup": ["name"],
     "aws:rds/parameterGroup:ParameterGroup": ["name", "namePrefix", "family", "description"],
     "aws:rds/subnetGroup:SubnetGroup": ["name", "namePrefix"],
     "aws:route53/healthCheck:HealthCheck": [

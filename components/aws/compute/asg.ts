@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderAwsBootScript } from "../../../functions/boot/aws";
 import type { AppSettings } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
+import type { Cache } from "../cache";
 import type { Database, RdsEngineSpec } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import type { Widget } from "../monitoring";
@@ -188,6 +189,11 @@ export interface AsgBackendArgs {
      * reaches the instances through their credentials timer, without a roll.
      */
     database: Pick<Database, "connectionDocument" | "credentialsReadStatements">;
+    /**
+     * The cache (`features.cache`): the instances read its AUTH token's secret, named in the
+     * connection document, at boot. Default: none.
+     */
+    cache?: Pick<Cache, "authReadStatements">;
     /** The application's bucket and the statements to use it. */
     storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     /** Where the application publishes registrations. Default: none (no permission, no env key). */
@@ -287,6 +293,7 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                 secretStatements: [
                     ...args.secrets.readStatements("database"),
                     ...args.database.credentialsReadStatements(),
+                    ...(args.cache?.authReadStatements() ?? []),
                 ],
                 storageStatements: args.storage.readWriteStatements(),
                 topicStatements: args.registrationTopic?.publishStatements(),
@@ -323,6 +330,7 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                         app: args.app,
                         logGroupName,
                         metricsNamespace: args.metricsNamespace,
+                        cache: args.cache !== undefined,
                     }),
                 ).toString("base64"),
             );
@@ -444,6 +452,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         databaseEngine: deps.database.engine,
         secrets: deps.secrets,
         database: deps.database,
+        ...(deps.cache ? { cache: deps.cache } : {}),
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         metricsNamespace: ctx.names.metricsNamespace,

@@ -6,8 +6,9 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DB_CREDENTIAL_ENV, dbEnvFields } from "../../../functions/boot/render";
+import { CACHE_ENV_FIELDS, DB_CREDENTIAL_ENV, dbEnvFields } from "../../../functions/boot/render";
 import type { DatabaseEngine } from "../../../config/database";
+import { AUTH_TOKEN_FIELD, type Cache } from "../cache";
 import type { AwsContext } from "../context";
 import type { Database, RdsEngineSpec } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
@@ -112,6 +113,20 @@ export function databaseSecretRefs(
     return Object.entries(dbEnvFields(engine)).map(([name, field]) => ({
         name,
         valueFrom: pulumi.interpolate`${DB_CREDENTIAL_ENV.includes(name) ? credentialsArn : documentArn}:${field}::`,
+    }));
+}
+
+/**
+ * The cache's secrets by reference (`features.cache`): its endpoint from the connection document,
+ * its AUTH token from the token's own secret, under the instances' env names (`CACHE_HOST`, ...).
+ */
+export function cacheSecretRefs<T extends pulumi.Input<string>>(
+    documentArn: T,
+    tokenSecretArn: T,
+): Array<{ name: string; valueFrom: pulumi.Output<string> }> {
+    return Object.entries(CACHE_ENV_FIELDS).map(([name, field]) => ({
+        name,
+        valueFrom: pulumi.interpolate`${field === AUTH_TOKEN_FIELD ? tokenSecretArn : documentArn}:${field}::`,
     }));
 }
 
@@ -352,6 +367,11 @@ export interface FargateBackendArgs {
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /** Version id of the connection document: a new one starts new tasks (a new task definition). */
     secretVersionId: pulumi.Input<string>;
+    /**
+     * The cache (`features.cache`): its endpoint (from the connection document) and its AUTH token
+     * (from the token's secret) are injected by reference. Default: none.
+     */
+    cache?: Pick<Cache, "authSecretArn" | "authReadStatements">;
     /** The application's bucket and the statements to use it. */
     storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     /** Where the application publishes registrations. Default: none (no permission, no env key). */
@@ -470,6 +490,7 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             ...args.secrets.readStatements("database"),
             ...args.databaseCredentials.credentialsReadStatements(),
         ];
+        const cacheStatements = args.cache?.authReadStatements() ?? [];
         const executionRole = serviceRole(
             `${name}-task-execution`,
             "ecs-tasks.amazonaws.com",
@@ -485,7 +506,7 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
                     ])
                     .apply((arns) => [...new Set(arns)]),
                 logGroupArn: logGroup.arn,
-                secretStatements,
+                secretStatements: [...secretStatements, ...cacheStatements],
             }),
             { ...child, description: "webapp tasks (ECS): pull the image, write its logs, inject the DB secret" },
         );
@@ -507,11 +528,14 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             child,
         );
 
-        const secrets = databaseSecretRefs(
-            args.secrets.databaseSecretId,
-            args.databaseCredentials.credentialsSecretArn,
-            args.databaseEngine.engine,
-        );
+        const secrets = [
+            ...databaseSecretRefs(
+                args.secrets.databaseSecretId,
+                args.databaseCredentials.credentialsSecretArn,
+                args.databaseEngine.engine,
+            ),
+            ...(args.cache ? cacheSecretRefs(args.secrets.databaseSecretId, args.cache.authSecretArn) : []),
+        ];
         const environment = pulumi
             .all([args.storage.bucketName, args.registrationTopic?.topicArn])
             .apply(([bucketName, registrationTopicArn]) =>
@@ -714,6 +738,7 @@ export function fargateArgs(ctx: AwsContext, deps: AwsBackendDeps): FargateBacke
         databaseCredentials: deps.database,
         secrets: deps.secrets,
         secretVersionId: deps.database.credentialsVersionId,
+        ...(deps.cache ? { cache: deps.cache } : {}),
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         logRetentionDays: awsCfg.logRetentionDays,

@@ -4,6 +4,7 @@
  * provides to be picked by `aws.compute` (the table in `./index.ts`).
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { Cache } from "../cache";
 import type { AwsContext } from "../context";
 import type { Database } from "../database";
 import type { Statement, AwsAccount } from "../iam";
@@ -76,6 +77,11 @@ export interface AwsBackendDeps {
     >;
     readonly storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     readonly registrationTopic?: RegistrationTopic;
+    /**
+     * The cache (`features.cache`): its endpoint is in the connection document, its AUTH token in
+     * the secret these statements read. The cache tier grants the backend's group itself.
+     */
+    readonly cache?: Pick<Cache, "authSecretArn" | "authReadStatements">;
 }
 
 /** One value of `aws.compute`: how to build that kind of backend. */
