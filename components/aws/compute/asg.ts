@@ -9,7 +9,8 @@ import type { AppSettings } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
 import { MYSQL_PORT, type Database } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
-import type { Widget } from "../monitoring";
+import type { AlarmDefinition, Widget } from "../monitoring";
+import { ALARM_THRESHOLDS } from "../thresholds";
 import type { Network } from "../network";
 import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
@@ -137,6 +138,32 @@ export function asgWidgets<T extends pulumi.Input<string>>(groupName: T, metrics
                 [metricsNamespace, "mem_used_percent", ...asg],
                 [metricsNamespace, "disk_used_percent", ...asg],
             ],
+        },
+    ];
+}
+
+/**
+ * The group's own alarm: an instance failing its EC2 status checks (system or instance) for
+ * `instanceStatusCheckMinutes`, whether or not the load balancer has replaced it yet.
+ */
+export function asgAlarms(groupName: pulumi.Input<string>): AlarmDefinition[] {
+    const minutes = ALARM_THRESHOLDS.instanceStatusCheckMinutes;
+    return [
+        {
+            role: "instance-status-check",
+            args: {
+                alarmDescription: `An instance of the Auto Scaling group has failed its EC2 status checks for ${minutes} minutes`,
+                namespace: "AWS/EC2",
+                metricName: "StatusCheckFailed",
+                dimensions: { AutoScalingGroupName: groupName },
+                statistic: "Maximum",
+                period: 60,
+                evaluationPeriods: minutes,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                // No instance (scaled to zero at night) reports nothing: that is not a failure.
+                treatMissingData: "notBreaching",
+            },
         },
     ];
 }
@@ -415,8 +442,8 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
         this.autoScalingGroupName = asg.name;
         this.instanceRoleArn = role.arn;
         this.logGroupName = logGroup.name;
-        // The target group's health alarms belong to the load balancer; the group adds none.
-        this.monitoring = { widgets: asgWidgets(asg.name, args.metricsNamespace), alarms: [] };
+        // The target group's health alarms belong to the load balancer; the group adds its status checks.
+        this.monitoring = { widgets: asgWidgets(asg.name, args.metricsNamespace), alarms: asgAlarms(asg.name) };
         this.outputs = { autoScalingGroupName: asg.name };
     }
 }

@@ -12,6 +12,7 @@ import { MYSQL_PORT } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import { customerKey, logsKeyStatements } from "../kms";
 import type { AlarmDefinition, Widget } from "../monitoring";
+import { ALARM_THRESHOLDS } from "../thresholds";
 import type { Network } from "../network";
 import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
@@ -35,7 +36,7 @@ export const CONTAINER_NAME = "app";
 export const TMP_VOLUME = { name: "tmp", containerPath: "/tmp" } as const;
 
 /** Alarm when a service's average CPU or memory use stays above this percentage for 10 minutes. */
-export const TASK_UTILIZATION_PERCENT = 80;
+export const TASK_UTILIZATION_PERCENT = ALARM_THRESHOLDS.taskUtilizationPercent;
 
 /** A background service from the application's image (`aws.fargate.workers[]`). */
 export interface WorkerSpec {
