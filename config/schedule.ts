@@ -106,8 +106,8 @@ export function unixCron(expression: string): string {
  */
 export function awsCron(expression: string): string {
     const [minute, hour, dayOfMonth, month, dayOfWeek] = unixCron(expression).split(" ");
-    const days = dayOfWeek === "*" ? [dayOfMonth, "?"] : ["?", dayOfWeek];
-    return `cron(${[minute, hour, ...days, month, "*"].join(" ")})`;
+    const [day, weekday] = dayOfWeek === "*" ? [dayOfMonth, "?"] : ["?", dayOfWeek];
+    return `cron(${[minute, hour, day, month, weekday, "*"].join(" ")})`;
 }
 
 /** Whether `zone` is an IANA time zone name this runtime knows (`Europe/Berlin`, `UTC`). */

@@ -11,6 +11,7 @@ import { Kms } from "./kms";
 import { Messaging } from "./messaging";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
+import { DatabaseSchedule } from "./schedule";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 import {
@@ -28,7 +29,20 @@ import {
     storageArgs,
 } from "./tiers";
 
-export { Alerts, Compute, Database, DisasterRecovery, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
+export {
+    Alerts,
+    Compute,
+    Database,
+    DatabaseSchedule,
+    DisasterRecovery,
+    Dns,
+    Kms,
+    Messaging,
+    Monitoring,
+    Network,
+    Secrets,
+    Storage,
+};
 export { awsContext, awsProvider, type AwsContext } from "./context";
 
 /** What the AWS side of a stack exports. */
@@ -130,6 +144,20 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
         monitoringArgs(ctx, { alerts, compute, database, messaging }),
         opts,
     );
+
+    const schedule = ctx.config.aws.schedule;
+    if (schedule !== undefined) {
+        new DatabaseSchedule(
+            ctx.name("db-schedule"),
+            {
+                account: ctx.account,
+                schedule,
+                dbInstanceIdentifier: database.instanceIdentifier,
+                dbInstanceArn: database.arn,
+            },
+            opts,
+        );
+    }
 
     const drRegion =
         ctx.dr &&

@@ -8,6 +8,8 @@ import { renderAwsBootScript } from "../../../functions/boot/aws";
 import type { AppSettings } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
 import { MYSQL_PORT, type Database } from "../database";
+import type { NightSchedule } from "../schedule";
+import { unixCron } from "../../../config/schedule";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import type { AlarmDefinition, Widget } from "../monitoring";
 import { ALARM_THRESHOLDS } from "../thresholds";
@@ -193,6 +195,11 @@ export interface AsgBackendArgs {
     maxSize: number;
     /** Average CPU % the group scales to hold (`aws.asg.cpuTarget`). Default 50. */
     cpuTarget: number;
+    /**
+     * Scale to zero at `stopAt` and back to `minSize`/`maxSize` at `startAt` (`aws.schedule`).
+     * Default: none (the group runs around the clock).
+     */
+    schedule?: NightSchedule;
     /** The customer-managed key for instance volumes. */
     ebsKeyArn: pulumi.Input<string>;
     /** The logs key (`Kms.keyArns.logs`): the application log group is encrypted with it. */
@@ -438,6 +445,30 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
             child,
         );
 
+        if (args.schedule !== undefined) {
+            const { stopAt, startAt, timezone } = args.schedule;
+            for (const [role, recurrence, size] of [
+                ["night-stop", stopAt, { minSize: 0, maxSize: 0, desiredCapacity: 0 }],
+                [
+                    "night-start",
+                    startAt,
+                    { minSize: args.minSize, maxSize: args.maxSize, desiredCapacity: args.minSize },
+                ],
+            ] as const) {
+                new aws.autoscaling.Schedule(
+                    `${name}-${role}`,
+                    {
+                        autoscalingGroupName: asg.name,
+                        scheduledActionName: role,
+                        recurrence: unixCron(recurrence),
+                        timeZone: timezone,
+                        ...size,
+                    },
+                    child,
+                );
+            }
+        }
+
         this.securityGroupId = group.id;
         this.autoScalingGroupName = asg.name;
         this.instanceRoleArn = role.arn;
@@ -461,6 +492,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         minSize: cfg.aws.asg.min,
         maxSize: cfg.aws.asg.max,
         cpuTarget: cfg.aws.asg.cpuTarget,
+        schedule: cfg.aws.schedule,
         ebsKeyArn: deps.kms.keyArns.ebs,
         logsKeyArn: deps.kms.keyArns.logs,
         internetEgress: cfg.aws.natGateways !== "none",
