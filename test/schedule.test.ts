@@ -24,6 +24,8 @@ const T = {
 const NIGHT = { stopAt: "0 20 * * MON-FRI", startAt: "0 7 * * MON-FRI", timezone: "Europe/Berlin" };
 const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-dev:1.2.3";
 
+const targetArn = (s: RecordedResource) => String((s.inputs.target as Record<string, unknown>).arn);
+
 const scheduled = (schedule: unknown, stack = "dev") => rawStackConfig(stack, { aws: { schedule } });
 
 describe("aws.schedule", () => {
@@ -155,7 +157,7 @@ describe("aws.schedule", () => {
         });
 
         it("stops and starts the database through EventBridge Scheduler", () => {
-            const schedules = run.ofType(T.schedule);
+            const schedules = run.ofType(T.schedule).filter((s) => targetArn(s).includes(":rds:"));
             expect(schedules).to.have.length(2);
             const db = run.one(T.db);
             const byTarget = Object.fromEntries(
@@ -180,8 +182,51 @@ describe("aws.schedule", () => {
             }
         });
 
-        it("gives the schedules a role Scheduler of this account assumes, allowed to stop and start that instance only", () => {
-            const schedules = run.ofType(T.schedule);
+        it("mutes the monitoring alarms for the night and unmutes them at startAt", () => {
+            const schedules = run.ofType(T.schedule).filter((s) => targetArn(s).includes(":cloudwatch:"));
+            expect(schedules).to.have.length(2);
+            const byTarget = Object.fromEntries(schedules.map((s) => [targetArn(s), s.inputs]));
+            const mute = byTarget["arn:aws:scheduler:::aws-sdk:cloudwatch:disableAlarmActions"];
+            const unmute = byTarget["arn:aws:scheduler:::aws-sdk:cloudwatch:enableAlarmActions"];
+            expect(mute?.scheduleExpression).to.equal("cron(0 20 ? * MON-FRI *)");
+            expect(unmute?.scheduleExpression).to.equal("cron(0 7 ? * MON-FRI *)");
+            const names = run
+                .ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
+                .filter((a) => a.name.startsWith("dev-monitoring-"))
+                .map((a) => a.name);
+            expect(names).to.have.length(9);
+            for (const inputs of [mute, unmute]) {
+                const input = JSON.parse(String((inputs?.target as Record<string, unknown>).input));
+                expect(input.AlarmNames).to.have.length(9);
+                expect(input.AlarmNames.map((n: string) => n.replace(/-[0-9a-f]{7}$/, ""))).to.have.members(names);
+            }
+            // The NAT instance's and the dead-letter queue's alarms keep watching: those run at night too.
+            expect(JSON.stringify(mute)).not.to.contain("dlq");
+        });
+
+        it("gives the alarm schedules a role allowed to mute and unmute those alarms only", () => {
+            const schedules = run.ofType(T.schedule).filter((s) => targetArn(s).includes(":cloudwatch:"));
+            expect(schedules).to.have.length(2);
+            const role = run.ofType(T.role).filter((r) => schedules.every((s) => s.dependencies.includes(r.urn)));
+            expect(role).to.have.length(1);
+            const policies = run
+                .ofType(T.rolePolicy)
+                .filter((p) => p.dependencies.includes((role[0] as RecordedResource).urn));
+            expect(policies).to.have.length(1);
+            const [statement, ...others] = statements(json(run, policies[0] as RecordedResource, "policy"));
+            expect(others).to.deep.equal([]);
+            expect(statement?.Action).to.deep.equal([
+                "cloudwatch:DisableAlarmActions",
+                "cloudwatch:EnableAlarmActions",
+            ]);
+            expect(statement?.Resource).to.have.length(9);
+            for (const arn of statement?.Resource as string[]) {
+                expect(arn).to.match(/^arn:aws:cloudwatch:us-east-1:123456789012:alarm:dev-monitoring-/);
+            }
+        });
+
+        it("gives the database schedules a role Scheduler of this account assumes, allowed to stop and start that instance only", () => {
+            const schedules = run.ofType(T.schedule).filter((s) => targetArn(s).includes(":rds:"));
             expect(schedules).to.have.length(2);
             const roles = run.ofType(T.role).filter((r) => schedules.every((s) => s.dependencies.includes(r.urn)));
             expect(roles).to.have.length(1);

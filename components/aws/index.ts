@@ -11,7 +11,7 @@ import { Kms } from "./kms";
 import { Messaging } from "./messaging";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
-import { DatabaseSchedule } from "./schedule";
+import { NightShutdown } from "./schedule";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 import {
@@ -33,7 +33,7 @@ export {
     Alerts,
     Compute,
     Database,
-    DatabaseSchedule,
+    NightShutdown,
     DisasterRecovery,
     Dns,
     Kms,
@@ -147,13 +147,15 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
 
     const schedule = ctx.config.aws.schedule;
     if (schedule !== undefined) {
-        new DatabaseSchedule(
-            ctx.name("db-schedule"),
+        new NightShutdown(
+            ctx.name("night"),
             {
                 account: ctx.account,
                 schedule,
                 dbInstanceIdentifier: database.instanceIdentifier,
                 dbInstanceArn: database.arn,
+                alarmNames: monitoring.alarmNames,
+                alarmArns: monitoring.alarmArns,
             },
             opts,
         );

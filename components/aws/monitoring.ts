@@ -328,6 +328,9 @@ export interface MonitoringArgs {
 export class Monitoring extends pulumi.ComponentResource {
     public readonly dashboardName: pulumi.Output<string>;
     public readonly dashboardUrl: pulumi.Output<string>;
+    /** The names and ARNs of the alarms this tier created (a night schedule mutes them). */
+    public readonly alarmNames: pulumi.Output<string[]>;
+    public readonly alarmArns: pulumi.Output<string[]>;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Monitoring", name, {}, opts);
@@ -340,17 +343,20 @@ export class Monitoring extends pulumi.ComponentResource {
             dbInstance: args.dbInstanceIdentifier,
             functionName: args.functionName,
         };
-        for (const alarm of alarmDefinitions(watched, {
+        const alarms = alarmDefinitions(watched, {
             dbAllocatedStorageGb: args.dbAllocatedStorageGb,
             dbInstanceClass: args.dbInstanceClass,
             backendAlarms: args.backend.alarms,
-        })) {
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${alarm.role}`,
-                { ...alarm.args, alarmActions: [args.alertTopicArn], okActions: [args.alertTopicArn] },
-                child,
-            );
-        }
+        }).map(
+            (alarm) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${alarm.role}`,
+                    { ...alarm.args, alarmActions: [args.alertTopicArn], okActions: [args.alertTopicArn] },
+                    child,
+                ),
+        );
+        this.alarmNames = pulumi.all(alarms.map((a) => a.name));
+        this.alarmArns = pulumi.all(alarms.map((a) => a.arn));
 
         const body = pulumi
             .all([

@@ -16,7 +16,22 @@ export interface NightSchedule {
 /** The RDS API calls the schedules make, as EventBridge Scheduler universal targets. */
 export const DB_SCHEDULE_ACTIONS = { stop: "stopDBInstance", start: "startDBInstance" } as const;
 
-/** The only statement of the schedules' role: stop and start this one instance. */
+/** The CloudWatch API calls that mute the stack's alarms for the night and unmute them in the morning. */
+export const ALARM_SCHEDULE_ACTIONS = { stop: "disableAlarmActions", start: "enableAlarmActions" } as const;
+
+/** The only statement of the alarm schedules' role: mute and unmute these alarms. */
+export function alarmScheduleStatements(alarmArns: pulumi.Input<string[]>): Statement[] {
+    return [
+        {
+            Sid: "MuteAndUnmuteTheStacksAlarmsOnly",
+            Effect: "Allow",
+            Action: ["cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"],
+            Resource: alarmArns,
+        },
+    ];
+}
+
+/** The only statement of the database schedules' role: stop and start this one instance. */
 export function dbScheduleStatements(instanceArn: pulumi.Input<string>): Statement[] {
     return [
         {
@@ -28,7 +43,7 @@ export function dbScheduleStatements(instanceArn: pulumi.Input<string>): Stateme
     ];
 }
 
-export interface DatabaseScheduleArgs {
+export interface NightShutdownArgs {
     /** The account and region deployed into (the role trusts this account's Scheduler only). */
     account: AwsAccount;
     /** When to stop and start (`aws.schedule`). */
@@ -37,20 +52,29 @@ export interface DatabaseScheduleArgs {
     dbInstanceIdentifier: pulumi.Input<string>;
     /** The RDS instance's ARN (the only resource the role may act on). */
     dbInstanceArn: pulumi.Input<string>;
+    /**
+     * The alarms that would fire while the stack sleeps (no healthy host, no running task, no
+     * database metrics): their actions are disabled at `stopAt` and enabled again at `startAt`.
+     */
+    alarmNames: pulumi.Input<string[]>;
+    /** Their ARNs (the only resources the alarm schedules' role may act on). */
+    alarmArns: pulumi.Input<string[]>;
 }
 
 /**
- * The database's night: two EventBridge Scheduler schedules call `rds:StopDBInstance` at `stopAt`
- * and `rds:StartDBInstance` at `startAt` on the stack's instance, through a role allowed those two
- * actions on that instance only. A stopped instance costs its storage only; RDS starts an instance
- * by itself after 7 days stopped, which the weekly schedule stops again.
+ * The stack's night, besides the application's scaled-down capacity (the backend's scheduled
+ * actions): EventBridge Scheduler schedules call `rds:StopDBInstance` at `stopAt` and
+ * `rds:StartDBInstance` at `startAt` on the stack's instance, through a role allowed those two
+ * actions on that instance only; two more mute the monitoring alarms' actions for the night and
+ * unmute them in the morning, through a role allowed only that on those alarms. A stopped instance
+ * costs its storage only; RDS starts an instance by itself after 7 days stopped.
  */
-export class DatabaseSchedule extends pulumi.ComponentResource {
+export class NightShutdown extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
     public readonly scheduleNames: pulumi.Output<string[]>;
 
-    constructor(name: string, args: DatabaseScheduleArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("webapp:aws:DatabaseSchedule", name, {}, opts);
+    constructor(name: string, args: NightShutdownArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("webapp:aws:NightShutdown", name, {}, opts);
         const child = { parent: this };
         const role = serviceRole(
             `${name}-role`,
@@ -80,8 +104,36 @@ export class DatabaseSchedule extends pulumi.ComponentResource {
             );
         const stop = schedule("stop", args.schedule.stopAt);
         const start = schedule("start", args.schedule.startAt);
+
+        const alarmsRole = serviceRole(
+            `${name}-alarms-role`,
+            "scheduler.amazonaws.com",
+            args.account,
+            alarmScheduleStatements(args.alarmArns),
+            { ...child, description: "webapp: mutes the alarms at night" },
+        );
+        const alarmSchedule = (action: keyof typeof ALARM_SCHEDULE_ACTIONS, expression: string) =>
+            new aws.scheduler.Schedule(
+                `${name}-alarms-${action}`,
+                {
+                    description: `webapp: ${ALARM_SCHEDULE_ACTIONS[action]} of the stack's alarms (${expression}, ${args.schedule.timezone})`,
+                    scheduleExpression: awsCron(expression),
+                    scheduleExpressionTimezone: args.schedule.timezone,
+                    flexibleTimeWindow: { mode: "OFF" },
+                    target: {
+                        arn: pulumi.interpolate`arn:${partition}:scheduler:::aws-sdk:cloudwatch:${ALARM_SCHEDULE_ACTIONS[action]}`,
+                        roleArn: alarmsRole.arn,
+                        input: pulumi.jsonStringify({ AlarmNames: args.alarmNames }),
+                        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+                    },
+                },
+                child,
+            );
+        const mute = alarmSchedule("stop", args.schedule.stopAt);
+        const unmute = alarmSchedule("start", args.schedule.startAt);
+
         this.roleArn = role.arn;
-        this.scheduleNames = pulumi.all([stop.name, start.name]);
+        this.scheduleNames = pulumi.all([stop.name, start.name, mute.name, unmute.name]);
         this.registerOutputs({ roleArn: this.roleArn, scheduleNames: this.scheduleNames });
     }
 }

@@ -370,6 +370,7 @@ const awsState: Record<string, StateFn> = {
         return { name, arn: awsArn("events", `rule/${name}`, req) };
     },
     "aws:cloudwatch/metricAlarm:MetricAlarm": (req) => ({
+        name: req.inputs.name ?? autoName(req.name),
         arn: awsArn("cloudwatch", `alarm:${req.inputs.name ?? autoName(req.name)}`, req),
     }),
 };
