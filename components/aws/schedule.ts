@@ -70,70 +70,66 @@ export interface NightShutdownArgs {
  * costs its storage only; RDS starts an instance by itself after 7 days stopped.
  */
 export class NightShutdown extends pulumi.ComponentResource {
-    public readonly roleArn: pulumi.Output<string>;
+    /** The schedules' roles: the database's, then the alarms'. */
+    public readonly roleArns: pulumi.Output<string[]>;
     public readonly scheduleNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: NightShutdownArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:NightShutdown", name, {}, opts);
         const child = { parent: this };
-        const role = serviceRole(
-            `${name}-role`,
-            "scheduler.amazonaws.com",
-            args.account,
-            dbScheduleStatements(args.dbInstanceArn),
-            { ...child, description: "webapp: stops and starts the database at night" },
-        );
         const { partition } = args.account;
-        const schedule = (action: keyof typeof DB_SCHEDULE_ACTIONS, expression: string) =>
-            new aws.scheduler.Schedule(
-                `${name}-db-${action}`,
-                {
-                    description: `webapp: ${action} the database (${expression}, ${args.schedule.timezone})`,
-                    scheduleExpression: awsCron(expression),
-                    scheduleExpressionTimezone: args.schedule.timezone,
-                    flexibleTimeWindow: { mode: "OFF" },
-                    target: {
-                        arn: pulumi.interpolate`arn:${partition}:scheduler:::aws-sdk:rds:${DB_SCHEDULE_ACTIONS[action]}`,
-                        roleArn: role.arn,
-                        input: pulumi.jsonStringify({ DbInstanceIdentifier: args.dbInstanceIdentifier }),
-                        // A missed night is harmless; retrying a stop of a stopping instance is not useful.
-                        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        const { timezone } = args.schedule;
+        // One role per part, allowed only that part's two calls; one schedule per call.
+        const parts = [
+            {
+                prefix: "db",
+                roleName: `${name}-role`,
+                roleDescription: "webapp: stops and starts the database at night",
+                service: "rds",
+                actions: DB_SCHEDULE_ACTIONS,
+                statements: dbScheduleStatements(args.dbInstanceArn),
+                input: pulumi.jsonStringify({ DbInstanceIdentifier: args.dbInstanceIdentifier }),
+            },
+            {
+                prefix: "alarms",
+                roleName: `${name}-alarms-role`,
+                roleDescription: "webapp: mutes the alarms at night",
+                service: "cloudwatch",
+                actions: ALARM_SCHEDULE_ACTIONS,
+                statements: alarmScheduleStatements(args.alarmArns),
+                input: pulumi.jsonStringify({ AlarmNames: args.alarmNames }),
+            },
+        ];
+        const roles = parts.map((part) => {
+            const role = serviceRole(part.roleName, "scheduler.amazonaws.com", args.account, part.statements, {
+                ...child,
+                description: part.roleDescription,
+            });
+            const schedules = (["stop", "start"] as const).map((phase) => {
+                const expression = phase === "stop" ? args.schedule.stopAt : args.schedule.startAt;
+                const call = part.actions[phase];
+                return new aws.scheduler.Schedule(
+                    `${name}-${part.prefix}-${phase}`,
+                    {
+                        description: `webapp: ${part.service} ${call} (${expression}, ${timezone})`,
+                        scheduleExpression: awsCron(expression),
+                        scheduleExpressionTimezone: timezone,
+                        flexibleTimeWindow: { mode: "OFF" },
+                        target: {
+                            arn: pulumi.interpolate`arn:${partition}:scheduler:::aws-sdk:${part.service}:${call}`,
+                            roleArn: role.arn,
+                            input: part.input,
+                            // A missed night is harmless: a few retries within the hour, then the next day.
+                            retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+                        },
                     },
-                },
-                child,
-            );
-        const stop = schedule("stop", args.schedule.stopAt);
-        const start = schedule("start", args.schedule.startAt);
-
-        const alarmsRole = serviceRole(
-            `${name}-alarms-role`,
-            "scheduler.amazonaws.com",
-            args.account,
-            alarmScheduleStatements(args.alarmArns),
-            { ...child, description: "webapp: mutes the alarms at night" },
-        );
-        const alarmSchedule = (action: keyof typeof ALARM_SCHEDULE_ACTIONS, expression: string) =>
-            new aws.scheduler.Schedule(
-                `${name}-alarms-${action}`,
-                {
-                    description: `webapp: ${ALARM_SCHEDULE_ACTIONS[action]} of the stack's alarms (${expression}, ${args.schedule.timezone})`,
-                    scheduleExpression: awsCron(expression),
-                    scheduleExpressionTimezone: args.schedule.timezone,
-                    flexibleTimeWindow: { mode: "OFF" },
-                    target: {
-                        arn: pulumi.interpolate`arn:${partition}:scheduler:::aws-sdk:cloudwatch:${ALARM_SCHEDULE_ACTIONS[action]}`,
-                        roleArn: alarmsRole.arn,
-                        input: pulumi.jsonStringify({ AlarmNames: args.alarmNames }),
-                        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
-                    },
-                },
-                child,
-            );
-        const mute = alarmSchedule("stop", args.schedule.stopAt);
-        const unmute = alarmSchedule("start", args.schedule.startAt);
-
-        this.roleArn = role.arn;
-        this.scheduleNames = pulumi.all([stop.name, start.name, mute.name, unmute.name]);
-        this.registerOutputs({ roleArn: this.roleArn, scheduleNames: this.scheduleNames });
+                    child,
+                );
+            });
+            return { role, schedules };
+        });
+        this.roleArns = pulumi.all(roles.map((r) => r.role.arn));
+        this.scheduleNames = pulumi.all(roles.flatMap((r) => r.schedules.map((s) => s.name)));
+        this.registerOutputs({ roleArns: this.roleArns, scheduleNames: this.scheduleNames });
     }
 }
