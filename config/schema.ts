@@ -12,6 +12,7 @@ import { ANY_ENGINE_VERSION, DATABASE_ENGINES, ENGINE_VERSIONS, engineVersionPro
 import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
 import { gcpZoneRegion } from "./regions";
+import { cronProblem, isTimeZone } from "./schedule";
 import {
     accountId,
     awsRegion,
@@ -90,6 +91,16 @@ const imageFilter = z.strictObject({
     /** The newest available image whose name starts with this prefix is used. */
     namePrefix: text(patterns.imageNamePrefix, "an AMI name prefix"),
 });
+
+/** A 5-field cron expression of `aws.schedule`; both times are required once the schedule is set. */
+const cron = () =>
+    z.custom<string>((v) => cronProblem(v) === undefined, {
+        abort: false,
+        error: (issue) =>
+            issue.input === undefined
+                ? "is required with aws.schedule: set both aws.schedule.stopAt and aws.schedule.startAt, or neither"
+                : cronProblem(issue.input),
+    });
 
 const scaling = (defaults: { min: number; max: number; cpuTarget: number }) =>
     section({
@@ -201,6 +212,22 @@ export function configSchema(environment: string) {
             multiAz: boolean().default(isProduction(environment)),
             snapshotRetentionDays: integer(0, 35).default(isProduction(environment) ? 7 : 0),
         }),
+        /** Night-time shutdown of a non-production stack (`components/aws/schedule.ts`); off while unset. */
+        schedule: z
+            .strictObject(
+                {
+                    stopAt: cron(),
+                    startAt: cron(),
+                    timezone: rule<string>(
+                        'is not an IANA time zone name (e.g. "Europe/Berlin", "America/New_York", "UTC")',
+                        isTimeZone,
+                    ).default("UTC"),
+                },
+                {
+                    error: "must be an object { stopAt, startAt, timezone } (set its keys with pulumi config set --path)",
+                },
+            )
+            .optional(),
         /** The disaster-recovery region (`components/aws/dr.ts`); off while `region` is unset. */
         dr: section({
             region: awsRegion().optional(),
@@ -470,6 +497,23 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
             ["aws", "dr", "vpcCidr"],
             `overlaps aws.vpcCidr (${cfg.aws?.vpcCidr}): the two VPCs could not be peered`,
             dr.vpcCidr,
+        );
+    }
+    const schedule = cfg.aws?.schedule;
+    if (schedule !== undefined && typeof cfg.environment === "string" && isProduction(cfg.environment)) {
+        problem(
+            ["aws", "schedule"],
+            `is refused in the production-like environment ${cfg.environment} (its profile in config/profiles.ts): ` +
+                "only a dev stack may shut down at night; remove aws.schedule",
+            schedule,
+        );
+    }
+    if (schedule !== undefined && typeof dr?.region === "string") {
+        problem(
+            ["aws", "schedule"],
+            `cannot stop the database while aws.dr.region (${dr.region}) gives it a read replica: RDS does not stop ` +
+                "an instance that has read replicas; remove aws.schedule or aws.dr.region",
+            schedule,
         );
     }
     const subnet = typeof cfg.gcp?.subnetCidr === "string" ? parseCidr(cfg.gcp.subnetCidr) : undefined;

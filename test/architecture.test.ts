@@ -130,6 +130,7 @@ describe("tiers ask the compute backend", () => {
                 },
                 dbInstanceIdentifier: "webapp-test-abcdef",
                 dbAllocatedStorageGb: 20,
+                dbInstanceClass: "db.t3.micro",
             });
         });
         const alarm = run.one("aws:cloudwatch/metricAlarm:MetricAlarm", "test-monitoring-tasks-running");

@@ -97,19 +97,56 @@ describe("AWS monitoring", () => {
     });
 
     describe("alarm definitions", () => {
-        it("watch the 5xx rate, target health, database storage and CPU", () => {
-            const alarms = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20 });
+        it("watch the 5xx rate, response time, target health, database storage, CPU and connections", () => {
+            const alarms = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20, dbInstanceClass: "db.t3.micro" });
             expect(alarms.map((a) => a.role)).to.deep.equal([
                 "alb-5xx-rate",
+                "alb-response-time-p99",
                 "unhealthy-hosts",
                 "no-healthy-hosts",
                 "db-free-storage",
                 "db-cpu",
+                "db-connections",
             ]);
         });
 
+        it("alarm on a p99 target response time above 2 s for 5 minutes", () => {
+            const p99 = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20, dbInstanceClass: "db.t3.micro" }).find(
+                (a) => a.role === "alb-response-time-p99",
+            );
+            expect(p99?.args).to.deep.include({
+                namespace: "AWS/ApplicationELB",
+                metricName: "TargetResponseTime",
+                extendedStatistic: "p99",
+                period: 60,
+                evaluationPeriods: 5,
+                threshold: 2,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+            });
+            expect(p99?.args.statistic).to.equal(undefined);
+        });
+
+        it("alarm on database connections above 80% of the instance class's default maximum", () => {
+            const connections = (instanceClass: string) =>
+                alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20, dbInstanceClass: instanceClass }).find(
+                    (a) => a.role === "db-connections",
+                )?.args;
+            // db.t3.micro: 1 GiB / 12582880 bytes = 85 connections; 80% = 68.
+            expect(connections("db.t3.micro")).to.deep.include({
+                namespace: "AWS/RDS",
+                metricName: "DatabaseConnections",
+                statistic: "Maximum",
+                threshold: 68,
+                comparisonOperator: "GreaterThanThreshold",
+            });
+            // db.m6g.large: 8 GiB = 682 connections, 545; db.r6g.2xlarge: 64 GiB = 5461, 4368.
+            expect(connections("db.m6g.large")?.threshold).to.equal(545);
+            expect(connections("db.r6g.2xlarge")?.threshold).to.equal(4368);
+        });
+
         it("compute the 5xx rate from target and load-balancer errors, once there is traffic", () => {
-            const [rate] = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20 });
+            const [rate] = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20, dbInstanceClass: "db.t3.micro" });
             const queries = rate.args.metricQueries as Array<Record<string, any>>;
             expect(queries.map((q) => q.metric?.metricName).filter(Boolean)).to.deep.equal([
                 "HTTPCode_Target_5XX_Count",
@@ -126,14 +163,18 @@ describe("AWS monitoring", () => {
         it("alarm on free storage below 10% of the allocation, at least 2 GiB", () => {
             expect(freeStorageThresholdBytes(20)).to.equal(2 * GIB);
             expect(freeStorageThresholdBytes(100)).to.equal(10 * GIB);
-            const storage = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 100 }).find(
-                (a) => a.role === "db-free-storage",
-            );
+            const storage = alarmDefinitions(WATCHED, {
+                dbAllocatedStorageGb: 100,
+                dbInstanceClass: "db.t3.micro",
+            }).find((a) => a.role === "db-free-storage");
             expect(storage?.args).to.include({ threshold: 10 * GIB, comparisonOperator: "LessThanThreshold" });
         });
 
         it("add a function-errors alarm only when there is a function", () => {
-            const alarms = alarmDefinitions({ ...WATCHED, functionName: "email-fn" }, { dbAllocatedStorageGb: 20 });
+            const alarms = alarmDefinitions(
+                { ...WATCHED, functionName: "email-fn" },
+                { dbAllocatedStorageGb: 20, dbInstanceClass: "db.t3.micro" },
+            );
             const errors = alarms.find((a) => a.role === "function-errors");
             expect(errors?.args).to.include({ namespace: "AWS/Lambda", metricName: "Errors", threshold: 0 });
             expect(errors?.args.dimensions).to.deep.equal({ FunctionName: "email-fn" });
@@ -146,14 +187,34 @@ describe("AWS monitoring", () => {
             run = await buildStack("dev");
         });
 
+        it("watches the Auto Scaling group's EC2 status checks, 3 failed minutes in a row", () => {
+            const alarm = run.one(ALARM, "dev-monitoring-instance-status-check");
+            const group = run.one("aws:autoscaling/group:Group");
+            expect(alarm.inputs).to.deep.include({
+                namespace: "AWS/EC2",
+                metricName: "StatusCheckFailed",
+                statistic: "Maximum",
+                period: 60,
+                evaluationPeriods: 3,
+                threshold: 0,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+            });
+            expect(Object.keys(alarm.inputs.dimensions as object)).to.deep.equal(["AutoScalingGroupName"]);
+            expect(alarm.dependencies).to.include(group.urn);
+        });
+
         it("sends every alarm of the platform to the ops topic, on alarm and on recovery", () => {
             const alarms = run.ofType(ALARM);
             expect(alarms.map((a) => a.name)).to.have.members([
                 "dev-monitoring-alb-5xx-rate",
+                "dev-monitoring-alb-response-time-p99",
                 "dev-monitoring-unhealthy-hosts",
                 "dev-monitoring-no-healthy-hosts",
                 "dev-monitoring-db-free-storage",
                 "dev-monitoring-db-cpu",
+                "dev-monitoring-db-connections",
+                "dev-monitoring-instance-status-check",
                 "dev-monitoring-function-errors",
                 "dev-messaging-dlq-alarm",
             ]);
@@ -237,6 +298,7 @@ describe("AWS monitoring", () => {
                     backend: { widgets: asgWidgets(ASG_NAME, "webapp/test"), alarms: [] },
                     dbInstanceIdentifier: WATCHED.dbInstance,
                     dbAllocatedStorageGb: 20,
+                    dbInstanceClass: "db.t3.micro",
                     functionName: "email-fn",
                 });
             });

@@ -86,6 +86,7 @@ describe("config keys: every key is used", () => {
                     image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-dev:1.0.0",
                     workers: [{ name: "worker", command: ["run"] }],
                 },
+                schedule: { stopAt: "0 20 * * MON-FRI", startAt: "0 7 * * MON-FRI", timezone: "Europe/Berlin" },
             },
         });
         const cloudRun = stackConfig("dev", {

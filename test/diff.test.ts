@@ -61,7 +61,7 @@ describe("plan diff", () => {
 
         it("an unchanged stack has no change", () => {
             const diff = compareWith(base, base);
-            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 109 });
+            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 112 });
         });
 
         it("a bigger database class is an update of the instance, naming the input", async () => {
@@ -108,10 +108,10 @@ describe("plan diff", () => {
             });
             expect(code).to.equal(0);
             expect(lines).to.include(
-                `Diff against ${path.join(out, "dev")}: 0 to create, 0 to update, 0 to replace, 0 to delete, 109 unchanged`,
+                `Diff against ${path.join(out, "dev")}: 0 to create, 0 to update, 0 to replace, 0 to delete, 112 unchanged`,
             );
             const diff = JSON.parse(readFileSync(path.join(out, "dev", "diff.json"), "utf8"));
-            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 109 });
+            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 112 });
             const md: string[] = [];
             await runPlan(
                 [
@@ -130,7 +130,7 @@ describe("plan diff", () => {
             );
             expect(md[0]).to.equal("### Offline plan: webapp-infra/dev");
             expect(md.join("\n")).to.include(
-                "#### Changes\n\n**0** to create, **0** to update, **0** to replace, **0** to delete, 109 unchanged",
+                "#### Changes\n\n**0** to create, **0** to update, **0** to replace, **0** to delete, 112 unchanged",
             );
         } finally {
             rmSync(out, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { Kms } from "./kms";
 import { Messaging } from "./messaging";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
+import { NightShutdown } from "./schedule";
 import { Secrets } from "./secrets";
 import { Storage } from "./storage";
 import {
@@ -30,7 +31,21 @@ import {
     storageArgs,
 } from "./tiers";
 
-export { Alerts, Cache, Compute, Database, DisasterRecovery, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
+export {
+    Alerts,
+    Cache,
+    Compute,
+    Database,
+    NightShutdown,
+    DisasterRecovery,
+    Dns,
+    Kms,
+    Messaging,
+    Monitoring,
+    Network,
+    Secrets,
+    Storage,
+};
 export { awsContext, awsProvider, type AwsContext } from "./context";
 
 /** What the AWS side of a stack exports. */
@@ -150,6 +165,22 @@ export function createAwsPlatform(ctx: AwsContext): AwsPlatform {
         monitoringArgs(ctx, { alerts, compute, database, messaging }),
         opts,
     );
+
+    const schedule = ctx.config.aws.schedule;
+    if (schedule !== undefined) {
+        new NightShutdown(
+            ctx.name("night"),
+            {
+                account: ctx.account,
+                schedule,
+                dbInstanceIdentifier: database.instanceIdentifier,
+                dbInstanceArn: database.arn,
+                alarmNames: monitoring.alarmNames,
+                alarmArns: monitoring.alarmArns,
+            },
+            opts,
+        );
+    }
 
     const drRegion =
         ctx.dr &&

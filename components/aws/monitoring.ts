@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsBackendMonitoring } from "./compute/types";
+import { ALARM_THRESHOLDS, dbConnectionsThreshold } from "./thresholds";
 
 const GIB = 1024 ** 3;
 
 /** Alarm when less than this is free: 10 % of the allocated storage, at least 2 GiB. */
 export function freeStorageThresholdBytes(allocatedStorageGb: number): number {
-    return Math.max(2 * GIB, Math.round(allocatedStorageGb * GIB * 0.1));
+    return Math.max(2 * GIB, Math.round((allocatedStorageGb * GIB * ALARM_THRESHOLDS.dbFreeStoragePercent) / 100));
 }
 
 /** The console address of a dashboard. */
@@ -134,18 +135,18 @@ export interface AlarmDefinition {
 }
 
 /** Minimum requests per minute before the 5xx rate counts (a lone failing request is not an outage). */
-export const MIN_REQUESTS_FOR_ERROR_RATE = 10;
+export const MIN_REQUESTS_FOR_ERROR_RATE = ALARM_THRESHOLDS.minRequestsForErrorRate;
 /** Alarm when more than this percentage of requests fail with 5xx. */
-export const ERROR_RATE_PERCENT = 5;
-export const DB_CPU_PERCENT = 80;
+export const ERROR_RATE_PERCENT = ALARM_THRESHOLDS.errorRatePercent;
+export const DB_CPU_PERCENT = ALARM_THRESHOLDS.dbCpuPercent;
 
 /**
- * The alarms: 5xx rate, unhealthy and missing healthy hosts, the backend's own, database storage
- * and CPU, function errors.
+ * The alarms: 5xx rate, slow responses (p99), unhealthy and missing healthy hosts, the backend's
+ * own, database storage, CPU and connections, function errors. Thresholds: `ALARM_THRESHOLDS`.
  */
 export function alarmDefinitions(
     w: Watched<pulumi.Input<string>>,
-    options: { dbAllocatedStorageGb: number; backendAlarms?: readonly AlarmDefinition[] },
+    options: { dbAllocatedStorageGb: number; dbInstanceClass: string; backendAlarms?: readonly AlarmDefinition[] },
 ): AlarmDefinition[] {
     const alb = (metricName: string, id: string) => ({
         id,
@@ -182,6 +183,23 @@ export function alarmDefinitions(
                             "100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
                     },
                 ],
+            },
+        },
+        {
+            role: "alb-response-time-p99",
+            args: {
+                alarmDescription:
+                    `The targets' 99th-percentile response time has been above ${ALARM_THRESHOLDS.responseTimeP99Seconds} s ` +
+                    `for ${ALARM_THRESHOLDS.responseTimeMinutes} minutes`,
+                namespace: "AWS/ApplicationELB",
+                metricName: "TargetResponseTime",
+                dimensions: { LoadBalancer: w.loadBalancer },
+                extendedStatistic: "p99",
+                period: 60,
+                evaluationPeriods: ALARM_THRESHOLDS.responseTimeMinutes,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: ALARM_THRESHOLDS.responseTimeP99Seconds,
+                treatMissingData: "notBreaching",
             },
         },
         {
@@ -245,6 +263,23 @@ export function alarmDefinitions(
                 treatMissingData: "missing",
             },
         },
+        {
+            role: "db-connections",
+            args: {
+                alarmDescription:
+                    `Database connections above ${ALARM_THRESHOLDS.dbConnectionsPercent}% of the default maximum ` +
+                    `for ${options.dbInstanceClass} for 10 minutes`,
+                namespace: "AWS/RDS",
+                metricName: "DatabaseConnections",
+                dimensions: { DBInstanceIdentifier: w.dbInstance },
+                statistic: "Maximum",
+                period: 300,
+                evaluationPeriods: 2,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: dbConnectionsThreshold(options.dbInstanceClass),
+                treatMissingData: "missing",
+            },
+        },
     ];
     if (w.functionName !== undefined) {
         alarms.push({
@@ -283,6 +318,8 @@ export interface MonitoringArgs {
     dbInstanceIdentifier: pulumi.Input<string>;
     /** The database's initial storage (`aws.db.allocatedStorage`), for the free-storage threshold. */
     dbAllocatedStorageGb: number;
+    /** The database's instance class (`aws.db.instanceClass`), for the connections threshold. */
+    dbInstanceClass: string;
     /** The email function's name. Default: none (no function widgets or alarm). */
     functionName?: pulumi.Input<string>;
 }
@@ -291,6 +328,9 @@ export interface MonitoringArgs {
 export class Monitoring extends pulumi.ComponentResource {
     public readonly dashboardName: pulumi.Output<string>;
     public readonly dashboardUrl: pulumi.Output<string>;
+    /** The names and ARNs of the alarms this tier created (a night schedule mutes them). */
+    public readonly alarmNames: pulumi.Output<string[]>;
+    public readonly alarmArns: pulumi.Output<string[]>;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Monitoring", name, {}, opts);
@@ -303,16 +343,20 @@ export class Monitoring extends pulumi.ComponentResource {
             dbInstance: args.dbInstanceIdentifier,
             functionName: args.functionName,
         };
-        for (const alarm of alarmDefinitions(watched, {
+        const alarms = alarmDefinitions(watched, {
             dbAllocatedStorageGb: args.dbAllocatedStorageGb,
+            dbInstanceClass: args.dbInstanceClass,
             backendAlarms: args.backend.alarms,
-        })) {
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-${alarm.role}`,
-                { ...alarm.args, alarmActions: [args.alertTopicArn], okActions: [args.alertTopicArn] },
-                child,
-            );
-        }
+        }).map(
+            (alarm) =>
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${alarm.role}`,
+                    { ...alarm.args, alarmActions: [args.alertTopicArn], okActions: [args.alertTopicArn] },
+                    child,
+                ),
+        );
+        this.alarmNames = pulumi.all(alarms.map((a) => a.name));
+        this.alarmArns = pulumi.all(alarms.map((a) => a.arn));
 
         const body = pulumi
             .all([

@@ -8,6 +8,7 @@ import { renderNatUserData } from "../../functions/boot/nat";
 import { DATA_PORTS } from "../shared/dataPorts";
 import type { NetworkOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
+import { ALARM_THRESHOLDS } from "./thresholds";
 import { vpcChildInputs } from "./vpcChildren";
 
 
@@ -17,8 +18,11 @@ export const NAT_INSTANCE_TYPE = "t4g.nano";
 /** The SSM public parameter holding the newest Amazon Linux 2023 image for arm64. */
 export const NAT_INSTANCE_IMAGE_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
 
-/** The NAT instance's alarms: a failed status check for this many consecutive minutes. */
-export const NAT_ALARM_THRESHOLDS = { systemCheckMinutes: 2, instanceCheckMinutes: 3 } as const;
+/** The NAT instance's alarms: a failed status check for this many consecutive minutes (`ALARM_THRESHOLDS`). */
+export const NAT_ALARM_THRESHOLDS = {
+    systemCheckMinutes: ALARM_THRESHOLDS.natSystemCheckMinutes,
+    instanceCheckMinutes: ALARM_THRESHOLDS.natInstanceCheckMinutes,
+} as const;
 
 export interface NetworkArgs {
     account: AwsAccount;

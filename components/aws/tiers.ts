@@ -221,6 +221,7 @@ export function monitoringArgs(
         backend: backend.monitoring,
         dbInstanceIdentifier: tiers.database.instanceIdentifier,
         dbAllocatedStorageGb: ctx.config.aws.db.allocatedStorage,
+        dbInstanceClass: ctx.config.aws.db.instanceClass,
         functionName: tiers.messaging.functionName,
     };
 }

@@ -454,6 +454,10 @@ const AWS_ROWS: Record<string, CostRow> = {
         },
     ),
     "aws:autoscaling/policy:Policy": free("scaling policies are free (their alarms are AWS-managed)"),
+    "aws:autoscaling/schedule:Schedule": free("scheduled actions of an Auto Scaling group are free"),
+    "aws:scheduler/schedule:Schedule": free(
+        "EventBridge Scheduler's first 14 million invocations a month are free; two a day stay far below",
+    ),
     "aws:ecs/service:Service": priced(
         "the Fargate tasks it keeps running at rest (its desired count), by the task definition's vCPU and memory",
         (r) => {
@@ -494,6 +498,7 @@ const AWS_ROWS: Record<string, CostRow> = {
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": free("configuration of the repository"),
     "aws:appautoscaling/target:Target": free("Application Auto Scaling is free (its alarms are AWS-managed)"),
     "aws:appautoscaling/policy:Policy": free("Application Auto Scaling is free (its alarms are AWS-managed)"),
+    "aws:appautoscaling/scheduledAction:ScheduledAction": free("Application Auto Scaling's scheduled actions are free"),
 
     "aws:ec2/launchTemplate:LaunchTemplate": free("the group's instances are priced with the group"),
     "aws:iam/role:Role": free("IAM is free"),

@@ -333,6 +333,31 @@ const awsState: Record<string, StateFn> = {
             ),
         };
     },
+    "aws:appautoscaling/scheduledAction:ScheduledAction": (req) => ({
+        arn: awsArn(
+            "autoscaling",
+            `scheduledAction:${uuidFrom(req.name)}:resource/${String(req.inputs.resourceId)}:scheduledActionName/${String(req.inputs.name)}`,
+            req,
+        ),
+    }),
+    "aws:autoscaling/schedule:Schedule": (req) => ({
+        arn: awsArn(
+            "autoscaling",
+            `scheduledUpdateGroupAction:${uuidFrom(req.name)}:autoScalingGroupName/${String(req.inputs.autoscalingGroupName)}:scheduledActionName/${String(req.inputs.scheduledActionName)}`,
+            req,
+        ),
+        id: String(req.inputs.scheduledActionName),
+    }),
+    "aws:scheduler/schedule:Schedule": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 64);
+        const groupName = req.inputs.groupName ?? "default";
+        return {
+            name,
+            groupName,
+            arn: awsArn("scheduler", `schedule/${groupName}/${name}`, req),
+            id: `${groupName}/${name}`,
+        };
+    },
     "aws:route53/zone:Zone": (req) => ({
         zoneId: `Z${shortHash(req.name, 20).toUpperCase()}`,
         nameServers: ["ns-1.awsdns-00.org", "ns-2.awsdns-00.com", "ns-3.awsdns-00.net", "ns-4.awsdns-00.co.uk"],
@@ -368,6 +393,7 @@ const awsState: Record<string, StateFn> = {
         return { name, arn: awsArn("events", `rule/${name}`, req) };
     },
     "aws:cloudwatch/metricAlarm:MetricAlarm": (req) => ({
+        name: req.inputs.name ?? autoName(req.name),
         arn: awsArn("cloudwatch", `alarm:${req.inputs.name ?? autoName(req.name)}`, req),
     }),
 };

@@ -9,8 +9,11 @@ import type { AppSettings } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
 import type { Cache } from "../cache";
 import type { Database, RdsEngineSpec } from "../database";
+import type { NightSchedule } from "../schedule";
+import { unixCron } from "../../../config/schedule";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
-import type { Widget } from "../monitoring";
+import type { AlarmDefinition, Widget } from "../monitoring";
+import { ALARM_THRESHOLDS } from "../thresholds";
 import type { Network } from "../network";
 import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
@@ -142,6 +145,32 @@ export function asgWidgets<T extends pulumi.Input<string>>(groupName: T, metrics
     ];
 }
 
+/**
+ * The group's own alarm: an instance failing its EC2 status checks (system or instance) for
+ * `instanceStatusCheckMinutes`, whether or not the load balancer has replaced it yet.
+ */
+export function asgAlarms(groupName: pulumi.Input<string>): AlarmDefinition[] {
+    const minutes = ALARM_THRESHOLDS.instanceStatusCheckMinutes;
+    return [
+        {
+            role: "instance-status-check",
+            args: {
+                alarmDescription: `An instance of the Auto Scaling group has failed its EC2 status checks for ${minutes} minutes`,
+                namespace: "AWS/EC2",
+                metricName: "StatusCheckFailed",
+                dimensions: { AutoScalingGroupName: groupName },
+                statistic: "Maximum",
+                period: 60,
+                evaluationPeriods: minutes,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                // No instance (scaled to zero at night) reports nothing: that is not a failure.
+                treatMissingData: "notBreaching",
+            },
+        },
+    ];
+}
+
 /** What an Auto Scaling group stack exports. */
 export interface AsgOutputs {
     /** The group's name (for instance refreshes). */
@@ -167,6 +196,11 @@ export interface AsgBackendArgs {
     maxSize: number;
     /** Average CPU % the group scales to hold (`aws.asg.cpuTarget`). Default 50. */
     cpuTarget: number;
+    /**
+     * Scale to zero at `stopAt` and back to `minSize`/`maxSize` at `startAt` (`aws.schedule`).
+     * Default: none (the group runs around the clock).
+     */
+    schedule?: NightSchedule;
     /** The customer-managed key for instance volumes. */
     ebsKeyArn: pulumi.Input<string>;
     /** The logs key (`Kms.keyArns.logs`): the application log group is encrypted with it. */
@@ -422,12 +456,36 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
             child,
         );
 
+        if (args.schedule !== undefined) {
+            const { stopAt, startAt, timezone } = args.schedule;
+            for (const [role, recurrence, size] of [
+                ["night-stop", stopAt, { minSize: 0, maxSize: 0, desiredCapacity: 0 }],
+                [
+                    "night-start",
+                    startAt,
+                    { minSize: args.minSize, maxSize: args.maxSize, desiredCapacity: args.minSize },
+                ],
+            ] as const) {
+                new aws.autoscaling.Schedule(
+                    `${name}-${role}`,
+                    {
+                        autoscalingGroupName: asg.name,
+                        scheduledActionName: role,
+                        recurrence: unixCron(recurrence),
+                        timeZone: timezone,
+                        ...size,
+                    },
+                    child,
+                );
+            }
+        }
+
         this.securityGroupId = group.id;
         this.autoScalingGroupName = asg.name;
         this.instanceRoleArn = role.arn;
         this.logGroupName = logGroup.name;
-        // The target group's health alarms belong to the load balancer; the group adds none.
-        this.monitoring = { widgets: asgWidgets(asg.name, args.metricsNamespace), alarms: [] };
+        // The target group's health alarms belong to the load balancer; the group adds its status checks.
+        this.monitoring = { widgets: asgWidgets(asg.name, args.metricsNamespace), alarms: asgAlarms(asg.name) };
         this.outputs = { autoScalingGroupName: asg.name };
     }
 }
@@ -445,6 +503,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         minSize: cfg.aws.asg.min,
         maxSize: cfg.aws.asg.max,
         cpuTarget: cfg.aws.asg.cpuTarget,
+        schedule: cfg.aws.schedule,
         ebsKeyArn: deps.kms.keyArns.ebs,
         logsKeyArn: deps.kms.keyArns.logs,
         internetEgress: cfg.aws.natGateways !== "none",

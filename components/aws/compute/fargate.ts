@@ -14,6 +14,9 @@ import type { Database, RdsEngineSpec } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import { customerKey, logsKeyStatements } from "../kms";
 import type { AlarmDefinition, Widget } from "../monitoring";
+import type { NightSchedule } from "../schedule";
+import { ALARM_THRESHOLDS } from "../thresholds";
+import { awsCron } from "../../../config/schedule";
 import type { Network } from "../network";
 import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
@@ -37,7 +40,7 @@ export const CONTAINER_NAME = "app";
 export const TMP_VOLUME = { name: "tmp", containerPath: "/tmp" } as const;
 
 /** Alarm when a service's average CPU or memory use stays above this percentage for 10 minutes. */
-export const TASK_UTILIZATION_PERCENT = 80;
+export const TASK_UTILIZATION_PERCENT = ALARM_THRESHOLDS.taskUtilizationPercent;
 
 /** A background service from the application's image (`aws.fargate.workers[]`). */
 export interface WorkerSpec {
@@ -378,6 +381,11 @@ export interface FargateBackendArgs {
     registrationTopic?: RegistrationTopic;
     /** Retention of the container log group (`aws.logRetentionDays`). Default 30. */
     logRetentionDays: number;
+    /**
+     * Scale every service (web and workers) to zero tasks at `stopAt` and back at `startAt`
+     * (`aws.schedule`). Default: none (the services run around the clock).
+     */
+    schedule?: NightSchedule;
 }
 
 /**
@@ -675,9 +683,54 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
                     networkConfiguration: network,
                     ...rolling,
                 },
-                child,
+                // With a schedule, its scheduled actions own the running count.
+                args.schedule === undefined ? child : { ...child, ignoreChanges: ["desiredCount"] },
             ),
         }));
+
+        if (args.schedule !== undefined) {
+            const { stopAt, startAt, timezone } = args.schedule;
+            const scaled = [
+                { role: "web", target: scalingTarget, min: args.minTasks, max: args.maxTasks },
+                ...workers.map((w) => ({
+                    role: `worker-${w.spec.name}`,
+                    // A worker runs a fixed count: the schedule needs a scalable target to set it.
+                    target: new aws.appautoscaling.Target(
+                        `${name}-worker-${w.spec.name}-scaling`,
+                        {
+                            serviceNamespace: "ecs",
+                            scalableDimension: "ecs:service:DesiredCount",
+                            resourceId: pulumi.interpolate`service/${cluster.name}/${w.service.name}`,
+                            minCapacity: w.spec.count,
+                            maxCapacity: w.spec.count,
+                        },
+                        child,
+                    ),
+                    min: w.spec.count,
+                    max: w.spec.count,
+                })),
+            ];
+            for (const s of scaled) {
+                for (const [phase, expression, capacity] of [
+                    ["stop", stopAt, { minCapacity: 0, maxCapacity: 0 }],
+                    ["start", startAt, { minCapacity: s.min, maxCapacity: s.max }],
+                ] as const) {
+                    new aws.appautoscaling.ScheduledAction(
+                        `${name}-${s.role}-night-${phase}`,
+                        {
+                            name: `${s.role}-night-${phase}`,
+                            serviceNamespace: s.target.serviceNamespace,
+                            scalableDimension: s.target.scalableDimension,
+                            resourceId: s.target.resourceId,
+                            schedule: awsCron(expression),
+                            timezone,
+                            scalableTargetAction: capacity,
+                        },
+                        child,
+                    );
+                }
+            }
+        }
 
         this.securityGroupId = group.id;
         this.clusterName = cluster.name;
@@ -742,6 +795,7 @@ export function fargateArgs(ctx: AwsContext, deps: AwsBackendDeps): FargateBacke
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         logRetentionDays: awsCfg.logRetentionDays,
+        schedule: awsCfg.schedule,
     };
 }
 
