@@ -18,7 +18,8 @@ function onValue(feature: Feature): unknown {
 /** The demo stack (both clouds) with one feature on, and what it needs. */
 function withFeature(feature: Feature): Record<string, unknown> {
     return {
-        features: { [feature.key]: onValue(feature) },
+        // Governance's CIS filters read the trail's log group: it needs features.auditLogs.
+        features: { [feature.key]: onValue(feature), ...(feature.key === "governance" ? { auditLogs: true } : {}) },
         ...(feature.key === "monthlyBudgetUsd" ? { monitoring: { alarmEmail: "ops@example.com" } } : {}),
     };
 }
@@ -49,6 +50,7 @@ describe("opt-in features (the registry)", () => {
             "auditLogs",
             "backup",
             "dnsFailover",
+            "governance",
             "monthlyBudgetUsd",
             "vpcEndpoints",
             "waf",
@@ -57,7 +59,7 @@ describe("opt-in features (the registry)", () => {
     });
 
     it("names real clouds, and builds parts only for the clouds it acts on", () => {
-        expect(FEATURES).to.have.length(6);
+        expect(FEATURES).to.have.length(7);
         for (const feature of FEATURES) {
             expect(feature.clouds.length, feature.key).to.be.greaterThan(0);
             expect(CLOUDS, feature.key).to.include.members([...feature.clouds]);
@@ -75,7 +77,7 @@ describe("opt-in features (the registry)", () => {
             { domainName: "dev.example.com", mailgun: { apiKey: stackConfig("dev").mailgun.apiKey } },
             "dev",
         );
-        expect(FEATURES).to.have.length(6);
+        expect(FEATURES).to.have.length(7);
         for (const feature of FEATURES) {
             expect(isOn(defaults.features[feature.key]), feature.key).to.equal(false);
             expect(isOn(stackConfig("dev").features[feature.key]), `dev ${feature.key}`).to.equal(false);
@@ -153,9 +155,10 @@ describe("opt-in features, each turned on in the demo stack", () => {
         baseline = resourceUrns(await build(stackConfig("demo", { features: { waf: false } })));
     });
 
-    it("are six", () => {
+    it("are seven", () => {
         expect(FEATURES.map((f) => f.key)).to.deep.equal([
             "auditLogs",
+            "governance",
             "waf",
             "dnsFailover",
             "backup",

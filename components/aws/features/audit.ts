@@ -37,6 +37,21 @@ export interface AuditArgs {
 /** Days a replaced or deleted trail log file stays recoverable in the versioned bucket. */
 export const TRAIL_NONCURRENT_DAYS = 30;
 
+/**
+ * The lifecycle rule of a versioned log archive (the trail's bucket, AWS Config's): objects expire
+ * after `days`, replaced versions `TRAIL_NONCURRENT_DAYS` later, incomplete uploads are aborted.
+ */
+export function archiveExpiry(id: string, days: number): aws.types.input.s3.BucketLifecycleConfigurationRule {
+    return {
+        id,
+        status: "Enabled",
+        filter: { prefix: "" },
+        expiration: { days },
+        noncurrentVersionExpiration: { noncurrentDays: TRAIL_NONCURRENT_DAYS },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
+    };
+}
+
 /** The trail's ARN, known before the trail exists (the policies that must precede it name it). */
 export function trailArn(account: AwsAccount, trailName: string): pulumi.Output<string> {
     return pulumi.interpolate`arn:${account.partition}:cloudtrail:${account.region}:${account.accountId}:trail/${trailName}`;
@@ -186,16 +201,7 @@ export class Audit extends pulumi.ComponentResource {
                 accessLogs: args.accessLogs,
                 forceDestroy: args.forceDestroy,
                 versioning: true,
-                lifecycleRules: [
-                    {
-                        id: "expire-trail-logs",
-                        status: "Enabled",
-                        filter: { prefix: "" },
-                        expiration: { days: TRAIL_LOG_RETENTION_DAYS },
-                        noncurrentVersionExpiration: { noncurrentDays: TRAIL_NONCURRENT_DAYS },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
-                    },
-                ],
+                lifecycleRules: [archiveExpiry("expire-trail-logs", TRAIL_LOG_RETENTION_DAYS)],
                 policyStatements: (bucketArn) => trailBucketStatements(args.account, bucketArn, arn),
             },
             this,

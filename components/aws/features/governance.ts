@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import { viaServiceStatement } from "../kms";
-import { ABORT_MULTIPART_AFTER_DAYS, privateBucket, type AccessLogTarget } from "../storage";
+import { privateBucket, type AccessLogTarget } from "../storage";
+import { archiveExpiry } from "./audit";
 import type { AwsFeature } from "./types";
 
 /** One EventBridge rule of the governance feature: what it matches, sent to the ops topic. */
@@ -229,16 +230,7 @@ export class Governance extends pulumi.ComponentResource {
                 accessLogs: args.accessLogs,
                 forceDestroy: args.forceDestroy,
                 versioning: true,
-                lifecycleRules: [
-                    {
-                        id: "expire-config-history",
-                        status: "Enabled",
-                        filter: { prefix: "" },
-                        expiration: { days: CONFIG_HISTORY_DAYS },
-                        noncurrentVersionExpiration: { noncurrentDays: 30 },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
-                    },
-                ],
+                lifecycleRules: [archiveExpiry("expire-config-history", CONFIG_HISTORY_DAYS)],
                 policyStatements: (bucketArn) => configBucketStatements(args.account, bucketArn),
             },
             this,
