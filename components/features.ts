@@ -17,9 +17,11 @@ import { AWS_BACKUP } from "./aws/features/backup";
 import { AWS_BUDGET } from "./aws/features/budget";
 import { AWS_VPC_ENDPOINTS } from "./aws/features/endpoints";
 import type { AwsFeature } from "./aws/features/types";
+import { AWS_GOVERNANCE } from "./aws/features/governance";
 import { AWS_WAF } from "./aws/features/waf";
 import { GCP_ARMOR } from "./gcp/features/armor";
 import { GCP_AUDIT } from "./gcp/features/audit";
+import { GCP_GOVERNANCE } from "./gcp/features/governance";
 import type { GcpFeature } from "./gcp/features/types";
 
 /** A `features.*` key. */
@@ -66,6 +68,25 @@ export const FEATURES: readonly Feature[] = [
         summary: "AWS: CloudTrail (all regions, validated, encrypted) and GuardDuty; GCP: Data Access audit logs",
         aws: AWS_AUDIT,
         gcp: GCP_AUDIT,
+    },
+    {
+        key: "governance",
+        clouds: ["aws", "gcp"],
+        summary:
+            "AWS: Security Hub (FSBP, CIS), AWS Config with managed rules, Access Analyzer, Inspector, security events and the CIS alarms to the ops topic; GCP: the CIS log-based metrics and alerts",
+        check: (cfg) =>
+            clouds(cfg).includes("aws") && !isOn(cfg.features?.auditLogs)
+                ? [
+                      {
+                          path: ["features", "governance"],
+                          message:
+                              "needs features.auditLogs on AWS: the CIS metric filters and alarms read the trail's log group",
+                          input: cfg.features?.governance,
+                      },
+                  ]
+                : [],
+        aws: AWS_GOVERNANCE,
+        gcp: GCP_GOVERNANCE,
     },
     {
         key: "waf",

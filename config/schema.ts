@@ -290,6 +290,7 @@ export function configSchema(environment: string) {
     /** Opt-in hardening and cost controls beyond the seed; each is off unless the stack turns it on (WAF: on outside dev). */
     const features = section({
         auditLogs: boolean().default(false),
+        governance: boolean().default(false),
         backup: boolean().default(false),
         vpcEndpoints: boolean().default(false),
         waf: boolean().default(isProduction(environment)),

@@ -18,7 +18,8 @@ function onValue(feature: Feature): unknown {
 /** The demo stack (both clouds) with one feature on, and what it needs. */
 function withFeature(feature: Feature): Record<string, unknown> {
     return {
-        features: { [feature.key]: onValue(feature) },
+        // Governance's CIS filters read the trail's log group: it needs features.auditLogs.
+        features: { [feature.key]: onValue(feature), ...(feature.key === "governance" ? { auditLogs: true } : {}) },
         ...(feature.key === "monthlyBudgetUsd" ? { monitoring: { alarmEmail: "ops@example.com" } } : {}),
     };
 }
@@ -50,6 +51,7 @@ describe("opt-in features (the registry)", () => {
             "backup",
             "cache",
             "dnsFailover",
+            "governance",
             "monthlyBudgetUsd",
             "vpcEndpoints",
             "waf",
@@ -158,6 +160,7 @@ describe("opt-in features, each turned on in the demo stack", () => {
     it("are seven", () => {
         expect(FEATURES.map((f) => f.key)).to.deep.equal([
             "auditLogs",
+            "governance",
             "waf",
             "dnsFailover",
             "backup",

@@ -419,6 +419,22 @@ describe("IaC scan: Terraform-plan rendering", () => {
             }
         });
 
+        it("links the trail to its log group through the log-stream wildcard ARN, keeping the value", async () => {
+            const run = await buildStack("prod");
+            const rendered = renderTerraformPlan(planDocumentOf(run, "prod"));
+            const trail = find(rendered.resources, "aws_cloudtrail.prod-audit-trail");
+            expect(String(trail.values.cloud_watch_logs_group_arn)).to.match(
+                /^arn:aws:logs:us-east-1:123456789012:log-group:prod-audit-trail-logs-[0-9a-f]{7}:\*$/,
+            );
+            expect(trail.expressions.cloud_watch_logs_group_arn).to.deep.equal({
+                references: [
+                    "aws_cloudwatch_log_group.prod-audit-trail-logs.arn",
+                    "aws_cloudwatch_log_group.prod-audit-trail-logs",
+                ],
+            });
+            expect(trail.afterUnknown.cloud_watch_logs_group_arn).to.equal(undefined);
+        });
+
         it("renders every resource of demo (both clouds)", async () => {
             const run = await buildStack("demo");
             const rendered = renderTerraformPlan(planDocumentOf(run, "demo"));

@@ -44,6 +44,44 @@ export function alarmTopicStatements(topicArn: pulumi.Input<string>, account: Aw
     ];
 }
 
+/**
+ * Key-policy statement: these EventBridge rules (and no others) may encrypt what they send to the
+ * encrypted ops topic. None without rules.
+ */
+export function eventRuleKeyStatements(ruleArns: readonly pulumi.Input<string>[]): Statement[] {
+    return ruleArns.length === 0
+        ? []
+        : [
+              {
+                  Sid: "SecurityEventRulesPublishToTheEncryptedTopic",
+                  Effect: "Allow",
+                  Principal: { Service: "events.amazonaws.com" },
+                  Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                  Resource: "*",
+                  Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },
+              },
+          ];
+}
+
+/** Topic policy statement: these EventBridge rules (and no others) may publish. None without rules. */
+export function eventRuleTopicStatements(
+    topicArn: pulumi.Input<string>,
+    ruleArns: readonly pulumi.Input<string>[],
+): Statement[] {
+    return ruleArns.length === 0
+        ? []
+        : [
+              {
+                  Sid: "SecurityEventRulesPublish",
+                  Effect: "Allow",
+                  Principal: { Service: "events.amazonaws.com" },
+                  Action: "sns:Publish",
+                  Resource: topicArn,
+                  Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },
+              },
+          ];
+}
+
 export interface AlertsArgs {
     /** The account and region deployed into (the key and topic trust only its alarms). */
     account: AwsAccount;
@@ -53,6 +91,11 @@ export interface AlertsArgs {
     rotationDays: number;
     /** Address subscribed to the topic (`monitoring.alarmEmail`). Default: no subscription. */
     alarmEmail?: string;
+    /**
+     * EventBridge rules that may publish to the topic (the security events of
+     * `features.governance`), by ARN. Default: none.
+     */
+    eventRuleArns?: pulumi.Input<string>[];
 }
 
 /**
@@ -74,7 +117,10 @@ export class Alerts extends pulumi.ComponentResource {
                 description: "webapp: ops alert topic",
                 rotationDays: args.rotationDays,
                 alias: args.keyAlias,
-                extraStatements: alarmKeyStatements(args.account),
+                extraStatements: [
+                    ...alarmKeyStatements(args.account),
+                    ...eventRuleKeyStatements(args.eventRuleArns ?? []),
+                ],
             },
             child,
         );
@@ -85,7 +131,13 @@ export class Alerts extends pulumi.ComponentResource {
         );
         new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
-            { arn: topic.arn, policy: policyJson(alarmTopicStatements(topic.arn, args.account)) },
+            {
+                arn: topic.arn,
+                policy: policyJson([
+                    ...alarmTopicStatements(topic.arn, args.account),
+                    ...eventRuleTopicStatements(topic.arn, args.eventRuleArns ?? []),
+                ]),
+            },
             child,
         );
         if (args.alarmEmail !== undefined) {

@@ -15,6 +15,7 @@ import { computeKeyStatements, type Compute, type ComputeArgs } from "./compute"
 import type { AwsContext, AwsDrContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
 import type { Dns, DnsArgs } from "./dns";
+import { securityRuleArns } from "./features/governance";
 import type { DisasterRecoveryArgs } from "./dr";
 import type { Kms, KmsArgs } from "./kms";
 import type { Messaging, MessagingArgs } from "./messaging";
@@ -129,6 +130,7 @@ export function alertsArgs(ctx: AwsContext): AlertsArgs {
         keyAlias: ctx.names.scoped("ops-alerts"),
         rotationDays: ctx.config.aws.kmsRotationDays,
         alarmEmail: ctx.config.monitoring.alarmEmail,
+        ...(ctx.config.features.governance ? { eventRuleArns: securityRuleArns(ctx.account, ctx.names.prefix) } : {}),
     };
 }
 

@@ -596,6 +596,51 @@ const AWS_ROWS: Record<string, CostRow> = {
             r.aws.guardDutyLogGb,
         ),
     ]),
+    "aws:securityhub/account:Account": usageOnly("security checks of the enabled standards", (r) => [
+        used(
+            "aws.securityhub.checks",
+            "Security Hub checks",
+            r.usage.aws.securityHubChecks,
+            "checks",
+            r.aws.securityHubCheck,
+        ),
+    ]),
+    "aws:securityhub/standardsSubscription:StandardsSubscription": free(
+        "its checks are counted on the Security Hub account",
+    ),
+    "aws:cfg/recorder:Recorder": usageOnly("configuration items recorded, and the evaluations of every rule", (r) => [
+        used("aws.config.items", "AWS Config configuration items", r.usage.aws.configItems, "items", r.aws.configItem),
+        used(
+            "aws.config.evaluations",
+            "AWS Config rule evaluations",
+            r.usage.aws.configRuleEvaluations,
+            "evaluations",
+            r.aws.configRuleEvaluation,
+        ),
+    ]),
+    "aws:cfg/deliveryChannel:DeliveryChannel": free("configuration of the recorder (its bucket is priced as a bucket)"),
+    "aws:cfg/recorderStatus:RecorderStatus": free("configuration of the recorder"),
+    "aws:cfg/rule:Rule": free("its evaluations are counted on the recorder"),
+    "aws:accessanalyzer/analyzer:Analyzer": free("external-access analyzers are free"),
+    "aws:inspector2/enabler:Enabler": usageOnly("EC2 instances and container images scanned", (r) => [
+        used(
+            "aws.inspector.instances",
+            "Inspector EC2 scanning",
+            r.usage.aws.inspectorInstances,
+            "instance-months",
+            r.aws.inspectorInstanceMonth,
+        ),
+        used(
+            "aws.inspector.images",
+            "Inspector image scans",
+            r.usage.aws.inspectorImages,
+            "images",
+            r.aws.inspectorImageScan,
+        ),
+    ]),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": free(
+        "metric filters are free (their alarms are priced as alarms)",
+    ),
     "aws:wafv2/webAcl:WebAcl": priced("per web ACL and rule per month, plus requests", (r) => [
         monthly("aws.waf.acl", "WAF web ACL", 1, r.aws.wafAclMonth),
         monthly(

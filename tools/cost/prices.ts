@@ -29,6 +29,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://aws.amazon.com/waf/pricing/, https://aws.amazon.com/guardduty/pricing/, https://aws.amazon.com/cloudtrail/pricing/",
         "https://aws.amazon.com/backup/pricing/, https://aws.amazon.com/aws-cost-management/aws-budgets/pricing/",
         "https://aws.amazon.com/fargate/pricing/ (Linux tasks per vCPU-hour and GB-hour, x86 and Arm), https://aws.amazon.com/ecr/pricing/ (storage)",
+        "https://aws.amazon.com/security-hub/pricing/ (security checks), https://aws.amazon.com/config/pricing/ (configuration items, rule evaluations), https://aws.amazon.com/inspector/pricing/ (EC2 instances, container images)",
     ],
     gcp: [
         "https://cloud.google.com/compute/vm-instance-pricing (E2 and N2 machine types)",
@@ -105,6 +106,14 @@ export interface AwsRegionPrices {
     /** GuardDuty: CloudTrail management events analysed, per million; VPC flow and DNS logs, per GB. */
     readonly guardDutyEventsMillion: number;
     readonly guardDutyLogGb: number;
+    /** Security Hub security checks (first 100,000 a month), per check. */
+    readonly securityHubCheck: number;
+    /** AWS Config: per configuration item recorded (continuous recording); per rule evaluation (first 100,000). */
+    readonly configItem: number;
+    readonly configRuleEvaluation: number;
+    /** Inspector: per EC2 instance scanned per month (average), per container image scanned on push. */
+    readonly inspectorInstanceMonth: number;
+    readonly inspectorImageScan: number;
     /** AWS Backup storage per GB-month: RDS snapshots, S3 backups. */
     readonly backupRdsGbMonth: number;
     readonly backupS3GbMonth: number;
@@ -276,6 +285,11 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
         wafRequestsMillion: 0.6,
         guardDutyEventsMillion: 4,
         guardDutyLogGb: 1,
+        securityHubCheck: 0.001,
+        configItem: 0.003,
+        configRuleEvaluation: 0.001,
+        inspectorInstanceMonth: 1.258,
+        inspectorImageScan: 0.09,
         backupRdsGbMonth: 0.095,
         backupS3GbMonth: 0.05,
         fargateVcpuHour: { X86_64: 0.04048, ARM64: 0.03238 },

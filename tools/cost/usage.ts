@@ -52,6 +52,14 @@ const usageSchema = z
                 endpointDataGb: count,
                 /** CloudTrail management events GuardDuty analyses per month. */
                 cloudTrailEvents: count,
+                /** Security Hub security checks a month (`features.governance`: both standards over the stack's resources). */
+                securityHubChecks: count,
+                /** AWS Config: configuration items recorded a month, and the managed rules' evaluations. */
+                configItems: count,
+                configRuleEvaluations: count,
+                /** Inspector: EC2 instances scanned, container images pushed and scanned, a month. */
+                inspectorInstances: count,
+                inspectorImages: count,
                 /** GB of backups kept (database snapshots and bucket backups each). */
                 backupGb: count,
                 /** GB of new or changed objects a month that S3 replicates to the DR region (`aws.dr.region`). */
@@ -107,6 +115,11 @@ export const DEFAULT_USAGE: Usage = {
         secretsApiCalls: 100_000,
         endpointDataGb: 5,
         cloudTrailEvents: 200_000,
+        securityHubChecks: 10_000,
+        configItems: 1_000,
+        configRuleEvaluations: 5_000,
+        inspectorInstances: 2,
+        inspectorImages: 10,
         backupGb: 20,
         replicatedGb: 1,
         imageStorageGb: 5,

@@ -373,6 +373,28 @@ const awsState: Record<string, StateFn> = {
         return { id, name, arn: awsArn("wafv2", `regional/webacl/${name}/${id}`, req), capacity: 1000 };
     },
     "aws:guardduty/detector:Detector": (req) => ({ id: shortHash(req.name, 32) }),
+    "aws:securityhub/account:Account": (req) => ({
+        id: MOCK_ACCOUNT_ID,
+        arn: awsArn("securityhub", "hub/default", req),
+    }),
+    "aws:securityhub/standardsSubscription:StandardsSubscription": (req) => ({
+        id: String(req.inputs.standardsArn ?? "").replace(/::standards\//, `:${MOCK_ACCOUNT_ID}:subscription/`),
+    }),
+    "aws:cfg/recorder:Recorder": (req) => ({ id: req.inputs.name ?? "default", name: req.inputs.name ?? "default" }),
+    "aws:cfg/deliveryChannel:DeliveryChannel": (req) => ({ id: req.inputs.name ?? "default" }),
+    "aws:cfg/recorderStatus:RecorderStatus": (req) => ({ id: req.inputs.name }),
+    "aws:cfg/rule:Rule": (req) => {
+        const ruleId = `config-rule-${shortHash(req.name, 6)}`;
+        return { id: req.inputs.name, ruleId, arn: awsArn("config", `config-rule/${ruleId}`, req) };
+    },
+    "aws:accessanalyzer/analyzer:Analyzer": (req) => ({
+        id: req.inputs.analyzerName,
+        arn: awsArn("access-analyzer", `analyzer/${req.inputs.analyzerName}`, req),
+    }),
+    "aws:inspector2/enabler:Enabler": (req) => ({
+        id: `${MOCK_ACCOUNT_ID}-${[...(req.inputs.resourceTypes ?? [])].join(":")}`,
+    }),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": (req) => ({ id: req.inputs.name ?? autoName(req.name, 512) }),
     "aws:budgets/budget:Budget": (req) => ({ name: req.inputs.name ?? autoName(req.name, 100) }),
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": (req) => ({
         arn: `arn:aws:ce::${MOCK_ACCOUNT_ID}:anomalymonitor/${uuidFrom(req.name)}`,

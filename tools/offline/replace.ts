@@ -23,6 +23,7 @@ export const EVERY_INPUT = "*";
 export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     // AWS (terraform-provider-aws)
     "awsx:ec2:Vpc": ["cidrBlock", "subnetSpecs"], // aws_vpc.cidr_block and aws_subnet.cidr_block of its children
+    "aws:accessanalyzer/analyzer:Analyzer": ["analyzerName", "type", "configuration"],
     "aws:acm/certificate:Certificate": [
         "domainName",
         "subjectAlternativeNames",
@@ -46,11 +47,16 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:backup/selection:Selection": [EVERY_INPUT],
     "aws:backup/vault:Vault": ["name", "kmsKeyArn"],
     "aws:budgets/budget:Budget": ["name", "namePrefix", "accountId"],
+    "aws:cfg/deliveryChannel:DeliveryChannel": ["name"],
+    "aws:cfg/recorder:Recorder": ["name"],
+    "aws:cfg/recorderStatus:RecorderStatus": ["name"],
+    "aws:cfg/rule:Rule": ["name"],
     "aws:cloudtrail/trail:Trail": ["name"],
     "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
     "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
     "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
     "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": ["name", "logGroupName"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": ["monitorType", "monitorDimension"],
     "aws:costexplorer/anomalySubscription:AnomalySubscription": ["accountId"],
@@ -131,6 +137,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "ipcMode",
     ],
     "aws:guardduty/detector:Detector": [],
+    "aws:inspector2/enabler:Enabler": ["accountIds"],
     "aws:iam/instanceProfile:InstanceProfile": ["name", "namePrefix", "path"],
     "aws:iam/role:Role": ["name", "namePrefix", "path"],
     "aws:iam/rolePolicy:RolePolicy": ["name", "namePrefix", "role"],
@@ -213,6 +220,8 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "expectedBucketOwner",
     ],
     "aws:s3/bucketVersioning:BucketVersioning": ["bucket", "expectedBucketOwner"],
+    "aws:securityhub/account:Account": ["enableDefaultStandards"],
+    "aws:securityhub/standardsSubscription:StandardsSubscription": ["standardsArn"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
     // Signing profiles update only their tags; signing jobs have no update at all.
     "aws:signer/signingJob:SigningJob": [EVERY_INPUT],

@@ -247,6 +247,16 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "need its own trail key in the DR region.",
     },
     {
+        check: "CKV2_AWS_3",
+        resources: "aws_guardduty_detector.*-audit-guardduty",
+        scope: "every stack",
+        reason:
+            "The check wants GuardDuty turned on for the whole organization (aws_guardduty_organization_configuration), " +
+            "which only the organization's GuardDuty administrator account can set; a stack deploys into a member " +
+            "account, where the detector covers that account in the stack's region (features.auditLogs is documented " +
+            "as off where the organization runs GuardDuty centrally).",
+    },
+    {
         check: "CKV2_AWS_62",
         resources: "aws_s3_bucket.*",
         scope: "every stack",

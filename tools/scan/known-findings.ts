@@ -14,21 +14,4 @@ export interface KnownFinding {
     readonly stacks: Readonly<Record<string, readonly string[]>>;
 }
 
-export const KNOWN_FINDINGS: readonly KnownFinding[] = [
-    // features.auditLogs, on in prod only: the trail and GuardDuty.
-    {
-        check: "CKV_AWS_252",
-        fix: "The trail notifies the ops topic of each log delivery (snsTopicName; the topic policy admits cloudtrail.amazonaws.com for this trail only).",
-        stacks: { prod: ["aws_cloudtrail.prod-audit-trail"] },
-    },
-    {
-        check: "CKV2_AWS_10",
-        fix: "The trail also delivers to a CloudWatch log group encrypted with the logs key (cloudWatchLogsGroupArn and a role that may only write there), where the CIS metric filters and alarms read it.",
-        stacks: { prod: ["aws_cloudtrail.prod-audit-trail"] },
-    },
-    {
-        check: "CKV2_AWS_3",
-        fix: "GuardDuty in every region the stack uses (the DR region too), or through the organization's delegated administrator.",
-        stacks: { prod: ["aws_guardduty_detector.prod-audit-guardduty"] },
-    },
-];
+export const KNOWN_FINDINGS: readonly KnownFinding[] = [];

@@ -12,7 +12,8 @@
  *   to a resource not yet created: unknown in `planned_values` and `after_unknown`, and a
  *   `references` expression in `configuration`, which is how a scanner links the two; every other
  *   value is known, including strings that embed another resource's ARN (Terraform would show those
- *   as unknown: the scan sees more than a Terraform plan would);
+ *   as unknown: the scan sees more than a Terraform plan would); an ARN with the log-stream
+ *   wildcard (`<arn>:*`) keeps its value and also references the resource;
  * - the AWS provider's default tags are merged into `tags_all`;
  * - the children of `awsx:ec2:Vpc` are derived from its arguments (see awsx.ts);
  * - resources that exist only in the Pulumi state (`random`) are left out and listed.
@@ -320,6 +321,13 @@ class Converter {
                 expression: { references: [ref, ref.split(".").slice(0, 2).join(".")] },
                 unknown: true,
             };
+        }
+        // A log group's ARN with the log-stream wildcard (`<arn>:*`, as CloudTrail and CloudWatch
+        // Logs subscriptions take it) is Terraform's `"${aws_cloudwatch_log_group.x.arn}:*"`: the
+        // value stays known and the reference links the two.
+        const embedded = typeof value === "string" && value.endsWith(":*") ? resolve(value.slice(0, -2)) : undefined;
+        if (embedded) {
+            return { value, expression: { references: [embedded, embedded.split(".").slice(0, 2).join(".")] } };
         }
         return { value };
     }
