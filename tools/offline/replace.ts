@@ -39,10 +39,16 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:backup/selection:Selection": [EVERY_INPUT],
     "aws:backup/vault:Vault": ["name", "kmsKeyArn"],
     "aws:budgets/budget:Budget": ["name", "namePrefix", "accountId"],
+    // No ForceNew attribute in internal/service/cloudfront/distribution.go.
+    "aws:cloudfront/distribution:Distribution": [],
     "aws:cloudtrail/trail:Trail": ["name"],
     "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
     "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
     "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
+    // The log delivery resources: their names (and a destination's format, a delivery's ends) are create-only.
+    "aws:cloudwatch/logDelivery:LogDelivery": ["deliverySourceName", "deliveryDestinationArn"],
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": ["name", "outputFormat"],
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": ["name"],
     "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
     "aws:costexplorer/anomalyMonitor:AnomalyMonitor": ["monitorType", "monitorDimension"],
@@ -135,6 +141,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": ["functionName", "qualifier"],
     "aws:lambda/permission:Permission": [EVERY_INPUT],
     "aws:lb/listener:Listener": ["loadBalancerArn"],
+    "aws:lb/listenerRule:ListenerRule": ["listenerArn"],
     "aws:lb/loadBalancer:LoadBalancer": ["name", "namePrefix", "internal", "loadBalancerType", "customerOwnedIpv4Pool"],
     "aws:lb/targetGroup:TargetGroup": [
         "name",
