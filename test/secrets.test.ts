@@ -10,22 +10,29 @@ import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
  * The secrets rules, checked on everything a stack registers: the generated database password (GCP)
  * and the Mailgun key appear only in their secret store (and the database itself), always marked
  * secret, and never in stack outputs. On AWS the program holds no database password at all: RDS
- * generates it into its own secret.
+ * generates it into its own secret. The CDN's origin header value (`features.cdn`) appears only in its
+ * secret and its two consumers, CloudFront's origin and the load balancer's listener rule.
  */
-/** Each stack, how many passwords it generates (Cloud SQL's, when GCP is on) and how many RDS read replicas it has. */
-const STACKS: Array<[string, () => Promise<OfflineRun>, number, number]> = [
-    ["dev stack", () => buildStack("dev"), 0, 0],
-    ["demo stack", () => buildStack("demo"), 1, 0],
-    ["prod stack", () => buildStack("prod"), 1, 0],
+/**
+ * Each stack, how many database passwords it generates (Cloud SQL's, when GCP is on), how many RDS
+ * read replicas it has, and how many CDN origin header values it generates.
+ */
+const STACKS: Array<[string, () => Promise<OfflineRun>, number, number, number]> = [
+    ["dev stack", () => buildStack("dev"), 0, 0, 0],
+    ["demo stack", () => buildStack("demo"), 1, 0, 0],
+    ["prod stack", () => buildStack("prod"), 1, 0, 1],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [
         "demo stack with a DR region",
         () => build(stackConfig("demo", { aws: { dr: { region: "us-west-2" } }, features: { backup: true } })),
         1,
         1,
+        0,
     ],
 ];
-for (const [label, make, generated, replicaCount] of STACKS) {
+/** The CDN's generated origin header value (`<env>-secrets-cdn-origin-value`). */
+const ORIGIN_VALUE = /-secrets-cdn-origin-value$/;
+for (const [label, make, generated, replicaCount, originValues] of STACKS) {
     describe(`secrets never leak (${label})`, () => {
         let run: OfflineRun;
         before(async () => {
@@ -33,7 +40,15 @@ for (const [label, make, generated, replicaCount] of STACKS) {
         });
 
         const passwords = () =>
-            run.ofType("random:index/randomPassword:RandomPassword").map((pw) => mockPassword(pw.name));
+            run
+                .ofType("random:index/randomPassword:RandomPassword")
+                .filter((pw) => !ORIGIN_VALUE.test(pw.name))
+                .map((pw) => mockPassword(pw.name));
+        const origins = () =>
+            run
+                .ofType("random:index/randomPassword:RandomPassword")
+                .filter((pw) => ORIGIN_VALUE.test(pw.name))
+                .map((pw) => mockPassword(pw.name));
 
         it("generates no password for RDS: no password input, the RDS-managed secret instead", () => {
             const dbs = run.ofType("aws:rds/instance:Instance");
@@ -50,9 +65,9 @@ for (const [label, make, generated, replicaCount] of STACKS) {
             for (const db of replicas) {
                 expect(Object.keys(db.inputs).filter((k) => /password/i.test(k))).to.deep.equal([]);
             }
-            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier.
+            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier, and the CDN's origin value.
             for (const pw of run.ofType("random:index/randomPassword:RandomPassword")) {
-                expect(pw.name).to.match(/-gcp-secrets-db-password$/);
+                expect(pw.name).to.match(/-gcp-secrets-db-password$|-secrets-cdn-origin-value$/);
             }
             expect(passwords()).to.have.length(generated);
         });
@@ -95,14 +110,29 @@ for (const [label, make, generated, replicaCount] of STACKS) {
         it("stack outputs hold neither secret", () => {
             const outputs = JSON.stringify(run.outputs);
             expect(outputs.length).to.be.greaterThan(100);
-            for (const secret of [...passwords(), TEST_MAILGUN_KEY]) {
+            for (const secret of [...passwords(), ...origins(), TEST_MAILGUN_KEY]) {
                 expect(outputs).not.to.contain(secret);
             }
         });
 
-        it("both secret versions are marked secret on the wire", () => {
+        it("the CDN origin header value appears only in its secret, CloudFront's origin and the listener rule, as a secret", () => {
+            expect(origins()).to.have.length(originValues);
+            for (const value of origins()) {
+                const hits = run.locate(value);
+                expect(hits.map((h) => `${h.type} ${h.where}`).sort()).to.deep.equal([
+                    "aws:cloudfront/distribution:Distribution prod-cdn-distribution",
+                    "aws:lb/listenerRule:ListenerRule prod-compute-https-origin",
+                    "aws:secretsmanager/secretVersion:SecretVersion prod-secrets-cdn-origin-header",
+                ]);
+                for (const hit of hits) {
+                    expect(hit.inSecret, `${hit.where}.${hit.path} is not marked secret`).to.equal(true);
+                }
+            }
+        });
+
+        it("every secret version is marked secret on the wire", () => {
             const versions = run.ofType("aws:secretsmanager/secretVersion:SecretVersion");
-            expect(versions).to.have.length(2);
+            expect(versions).to.have.length(2 + originValues);
             for (const version of run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
                 expect(isSecretValue(version.inputs.secretString), version.name).to.equal(true);
             }
