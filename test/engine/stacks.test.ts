@@ -71,11 +71,30 @@ const BOTH_CLOUDS: SecretPlaces = {
     },
 };
 
+/**
+ * Both clouds and the CDN: the second generated value is the CDN's origin header, in its secret,
+ * CloudFront's origin and the load balancer's listener rule.
+ */
+const BOTH_CLOUDS_AND_CDN: SecretPlaces = {
+    ...BOTH_CLOUDS,
+    passwords: 2,
+    password: {
+        ...BOTH_CLOUDS.password,
+        "random:index/randomPassword:RandomPassword outputs.result": 2,
+        "aws:cloudfront/distribution:Distribution inputs.origins": 1,
+        "aws:cloudfront/distribution:Distribution outputs.origins": 1,
+        "aws:lb/listenerRule:ListenerRule inputs.conditions": 1,
+        "aws:lb/listenerRule:ListenerRule outputs.conditions": 1,
+        "aws:secretsmanager/secretVersion:SecretVersion inputs.secretString": 1,
+        "aws:secretsmanager/secretVersion:SecretVersion outputs.secretString": 1,
+    },
+};
+
 const SECRET_PLACES: Record<string, SecretPlaces> = {
     dev: AWS_ONLY,
     staging: AWS_ONLY,
     demo: BOTH_CLOUDS,
-    prod: BOTH_CLOUDS,
+    prod: BOTH_CLOUDS_AND_CDN,
 };
 
 const POLICY_PACK = JSON.parse(readFileSync(path.join(REPO_ROOT, "policy", "package.json"), "utf8")) as {
