@@ -193,7 +193,9 @@ export class LoadBalancer {
             child,
         );
         const issued =
-            args.certificateArn === undefined ? this.issueCertificate(name, args.domainName, args.zoneId) : undefined;
+            args.certificateArn === undefined
+                ? dnsValidatedCertificate(name, { domainName: args.domainName, zoneId: args.zoneId }, child)
+                : undefined;
         const certificateArn = args.certificateArn ?? issued!.certificateArn;
         this.certificateValidationFqdn = issued?.validationFqdn;
         const forward = { type: "forward", targetGroupArn: targetGroup.arn };
@@ -269,42 +271,61 @@ export class LoadBalancer {
             this.childOpts,
         );
     }
+}
 
-    /** An ACM certificate for the domain, validated by a DNS record; resolves once it is issued. */
-    private issueCertificate(
-        name: string,
-        domainName: string,
-        zoneId: pulumi.Input<string>,
-    ): { certificateArn: pulumi.Output<string>; validationFqdn: pulumi.Output<string> } {
-        const certificate = new aws.acm.Certificate(
-            `${name}-certificate`,
-            { domainName, validationMethod: "DNS" },
-            this.childOpts,
-        );
-        const option = certificate.domainValidationOptions.apply((options) => {
-            const match = options.find((o) => o.domainName === domainName);
-            if (!match) {
-                throw new Error(`ACM returned no DNS validation record for ${domainName}`);
-            }
-            return match;
-        });
-        const record = new aws.route53.Record(
-            `${name}-certificate-validation-record`,
-            {
-                zoneId,
-                name: option.resourceRecordName,
-                type: option.resourceRecordType,
-                records: [option.resourceRecordValue],
-                ttl: 300,
-                allowOverwrite: true,
-            },
-            this.childOpts,
-        );
-        const validation = new aws.acm.CertificateValidation(
-            `${name}-certificate-validation`,
-            { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },
-            this.childOpts,
-        );
-        return { certificateArn: validation.certificateArn, validationFqdn: record.fqdn };
-    }
+
+/**
+ * An ACM certificate for `domainName` (in the region of `opts`' provider), validated by a DNS
+ * record in `zoneId`, or by `validationFqdn` when that record already exists; the ARN resolves
+ * once the certificate is issued. Resources: `<name>-certificate`, `<name>-certificate-validation`
+ * and `<name>-certificate-validation-record`.
+ */
+export function dnsValidatedCertificate(
+    name: string,
+    args: { domainName: string; zoneId: pulumi.Input<string>; validationFqdn?: pulumi.Input<string> },
+    opts: pulumi.CustomResourceOptions,
+): { certificateArn: pulumi.Output<string>; validationFqdn: pulumi.Output<string> } {
+    const certificate = new aws.acm.Certificate(
+        `${name}-certificate`,
+        { domainName: args.domainName, validationMethod: "DNS" },
+        opts,
+    );
+    const validationFqdn =
+        args.validationFqdn === undefined
+            ? validationRecord(name, certificate, args.domainName, args.zoneId, opts).fqdn
+            : pulumi.output(args.validationFqdn);
+    const validation = new aws.acm.CertificateValidation(
+        `${name}-certificate-validation`,
+        { certificateArn: certificate.arn, validationRecordFqdns: [validationFqdn] },
+        opts,
+    );
+    return { certificateArn: validation.certificateArn, validationFqdn };
+}
+
+function validationRecord(
+    name: string,
+    certificate: aws.acm.Certificate,
+    domainName: string,
+    zoneId: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+): aws.route53.Record {
+    const option = certificate.domainValidationOptions.apply((options) => {
+        const match = options.find((o) => o.domainName === domainName);
+        if (!match) {
+            throw new Error(`ACM returned no DNS validation record for ${domainName}`);
+        }
+        return match;
+    });
+    return new aws.route53.Record(
+        `${name}-certificate-validation-record`,
+        {
+            zoneId,
+            name: option.resourceRecordName,
+            type: option.resourceRecordType,
+            records: [option.resourceRecordValue],
+            ttl: 300,
+            allowOverwrite: true,
+        },
+        opts,
+    );
 }

@@ -4,7 +4,7 @@ import type { AliasTarget } from "../dns";
 import { awsProvider } from "../context";
 import type { AwsAccount } from "../iam";
 import { customerKey, logsKeyStatements } from "../kms";
-import { ORIGIN_HEADER_NAME } from "../compute/loadBalancer";
+import { dnsValidatedCertificate, ORIGIN_HEADER_NAME } from "../compute/loadBalancer";
 import { CDN_LOG_REGION } from "../storage";
 import type { AwsFeature } from "./types";
 import { Waf } from "./waf";
@@ -86,35 +86,13 @@ export class Cdn extends pulumi.ComponentResource {
         const child = { parent: this };
         const edgeAccount: AwsAccount = { ...args.account, region: CDN_REGION };
 
-        const certificate = new aws.acm.Certificate(
-            `${name}-certificate`,
-            { domainName: args.domainName, validationMethod: "DNS" },
-            child,
-        );
-        const option = certificate.domainValidationOptions.apply((options) => {
-            const match = options.find((o) => o.domainName === args.domainName);
-            if (!match) {
-                throw new Error(`ACM returned no DNS validation record for ${args.domainName}`);
-            }
-            return match;
-        });
-        const validationFqdn =
-            args.validationFqdn ??
-            new aws.route53.Record(
-                `${name}-certificate-validation-record`,
-                {
-                    zoneId: args.zoneId,
-                    name: option.resourceRecordName,
-                    type: option.resourceRecordType,
-                    records: [option.resourceRecordValue],
-                    ttl: 300,
-                    allowOverwrite: true,
-                },
-                child,
-            ).fqdn;
-        const validation = new aws.acm.CertificateValidation(
-            `${name}-certificate-validation`,
-            { certificateArn: certificate.arn, validationRecordFqdns: [validationFqdn] },
+        const certificate = dnsValidatedCertificate(
+            name,
+            {
+                domainName: args.domainName,
+                zoneId: args.zoneId,
+                ...(args.validationFqdn === undefined ? {} : { validationFqdn: args.validationFqdn }),
+            },
             child,
         );
 
@@ -166,7 +144,7 @@ export class Cdn extends pulumi.ComponentResource {
                 defaultCacheBehavior: apiCacheBehavior(),
                 restrictions: { geoRestriction: { restrictionType: "none" } },
                 viewerCertificate: {
-                    acmCertificateArn: validation.certificateArn,
+                    acmCertificateArn: certificate.certificateArn,
                     sslSupportMethod: "sni-only",
                     minimumProtocolVersion: VIEWER_TLS_POLICY,
                 },
