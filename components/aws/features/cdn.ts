@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AliasTarget } from "../dns";
-import { awsProvider } from "../context";
 import type { AwsAccount } from "../iam";
 import { customerKey, logsKeyStatements } from "../kms";
 import { dnsValidatedCertificate, ORIGIN_HEADER_NAME } from "../compute/loadBalancer";
@@ -188,10 +187,9 @@ export class Cdn extends pulumi.ComponentResource {
 export const AWS_CDN: AwsFeature = {
     build: (ctx, platform) => {
         const originHeader = platform.secrets.originHeader;
-        if (originHeader === undefined) {
-            throw new Error("features.cdn: the Secrets tier generated no origin header");
+        if (originHeader === undefined || ctx.edgeOpts === undefined) {
+            throw new Error("features.cdn: the AWS context has no us-east-1 provider or no origin header");
         }
-        const edge = awsProvider(ctx.config, { parent: ctx.opts.parent }, { region: CDN_REGION, role: "aws-edge" });
         const cdn = new Cdn(
             ctx.name("cdn"),
             {
@@ -208,7 +206,7 @@ export const AWS_CDN: AwsFeature = {
                 kmsRotationDays: ctx.config.aws.kmsRotationDays,
                 accessLogs: platform.storage.cdnAccessLogs(),
             },
-            pulumi.mergeOptions(ctx.opts, { providers: [edge] }),
+            ctx.edgeOpts,
         );
         // The same apex records as without the CDN (role `alb`), updated in place: turning the CDN
         // on or off re-points the apex, it never deletes it.
