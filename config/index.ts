@@ -8,6 +8,7 @@ import { ConfigError, toProblems, type ConfigProblem } from "./errors";
 import { projectConfig, PROJECT, type ProjectConfigOptions } from "./namespaces";
 import { configSchema, SECRET_PATHS, type InfraConfig } from "./schema";
 
+export { DATABASE_ENGINES, ENGINE_VERSIONS, type DatabaseEngine } from "./database";
 export { ConfigError, type ConfigProblem } from "./errors";
 export { childKeys, schemaKeys } from "./keys";
 export { PROJECT, PROVIDER_ALIASES, PROVIDER_REFUSALS, projectConfig, type ProjectConfig } from "./namespaces";

@@ -190,7 +190,6 @@ export const patterns = {
     awsAcmArn: new RegExp(
         `^arn:aws[a-z-]*:acm:(${AWS_REGION_PATTERN.source.slice(1, -1)}):\\d{12}:certificate/[0-9a-f-]{36}$`,
     ),
-    mysql8Version: /^8\.\d+(\.\d+)?$/,
     gcpProject: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
     gcpRegion: GCP_REGION_PATTERN,
     gcpZone: GCP_ZONE_PATTERN,

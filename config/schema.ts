@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
+import { ANY_ENGINE_VERSION, DATABASE_ENGINES, ENGINE_VERSIONS, engineVersionProblem } from "./database";
 import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
 import { gcpZoneRegion } from "./regions";
@@ -105,8 +106,10 @@ export function configSchema(environment: string) {
         user: text(patterns.unixName, "a Unix user name").default("webapp"),
         directory: text(patterns.absolutePath, "an absolute path").default("/opt/webapp"),
         serviceName: text(patterns.unixName, "a systemd unit name").default("webapp"),
-        databaseName: text(patterns.dbIdentifier, "a MySQL database name").default("webapp"),
-        databaseUser: text(patterns.dbIdentifier, "a MySQL user name").default("webapp"),
+        /** The database engine of both clouds (the application is one image). */
+        databaseEngine: oneOf(DATABASE_ENGINES).default("mysql"),
+        databaseName: text(patterns.dbIdentifier, "a database name").default("webapp"),
+        databaseUser: text(patterns.dbIdentifier, "a database user name").default("webapp"),
     });
 
     const aws = section({
@@ -163,7 +166,8 @@ export function configSchema(environment: string) {
         imageFilter: imageFilter.optional(),
         asg: scaling({ min: 1, max: 2, cpuTarget: 50 }),
         db: section({
-            engineVersion: version(patterns.mysql8Version, "a MySQL 8 version").default("8.4.8"),
+            /** Default per `app.databaseEngine` (`ENGINE_VERSIONS`); the engine's rule is a cross-field one. */
+            engineVersion: version(ANY_ENGINE_VERSION, "a database version (8.4.8, 16.9)").optional(),
             instanceClass: text(patterns.awsDbInstanceClass, "an RDS instance class").default("db.t3.micro"),
             allocatedStorage: integer(20, 65536).default(20),
             maxAllocatedStorage: integer(20, 65536).default(100),
@@ -279,6 +283,10 @@ export function configSchema(environment: string) {
             ...cfg,
             aws: {
                 ...cfg.aws,
+                db: {
+                    ...cfg.aws.db,
+                    engineVersion: cfg.aws.db.engineVersion ?? ENGINE_VERSIONS[cfg.app.databaseEngine].defaultVersion,
+                },
                 imageFilter:
                     cfg.aws.imageId === undefined && cfg.aws.imageFilter === undefined
                         ? { owner: "self", namePrefix: "webapp-" }
@@ -335,6 +343,17 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
     }
 
     const db = cfg.aws?.db;
+    const engine = cfg.app?.databaseEngine ?? "mysql";
+    if (
+        typeof db?.engineVersion === "string" &&
+        ANY_ENGINE_VERSION.test(db.engineVersion) &&
+        (DATABASE_ENGINES as readonly unknown[]).includes(engine)
+    ) {
+        const message = engineVersionProblem(engine, db.engineVersion);
+        if (message !== undefined) {
+            problem(["aws", "db", "engineVersion"], message, db.engineVersion);
+        }
+    }
     if (isInt(db?.allocatedStorage) && isInt(db?.maxAllocatedStorage) && db.maxAllocatedStorage < db.allocatedStorage) {
         problem(
             ["aws", "db", "maxAllocatedStorage"],

@@ -18,6 +18,7 @@ import {
 import { isSecretValue } from "../tools/offline/values";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { parseConfig } from "../config";
+import { RDS_ENGINES } from "../components/aws/database";
 import {
     build,
     buildStack,
@@ -598,6 +599,7 @@ function asgBackendArgs(registrationTopic?: AsgBackendArgs["registrationTopic"])
         logsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/logs",
         internetEgress: true,
         databaseSecurityGroupId: "sg-db",
+        databaseEngine: RDS_ENGINES.mysql,
         secrets: {
             databaseSecretId: pulumi.output("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
             readStatements: () => [],

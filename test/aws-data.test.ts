@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { managedSecretArn, parameterGroupFamily, performanceInsightsSupported } from "../components/aws/database";
+import { managedSecretArn, performanceInsightsSupported, RDS_ENGINES } from "../components/aws/database";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { build, buildStack, json, stackConfig, statements } from "./support";
 
@@ -301,9 +301,11 @@ describe("AWS data tiers (dev stack)", () => {
             expect(
                 (db.propertyDependencies.performanceInsightsKmsKeyId ?? []).map((u) => large.byUrn(u).name),
             ).to.deep.equal(["dev-kms-rds"]);
-            expect(performanceInsightsSupported("db.t4g.small")).to.equal(false);
-            expect(performanceInsightsSupported("db.r6g.large")).to.equal(true);
-            expect(parameterGroupFamily("8.0.39")).to.equal("mysql8.0");
+            expect(performanceInsightsSupported(RDS_ENGINES.mysql, "db.t4g.small")).to.equal(false);
+            expect(performanceInsightsSupported(RDS_ENGINES.mysql, "db.r6g.large")).to.equal(true);
+            expect(performanceInsightsSupported(RDS_ENGINES.postgres, "db.t3.micro")).to.equal(true);
+            expect(RDS_ENGINES.mysql.family("8.0.39")).to.equal("mysql8.0");
+            expect(RDS_ENGINES.postgres.family("16.9")).to.equal("postgres16");
         });
 
         it("creates the exported log groups with retention before the instance", () => {

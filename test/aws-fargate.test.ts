@@ -153,14 +153,18 @@ describe("AWS Fargate backend", function () {
 
     it("injects the database connection by reference only, under the env file's keys", () => {
         const secretArn = String(run.outputs.aws && (run.outputs.aws as Record<string, unknown>).databaseSecretArn);
+        // The user and password are RDS's own, in the secret RDS manages (the document names it).
+        const credentialsArn = String(run.plain(run.one("aws:secretsmanager/secretRotation:SecretRotation")).secretId);
+        expect(credentialsArn).to.match(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-/);
         for (const service of [web, worker]) {
             const c = containerOf(service);
-            expect(c.secrets).to.deep.equal(
-                ["host", "port", "dbname", "username", "password"].map((field, i) => ({
-                    name: ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"][i],
-                    valueFrom: `${secretArn}:${field}::`,
-                })),
-            );
+            expect(c.secrets).to.deep.equal([
+                { name: "DB_HOST", valueFrom: `${secretArn}:host::` },
+                { name: "DB_PORT", valueFrom: `${secretArn}:port::` },
+                { name: "DB_NAME", valueFrom: `${secretArn}:dbname::` },
+                { name: "DB_USER", valueFrom: `${credentialsArn}:username::` },
+                { name: "DB_PASSWORD", valueFrom: `${credentialsArn}:password::` },
+            ]);
             const names = (c.environment as Array<{ name: string }>).map((e) => e.name);
             expect(names).to.deep.equal([
                 "APP_PORT",
@@ -226,7 +230,7 @@ describe("AWS Fargate backend", function () {
         expect(json(run, lifecycle, "policy")).to.deep.equal(ecrLifecyclePolicy(30, 1));
     });
 
-    it("gives ECS exactly what it does for the tasks: registry login, pull from the repository, logs, the DB secret", () => {
+    it("gives ECS exactly what it does for the tasks: registry login, pull from the repository, logs, the DB secrets", () => {
         const { role, statements: st } = policyOf("executionRoleArn");
         const trust = statements(json(run, role, "assumeRolePolicy"));
         expect(trust).to.have.length(1);
@@ -234,12 +238,17 @@ describe("AWS Fargate backend", function () {
         expect(trust[0].Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
         const repoArn = "arn:aws:ecr:us-east-1:123456789012:repository/webapp-dev";
         const secretArn = String((run.outputs.aws as Record<string, unknown>).databaseSecretArn);
+        const credentialsArn = String(run.plain(run.one("aws:secretsmanager/secretRotation:SecretRotation")).secretId);
+        expect(credentialsArn).to.match(/:secret:rds!db-/);
         expect(st.map((s) => [s.Action, s.Resource])).to.deep.equal([
             [["ecr:GetAuthorizationToken"], ["*"]],
             // The stack's repository (the image is in it: listed once).
             [["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], [repoArn]],
             [["logs:CreateLogStream", "logs:PutLogEvents"], [st[2].Resource![0]]],
             [["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [secretArn]],
+            [["kms:Decrypt"], [st[4].Resource![0]]],
+            // The RDS-managed credentials the user and password are injected from.
+            [["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [credentialsArn]],
             [["kms:Decrypt"], [st[4].Resource![0]]],
         ]);
         expect(String(st[2].Resource![0])).to.match(

@@ -307,7 +307,7 @@ describe("config contract: account ids and versions as users type them", () => {
             "config:\n  webapp-infra:domainName: qa.example.com\n  webapp-infra:aws:\n    allowedAccountIds:\n      - 012345678901\n      - 123456789012\n    imageFilter:\n      owner: 123456789012\n      namePrefix: webapp-\n    db:\n      engineVersion: 8.4\n";
         expect(offlineProblems(stack)).to.deep.equal([
             `aws.allowedAccountIds[0]: 12345678901 is a number, not a 12-digit account id: YAML reads an unquoted id as a number and drops its leading zeros. Quote the id, zeros included, in the stack file ("<12-digit id>"), or set it with pulumi config set --path 'aws.allowedAccountIds[0]' <12-digit id>`,
-            'aws.db.engineVersion: 8.4 is a number, not a MySQL 8 version: YAML reads an unquoted version as a number (8.10 becomes 8.1). Quote it in the stack file ("8.4"), or set it with pulumi config set --path aws.db.engineVersion 8.4',
+            'aws.db.engineVersion: 8.4 is a number, not a database version (8.4.8, 16.9): YAML reads an unquoted version as a number (8.10 becomes 8.1). Quote it in the stack file ("8.4"), or set it with pulumi config set --path aws.db.engineVersion 8.4',
         ]);
     });
 });

@@ -136,7 +136,22 @@ describe("config: defaults", () => {
             expect(cfg.aws.vpcCidr).to.equal(stack === "dev" ? "10.0.0.0/16" : "10.1.0.0/16");
             expect(cfg.clouds).to.deep.equal(stack === "dev" ? ["aws"] : ["aws", "gcp"]);
             expect(cfg.aws.db.engineVersion).to.equal("8.4.8");
+            expect(cfg.app.databaseEngine).to.equal("mysql");
         }
+    });
+
+    it("app.databaseEngine: MySQL 8.4.8 by default, PostgreSQL 16.9 with postgres, a set version kept", () => {
+        const mysql = parseConfig(minimal(), "dev");
+        expect(mysql.app.databaseEngine).to.equal("mysql");
+        expect(mysql.aws.db.engineVersion).to.equal("8.4.8");
+        const postgres = parseConfig({ ...minimal(), app: { databaseEngine: "postgres" } }, "dev");
+        expect(postgres.app.databaseEngine).to.equal("postgres");
+        expect(postgres.aws.db.engineVersion).to.equal("16.9");
+        const pinned = parseConfig(
+            { ...minimal(), app: { databaseEngine: "postgres" }, aws: { db: { engineVersion: "16.4" } } },
+            "dev",
+        );
+        expect(pinned.aws.db.engineVersion).to.equal("16.4");
     });
 });
 
@@ -246,7 +261,34 @@ describe("config: every rule names the key and the value", () => {
         [
             "aws.db.engineVersion is MySQL 8",
             { aws: { db: { engineVersion: "5.7.44" } } },
-            'aws.db.engineVersion: "5.7.44" is not a MySQL 8 version',
+            'aws.db.engineVersion: "5.7.44" is not a MySQL 8 version (8.4.8) (app.databaseEngine is mysql)',
+        ],
+        [
+            "aws.db.engineVersion is a version",
+            { aws: { db: { engineVersion: "latest" } } },
+            'aws.db.engineVersion: "latest" is not a database version (8.4.8, 16.9)',
+        ],
+        [
+            "aws.db.engineVersion of MySQL is refused with postgres",
+            { app: { databaseEngine: "postgres" }, aws: { db: { engineVersion: "8.4.8" } } },
+            'aws.db.engineVersion: "8.4.8" is a MySQL version, but app.databaseEngine is postgres: ' +
+                "use a PostgreSQL 16 version (16.9), or unset it for the default 16.9",
+        ],
+        [
+            "aws.db.engineVersion of PostgreSQL is refused with mysql",
+            { aws: { db: { engineVersion: "16.9" } } },
+            'aws.db.engineVersion: "16.9" is a PostgreSQL version, but app.databaseEngine is mysql: ' +
+                "use a MySQL 8 version (8.4.8), or unset it for the default 8.4.8",
+        ],
+        [
+            "aws.db.engineVersion is PostgreSQL 16 with postgres",
+            { app: { databaseEngine: "postgres" }, aws: { db: { engineVersion: "15.5" } } },
+            'aws.db.engineVersion: "15.5" is not a PostgreSQL 16 version (16.9) (app.databaseEngine is postgres)',
+        ],
+        [
+            "app.databaseEngine is mysql or postgres",
+            { app: { databaseEngine: "mariadb" } },
+            'app.databaseEngine: "mariadb" must be one of "mysql", "postgres"',
         ],
         [
             "aws.db.instanceClass is an RDS class",

@@ -22,7 +22,7 @@ import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { parseIdentityArgs, unmetExpectations } from "../tools/engine/identity";
-import { contextFromConfig, diffInputs, parseUrn, resourceOutputs } from "../tools/engine/provider";
+import { contextFromConfig, diffInputs, nextVersion, parseUrn, resourceOutputs } from "../tools/engine/provider";
 import { providerPackages, REPO_ROOT, writePluginLaunchers } from "../tools/engine/session";
 import { countLocations, locate } from "../tools/engine/state";
 import { countSteps, describeStep, policyPacksRun, policyViolations, resourceSteps } from "../tools/engine/steps";
@@ -187,7 +187,10 @@ describe("engine harness: the stand-in provider", () => {
             'require("./tools/engine/provider");' +
             "console.log(JSON.stringify(Object.keys(require.cache).map((f) => require('path').relative(process.cwd(), f))));";
         const loaded = JSON.parse(
-            execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], { cwd: REPO_ROOT, encoding: "utf8" }),
+            execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            }),
         ) as string[];
         const project = loaded.filter((f) => !f.startsWith("node_modules")).sort();
         expect(project).to.deep.equal([
@@ -214,6 +217,16 @@ describe("engine harness: the stand-in provider", () => {
             gcpProject: "p1",
             gcpRegion: "europe-west1",
         });
+    });
+
+    it("an update of a launch template moves its latestVersion on by one, as EC2 does; other types keep theirs", () => {
+        expect(
+            nextVersion("aws:ec2/launchTemplate:LaunchTemplate", { latestVersion: 3, defaultVersion: 1 }),
+        ).to.deep.equal({
+            latestVersion: 4,
+        });
+        expect(nextVersion("aws:ec2/launchTemplate:LaunchTemplate", {})).to.deep.equal({});
+        expect(nextVersion("aws:ecs/taskDefinition:TaskDefinition", { revision: 1 })).to.deep.equal({});
     });
 
     it("compares inputs with inputs: key order and secretness alone are no change", () => {
@@ -243,7 +256,11 @@ describe("engine harness: the stand-in provider", () => {
     it("names a nested change by its path; an absent and a null property are the same", () => {
         const diff = diffInputs(
             "aws:ec2/securityGroup:SecurityGroup",
-            { tags: { env: "dev", team: "web" }, ingress: [{ fromPort: 80 }, { fromPort: 443 }], revokeRulesOnDelete: null },
+            {
+                tags: { env: "dev", team: "web" },
+                ingress: [{ fromPort: 80 }, { fromPort: 443 }],
+                revokeRulesOnDelete: null,
+            },
             { tags: { env: "prod", team: "web", cost: "a" }, ingress: [{ fromPort: 80 }, { fromPort: 8443 }] },
         );
         expect(diff).to.deep.equal({

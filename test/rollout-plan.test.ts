@@ -45,6 +45,8 @@ const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const GROUP = "aws:autoscaling/group:Group";
 const INSTANCE_TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
 const MIG = "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager";
+const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
+const SERVICE = "aws:ecs/service:Service";
 
 /** The group's input that names the template, and the template's URN it depends on. */
 function groupTakesTemplate(run: OfflineRun, groupType: string, input: string, templateType: string): void {
@@ -83,6 +85,28 @@ describe("rollout: what the config edits change in the stack (offline plan)", ()
         expect(diff.summary).to.deep.include({ create: 0, update: 0, delete: 0 });
         groupTakesTemplate(before, MIG, "versions", INSTANCE_TEMPLATE);
         expect(replacingInputs(MIG, ["versions[0].instanceTemplate"])).to.deep.equal([]);
+    });
+
+    it("an image URI on prod (Fargate) registers a new task definition revision per service; each service moves to it in place", async () => {
+        const { diff, before } = await rolloutDiff(
+            "prod",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-prod:1.1.0",
+        );
+        expect(diff.changes.map((c) => [c.op, c.type, c.name, c.inputs])).to.deep.equal([
+            ["replace", TASK_DEFINITION, "prod-compute-web-task", ["containerDefinitions"]],
+            ["replace", TASK_DEFINITION, "prod-compute-worker-worker-task", ["containerDefinitions"]],
+        ]);
+        expect(diff.summary).to.deep.include({ create: 0, update: 0, delete: 0 });
+        // A task definition is immutable (a new revision); each service names its own by ARN, an in-place update.
+        const services = before.resources.filter((r) => r.type === SERVICE);
+        const tasks = before.resources.filter((r) => r.type === TASK_DEFINITION);
+        expect(services).to.have.length(2);
+        expect(tasks).to.have.length(2);
+        expect(
+            services.map((s) => tasks.filter((t) => s.propertyDependencies.taskDefinition?.includes(t.urn)).length),
+        ).to.deep.equal([1, 1]);
+        expect(replacingInputs(SERVICE, ["taskDefinition"])).to.deep.equal([]);
+        expect(replacingInputs(TASK_DEFINITION, ["containerDefinitions"])).to.deep.equal(["containerDefinitions"]);
     });
 
     it("the program's outputs name what a rollout follows on each cloud of demo", async () => {

@@ -416,7 +416,7 @@ describe("CI workflows", () => {
                 }
             ).inputs;
             expect(Object.keys(inputs)).to.deep.equal(["stack", "image", "cloud", "rollback", "timeout"]);
-            expect(inputs.stack.options).to.deep.equal(["demo", "dev"]);
+            expect(inputs.stack.options).to.deep.equal(["demo", "dev", "prod"]);
             expect(inputs.image).to.include({ type: "string", required: true });
             expect(wf.permissions).to.deep.equal({ contents: "read" });
             expect(wf.concurrency).to.deep.equal({
@@ -443,8 +443,16 @@ describe("CI workflows", () => {
                 STACK: "${{ inputs.stack || github.event.client_payload.stack }}",
                 IMAGE: "${{ inputs.image || github.event.client_payload.image }}",
                 CLOUD: "${{ inputs.cloud || github.event.client_payload.cloud || 'any' }}",
+                REF: "${{ github.ref }}",
+                DEFAULT_BRANCH: "${{ github.event.repository.default_branch }}",
             });
-            const ok = runScript(checking.run ?? "", { STACK: "demo", IMAGE: "ami-0123456789abcdef0", CLOUD: "any" });
+            const onMain = { REF: "refs/heads/main", DEFAULT_BRANCH: "main" };
+            const ok = runScript(checking.run ?? "", {
+                STACK: "demo",
+                IMAGE: "ami-0123456789abcdef0",
+                CLOUD: "any",
+                ...onMain,
+            });
             expect(ok.status).to.equal(0);
             expect(ok.args).to.deep.equal([
                 "run",
@@ -457,18 +465,77 @@ describe("CI workflows", () => {
                 "ami-0123456789abcdef0",
                 "--check",
             ]);
-            const narrowed = runScript(checking.run ?? "", { STACK: "demo", IMAGE: "webapp-1", CLOUD: "gcp" });
+            const narrowed = runScript(checking.run ?? "", {
+                STACK: "demo",
+                IMAGE: "webapp-1",
+                CLOUD: "gcp",
+                ...onMain,
+            });
             expect(narrowed.args.slice(-2)).to.deep.equal(["--cloud", "gcp"]);
             // A payload cannot smuggle a command or an option in.
             const hostile = runScript(checking.run ?? "", {
                 STACK: "demo; touch /tmp/pwned",
                 IMAGE: "x",
                 CLOUD: "any",
+                ...onMain,
             });
             expect(hostile.status).to.equal(2);
             expect(hostile.stdout).to.equal("::error::stack must be a stack file name such as demo\n");
-            const quoted = runScript(checking.run ?? "", { STACK: "demo", IMAGE: "$(id) --yes", CLOUD: "any" });
+            const quoted = runScript(checking.run ?? "", {
+                STACK: "demo",
+                IMAGE: "$(id) --yes",
+                CLOUD: "any",
+                ...onMain,
+            });
             expect(quoted.args).to.include("$(id) --yes");
+        });
+
+        it("rolls out to prod from the default branch only, behind the prod environment", () => {
+            const checking = step(check, "Check the stack, the image and the config (offline)");
+            const prod = { STACK: "prod", IMAGE: "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-prod:1.1.0" };
+            const fromMain = runScript(checking.run ?? "", {
+                ...prod,
+                CLOUD: "any",
+                REF: "refs/heads/main",
+                DEFAULT_BRANCH: "main",
+            });
+            expect(fromMain.status).to.equal(0);
+            expect(fromMain.args).to.deep.equal([
+                "run",
+                "--silent",
+                "rollout",
+                "--",
+                "--stack",
+                "prod",
+                "--image",
+                prod.IMAGE,
+                "--check",
+            ]);
+            const fromBranch = runScript(checking.run ?? "", {
+                ...prod,
+                CLOUD: "any",
+                REF: "refs/heads/feature",
+                DEFAULT_BRANCH: "main",
+            });
+            expect(fromBranch.status).to.equal(2);
+            expect(fromBranch.stdout).to.equal(
+                "::error::prod rolls out from main only (this run is on refs/heads/feature)\n",
+            );
+            // Other stacks may roll out from a branch (their environment's rules decide).
+            const demoFromBranch = runScript(checking.run ?? "", {
+                STACK: "demo",
+                IMAGE: "ami-0123456789abcdef0",
+                CLOUD: "any",
+                REF: "refs/heads/feature",
+                DEFAULT_BRANCH: "main",
+            });
+            expect(demoFromBranch.status).to.equal(0);
+            // The approval: the job's environment is the stack's own (prod -> prod), and concurrency is per stack.
+            expect(roll.environment).to.equal("${{ needs.check.outputs.stack }}");
+            expect(wf.concurrency?.group.replace(/\$\{\{.*\}\}/, "prod")).to.equal("pulumi-prod");
+            expect(readFileSync(path.join(ROOT, ".github", "workflows", "rollout.yml"), "utf8")).to.include(
+                "configure required reviewers on `demo` and on `prod`",
+            );
         });
 
         it("rolls out behind the stack's environment, with OIDC credentials for the clouds it touches", () => {

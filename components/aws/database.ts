@@ -1,44 +1,81 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { DatabaseEngine } from "../../config/database";
 import { CREDENTIALS_FIELD } from "../../functions/boot/aws";
+import { DATA_PORTS } from "../shared/dataPorts";
 import type { DatabaseOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount, type Statement } from "./iam";
 import type { Kms } from "./kms";
 import type { Network } from "./network";
 import type { Secrets } from "./secrets";
 
-export const MYSQL_PORT = 3306;
-
-/** Log types exported to CloudWatch Logs (each gets a log group with retention). */
-export const EXPORTED_LOGS = ["error", "slowquery"] as const;
-
-/** Classes on which RDS for MySQL offers no Performance Insights. */
-const NO_PERFORMANCE_INSIGHTS = /^db\.(t2\.(micro|small)|t3\.(micro|small)|t4g\.(micro|small))$/;
-
-export function performanceInsightsSupported(instanceClass: string): boolean {
-    return !NO_PERFORMANCE_INSIGHTS.test(instanceClass);
+/** How RDS runs one engine of `app.databaseEngine`. */
+export interface RdsEngineSpec {
+    /** RDS's `engine`. */
+    readonly engine: DatabaseEngine;
+    readonly label: string;
+    /** The server's port (`DATA_PORTS`). */
+    readonly port: number;
+    /** The parameter-group family of a version: `8.4.8` -> `mysql8.4`, `16.9` -> `postgres16`. */
+    family(engineVersion: string): string;
+    /** Server parameters, TLS required for every connection among them. */
+    readonly parameters: ReadonlyArray<{ name: string; value: string }>;
+    /** The parameter groups' description. */
+    readonly parametersDescription: string;
+    /** Log types exported to CloudWatch Logs (values RDS accepts for the engine; each gets a log group). */
+    readonly exportedLogs: readonly string[];
+    /** Classes on which RDS offers no Performance Insights for the engine. */
+    readonly noPerformanceInsights?: RegExp;
 }
 
-/** The parameter-group family of a MySQL version: `8.4.8` -> `mysql8.4`. */
-export function parameterGroupFamily(engineVersion: string): string {
-    const [major, minor] = engineVersion.split(".");
-    return `mysql${major}.${minor}`;
+export const RDS_ENGINES: Readonly<Record<DatabaseEngine, RdsEngineSpec>> = {
+    mysql: {
+        engine: "mysql",
+        label: "MySQL",
+        port: DATA_PORTS.mysql.port,
+        family: (version) => {
+            const [major, minor] = version.split(".");
+            return `mysql${major}.${minor}`;
+        },
+        // utf8mb4 throughout, TLS required for every connection, slow queries logged.
+        parameters: [
+            { name: "character_set_server", value: "utf8mb4" },
+            { name: "collation_server", value: "utf8mb4_0900_ai_ci" },
+            { name: "require_secure_transport", value: "1" },
+            { name: "slow_query_log", value: "1" },
+            { name: "long_query_time", value: "2" },
+            { name: "log_output", value: "FILE" },
+        ],
+        parametersDescription: "webapp MySQL: utf8mb4, TLS required, slow query log",
+        exportedLogs: ["error", "slowquery"],
+        noPerformanceInsights: /^db\.(t2\.(micro|small)|t3\.(micro|small)|t4g\.(micro|small))$/,
+    },
+    postgres: {
+        engine: "postgres",
+        label: "PostgreSQL",
+        port: DATA_PORTS.postgres.port,
+        family: (version) => `postgres${version.split(".")[0]}`,
+        // TLS required for every connection, statements slower than 2 s and schema changes logged.
+        parameters: [
+            { name: "rds.force_ssl", value: "1" },
+            { name: "log_min_duration_statement", value: "2000" },
+            { name: "log_statement", value: "ddl" },
+            { name: "log_connections", value: "1" },
+            { name: "log_disconnections", value: "1" },
+        ],
+        parametersDescription: "webapp PostgreSQL: TLS required, slow statements and DDL logged",
+        exportedLogs: ["postgresql", "upgrade"],
+    },
+};
+
+export function performanceInsightsSupported(engine: RdsEngineSpec, instanceClass: string): boolean {
+    return !(engine.noPerformanceInsights?.test(instanceClass) ?? false);
 }
 
-/** Server parameters: utf8mb4 throughout, TLS required for every connection, slow queries logged. */
-export const MYSQL_PARAMETERS: ReadonlyArray<{ name: string; value: string }> = [
-    { name: "character_set_server", value: "utf8mb4" },
-    { name: "collation_server", value: "utf8mb4_0900_ai_ci" },
-    { name: "require_secure_transport", value: "1" },
-    { name: "slow_query_log", value: "1" },
-    { name: "long_query_time", value: "2" },
-    { name: "log_output", value: "FILE" },
-];
-
-/** What surrounds a MySQL instance of the platform (the primary, or its DR replica). */
-export interface MysqlInstanceParts {
-    /** utf8mb4, TLS required, slow query log (`MYSQL_PARAMETERS`). */
+/** What surrounds a database instance of the platform (the primary, or its DR replica). */
+export interface DbInstanceParts {
+    /** The engine's parameters, TLS required among them (`RdsEngineSpec.parameters`). */
     readonly parameterGroup: aws.rds.ParameterGroup;
     /** One per exported log, with retention; the instance must depend on them (else RDS creates them). */
     readonly logGroups: aws.cloudwatch.LogGroup[];
@@ -47,10 +84,11 @@ export interface MysqlInstanceParts {
 }
 
 /** The parameter group, the log groups and the monitoring role of an instance, named `${name}-<role>`. */
-export function mysqlInstanceParts(
+export function dbInstanceParts(
     name: string,
     args: {
         account: AwsAccount;
+        engine: RdsEngineSpec;
         engineVersion: string;
         identifier: pulumi.Input<string>;
         logRetentionDays: number;
@@ -59,17 +97,17 @@ export function mysqlInstanceParts(
         monitoringDescription: string;
     },
     parent: pulumi.Resource,
-): MysqlInstanceParts {
+): DbInstanceParts {
     const parameterGroup = new aws.rds.ParameterGroup(
         `${name}-params`,
         {
-            family: parameterGroupFamily(args.engineVersion),
-            description: "webapp MySQL: utf8mb4, TLS required, slow query log",
-            parameters: MYSQL_PARAMETERS.map((p) => ({ ...p, applyMethod: "immediate" })),
+            family: args.engine.family(args.engineVersion),
+            description: args.engine.parametersDescription,
+            parameters: args.engine.parameters.map((p) => ({ ...p, applyMethod: "immediate" })),
         },
         { parent },
     );
-    const logGroups = EXPORTED_LOGS.map(
+    const logGroups = args.engine.exportedLogs.map(
         (log) =>
             new aws.cloudwatch.LogGroup(
                 `${name}-log-${log}`,
@@ -92,19 +130,20 @@ export function mysqlInstanceParts(
 }
 
 /**
- * The instance arguments every MySQL instance of the platform shares: gp3 encrypted with the
+ * The instance arguments every database instance of the platform shares: gp3 encrypted with the
  * region's RDS key, pinned minor version, private, the RDS CA, the maintenance window, log exports,
  * Performance Insights where the class has it, enhanced monitoring every minute.
  */
 export function sharedInstanceArgs(args: {
+    engine: RdsEngineSpec;
     kmsKeyArn: pulumi.Input<string>;
     instanceClass: string;
     maxAllocatedStorage: number;
     subnetGroupName: pulumi.Input<string>;
     securityGroupId: pulumi.Input<string>;
-    parts: MysqlInstanceParts;
+    parts: DbInstanceParts;
 }) {
-    const insights = performanceInsightsSupported(args.instanceClass);
+    const insights = performanceInsightsSupported(args.engine, args.instanceClass);
     return {
         autoMinorVersionUpgrade: false,
         instanceClass: args.instanceClass,
@@ -119,7 +158,7 @@ export function sharedInstanceArgs(args: {
         caCertIdentifier: "rds-ca-rsa2048-g1",
         maintenanceWindow: "sun:04:30-sun:05:30",
         copyTagsToSnapshot: true,
-        enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
+        enabledCloudwatchLogsExports: [...args.engine.exportedLogs],
         performanceInsightsEnabled: insights,
         performanceInsightsKmsKeyId: insights ? args.kmsKeyArn : undefined,
         performanceInsightsRetentionPeriod: insights ? 7 : undefined,
@@ -148,7 +187,9 @@ export interface DatabaseArgs {
     secrets: Pick<Secrets, "databaseSecret">;
     /** Prefix of the instance identifier, e.g. `webapp-dev`. */
     identifierPrefix: string;
-    /** MySQL version. Default `8.4.8`. Minor upgrades are explicit (change the version), never automatic. */
+    /** `app.databaseEngine`: `mysql` (default) or `postgres`. */
+    engine: DatabaseEngine;
+    /** The engine's version. Default `8.4.8` (MySQL), `16.9` (PostgreSQL). Minor upgrades are explicit (change the version), never automatic. */
     engineVersion: string;
     /** Default `db.t3.micro`. */
     instanceClass: string;
@@ -171,7 +212,7 @@ export interface DatabaseArgs {
     /** Schema and master user. Defaults `webapp` / `webapp`. */
     databaseName: string;
     username: string;
-    /** Retention of the exported MySQL logs. Default 30. */
+    /** Retention of the exported database logs. Default 30. */
     logRetentionDays: number;
     /**
      * Days between rotations of the master password, which RDS generates and keeps in its own
@@ -181,7 +222,7 @@ export interface DatabaseArgs {
 }
 
 /**
- * RDS for MySQL in the private subnets: encrypted with the RDS key, reachable only from security
+ * RDS for MySQL or PostgreSQL (`engine`) in the private subnets: encrypted with the RDS key, reachable only from security
  * groups granted with `allowFrom`, TLS required, automated backups, Performance Insights and
  * enhanced monitoring. The master password is RDS's own: RDS generates it into a Secrets Manager
  * secret encrypted with the Secrets Manager key and rotates it, so no password passes through the
@@ -202,6 +243,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
     public readonly connectionDocument: aws.secretsmanager.SecretVersion;
     /** ARN of the RDS-managed secret holding the master `username` and `password` (JSON). */
     public readonly credentialsSecretArn: pulumi.Output<string>;
+    /** How RDS runs the engine (port, parameters, logs): the DR replica follows it. */
+    public readonly engine: RdsEngineSpec;
     private readonly baseName: string;
     private readonly kms: Kms;
 
@@ -209,6 +252,8 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         super("webapp:aws:Database", name, {}, opts);
         this.baseName = name;
         this.kms = args.kms;
+        const engine = RDS_ENGINES[args.engine];
+        this.engine = engine;
 
         const suffix = new random.RandomString(
             `${name}-id`,
@@ -221,7 +266,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             `${name}-sg`,
             {
                 vpcId: args.network.networkId,
-                description: "MySQL: ingress only from granted security groups, no egress",
+                description: `${engine.label}: ingress only from granted security groups, no egress`,
                 revokeRulesOnDelete: true,
             },
             { parent: this },
@@ -238,10 +283,11 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             { parent: this },
         );
 
-        const parts = mysqlInstanceParts(
+        const parts = dbInstanceParts(
             name,
             {
                 account: args.account,
+                engine,
                 engineVersion: args.engineVersion,
                 identifier,
                 logRetentionDays: args.logRetentionDays,
@@ -252,9 +298,10 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         );
 
         const instance = new aws.rds.Instance(
-            `${name}-mysql`,
+            `${name}-${engine.engine}`,
             {
                 ...sharedInstanceArgs({
+                    engine,
                     kmsKeyArn: args.kms.keyArns.rds,
                     instanceClass: args.instanceClass,
                     maxAllocatedStorage: args.maxAllocatedStorage,
@@ -263,14 +310,14 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                     parts,
                 }),
                 identifier,
-                engine: "mysql",
+                engine: engine.engine,
                 engineVersion: args.engineVersion,
                 allocatedStorage: args.allocatedStorage,
                 dbName: args.databaseName,
                 username: args.username,
                 manageMasterUserPassword: true,
                 masterUserSecretKmsKeyId: args.kms.keyArns.secrets,
-                port: MYSQL_PORT,
+                port: engine.port,
                 multiAz: args.multiAz,
                 backupRetentionPeriod: args.backupRetentionDays,
                 backupWindow: "03:00-04:00",
@@ -301,7 +348,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 secretId: args.secrets.databaseSecret.id,
                 secretString: pulumi.secret(
                     pulumi.jsonStringify({
-                        engine: "mysql",
+                        engine: engine.engine,
                         host: instance.address,
                         port: instance.port,
                         dbname: args.databaseName,
@@ -345,7 +392,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         ];
     }
 
-    /** Lets a security group reach MySQL (the only ingress the database has). */
+    /** Lets a security group reach the database's port (the only ingress the database has). */
     allowFrom(role: string, sourceSecurityGroupId: pulumi.Input<string>): aws.vpc.SecurityGroupIngressRule {
         return new aws.vpc.SecurityGroupIngressRule(
             `${this.baseName}-from-${role}`,
@@ -353,9 +400,9 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 securityGroupId: this.securityGroupId,
                 referencedSecurityGroupId: sourceSecurityGroupId,
                 ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                description: `MySQL from ${role}`,
+                fromPort: this.engine.port,
+                toPort: this.engine.port,
+                description: `${this.engine.label} from ${role}`,
             },
             { parent: this },
         );

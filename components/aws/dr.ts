@@ -17,7 +17,7 @@ import { TAGS } from "../../functions/replica-promotion/record";
 import { ENV } from "../../functions/replica-promotion/settings";
 import { alarmFilterPolicy, promotionEventPattern } from "../../functions/replica-promotion/triggers";
 import { Alerts } from "./alerts";
-import { mysqlInstanceParts, sharedInstanceArgs } from "./database";
+import { dbInstanceParts, sharedInstanceArgs, type RdsEngineSpec } from "./database";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement, type Kms } from "./kms";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
@@ -48,7 +48,8 @@ export interface DisasterRecoveryArgs {
     /** The primary region's keys: replication decrypts the application bucket's objects with its S3 key. */
     primaryKms: Pick<Kms, "keyArns">;
     /** The primary database (the replica's source, the promotion function's primary). */
-    database: { arn: pulumi.Input<string>; instanceIdentifier: pulumi.Input<string> };
+    /** The primary: the replica follows its engine (`Database.engine`). */
+    database: { arn: pulumi.Input<string>; instanceIdentifier: pulumi.Input<string>; engine: RdsEngineSpec };
     /** The application bucket and its versioning (replication needs it first). */
     storage: { bucketArn: pulumi.Input<string>; bucketName: pulumi.Input<string>; versioning: pulumi.Resource };
     /** The primary region's ops topic: the unavailability alarm notifies it, the function subscribes. */
@@ -331,7 +332,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             `${name}-replica-sg`,
             {
                 vpcId: network.networkId,
-                description: "MySQL replica: no ingress until a standby is granted, no egress",
+                description: `${args.database.engine.label} replica: no ingress until a standby is granted, no egress`,
                 revokeRulesOnDelete: true,
             },
             child,
@@ -341,10 +342,11 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             { subnetIds: network.subnetIds, description: "Isolated subnets of the webapp DR VPC" },
             child,
         );
-        const parts = mysqlInstanceParts(
+        const parts = dbInstanceParts(
             `${name}-replica`,
             {
                 account: args.account,
+                engine: args.database.engine,
                 engineVersion: args.engineVersion,
                 identifier,
                 logRetentionDays: args.logRetentionDays,
@@ -357,6 +359,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             `${name}-replica`,
             {
                 ...sharedInstanceArgs({
+                    engine: args.database.engine,
                     kmsKeyArn: args.kms.keyArns.rds,
                     instanceClass: args.instanceClass,
                     maxAllocatedStorage: args.maxAllocatedStorage,

@@ -5,12 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsSubnetPrefixes, parseCidr, subdivide, bitsFor } from "../../config/cidr";
 import type { NatMode } from "../../config/profiles";
 import { renderNatUserData } from "../../functions/boot/nat";
+import { DATA_PORTS } from "../shared/dataPorts";
 import type { NetworkOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
 import { vpcChildInputs } from "./vpcChildren";
 
-/** The MySQL port: what the isolated tier admits from the private subnets by default. */
-export const MYSQL_DATA_PORT = 3306;
 
 /** The NAT instance's size: Graviton, the smallest that sustains a dev stack's egress. */
 export const NAT_INSTANCE_TYPE = "t4g.nano";
@@ -38,7 +37,7 @@ export interface NetworkArgs {
      * and network ACLs on every tier. Default true outside dev.
      */
     isolatedSubnets: boolean;
-    /** The ports the isolated tier admits from the private subnets. Default `[3306]` (MySQL). */
+    /** The ports the isolated tier admits from the private subnets (`DATA_PORTS`). Default `[3306]` (MySQL). */
     dataPorts?: number[];
     /** Retention of the VPC flow log group in days. Default from `aws.logRetentionDays`: 30 in dev, else 365. */
     flowLogRetentionDays: number;
@@ -238,7 +237,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         );
 
         if (args.isolatedSubnets) {
-            const acls = networkAcls(plan, args.dataPorts ?? [MYSQL_DATA_PORT]);
+            const acls = networkAcls(plan, args.dataPorts ?? [DATA_PORTS.mysql.port]);
             const tiers = [
                 ["public", vpc.publicSubnetIds],
                 ["private", vpc.privateSubnetIds],

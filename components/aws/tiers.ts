@@ -18,7 +18,8 @@ import type { DisasterRecoveryArgs } from "./dr";
 import type { Kms, KmsArgs } from "./kms";
 import type { Messaging, MessagingArgs } from "./messaging";
 import type { MonitoringArgs } from "./monitoring";
-import { MYSQL_DATA_PORT, type Network, type NetworkArgs } from "./network";
+import { databasePort } from "../shared/dataPorts";
+import type { Network, NetworkArgs } from "./network";
 import type { Secrets, SecretsArgs } from "./secrets";
 import type { Storage, StorageArgs } from "./storage";
 
@@ -30,7 +31,7 @@ export function networkArgs(ctx: AwsContext, kms: Kms): NetworkArgs {
         azCount: aws.azCount,
         natGateways: aws.natGateways,
         isolatedSubnets: aws.subnets.isolated,
-        dataPorts: [MYSQL_DATA_PORT],
+        dataPorts: [databasePort(ctx.config.app.databaseEngine)],
         flowLogRetentionDays: aws.logRetentionDays,
         logsKeyArn: kms.keyArns.logs,
     };
@@ -69,6 +70,7 @@ export function databaseArgs(ctx: AwsContext, tiers: { network: Network; kms: Km
         ...tiers,
         isolatedSubnets: aws.subnets.isolated,
         identifierPrefix: ctx.names.prefix,
+        engine: app.databaseEngine,
         engineVersion: aws.db.engineVersion,
         instanceClass: aws.db.instanceClass,
         allocatedStorage: aws.db.allocatedStorage,

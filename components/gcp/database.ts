@@ -1,12 +1,12 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseEngine } from "../../config/database";
+import { DATA_PORTS } from "../shared/dataPorts";
 import type { DatabaseOutputs } from "../shared/types";
 import type { Kms } from "./kms";
 import type { Network } from "./network";
 import type { Secrets } from "./secrets";
 
-export const MYSQL_PORT = 3306;
-export const MYSQL_VERSION = "MYSQL_8_4";
 
 /**
  * How connections must be encrypted: TLS for every connection, without client certificates. The
@@ -16,12 +16,63 @@ export const MYSQL_VERSION = "MYSQL_8_4";
  */
 export const SSL_MODE = "ENCRYPTED_ONLY";
 
-/** Server flags: slow queries logged (to Cloud Logging), no client-side file loads (CIS). */
-export const MYSQL_FLAGS: ReadonlyArray<{ name: string; value: string }> = [
-    { name: "slow_query_log", value: "on" },
-    { name: "long_query_time", value: "2" },
-    { name: "local_infile", value: "off" },
-];
+/** How Cloud SQL runs one engine of `app.databaseEngine`. */
+export interface CloudSqlEngineSpec {
+    readonly engine: DatabaseEngine;
+    readonly label: string;
+    /** Cloud SQL's `databaseVersion`. */
+    readonly databaseVersion: string;
+    /** The server's port (`DATA_PORTS`). */
+    readonly port: number;
+    /** Server flags (TLS is the instance's `sslMode`, `SSL_MODE`). */
+    readonly flags: ReadonlyArray<{ name: string; value: string }>;
+    /** The application database's character set and collation (Cloud SQL's defaults where absent). */
+    readonly charset?: string;
+    readonly collation?: string;
+}
+
+export const CLOUD_SQL_ENGINES: Readonly<Record<DatabaseEngine, CloudSqlEngineSpec>> = {
+    mysql: {
+        engine: "mysql",
+        label: "MySQL",
+        databaseVersion: "MYSQL_8_4",
+        port: DATA_PORTS.mysql.port,
+        // Slow queries logged (to Cloud Logging), no client-side file loads (CIS).
+        flags: [
+            { name: "slow_query_log", value: "on" },
+            { name: "long_query_time", value: "2" },
+            { name: "local_infile", value: "off" },
+        ],
+        charset: "utf8mb4",
+        collation: "utf8mb4_0900_ai_ci",
+    },
+    postgres: {
+        engine: "postgres",
+        label: "PostgreSQL",
+        databaseVersion: "POSTGRES_16",
+        port: DATA_PORTS.postgres.port,
+        // Schema changes, connections (with client host names), statement durations, checkpoints,
+        // lock waits and temporary files logged, errors
+        // with their statements, pgAudit available; statement texts (which may hold data) are not
+        // logged by duration (CIS for Cloud SQL for PostgreSQL): Query Insights shows slow queries.
+        flags: [
+            { name: "log_min_duration_statement", value: "-1" },
+            { name: "log_statement", value: "ddl" },
+            { name: "log_connections", value: "on" },
+            { name: "log_disconnections", value: "on" },
+            { name: "log_duration", value: "on" },
+            { name: "log_hostname", value: "on" },
+            { name: "log_checkpoints", value: "on" },
+            { name: "log_lock_waits", value: "on" },
+            { name: "log_temp_files", value: "0" },
+            { name: "log_min_error_statement", value: "error" },
+            { name: "log_min_messages", value: "warning" },
+            { name: "cloudsql.enable_pgaudit", value: "on" },
+        ],
+        charset: "UTF8",
+        collation: "en_US.UTF8",
+    },
+};
 
 /** Storage grows automatically up to this multiple of the initial size. */
 export const DISK_AUTORESIZE_LIMIT_FACTOR = 5;
@@ -39,13 +90,14 @@ export function editionFor(tier: string): "ENTERPRISE" | "ENTERPRISE_PLUS" {
 }
 
 /**
- * Daily automated backups kept for `retentionDays`, and binary logs (point-in-time recovery) for as
+ * Daily automated backups kept for `retentionDays`, and the logs of point-in-time recovery for as
  * much of that window as Cloud SQL allows.
  */
-export function backupConfiguration(retentionDays: number) {
+export function backupConfiguration(engine: DatabaseEngine, retentionDays: number) {
     return {
         enabled: true,
-        binaryLogEnabled: true,
+        // MySQL recovers to a point in time from binary logs; PostgreSQL from its write-ahead log.
+        ...(engine === "mysql" ? { binaryLogEnabled: true } : { pointInTimeRecoveryEnabled: true }),
         startTime: "03:00",
         transactionLogRetentionDays: Math.min(MAX_TRANSACTION_LOG_DAYS, retentionDays),
         backupRetentionSettings: { retainedBackups: retentionDays, retentionUnit: "COUNT" },
@@ -59,6 +111,8 @@ export interface DatabaseArgs {
     kms: Pick<Kms, "keyIds" | "agentGrants">;
     /** Supplies the generated password and the secret this tier fills with the connection document. */
     secrets: Pick<Secrets, "databasePassword" | "databaseSecret">;
+    /** `app.databaseEngine`: `mysql` (default, MySQL 8.4) or `postgres` (PostgreSQL 16). */
+    engine: DatabaseEngine;
     /** Region of the instance (the key's region). Default from `gcp.region`: us-east1. */
     region: string;
     /** Machine tier. Default from `gcp.db.tier`: `db-g1-small`. */
@@ -79,7 +133,7 @@ export interface DatabaseArgs {
 }
 
 /**
- * Cloud SQL for MySQL 8.4 with a private address in the VPC only (no public IPv4), encrypted with
+ * Cloud SQL for MySQL 8.4 or PostgreSQL 16 (`engine`) with a private address in the VPC only (no public IPv4), encrypted with
  * the Cloud SQL key, TLS required, daily backups with binary logs for point-in-time recovery, and
  * deletion protection. Creates the application's database and user and writes the connection
  * document into the database secret.
@@ -97,11 +151,12 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:gcp:Database", name, {}, opts);
+        const engine = CLOUD_SQL_ENGINES[args.engine];
 
         const instance = new gcp.sql.DatabaseInstance(
-            `${name}-mysql`,
+            `${name}-${engine.engine}`,
             {
-                databaseVersion: MYSQL_VERSION,
+                databaseVersion: engine.databaseVersion,
                 region: args.region,
                 encryptionKeyName: args.kms.keyIds.sql,
                 deletionProtection: args.deletionProtection,
@@ -122,9 +177,9 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                         sslMode: SSL_MODE,
                         enablePrivatePathForGoogleCloudServices: false,
                     },
-                    backupConfiguration: backupConfiguration(args.backupRetentionDays),
+                    backupConfiguration: backupConfiguration(args.engine, args.backupRetentionDays),
                     maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },
-                    databaseFlags: MYSQL_FLAGS.map((flag) => ({ ...flag })),
+                    databaseFlags: engine.flags.map((flag) => ({ ...flag })),
                     insightsConfig: { queryInsightsEnabled: true, recordClientAddress: false },
                 },
             },
@@ -140,14 +195,20 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             {
                 instance: instance.name,
                 name: args.databaseName,
-                charset: "utf8mb4",
-                collation: "utf8mb4_0900_ai_ci",
+                charset: engine.charset,
+                collation: engine.collation,
             },
             { parent: this },
         );
         const user = new gcp.sql.User(
             `${name}-user`,
-            { instance: instance.name, name: args.username, host: "%", password: args.secrets.databasePassword },
+            {
+                instance: instance.name,
+                name: args.username,
+                // MySQL users are per host; PostgreSQL's have none.
+                host: engine.engine === "mysql" ? "%" : undefined,
+                password: args.secrets.databasePassword,
+            },
             { parent: this },
         );
 
@@ -157,9 +218,9 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 secret: args.secrets.databaseSecret.id,
                 secretData: pulumi.secret(
                     pulumi.jsonStringify({
-                        engine: "mysql",
+                        engine: engine.engine,
                         host: instance.privateIpAddress,
-                        port: MYSQL_PORT,
+                        port: engine.port,
                         dbname: database.name,
                         username: user.name,
                         password: args.secrets.databasePassword,
@@ -170,7 +231,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         );
 
         this.host = instance.privateIpAddress;
-        this.port = pulumi.output(MYSQL_PORT);
+        this.port = pulumi.output(engine.port);
         this.databaseName = args.databaseName;
         this.instanceName = instance.name;
         this.connectionName = instance.connectionName;

@@ -56,6 +56,7 @@ export function databaseArgs(ctx: GcpContext, tiers: { network: Network; kms: Km
     const { gcp, app } = ctx.config;
     return {
         ...tiers,
+        engine: app.databaseEngine,
         region: gcp.region,
         tier: gcp.db.tier,
         diskSizeGb: gcp.db.diskSizeGb,

@@ -118,7 +118,7 @@ export function renderAwsBootScript(p: AwsBootParams): string {
             REFRESH_UNIT: CREDENTIALS_REFRESH.unit,
             REFRESH_SECONDS: CREDENTIALS_REFRESH.seconds,
         },
-        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs() },
+        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine) },
         documents: {
             platform_env: envLines(awsPlatformEnv(p)),
             cloudwatch_agent_config: JSON.stringify(cloudWatchAgentConfig(p), null, 2),

@@ -118,7 +118,7 @@ export function renderGcpBootScript(p: GcpBootParams): string {
             OPS_AGENT_SERVICE,
             STATSD_EXPORTER_SERVICE,
         },
-        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs() },
+        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine) },
         documents: {
             platform_env: envLines(gcpPlatformEnv(p)),
             ops_agent_config: stringify(opsAgentConfig(p)).trimEnd(),

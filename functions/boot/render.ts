@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import type { DatabaseEngine } from "../../config/database";
 
 /** The env file the boot script writes in the app directory. */
 export const ENV_FILE_NAME = ".env.db";
@@ -21,6 +22,18 @@ export const DB_ENV_FIELDS: Readonly<Record<string, string>> = {
     DB_USER: "username",
     DB_PASSWORD: "password",
 };
+
+/** The keys of `DB_ENV_FIELDS` that come from the credentials (on AWS the RDS-managed secret). */
+export const DB_CREDENTIAL_ENV: readonly string[] = ["DB_USER", "DB_PASSWORD"];
+
+/**
+ * The connection's env keys for an engine: `DB_ENV_FIELDS`, and `DB_ENGINE` (the document's
+ * `engine`, `postgres`) for an engine other than MySQL, the default; without `DB_ENGINE` the
+ * engine is MySQL, as it was before the key existed.
+ */
+export function dbEnvFields(engine: DatabaseEngine = "mysql"): Readonly<Record<string, string>> {
+    return engine === "mysql" ? DB_ENV_FIELDS : { ...DB_ENV_FIELDS, DB_ENGINE: "engine" };
+}
 
 /** The StatsD port the metrics agent listens on (loopback only). */
 export const STATSD_PORT = 8125;
@@ -38,6 +51,8 @@ export interface AppSettings {
     readonly serviceName: string;
     /** Port the application listens on. Default 80. */
     readonly port: number;
+    /** `app.databaseEngine`: the env file's `DB_ENGINE` (`dbEnvFields`). Default `mysql`. */
+    readonly databaseEngine?: DatabaseEngine;
 }
 
 /** The application's log directory: `/var/log/<service>`. */
@@ -78,8 +93,8 @@ export function commonVariables(app: AppSettings): Record<string, string | numbe
 }
 
 /** The `DB_ENV_FIELDS` array of the header: `NAME=field` pairs for `json_to_env`. */
-export function dbEnvFieldPairs(): string[] {
-    return Object.entries(DB_ENV_FIELDS).map(([key, field]) => `${key}=${field}`);
+export function dbEnvFieldPairs(engine?: DatabaseEngine): string[] {
+    return Object.entries(dbEnvFields(engine)).map(([key, field]) => `${key}=${field}`);
 }
 
 /**

@@ -4,7 +4,7 @@
  * overlay that scripts instance refreshes and ECS deployment states moto lacks.
  */
 import { expect } from "chai";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../../automation";
@@ -192,10 +192,12 @@ describe("npm run rollout (AWS, against moto and the overlay)", () => {
             const root = mkdtempSync(path.join(tmpdir(), "rollout-root-"));
             try {
                 copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
-                writeFileSync(
-                    path.join(root, "Pulumi.fargate.yaml"),
-                    `config:\n  webapp-infra:clouds: [aws]\n  webapp-infra:aws:\n    compute: fargate\n    fargate:\n      image: ${OLD_IMAGE}\n`,
-                );
+                // The committed prod stack (Fargate beside a GCP instance group), running the fixture's
+                // previous image: the command validates it with the program's own schema.
+                const prodFile = readFileSync(path.join(PROJECT_ROOT, "Pulumi.prod.yaml"), "utf8");
+                const prodImage = "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-prod:1.0.0";
+                expect(prodFile).to.include(`      image: ${prodImage}\n`);
+                writeFileSync(path.join(root, "Pulumi.prod.yaml"), prodFile.replace(prodImage, OLD_IMAGE));
                 const deployment = (id: string, status: string, taskDefinition: string, rolloutState: string) => ({
                     id,
                     status,
@@ -231,17 +233,18 @@ describe("npm run rollout (AWS, against moto and the overlay)", () => {
                     });
                 });
                 const pulumi = pulumiStandIn({
-                    config: readStackConfig("fargate", { root }),
+                    config: readStackConfig("prod", { root }),
                     up: ({ n }) => {
                         phase = n;
                         return { aws: { region: REGION, ecsClusterName: "webapp", ecsServiceNames: ["api"] } };
                     },
                 });
-                const run = await rollout(
-                    ["--stack", "fargate", "--image", NEW_IMAGE, "--yes"],
-                    deps(pulumi, { root, validate: () => ["aws"] }),
-                );
+                const run = await rollout(["--stack", "prod", "--image", NEW_IMAGE, "--yes"], deps(pulumi, { root }));
                 expect(run.code).to.equal(EXIT.rolledBack);
+                expect(run.out.slice(0, 2)).to.deep.equal([
+                    `aws (fargate): ${NEW_IMAGE} (was aws.fargate.image ${OLD_IMAGE})`,
+                    `  config: aws.fargate.image = ${NEW_IMAGE}`,
+                ]);
                 expect(pulumi.calls).to.deep.equal([
                     "export",
                     `setConfig aws.fargate.image=${NEW_IMAGE}`,

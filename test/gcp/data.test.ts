@@ -25,8 +25,13 @@ describe("gcp Database: pure settings", () => {
     });
 
     it("keeps binary logs for as much of the backup window as Cloud SQL allows", () => {
-        expect(backupConfiguration(3)).to.deep.include({ binaryLogEnabled: true, transactionLogRetentionDays: 3 });
-        expect(backupConfiguration(30)).to.deep.include({
+        expect(backupConfiguration("mysql", 3)).to.deep.include({ binaryLogEnabled: true, transactionLogRetentionDays: 3 });
+        expect(backupConfiguration("postgres", 3)).to.deep.include({
+            pointInTimeRecoveryEnabled: true,
+            transactionLogRetentionDays: 3,
+        });
+        expect(backupConfiguration("postgres", 3)).not.to.have.property("binaryLogEnabled");
+        expect(backupConfiguration("mysql", 30)).to.deep.include({
             transactionLogRetentionDays: 7,
             backupRetentionSettings: { retainedBackups: 30, retentionUnit: "COUNT" },
         });

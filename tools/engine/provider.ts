@@ -199,6 +199,21 @@ class RemoteComponent extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * Attributes an update moves on by one, as the cloud does: updating a launch template creates its
+ * next version (the group that names `latestVersion` then updates too).
+ */
+export const VERSIONED_ON_UPDATE: Readonly<Record<string, string>> = {
+    "aws:ec2/launchTemplate:LaunchTemplate": "latestVersion",
+};
+
+/** The versioned attribute of `type` one past its old value (nothing for other types). */
+export function nextVersion(type: string, olds: Props): Props {
+    const key = VERSIONED_ON_UPDATE[type];
+    const old = key === undefined ? undefined : Number(olds[key]);
+    return key !== undefined && Number.isInteger(old) ? { [key]: (old as number) + 1 } : {};
+}
+
 /** The stand-in for one package; `context()` is read at each call (set by `Configure`). */
 export function standInProvider(version: string, context: () => ProviderContext): Provider {
     return {
@@ -207,10 +222,10 @@ export function standInProvider(version: string, context: () => ProviderContext)
             const { type, name } = parseUrn(urn);
             return resourceOutputs(type, name, inputs, context());
         },
-        async update(id, urn, _olds, news) {
+        async update(id, urn, olds, news) {
             const { type, name } = parseUrn(urn);
             const { outs } = await resourceOutputs(type, name, news, context());
-            return { outs: { ...outs, id } };
+            return { outs: { ...outs, ...nextVersion(type, olds), id } };
         },
         async delete() {
             // Nothing exists anywhere: deleting is forgetting, which the engine does.

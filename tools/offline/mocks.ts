@@ -103,7 +103,7 @@ const awsState: Record<string, StateFn> = {
             identifier,
             address,
             port: req.inputs.port ?? 3306,
-            endpoint: `${address}:3306`,
+            endpoint: `${address}:${req.inputs.port ?? 3306}`,
             arn: awsArn("rds", `db:${identifier}`, req),
             resourceId: `db-${shortHash(req.name, 26).toUpperCase()}`,
             // RDS names the secret it keeps the master credentials in `rds!db-<uuid>`.

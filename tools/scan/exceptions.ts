@@ -204,6 +204,15 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "private IP only, and client certificates would have to be issued, rotated and shipped to every VM.",
     },
     {
+        check: "CKV_GCP_79",
+        resources: "google_sql_database_instance.*-database-postgres",
+        scope: "every stack",
+        reason:
+            "The platform runs PostgreSQL 16 on both clouds (RDS and Cloud SQL alike), the major version the " +
+            "application is built and tested against; a new major version is a deliberate upgrade of both, " +
+            "not a default that moves under a running application.",
+    },
+    {
         check: "CKV_AWS_45",
         resources: "aws_lambda_function.*-messaging-function",
         where: environmentHoldsNoSecret,

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderAwsBootScript } from "../../../functions/boot/aws";
 import type { AppSettings } from "../../../functions/boot/render";
 import type { AwsContext } from "../context";
-import { MYSQL_PORT, type Database } from "../database";
+import type { Database, RdsEngineSpec } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import type { Widget } from "../monitoring";
 import type { Network } from "../network";
@@ -175,8 +175,10 @@ export interface AsgBackendArgs {
      * the VPC endpoints then give the instances HTTPS to themselves and to S3 only.
      */
     internetEgress: boolean;
-    /** The database's security group: instances may open MySQL connections to it, nothing else. */
+    /** The database's security group: instances may open connections to its port, nothing else. */
     databaseSecurityGroupId: pulumi.Input<string>;
+    /** The database's engine: its port and name (`Database.engine`). */
+    databaseEngine: Pick<RdsEngineSpec, "engine" | "label" | "port">;
     /** The connection document's secret (read at boot) and the statements to read it. */
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /**
@@ -268,7 +270,8 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                 "AWS APIs (Secrets Manager, S3, SNS, CloudWatch, SSM) through the NAT gateway",
             );
         }
-        rule("out", "instance-out-mysql", { group: args.databaseSecurityGroupId }, MYSQL_PORT, "MySQL to the database");
+        const db = args.databaseEngine;
+        rule("out", `instance-out-${db.engine}`, { group: args.databaseSecurityGroupId }, db.port, `${db.label} to the database`);
 
         // The instances' log group and role.
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -438,6 +441,7 @@ export function asgArgs(ctx: AwsContext, deps: AwsBackendDeps): AsgBackendArgs {
         logsKeyArn: deps.kms.keyArns.logs,
         internetEgress: cfg.aws.natGateways !== "none",
         databaseSecurityGroupId: deps.database.securityGroupId,
+        databaseEngine: deps.database.engine,
         secrets: deps.secrets,
         database: deps.database,
         storage: deps.storage,

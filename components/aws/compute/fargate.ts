@@ -6,9 +6,10 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DB_ENV_FIELDS } from "../../../functions/boot/render";
+import { DB_CREDENTIAL_ENV, dbEnvFields } from "../../../functions/boot/render";
+import type { DatabaseEngine } from "../../../config/database";
 import type { AwsContext } from "../context";
-import { MYSQL_PORT } from "../database";
+import type { Database, RdsEngineSpec } from "../database";
 import { serviceRole, type AwsAccount, type Statement } from "../iam";
 import { customerKey, logsKeyStatements } from "../kms";
 import type { AlarmDefinition, Widget } from "../monitoring";
@@ -98,17 +99,19 @@ export function ecrLifecyclePolicy(keep: number = ECR_KEEP_IMAGES, untaggedDays:
 }
 
 /**
- * The container's secrets, by reference to the database secret's JSON fields
- * (`<secret ARN>:<json key>::`), under the same names as the instances' env file (`DB_HOST`, ...).
- * ECS reads them with the execution role when a task starts; their values are never in the task
- * definition.
+ * The container's secrets, by reference to JSON fields of a secret (`<secret ARN>:<json key>::`),
+ * under the same names as the instances' env file (`DB_HOST`, ...): the user and password from
+ * the RDS-managed credentials secret, the rest from the connection document. ECS reads them with
+ * the execution role when a task starts; their values are never in the task definition.
  */
-export function databaseSecretRefs<T extends pulumi.Input<string>>(
-    secretArn: T,
+export function databaseSecretRefs(
+    documentArn: pulumi.Input<string>,
+    credentialsArn: pulumi.Input<string>,
+    engine?: DatabaseEngine,
 ): Array<{ name: string; valueFrom: pulumi.Output<string> }> {
-    return Object.entries(DB_ENV_FIELDS).map(([name, field]) => ({
+    return Object.entries(dbEnvFields(engine)).map(([name, field]) => ({
         name,
-        valueFrom: pulumi.interpolate`${secretArn}:${field}::`,
+        valueFrom: pulumi.interpolate`${DB_CREDENTIAL_ENV.includes(name) ? credentialsArn : documentArn}:${field}::`,
     }));
 }
 
@@ -339,8 +342,12 @@ export interface FargateBackendArgs {
     keyRotationDays: number;
     /** Let `pulumi destroy` delete the repository with its images. Default: dev only. */
     destroyWithData: boolean;
-    /** The database's security group: tasks may open MySQL connections to it, nothing else. */
+    /** The database's security group: tasks may open connections to its port, nothing else. */
     databaseSecurityGroupId: pulumi.Input<string>;
+    /** The database's engine: its port and name (`Database.engine`). */
+    databaseEngine: Pick<RdsEngineSpec, "engine" | "label" | "port">;
+    /** The RDS-managed credentials (user and password, injected by reference) and the statements to read them. */
+    databaseCredentials: Pick<Database, "credentialsSecretArn" | "credentialsReadStatements">;
     /** The database secret (injected by reference) and the statements to read it. */
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /** Version id of the connection document: a new one starts new tasks (a new task definition). */
@@ -445,21 +452,24 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             child,
         );
         new aws.vpc.SecurityGroupEgressRule(
-            `${name}-task-out-mysql`,
+            `${name}-task-out-${args.databaseEngine.engine}`,
             {
                 securityGroupId: group.id,
                 referencedSecurityGroupId: args.databaseSecurityGroupId,
                 ipProtocol: "tcp",
-                fromPort: MYSQL_PORT,
-                toPort: MYSQL_PORT,
-                description: "MySQL to the database",
+                fromPort: args.databaseEngine.port,
+                toPort: args.databaseEngine.port,
+                description: `${args.databaseEngine.label} to the database`,
             },
             child,
         );
 
         // Roles: ECS's (pull, logs, injected secrets) and the application's (its tiers' grants).
         const imageRepository = ecrRepositoryOf(args.image);
-        const secretStatements = args.secrets.readStatements("database");
+        const secretStatements = [
+            ...args.secrets.readStatements("database"),
+            ...args.databaseCredentials.credentialsReadStatements(),
+        ];
         const executionRole = serviceRole(
             `${name}-task-execution`,
             "ecs-tasks.amazonaws.com",
@@ -497,7 +507,11 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             child,
         );
 
-        const secrets = databaseSecretRefs(args.secrets.databaseSecretId);
+        const secrets = databaseSecretRefs(
+            args.secrets.databaseSecretId,
+            args.databaseCredentials.credentialsSecretArn,
+            args.databaseEngine.engine,
+        );
         const environment = pulumi
             .all([args.storage.bucketName, args.registrationTopic?.topicArn])
             .apply(([bucketName, registrationTopicArn]) =>
@@ -696,6 +710,8 @@ export function fargateArgs(ctx: AwsContext, deps: AwsBackendDeps): FargateBacke
         keyRotationDays: awsCfg.kmsRotationDays,
         destroyWithData: ctx.behaviour.destroyWithData,
         databaseSecurityGroupId: deps.database.securityGroupId,
+        databaseEngine: deps.database.engine,
+        databaseCredentials: deps.database,
         secrets: deps.secrets,
         secretVersionId: deps.database.credentialsVersionId,
         storage: deps.storage,

@@ -58,7 +58,7 @@ export interface ComputeArgs {
 
 /**
  * The application tier: the load balancer and the backend behind it, wired into a chain of
- * security groups: internet -> load balancer (80, 443) -> backend (app port) -> database (3306,
+ * security groups: internet -> load balancer (80, 443) -> backend (app port) -> database (3306 or 5432,
  * granted by the database tier with `allowFrom(label, backend.securityGroupId)`).
  */
 export class Compute extends pulumi.ComponentResource {

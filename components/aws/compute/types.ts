@@ -62,12 +62,13 @@ export interface AwsBackendDeps {
     /** The database secret the backend reads (and the Mailgun one, for implementations that need it). */
     readonly secrets: Pick<Secrets, "databaseSecretId" | "mailgunSecretId" | "readStatements">;
     /**
-     * The database's security group; the connection document (a backend starts members only once it
+     * The database's security group and engine (its port); the connection document (a backend starts members only once it
      * exists); the RDS-managed credentials secret and the statements to read it.
      */
     readonly database: Pick<
         Database,
         | "securityGroupId"
+        | "engine"
         | "credentialsVersionId"
         | "connectionDocument"
         | "credentialsSecretArn"
