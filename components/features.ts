@@ -15,6 +15,7 @@ import type { Cloud, InfraConfig } from "../config";
 import { AWS_AUDIT } from "./aws/features/audit";
 import { AWS_BACKUP } from "./aws/features/backup";
 import { AWS_BUDGET } from "./aws/features/budget";
+import { AWS_CDN } from "./aws/features/cdn";
 import { AWS_VPC_ENDPOINTS } from "./aws/features/endpoints";
 import type { AwsFeature } from "./aws/features/types";
 import { AWS_GOVERNANCE } from "./aws/features/governance";
@@ -22,6 +23,7 @@ import { AWS_WAF } from "./aws/features/waf";
 import { GCP_ARMOR } from "./gcp/features/armor";
 import { GCP_AUDIT } from "./gcp/features/audit";
 import { GCP_GOVERNANCE } from "./gcp/features/governance";
+import { GCP_CDN } from "./gcp/features/cdn";
 import type { GcpFeature } from "./gcp/features/types";
 
 /** A `features.*` key. */
@@ -112,6 +114,14 @@ export const FEATURES: readonly Feature[] = [
                       },
                   ];
         },
+    },
+    {
+        key: "cdn",
+        clouds: ["aws", "gcp"],
+        summary:
+            "AWS: CloudFront with its own WAF in front of the load balancer, which admits only CloudFront; GCP: Cloud CDN on the backend service",
+        aws: AWS_CDN,
+        gcp: GCP_CDN,
     },
     {
         key: "backup",

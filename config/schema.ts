@@ -237,6 +237,10 @@ export function configSchema(environment: string) {
                 graceSeconds: integer(0, 600).default(300),
             }),
         }),
+        cdn: section({
+            /** Change it to rotate the CloudFront origin header's secret (`features.cdn`). */
+            originSecretGeneration: integer(1, 1_000_000).default(1),
+        }),
     });
 
     const gcp = section({
@@ -295,6 +299,7 @@ export function configSchema(environment: string) {
         vpcEndpoints: boolean().default(false),
         waf: boolean().default(isProduction(environment)),
         dnsFailover: boolean().default(false),
+        cdn: boolean().default(false),
         monthlyBudgetUsd: integer(1, 1_000_000).optional(),
         cache: boolean().default(false),
     });

@@ -71,6 +71,7 @@ describe("config keys: every key is used", () => {
                 vpcEndpoints: true,
                 waf: true,
                 dnsFailover: true,
+                cdn: true,
                 monthlyBudgetUsd: 100,
                 cache: true,
             },

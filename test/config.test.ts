@@ -54,6 +54,7 @@ describe("config: defaults", () => {
             vpcCidr: "10.100.0.0/16",
             promotion: { dryRun: false, graceSeconds: 300 },
         });
+        expect([cfg.features.cdn, cfg.aws.cdn]).to.deep.equal([false, { originSecretGeneration: 1 }]);
     });
 
     it("gives demo its own address plan and production-like protections", () => {
@@ -476,6 +477,12 @@ describe("config: every rule names the key and the value", () => {
             "gcp.dns.createZone: true is only used when clouds is [gcp]: with both clouds the GCP records go into the Route 53 zone",
         ],
         ["features.waf is a boolean", { features: { waf: "on" } }, 'features.waf: "on" must be true or false'],
+        ["features.cdn is a boolean", { features: { cdn: "yes" } }, 'features.cdn: "yes" must be true or false'],
+        [
+            "aws.cdn.originSecretGeneration is a positive integer",
+            { aws: { cdn: { originSecretGeneration: 0 } } },
+            "aws.cdn.originSecretGeneration: 0 must be an integer from 1 to 1000000",
+        ],
         [
             "features.dnsFailover needs both clouds",
             { features: { dnsFailover: true } },

@@ -70,6 +70,8 @@ export const EVERY_FEATURE: ReadonlyArray<readonly [string, Record<string, unkno
             features: { auditLogs: true, waf: true },
         },
     ],
+    // The CDN takes the regional web ACL's place, so it gets a build of its own.
+    ["demo", { features: { cdn: true } }],
 ];
 
 let built: Promise<Map<string, string>> | undefined;

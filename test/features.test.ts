@@ -50,6 +50,7 @@ describe("opt-in features (the registry)", () => {
             "auditLogs",
             "backup",
             "cache",
+            "cdn",
             "dnsFailover",
             "governance",
             "monthlyBudgetUsd",
@@ -60,7 +61,7 @@ describe("opt-in features (the registry)", () => {
     });
 
     it("names real clouds, and builds parts only for the clouds it acts on", () => {
-        expect(FEATURES).to.have.length(7);
+        expect(FEATURES).to.have.length(9);
         for (const feature of FEATURES) {
             expect(feature.clouds.length, feature.key).to.be.greaterThan(0);
             expect(CLOUDS, feature.key).to.include.members([...feature.clouds]);
@@ -78,7 +79,7 @@ describe("opt-in features (the registry)", () => {
             { domainName: "dev.example.com", mailgun: { apiKey: stackConfig("dev").mailgun.apiKey } },
             "dev",
         );
-        expect(FEATURES).to.have.length(7);
+        expect(FEATURES).to.have.length(9);
         for (const feature of FEATURES) {
             expect(isOn(defaults.features[feature.key]), feature.key).to.equal(false);
             expect(isOn(stackConfig("dev").features[feature.key]), `dev ${feature.key}`).to.equal(false);
@@ -157,12 +158,13 @@ describe("opt-in features, each turned on in the demo stack", () => {
         baseline = resourceUrns(await build(stackConfig("demo", { features: { waf: false } })));
     });
 
-    it("are seven", () => {
+    it("are nine", () => {
         expect(FEATURES.map((f) => f.key)).to.deep.equal([
             "auditLogs",
             "governance",
             "waf",
             "dnsFailover",
+            "cdn",
             "backup",
             "vpcEndpoints",
             "monthlyBudgetUsd",
@@ -179,12 +181,19 @@ describe("opt-in features, each turned on in the demo stack", () => {
             const added = [...after].filter((urn) => !baseline.has(urn));
             const removed = [...baseline].filter((urn) => !after.has(urn));
             expect(added.length, `${feature.key} adds resources`).to.be.greaterThan(0);
-            // DNS failover replaces the apex alias with the failover pair; every other feature only adds.
-            expect(removed).to.deep.equal(
-                feature.key === "dnsFailover"
-                    ? ["urn:pulumi:demo::webapp-infra::webapp:aws:Dns$aws:route53/record:Record::demo-dns-alb-a"]
-                    : [],
-            );
+            // DNS failover replaces the apex alias with the failover pair; the CDN closes the load
+            // balancer to the internet (no port 80, no HTTP listener; 443 from CloudFront only); every
+            // other feature only adds.
+            const compute = "urn:pulumi:demo::webapp-infra::webapp:aws:Compute$";
+            const removedBy: Record<string, string[]> = {
+                dnsFailover: ["urn:pulumi:demo::webapp-infra::webapp:aws:Dns$aws:route53/record:Record::demo-dns-alb-a"],
+                cdn: [
+                    `${compute}aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::demo-compute-alb-in-80`,
+                    `${compute}aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::demo-compute-alb-in-443`,
+                    `${compute}aws:lb/listener:Listener::demo-compute-http`,
+                ],
+            };
+            expect(removed).to.deep.equal(removedBy[feature.key] ?? []);
         });
     }
 });

@@ -224,6 +224,12 @@ describe("policy rules: stack", () => {
             ]);
             expect(isSinkPath(AWS.secretVersion, "secretString")).to.equal(true);
             expect(isSinkPath(AWS.secretVersion, "secretStringX")).to.equal(false);
+            // The CDN's origin header: its value in every origin and rule, never the header's name.
+            expect(isSinkPath(AWS.cloudFrontDistribution, "origins[0].customHeaders[1].value")).to.equal(true);
+            expect(isSinkPath(AWS.cloudFrontDistribution, "origins[0].customHeaders[0].name")).to.equal(false);
+            expect(isSinkPath(AWS.cloudFrontDistribution, "origins[0].domainName")).to.equal(false);
+            expect(isSinkPath(AWS.listenerRule, "conditions[0].httpHeader.values[0]")).to.equal(true);
+            expect(isSinkPath(AWS.listenerRule, "conditions[0].httpHeader.httpHeaderName")).to.equal(false);
             expect(stringLeaves({ a: [{ b: "x" }] })).to.deep.equal([
                 { path: "<key>", value: "a", secret: false },
                 { path: "a[0].<key>", value: "b", secret: false },

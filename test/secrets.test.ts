@@ -10,26 +10,34 @@ import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
  * The secrets rules, checked on everything a stack registers: the generated database password (GCP)
  * and the Mailgun key appear only in their secret store (and the database itself), always marked
  * secret, and never in stack outputs. On AWS the program holds no database password at all: RDS
- * generates it into its own secret.
+ * generates it into its own secret. The CDN's origin header value (`features.cdn`) appears only in its
+ * secret and its two consumers, CloudFront's origin and the load balancer's listener rule.
  */
 /**
  * Each stack, how many database passwords it generates (Cloud SQL's, when GCP is on), how many RDS
- * read replicas it has and how many cache AUTH tokens it generates (`features.cache`).
+ * read replicas it has, how many cache AUTH tokens (`features.cache`) and how many CDN origin header
+ * values (`features.cdn`) it generates.
  */
-const STACKS: Array<[string, () => Promise<OfflineRun>, number, number, number?]> = [
-    ["dev stack", () => buildStack("dev"), 0, 0],
-    ["demo stack", () => buildStack("demo"), 1, 0],
-    ["prod stack", () => buildStack("prod"), 1, 0, 1],
-    ["dev stack with the cache", () => build(stackConfig("dev", { features: { cache: true } })), 0, 0, 1],
+const STACKS: Array<[string, () => Promise<OfflineRun>, number, number, number, number]> = [
+    ["dev stack", () => buildStack("dev"), 0, 0, 0, 0],
+    ["demo stack", () => buildStack("demo"), 1, 0, 0, 0],
+    ["prod stack", () => buildStack("prod"), 1, 0, 1, 1],
+    ["dev stack with the cache", () => build(stackConfig("dev", { features: { cache: true } })), 0, 0, 1, 0],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [
         "demo stack with a DR region",
         () => build(stackConfig("demo", { aws: { dr: { region: "us-west-2" } }, features: { backup: true } })),
         1,
         1,
+        0,
+        0,
     ],
 ];
-for (const [label, make, generated, replicaCount, cacheTokens = 0] of STACKS) {
+/** The CDN's generated origin header value (`<env>-secrets-cdn-origin-value`). */
+const ORIGIN_VALUE = /-secrets-cdn-origin-value$/;
+/** The cache's generated AUTH token (`<cache>-auth-token`). */
+const CACHE_TOKEN = /-cache-auth-token$/;
+for (const [label, make, generated, replicaCount, cacheTokens, originValues] of STACKS) {
     describe(`secrets never leak (${label})`, () => {
         let run: OfflineRun;
         before(async () => {
@@ -39,13 +47,15 @@ for (const [label, make, generated, replicaCount, cacheTokens = 0] of STACKS) {
         const passwords = () =>
             run
                 .ofType("random:index/randomPassword:RandomPassword")
-                .filter((pw) => !/-cache-auth-token$/.test(pw.name))
+                .filter((pw) => !CACHE_TOKEN.test(pw.name) && !ORIGIN_VALUE.test(pw.name))
                 .map((pw) => mockPassword(pw.name));
-        const tokens = () =>
+        const generatedMatching = (pattern: RegExp) => () =>
             run
                 .ofType("random:index/randomPassword:RandomPassword")
-                .filter((pw) => /-cache-auth-token$/.test(pw.name))
+                .filter((pw) => pattern.test(pw.name))
                 .map((pw) => mockPassword(pw.name));
+        const tokens = generatedMatching(CACHE_TOKEN);
+        const origins = generatedMatching(ORIGIN_VALUE);
 
         it("generates no password for RDS: no password input, the RDS-managed secret instead", () => {
             const dbs = run.ofType("aws:rds/instance:Instance");
@@ -62,9 +72,9 @@ for (const [label, make, generated, replicaCount, cacheTokens = 0] of STACKS) {
             for (const db of replicas) {
                 expect(Object.keys(db.inputs).filter((k) => /password/i.test(k))).to.deep.equal([]);
             }
-            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier, and the cache's token.
+            // The only generated passwords are GCP's (Cloud SQL), under the GCP secrets tier, the cache's token and the CDN's origin value.
             for (const pw of run.ofType("random:index/randomPassword:RandomPassword")) {
-                expect(pw.name).to.match(/-gcp-secrets-db-password$|-cache-auth-token$/);
+                expect(pw.name).to.match(/-gcp-secrets-db-password$|-cache-auth-token$|-secrets-cdn-origin-value$/);
             }
             expect(passwords()).to.have.length(generated);
         });
@@ -134,14 +144,29 @@ for (const [label, make, generated, replicaCount, cacheTokens = 0] of STACKS) {
         it("stack outputs hold neither secret", () => {
             const outputs = JSON.stringify(run.outputs);
             expect(outputs.length).to.be.greaterThan(100);
-            for (const secret of [...passwords(), ...tokens(), TEST_MAILGUN_KEY]) {
+            for (const secret of [...passwords(), ...tokens(), ...origins(), TEST_MAILGUN_KEY]) {
                 expect(outputs).not.to.contain(secret);
             }
         });
 
-        it("both secret versions are marked secret on the wire", () => {
+        it("the CDN origin header value appears only in its secret, CloudFront's origin and the listener rule, as a secret", () => {
+            expect(origins()).to.have.length(originValues);
+            for (const value of origins()) {
+                const hits = run.locate(value);
+                expect(hits.map((h) => `${h.type} ${h.where}`).sort()).to.deep.equal([
+                    "aws:cloudfront/distribution:Distribution prod-cdn-distribution",
+                    "aws:lb/listenerRule:ListenerRule prod-compute-https-origin",
+                    "aws:secretsmanager/secretVersion:SecretVersion prod-secrets-cdn-origin-header",
+                ]);
+                for (const hit of hits) {
+                    expect(hit.inSecret, `${hit.where}.${hit.path} is not marked secret`).to.equal(true);
+                }
+            }
+        });
+
+        it("every secret version is marked secret on the wire", () => {
             const versions = run.ofType("aws:secretsmanager/secretVersion:SecretVersion");
-            expect(versions).to.have.length(2 + cacheTokens);
+            expect(versions).to.have.length(2 + cacheTokens + originValues);
             for (const version of run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
                 expect(isSecretValue(version.inputs.secretString), version.name).to.equal(true);
             }

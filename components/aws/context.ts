@@ -46,7 +46,15 @@ export interface AwsContext extends StackContext {
     name(tier: string): string;
     /** The DR region, when `aws.dr.region` is set. */
     readonly dr?: AwsDrContext;
+    /**
+     * With `features.cdn`: options for the CDN's component, whose resources must be in us-east-1
+     * (a second provider, `<env>-aws-edge`, with the same tags and account guard).
+     */
+    readonly edgeOpts?: pulumi.ComponentResourceOptions;
 }
+
+/** Where CloudFront's certificate, web ACL and log delivery must be. */
+export const EDGE_REGION = "us-east-1";
 
 /**
  * The AWS context of a stack: creates the provider (or uses `provider`) and looks up the account
@@ -61,6 +69,9 @@ export function awsContext(stack: StackContext | InfraConfig, provider?: aws.Pro
         drRegion === undefined
             ? undefined
             : awsProvider(base.config, { parent: base.opts.parent }, { region: drRegion, role: "aws-dr" });
+    const edgeProvider = base.config.features.cdn
+        ? awsProvider(base.config, { parent: base.opts.parent }, { region: EDGE_REGION, role: "aws-edge" })
+        : undefined;
     const account = {
         accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
         partition: aws.getPartitionOutput({}, invokeOpts).partition,
@@ -71,6 +82,9 @@ export function awsContext(stack: StackContext | InfraConfig, provider?: aws.Pro
         account: { ...account, region: base.config.aws.region },
         tierOpts: pulumi.mergeOptions(base.opts, { providers: [awsProviderResource] }),
         name: (tier) => `${base.environment}-${tier}`,
+        ...(edgeProvider === undefined
+            ? {}
+            : { edgeOpts: pulumi.mergeOptions(base.opts, { providers: [edgeProvider] }) }),
         ...(drRegion === undefined || drProvider === undefined
             ? {}
             : {

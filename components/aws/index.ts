@@ -75,6 +75,8 @@ export interface AwsCoreOutputs {
     nameServers?: pulumi.Output<string[]>;
     /** The DR region's copies and its promotion function; only with `aws.dr.region`. */
     dr?: AwsDrOutputs;
+    /** The CloudFront distribution in front of the load balancer; only with `features.cdn`. */
+    cdn?: { distributionId: pulumi.Output<string>; domainName: pulumi.Output<string> };
 }
 
 /** What the DR region exports. */

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { SecretsOutputs } from "../shared/types";
 import type { Statement } from "./iam";
 import type { Kms } from "./kms";
@@ -16,6 +17,20 @@ export interface SecretsArgs {
      * key (`aws.dr.region`). Default: no replica.
      */
     replica?: { region: string; kmsKeyArn: pulumi.Input<string> };
+    /**
+     * Generate the CDN's origin header value and keep it in a secret (`features.cdn`); a new
+     * `generation` (`aws.cdn.originSecretGeneration`) generates a new value. Default: none.
+     */
+    originHeader?: { generation: number };
+}
+
+/** Length of the generated origin header value (letters and digits: any header accepts them). */
+export const ORIGIN_HEADER_LENGTH = 48;
+
+/** The CDN's origin header secret: its Secrets Manager ARN and the value, a secret Output. */
+export interface OriginHeaderSecret {
+    readonly secretArn: pulumi.Output<string>;
+    readonly value: pulumi.Output<string>;
 }
 
 /**
@@ -29,6 +44,8 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
     public readonly databaseSecretId: pulumi.Output<string>;
     public readonly mailgunSecret: aws.secretsmanager.Secret;
     public readonly mailgunSecretId: pulumi.Output<string>;
+    /** The CDN's origin header value and its secret, with `originHeader`. */
+    public readonly originHeader?: OriginHeaderSecret;
     private readonly kms: Kms;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -59,6 +76,29 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
             { secretId: this.mailgunSecret.id, secretString: pulumi.secret(args.mailgunApiKey) },
             { parent: this },
         );
+
+        if (args.originHeader !== undefined) {
+            const generated = new random.RandomPassword(
+                `${name}-cdn-origin-value`,
+                {
+                    length: ORIGIN_HEADER_LENGTH,
+                    special: false,
+                    keepers: { generation: String(args.originHeader.generation) },
+                },
+                { parent: this, additionalSecretOutputs: ["result"] },
+            );
+            const value = pulumi.secret(generated.result);
+            const store = secret(
+                "cdn-origin-header",
+                "webapp CDN origin header: the value CloudFront sends and the load balancer requires (plain text)",
+            );
+            new aws.secretsmanager.SecretVersion(
+                `${name}-cdn-origin-header`,
+                { secretId: store.id, secretString: value },
+                { parent: this },
+            );
+            this.originHeader = { secretArn: store.arn, value };
+        }
 
         this.databaseSecretId = this.databaseSecret.arn;
         this.mailgunSecretId = this.mailgunSecret.arn;

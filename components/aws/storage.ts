@@ -20,6 +20,11 @@ export interface StorageArgs {
     noncurrentVersionExpirationDays: number;
     /** Let `pulumi destroy` delete a bucket that still holds objects. Default: only in dev. */
     forceDestroy: boolean;
+    /**
+     * The log bucket also receives the CDN's access logs under `cdn/` (`features.cdn`), delivered
+     * by CloudWatch Logs from this account's us-east-1 delivery sources. Default false.
+     */
+    cdnAccessLogs?: boolean;
 }
 
 /** The lifecycle rules: tiering, expiry of old versions, cleanup of abandoned uploads. */
@@ -175,7 +180,27 @@ export function privateBucket(
 }
 
 /** Key prefixes in the log bucket, one per source. */
-export const ACCESS_LOG_PREFIXES = { loadBalancer: "alb", s3: "s3/" } as const;
+export const ACCESS_LOG_PREFIXES = { loadBalancer: "alb", s3: "s3/", cdn: "cdn" } as const;
+
+/** The region of CloudFront's log delivery sources (a global service, configured in us-east-1). */
+export const CDN_LOG_REGION = "us-east-1";
+
+/** The log bucket's statement for the CDN's access logs: CloudWatch Logs delivery for this account only. */
+export function cdnLogBucketStatement(account: AwsAccount, bucketArn: pulumi.Input<string>): Statement {
+    return {
+        Sid: "CdnAccessLogsFromThisAccount",
+        Effect: "Allow",
+        Principal: { Service: "delivery.logs.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: pulumi.interpolate`${bucketArn}/${ACCESS_LOG_PREFIXES.cdn}/*`,
+        Condition: {
+            StringEquals: { "aws:SourceAccount": account.accountId },
+            ArnLike: {
+                "aws:SourceArn": pulumi.interpolate`arn:${account.partition}:logs:${CDN_LOG_REGION}:${account.accountId}:delivery-source:*`,
+            },
+        },
+    };
+}
 
 /**
  * The accounts Elastic Load Balancing delivers access logs from, in the regions that opened before
@@ -269,6 +294,7 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
     public readonly versioning: pulumi.Resource;
     /** The log bucket's name. */
     public readonly accessLogBucketName: pulumi.Output<string>;
+    public readonly accessLogBucketArn: pulumi.Output<string>;
     /** The log bucket's policy: a load balancer that logs there must be created after it. */
     public readonly accessLogPolicy: aws.s3.BucketPolicy;
     private readonly kms: Kms;
@@ -282,11 +308,15 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
                 forceDestroy: args.forceDestroy,
                 versioning: true,
                 lifecycleRules: logBucketLifecycle(args.accessLogDays),
-                policyStatements: (arn) => logBucketStatements(args.account, arn),
+                policyStatements: (arn) => [
+                    ...logBucketStatements(args.account, arn),
+                    ...(args.cdnAccessLogs === true ? [cdnLogBucketStatement(args.account, arn)] : []),
+                ],
             },
             this,
         );
         this.accessLogBucketName = logs.bucket.bucket;
+        this.accessLogBucketArn = logs.bucket.arn;
         this.accessLogPolicy = logs.policy;
         const { bucket, versioning } = privateBucket(
             name,
@@ -323,6 +353,17 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
         return {
             bucket: this.accessLogBucketName,
             prefix: ACCESS_LOG_PREFIXES.loadBalancer,
+            after: [this.accessLogPolicy],
+        };
+    }
+
+    /**
+     * Where the CDN's access logs go (with `cdnAccessLogs`): the log bucket under `cdn/`, as a
+     * CloudWatch Logs delivery destination ARN.
+     */
+    cdnAccessLogs(): { destinationArn: pulumi.Output<string>; after: pulumi.Resource[] } {
+        return {
+            destinationArn: pulumi.interpolate`${this.accessLogBucketArn}/${ACCESS_LOG_PREFIXES.cdn}`,
             after: [this.accessLogPolicy],
         };
     }

@@ -61,6 +61,7 @@ export function secretsArgs(ctx: AwsContext, kms: Kms, drKms?: Kms): SecretsArgs
         mailgunApiKey: ctx.config.mailgun.apiKey,
         recoveryWindowDays: ctx.behaviour.secretRecoveryDays,
         ...(ctx.dr && drKms ? { replica: { region: ctx.dr.region, kmsKeyArn: drKms.keyArns.secrets } } : {}),
+        ...(ctx.config.features.cdn ? { originHeader: { generation: ctx.config.aws.cdn.originSecretGeneration } } : {}),
     };
 }
 
@@ -121,6 +122,7 @@ export function storageArgs(ctx: AwsContext, kms: Kms): StorageArgs {
         infrequentAccessAfterDays: ctx.config.aws.storage.infrequentAccessAfterDays,
         noncurrentVersionExpirationDays: ctx.config.aws.storage.noncurrentVersionExpirationDays,
         forceDestroy: ctx.behaviour.destroyWithData,
+        cdnAccessLogs: ctx.config.features.cdn,
     };
 }
 
@@ -196,6 +198,9 @@ export function computeArgs(
             healthCheckPath: app.healthCheckPath,
             deletionProtection: ctx.behaviour.deletionProtection,
             accessLogs: tiers.storage.loadBalancerAccessLogs(),
+            ...(tiers.secrets.originHeader === undefined
+                ? {}
+                : { originLock: { headerValue: tiers.secrets.originHeader.value } }),
         },
         deps: {
             network: tiers.network,

@@ -113,7 +113,11 @@ export function computeArgs(
     return {
         ctx,
         kind: ctx.config.gcp.compute,
-        loadBalancer: { hostnames: hostnamesFor(ctx), securityPolicy: extras.securityPolicy },
+        loadBalancer: {
+            hostnames: hostnamesFor(ctx),
+            securityPolicy: extras.securityPolicy,
+            ...(extras.cdnPolicy === undefined ? {} : { cdnPolicy: extras.cdnPolicy }),
+        },
         deps: {
             network: tiers.network,
             kms: tiers.kms,

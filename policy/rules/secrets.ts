@@ -17,9 +17,15 @@ import { AWS, GCP, RANDOM } from "./tokens";
 import type { StackResource, StackRule, StackViolation } from "./types";
 import { isUnknown } from "./values";
 
-/** The properties that are meant to carry secret values, per resource type. */
+/**
+ * The properties that are meant to carry secret values, per resource type; list indexes are left
+ * out (`origins.customHeaders.value` is every origin's every custom header value).
+ */
 export const SECRET_SINKS: Readonly<Record<string, readonly string[]>> = {
     [AWS.secretVersion]: ["secretString", "secretBinary"],
+    // The CDN's origin header value: CloudFront sends it, the load balancer's rule requires it.
+    [AWS.cloudFrontDistribution]: ["origins.customHeaders.value"],
+    [AWS.listenerRule]: ["conditions.httpHeader.values"],
     [AWS.rdsInstance]: ["password"],
     [AWS.cacheReplicationGroup]: ["authToken"],
     [GCP.secretVersion]: ["secretData"],
@@ -116,8 +122,9 @@ function decodedLeaves(value: string, path: string, inSecret: boolean): Leaf[] {
 
 /** Whether `path` is (or lies inside) one of the type's secret-bearing properties. */
 export function isSinkPath(type: string, path: string): boolean {
+    const bare = path.replace(/\[\d+\]/g, "");
     return (SECRET_SINKS[type] ?? []).some(
-        (sink) => path === sink || path.startsWith(`${sink}.`) || path.startsWith(`${sink}[`),
+        (sink) => bare === sink || bare.startsWith(`${sink}.`),
     );
 }
 

@@ -26,6 +26,8 @@ export const AWS = {
     albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
     listener: "aws:lb/listener:Listener",
     albListener: "aws:alb/listener:Listener",
+    listenerRule: "aws:lb/listenerRule:ListenerRule",
+    cloudFrontDistribution: "aws:cloudfront/distribution:Distribution",
     vpc: "aws:ec2/vpc:Vpc",
     awsxVpc: "awsx:ec2:Vpc",
     flowLog: "aws:ec2/flowLog:FlowLog",

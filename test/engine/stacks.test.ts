@@ -94,11 +94,31 @@ const CACHE_TOKEN: Record<string, number> = {
     "random:index/randomPassword:RandomPassword outputs.result": 1,
 };
 
+/**
+ * prod: both clouds with Cloud Run and the CDN. The second generated value is the CDN's origin
+ * header, in its secret, CloudFront's origin and the load balancer's listener rule.
+ */
+const PROD: SecretPlaces = {
+    ...BOTH_CLOUDS_CLOUD_RUN,
+    passwords: 2,
+    password: {
+        ...BOTH_CLOUDS_CLOUD_RUN.password,
+        "random:index/randomPassword:RandomPassword outputs.result": 2,
+        "aws:cloudfront/distribution:Distribution inputs.origins": 1,
+        "aws:cloudfront/distribution:Distribution outputs.origins": 1,
+        "aws:lb/listenerRule:ListenerRule inputs.conditions": 1,
+        "aws:lb/listenerRule:ListenerRule outputs.conditions": 1,
+        "aws:secretsmanager/secretVersion:SecretVersion inputs.secretString": 1,
+        "aws:secretsmanager/secretVersion:SecretVersion outputs.secretString": 1,
+    },
+    cacheToken: CACHE_TOKEN,
+};
+
 const SECRET_PLACES: Record<string, SecretPlaces> = {
     dev: AWS_ONLY,
     staging: AWS_ONLY,
     demo: BOTH_CLOUDS,
-    prod: { ...BOTH_CLOUDS_CLOUD_RUN, cacheToken: CACHE_TOKEN },
+    prod: PROD,
 };
 
 /** The generated cache AUTH tokens are the random passwords named `<cache>-auth-token`. */

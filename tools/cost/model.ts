@@ -652,6 +652,20 @@ const AWS_ROWS: Record<string, CostRow> = {
         used("aws.waf.requests", "WAF requests", r.usage.requestsPerMonth, "requests", r.aws.wafRequestsMillion / 1e6),
     ]),
     "aws:wafv2/webAclAssociation:WebAclAssociation": free("associations are free"),
+    "aws:cloudfront/distribution:Distribution": usageOnly("data to viewers and HTTPS requests", (r) => [
+        used("aws.cloudfront.data", "CloudFront data to viewers", r.usage.aws.cdnDataGb, "GB", r.aws.cloudFrontDataGb),
+        used(
+            "aws.cloudfront.requests",
+            "CloudFront HTTPS requests",
+            r.usage.requestsPerMonth,
+            "requests",
+            r.aws.cloudFrontHttpsRequestsMillion / 1e6,
+        ),
+    ]),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": free("billed as the logs it delivers (the log bucket's storage)"),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": free("destinations are free"),
+    "aws:cloudwatch/logDelivery:LogDelivery": free("CloudFront's standard logs to S3 are delivered at no charge"),
+    "aws:lb/listenerRule:ListenerRule": free("billed through the load balancer's LCUs"),
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": free("billed as ingestion of its log group"),
     "aws:backup/vault:Vault": free("billed by the backups it stores (see the selection)"),
     "aws:backup/plan:Plan": free("plans are free"),
@@ -823,7 +837,22 @@ const GCP_ROWS: Record<string, CostRow> = {
         "autoscalers are free (the instances are priced with the group)",
     ),
     "gcp:compute/healthCheck:HealthCheck": free("load balancer health checks are free"),
-    "gcp:compute/backendService:BackendService": free("priced through the forwarding rules and the data processed"),
+    "gcp:compute/backendService:BackendService": usageOnly(
+        "priced through the forwarding rules and the data processed; with Cloud CDN, cache lookups and egress",
+        (r) =>
+            r.inputs.enableCdn === true
+                ? [
+                      used(
+                          "gcp.cdn.lookups",
+                          "Cloud CDN cache lookups",
+                          r.usage.requestsPerMonth,
+                          "requests",
+                          r.gcp.cdnLookupsMillion / 1e6,
+                      ),
+                      used("gcp.cdn.egress", "Cloud CDN cache egress", r.usage.gcp.lbDataGb, "GB", r.gcp.cdnEgressGb),
+                  ]
+                : [],
+    ),
     "gcp:compute/uRLMap:URLMap": free("priced through the forwarding rules"),
     "gcp:compute/targetHttpProxy:TargetHttpProxy": free("priced through the forwarding rules"),
     "gcp:compute/targetHttpsProxy:TargetHttpsProxy": free("priced through the forwarding rules"),

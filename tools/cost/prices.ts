@@ -27,6 +27,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://aws.amazon.com/sns/pricing/, https://aws.amazon.com/sqs/pricing/, https://aws.amazon.com/lambda/pricing/",
         "https://aws.amazon.com/route53/pricing/ (hosted zones, health checks)",
         "https://aws.amazon.com/waf/pricing/, https://aws.amazon.com/guardduty/pricing/, https://aws.amazon.com/cloudtrail/pricing/",
+        "https://aws.amazon.com/cloudfront/pricing/ (pay as you go, North America and Europe: data transfer out, HTTPS requests)",
         "https://aws.amazon.com/backup/pricing/, https://aws.amazon.com/aws-cost-management/aws-budgets/pricing/",
         "https://aws.amazon.com/fargate/pricing/ (Linux tasks per vCPU-hour and GB-hour, x86 and Arm), https://aws.amazon.com/ecr/pricing/ (storage)",
         "https://aws.amazon.com/security-hub/pricing/ (security checks), https://aws.amazon.com/config/pricing/ (configuration items, rule evaluations), https://aws.amazon.com/inspector/pricing/ (EC2 instances, container images)",
@@ -41,6 +42,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://cloud.google.com/pubsub/pricing, https://cloud.google.com/run/pricing (Cloud Functions 2nd gen run on Cloud Run; idle minimum instances)",
         "https://cloud.google.com/artifact-registry/pricing (storage)",
         "https://cloud.google.com/dns/pricing, https://cloud.google.com/armor/pricing",
+        "https://cloud.google.com/cdn/pricing (cache lookups, cache egress to North America and Europe)",
         "https://cloud.google.com/stackdriver/pricing (Cloud Logging ingestion, uptime checks, alerting conditions)",
     ],
 };
@@ -103,6 +105,9 @@ export interface AwsRegionPrices {
     readonly wafAclMonth: number;
     readonly wafRuleMonth: number;
     readonly wafRequestsMillion: number;
+    /** CloudFront: per GB to viewers (first 10 TB), per million HTTPS requests. */
+    readonly cloudFrontDataGb: number;
+    readonly cloudFrontHttpsRequestsMillion: number;
     /** GuardDuty: CloudTrail management events analysed, per million; VPC flow and DNS logs, per GB. */
     readonly guardDutyEventsMillion: number;
     readonly guardDutyLogGb: number;
@@ -150,6 +155,9 @@ export interface GcpRegionPrices {
     readonly armorPolicyMonth: number;
     readonly armorRuleMonth: number;
     readonly armorRequestsMillion: number;
+    /** Cloud CDN: per million cache lookups; per GB of cache egress (first 10 TB). */
+    readonly cdnLookupsMillion: number;
+    readonly cdnEgressGb: number;
     /** Cloud KMS: per active software key version per month; per 10,000 operations. */
     readonly kmsKeyVersionMonth: number;
     readonly kmsOperations10k: number;
@@ -283,6 +291,8 @@ export const AWS_PRICES: Readonly<Record<string, AwsRegionPrices>> = {
         wafAclMonth: 5,
         wafRuleMonth: 1,
         wafRequestsMillion: 0.6,
+        cloudFrontDataGb: 0.085,
+        cloudFrontHttpsRequestsMillion: 1,
         guardDutyEventsMillion: 4,
         guardDutyLogGb: 1,
         securityHubCheck: 0.001,
@@ -327,6 +337,8 @@ export const GCP_PRICES: Readonly<Record<string, GcpRegionPrices>> = {
         armorPolicyMonth: 5,
         armorRuleMonth: 1,
         armorRequestsMillion: 0.75,
+        cdnLookupsMillion: 0.75,
+        cdnEgressGb: 0.08,
         kmsKeyVersionMonth: 0.06,
         kmsOperations10k: 0.03,
         secretVersionMonth: 0.06,

@@ -68,6 +68,8 @@ const usageSchema = z
                 imageStorageGb: count,
                 /** Container Insights metrics per ECS cluster (cluster, service and task level). */
                 containerInsightsMetrics: count,
+                /** GB CloudFront sends to viewers a month (`features.cdn`). */
+                cdnDataGb: count,
             })
             .strict(),
         gcp: z
@@ -124,6 +126,7 @@ export const DEFAULT_USAGE: Usage = {
         replicatedGb: 1,
         imageStorageGb: 5,
         containerInsightsMetrics: 30,
+        cdnDataGb: 10,
     },
     gcp: {
         natDataGb: 20,

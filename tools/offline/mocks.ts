@@ -370,7 +370,31 @@ const awsState: Record<string, StateFn> = {
     "aws:wafv2/webAcl:WebAcl": (req) => {
         const name = req.inputs.name ?? autoName(req.name, 128);
         const id = uuidFrom(req.name);
-        return { id, name, arn: awsArn("wafv2", `regional/webacl/${name}/${id}`, req), capacity: 1000 };
+        const scope = req.inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+        return { id, name, arn: awsArn("wafv2", `${scope}/webacl/${name}/${id}`, req), capacity: 1000 };
+    },
+    "aws:cloudfront/distribution:Distribution": (req) => {
+        const id = `E${shortHash(req.name, 13).toUpperCase()}`;
+        return {
+            id,
+            arn: awsArn("cloudfront", `distribution/${id}`, req, false),
+            domainName: `d${shortHash(req.name, 13)}.cloudfront.net`,
+            hostedZoneId: "Z2FDTNDATAQYW2",
+            status: "Deployed",
+            etag: shortHash(`${req.name}-etag`, 14).toUpperCase(),
+        };
+    },
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 60);
+        return { name, arn: awsArn("logs", `delivery-source:${name}`, req), service: "cloudfront" };
+    },
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 60);
+        return { name, arn: awsArn("logs", `delivery-destination:${name}`, req), deliveryDestinationType: "S3" };
+    },
+    "aws:cloudwatch/logDelivery:LogDelivery": (req) => {
+        const id = shortHash(req.name, 16);
+        return { id, arn: awsArn("logs", `delivery:${id}`, req) };
     },
     "aws:guardduty/detector:Detector": (req) => ({ id: shortHash(req.name, 32) }),
     "aws:securityhub/account:Account": (req) => ({
@@ -755,6 +779,16 @@ export function invokeResult(
                 rootDeviceName: "/dev/sda1",
             };
         }
+        case "aws:ec2/getManagedPrefixList:getManagedPrefixList":
+            return {
+                id: "pl-3b927c52",
+                name: inputs.name,
+                arn: `arn:aws:ec2:${provider.awsRegion}:aws:prefix-list/pl-3b927c52`,
+                addressFamily: "IPv4",
+                maxEntries: 55,
+                ownerId: "AWS",
+                entries: [],
+            };
         case "aws:ec2/getRouteTables:getRouteTables":
             return {
                 ids: (inputs.filters?.[0]?.values ?? ["a", "b"]).map(

@@ -51,10 +51,16 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:cfg/recorder:Recorder": ["name"],
     "aws:cfg/recorderStatus:RecorderStatus": ["name"],
     "aws:cfg/rule:Rule": ["name"],
+    // No ForceNew attribute in internal/service/cloudfront/distribution.go.
+    "aws:cloudfront/distribution:Distribution": [],
     "aws:cloudtrail/trail:Trail": ["name"],
     "aws:cloudwatch/dashboard:Dashboard": ["dashboardName"],
     "aws:cloudwatch/eventRule:EventRule": ["name", "namePrefix", "eventBusName"],
     "aws:cloudwatch/eventTarget:EventTarget": ["rule", "targetId", "eventBusName"],
+    // The log delivery resources: their names (and a destination's format, a delivery's ends) are create-only.
+    "aws:cloudwatch/logDelivery:LogDelivery": ["deliverySourceName", "deliveryDestinationArn"],
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": ["name", "outputFormat"],
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": ["name"],
     "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix", "logGroupClass"],
     "aws:cloudwatch/logMetricFilter:LogMetricFilter": ["name", "logGroupName"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
@@ -149,6 +155,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": ["functionName", "qualifier"],
     "aws:lambda/permission:Permission": [EVERY_INPUT],
     "aws:lb/listener:Listener": ["loadBalancerArn"],
+    "aws:lb/listenerRule:ListenerRule": ["listenerArn"],
     "aws:lb/loadBalancer:LoadBalancer": ["name", "namePrefix", "internal", "loadBalancerType", "customerOwnedIpv4Pool"],
     "aws:lb/targetGroup:TargetGroup": [
         "name",

@@ -94,6 +94,49 @@ function receivesUsageLogs(bucket: RenderedResource, all: readonly RenderedResou
     );
 }
 
+/** A distribution (the CDN) is in front of the load balancers of the rendering, with a web ACL of its own. */
+function behindCdn(_lb: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) => r.tfType === "aws_cloudfront_distribution" && referencedAddresses(r.expressions.web_acl_id).length > 0,
+    );
+}
+
+/** An HTTPS listener's rule (the CDN's origin-header rule) forwards to this target group. */
+function forwardedByHttpsListenerRule(tg: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (rule) =>
+            rule.tfType === "aws_lb_listener_rule" &&
+            referencedAddresses(rule.expressions.action).includes(tg.address) &&
+            all.some(
+                (l) =>
+                    l.tfType === "aws_lb_listener" &&
+                    l.values.protocol === "HTTPS" &&
+                    referencedAddresses(rule.expressions.listener_arn).includes(l.address),
+            ),
+    );
+}
+
+/** The distribution's web ACL (`web_acl_id`) runs AWS's known-bad-inputs group, which holds the Log4j rules. */
+function distributionRunsKnownBadInputs(d: RenderedResource, all: readonly RenderedResource[]): boolean {
+    const acls = referencedAddresses(d.expressions.web_acl_id);
+    return all.some(
+        (r) =>
+            r.tfType === "aws_wafv2_web_acl" &&
+            acls.includes(r.address) &&
+            JSON.stringify(r.values.rule ?? []).includes('"AWSManagedRulesKnownBadInputsRuleSet"'),
+    );
+}
+
+/** A CloudWatch Logs delivery source takes the distribution's access logs (standard logging v2). */
+function deliversAccessLogs(d: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            r.tfType === "aws_cloudwatch_log_delivery_source" &&
+            r.values.log_type === "ACCESS_LOGS" &&
+            referencedAddresses(r.expressions.resource_arn).includes(d.address),
+    );
+}
+
 /** The web ACL on the load balancer runs AWS's known-bad-inputs group, which holds the Log4j rules. */
 function runsKnownBadInputs(lb: RenderedResource, all: readonly RenderedResource[]): boolean {
     return all.some(
@@ -346,6 +389,91 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
         resources: "aws_cloudwatch_log_group.*",
         scope: "dev only",
         reason: "Dev keeps logs for aws.logRetentionDays (30 days unless set); a year of dev logs is cost without use.",
+    },
+    {
+        check: "CKV2_AWS_28",
+        resources: "aws_lb.*",
+        where: behindCdn,
+        scope: "every stack",
+        reason:
+            "Behind the CDN (features.cdn) the web ACL is CloudFront's, with the same managed rules and per-IP " +
+            "rate limit; the load balancer admits only CloudFront's origin-facing prefix list and answers 403 " +
+            "to requests without the secret origin header, and a regional ACL there would rate-limit CloudFront.",
+    },
+    {
+        check: "CKV_AWS_378",
+        resources: "aws_lb_target_group.*",
+        where: forwardedByHttpsListenerRule,
+        scope: "every stack",
+        reason:
+            "Behind the CDN the HTTPS listener forwards to the target group through its origin-header rule, " +
+            "which the check does not follow; TLS ends at the load balancer and the hop to the targets stays " +
+            "inside the VPC, as without the CDN.",
+    },
+    {
+        check: "CKV2_AWS_47",
+        resources: "aws_cloudfront_distribution.*",
+        where: distributionRunsKnownBadInputs,
+        scope: "every stack",
+        reason:
+            "The distribution's web ACL runs AWSManagedRulesKnownBadInputsRuleSet, which holds the Log4j " +
+            "(Log4JRCE) rules; the check also wants AWSManagedRulesAnonymousIpList, which blocks VPN, Tor and " +
+            "hosting-provider addresses, where the API's users may legitimately be.",
+    },
+    {
+        check: "CKV_AWS_86",
+        resources: "aws_cloudfront_distribution.*",
+        where: deliversAccessLogs,
+        scope: "every stack",
+        reason:
+            "Access logs go to the log bucket through CloudWatch Logs delivery (CloudFront's standard logging " +
+            "v2: a delivery source, destination and delivery); the check knows only the legacy logging_config, " +
+            "which needs ACLs on a bucket whose ownership is enforced.",
+    },
+    {
+        check: "CKV2_AWS_32",
+        resources: "aws_cloudfront_distribution.*",
+        where: (d) =>
+            JSON.stringify(d.values.default_cache_behavior ?? []).includes(
+                '"response_headers_policy_id":"67f7725c-6f97-4210-82d7-5512b31e9d03"',
+            ),
+        scope: "every stack",
+        reason:
+            "The behaviour attaches AWS's managed SecurityHeadersPolicy (HSTS, nosniff, frame options, " +
+            "referrer policy) by its ID; the check counts only a policy resource or data source of the stack.",
+    },
+    {
+        check: "CKV_AWS_305",
+        resources: "aws_cloudfront_distribution.*",
+        scope: "every stack",
+        reason:
+            "The distribution serves the API, which has no index document: a default root object would rewrite " +
+            "requests for / to a file that does not exist.",
+    },
+    {
+        check: "CKV_AWS_310",
+        resources: "aws_cloudfront_distribution.*",
+        scope: "every stack",
+        reason:
+            "The only origin is the load balancer, across the stack's availability zones; a second origin " +
+            "would be a standby deployment, which the DNS failover (features.dnsFailover) covers at the apex.",
+    },
+    {
+        check: "CKV_AWS_374",
+        resources: "aws_cloudfront_distribution.*",
+        scope: "every stack",
+        reason:
+            "The API serves users wherever they are; a geographic allow or deny list is a business decision " +
+            "the program leaves to the operator (the web ACL blocks by reputation and rate instead).",
+    },
+    {
+        check: "CKV2_AWS_57",
+        resources: "aws_secretsmanager_secret.*-cdn-origin-header",
+        scope: "every stack",
+        reason:
+            "The origin header value is generated by the program and must change in CloudFront and the load " +
+            "balancer's rule together, which a rotation function cannot do; it is rotated by changing " +
+            "aws.cdn.originSecretGeneration and deploying.",
     },
     {
         check: "CKV2_AWS_28",

@@ -14,8 +14,13 @@ export const MANAGED_RULE_GROUPS = [
 ] as const;
 
 export interface WafArgs {
-    /** The load balancer the web ACL protects. */
-    loadBalancerArn: pulumi.Input<string>;
+    /**
+     * `REGIONAL` (on a load balancer) or `CLOUDFRONT` (on a distribution; the component then
+     * needs a us-east-1 provider). Default `REGIONAL`.
+     */
+    scope?: "REGIONAL" | "CLOUDFRONT";
+    /** The load balancer the web ACL protects (a `REGIONAL` one). Default: none (a distribution names the ACL). */
+    loadBalancerArn?: pulumi.Input<string>;
     /** CloudWatch metric name prefix, e.g. `webapp-dev`. */
     metricPrefix: string;
     /** Retention of the WAF log group in days (`aws.logRetentionDays`). */
@@ -63,7 +68,7 @@ export class Waf extends pulumi.ComponentResource {
         const acl = new aws.wafv2.WebAcl(
             `${name}-acl`,
             {
-                scope: "REGIONAL",
+                scope: args.scope ?? "REGIONAL",
                 description: "webapp: managed rules and a per-IP rate limit in front of the API",
                 defaultAction: { allow: {} },
                 rules: wafRules(args.metricPrefix),
@@ -71,11 +76,13 @@ export class Waf extends pulumi.ComponentResource {
             },
             child,
         );
-        new aws.wafv2.WebAclAssociation(
-            `${name}-alb`,
-            { resourceArn: args.loadBalancerArn, webAclArn: acl.arn },
-            child,
-        );
+        if (args.loadBalancerArn !== undefined) {
+            new aws.wafv2.WebAclAssociation(
+                `${name}-alb`,
+                { resourceArn: args.loadBalancerArn, webAclArn: acl.arn },
+                child,
+            );
+        }
         // WAF only delivers to log groups whose name starts with aws-waf-logs-.
         const logs = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
@@ -101,9 +108,16 @@ export class Waf extends pulumi.ComponentResource {
     }
 }
 
-/** `features.waf` on AWS: the web ACL on the application load balancer. */
+/**
+ * `features.waf` on AWS: the web ACL on the application load balancer. Behind the CDN
+ * (`features.cdn`) the CDN's web ACL does it at the edge instead: the load balancer sees only
+ * CloudFront's addresses, which a per-IP rate limit there would throttle.
+ */
 export const AWS_WAF: AwsFeature = {
     build: (ctx, platform) => {
+        if (ctx.config.features.cdn) {
+            return;
+        }
         new Waf(
             ctx.name("waf"),
             {

@@ -34,6 +34,8 @@ export interface LoadBalancerArgs {
     backendLabel: string;
     /** A Cloud Armor policy for the backend service (`features.waf`). Default: none. */
     securityPolicy?: pulumi.Input<string>;
+    /** Cloud CDN on the backend service with this policy (`features.cdn`). Default: no CDN. */
+    cdnPolicy?: gcp.types.input.compute.BackendServiceCdnPolicy;
 }
 
 /**
@@ -80,6 +82,7 @@ export class LoadBalancer {
                 logConfig: { enable: true, sampleRate: 1 },
                 customResponseHeaders: [`Strict-Transport-Security: ${HSTS_HEADER}`],
                 securityPolicy: args.securityPolicy,
+                ...(args.cdnPolicy === undefined ? {} : { enableCdn: true, cdnPolicy: args.cdnPolicy }),
             },
             child,
         );

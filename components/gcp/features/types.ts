@@ -1,4 +1,5 @@
 /** How an opt-in feature plugs into the GCP platform (see `FEATURES` in `components/features.ts`). */
+import type * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GcpDataTiers, GcpPlatform } from "..";
 import type { GcpContext } from "../context";
@@ -10,6 +11,8 @@ import type { GcpContext } from "../context";
 export interface GcpAppExtras {
     /** A Cloud Armor policy for the load balancer's backend service. */
     readonly securityPolicy?: pulumi.Input<string>;
+    /** Cloud CDN on the load balancer's backend service, with this policy. */
+    readonly cdnPolicy?: gcp.types.input.compute.BackendServiceCdnPolicy;
 }
 
 /** A feature's GCP part. Both steps are optional; each runs only when the feature is on. */
