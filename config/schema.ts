@@ -9,7 +9,7 @@ import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
 import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
-import { gcpZoneRegion } from "./regions";
+import { gcpDrRegionProblem, gcpZoneRegion } from "./regions";
 import {
     accountId,
     awsRegion,
@@ -226,6 +226,8 @@ export function configSchema(environment: string) {
             backupRetentionDays: integer(1, 365).default(env.backupRetentionDays),
             highAvailability: boolean().default(env.standbyDatabase),
         }),
+        /** The disaster-recovery region (`components/gcp/dr.ts`); off while `region` is unset. */
+        dr: section({ region: gcpRegion().optional() }),
     });
 
     const mailgun = section({
@@ -429,6 +431,14 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
             `overlaps aws.vpcCidr (${cfg.aws?.vpcCidr}): the two VPCs could not be peered`,
             dr.vpcCidr,
         );
+    }
+    const gcpDr = cfg.gcp?.dr?.region;
+    if (typeof gcpDr === "string" && patterns.gcpRegion.test(gcpDr)) {
+        const primary = typeof cfg.gcp?.region === "string" ? cfg.gcp.region : "us-east1";
+        const problemText = gcpDrRegionProblem(primary, gcpDr);
+        if (problemText !== undefined) {
+            problem(["gcp", "dr", "region"], problemText, gcpDr);
+        }
     }
     const subnet = typeof cfg.gcp?.subnetCidr === "string" ? parseCidr(cfg.gcp.subnetCidr) : undefined;
     if (bothClouds && vpc && subnet && cidrsOverlap(vpc, subnet)) {
