@@ -16,7 +16,7 @@ import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
 const STACKS: Array<[string, () => Promise<OfflineRun>, number, number]> = [
     ["dev stack", () => buildStack("dev"), 0, 0],
     ["demo stack", () => buildStack("demo"), 1, 0],
-    ["prod stack", () => buildStack("prod"), 1, 0],
+    ["prod stack", () => buildStack("prod"), 1, 1],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [
         "demo stack with a DR region",
