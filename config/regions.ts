@@ -72,3 +72,39 @@ export const GCP_ZONE_PATTERN = new RegExp(`^(${GCP_REGION_PREFIXES.join("|")})-
 export function gcpZoneRegion(zone: string): string {
     return zone.slice(0, zone.lastIndexOf("-"));
 }
+
+/**
+ * The Cloud Storage multi-region each Google Cloud geography belongs to: a configurable
+ * dual-region bucket pairs two regions of one of them (Cloud Storage "Bucket locations",
+ * cloud.google.com/storage/docs/locations, checked 2026-12-02). Other geographies have no
+ * configurable dual-region.
+ */
+export const GCP_DUAL_REGION_GROUPS: Readonly<Record<string, "US" | "EU" | "ASIA">> = {
+    us: "US",
+    northamerica: "US",
+    europe: "EU",
+    asia: "ASIA",
+};
+
+/** The multi-region (`US`, `EU`, `ASIA`) of a Google Cloud region, or undefined: `us-west1` -> `US`. */
+export function gcpMultiRegion(region: string): "US" | "EU" | "ASIA" | undefined {
+    return GCP_DUAL_REGION_GROUPS[region.slice(0, region.indexOf("-"))];
+}
+
+/**
+ * Why `dr` cannot be the DR region of `primary` (the text after the key), or undefined: it must
+ * differ, and the two must form a configurable dual-region for the application bucket.
+ */
+export function gcpDrRegionProblem(primary: string, dr: string): string | undefined {
+    if (dr === primary) {
+        return "must differ from gcp.region: the DR region stands in for it";
+    }
+    const group = gcpMultiRegion(primary);
+    if (group === undefined || gcpMultiRegion(dr) !== group) {
+        return (
+            `must be in the same Cloud Storage multi-region as gcp.region (${primary}): the application ` +
+            "bucket becomes a dual-region of the two (US: us-*, northamerica-*; EU: europe-*; ASIA: asia-*)"
+        );
+    }
+    return undefined;
+}

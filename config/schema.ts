@@ -11,7 +11,7 @@ import { cloudRunProblems } from "./cloudRun";
 import { ANY_ENGINE_VERSION, DATABASE_ENGINES, ENGINE_VERSIONS, engineVersionProblem } from "./database";
 import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
-import { gcpZoneRegion } from "./regions";
+import { gcpDrRegionProblem, gcpZoneRegion } from "./regions";
 import { cronProblem, isTimeZone } from "./schedule";
 import {
     accountId,
@@ -280,6 +280,8 @@ export function configSchema(environment: string) {
             backupRetentionDays: integer(1, 365).default(env.backupRetentionDays),
             highAvailability: boolean().default(env.standbyDatabase),
         }),
+        /** The disaster-recovery region (`components/gcp/dr.ts`); off while `region` is unset. */
+        dr: section({ region: gcpRegion().optional() }),
     });
 
     const mailgun = section({
@@ -521,6 +523,14 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
                 "an instance that has read replicas; remove aws.schedule or aws.dr.region",
             schedule,
         );
+    }
+    const gcpDr = cfg.gcp?.dr?.region;
+    if (typeof gcpDr === "string" && patterns.gcpRegion.test(gcpDr)) {
+        const primary = typeof cfg.gcp?.region === "string" ? cfg.gcp.region : "us-east1";
+        const problemText = gcpDrRegionProblem(primary, gcpDr);
+        if (problemText !== undefined) {
+            problem(["gcp", "dr", "region"], problemText, gcpDr);
+        }
     }
     const subnet = typeof cfg.gcp?.subnetCidr === "string" ? parseCidr(cfg.gcp.subnetCidr) : undefined;
     if (bothClouds && vpc && subnet && cidrsOverlap(vpc, subnet)) {

@@ -6,7 +6,7 @@ import {
     replicationStatements,
 } from "../components/aws/dr";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
-import { build, buildStack, inside, json, referenced, stackConfig, statements } from "./support";
+import { build, buildStack, inside, json, mandatoryViolations, referenced, stackConfig, statements } from "./support";
 
 const T = {
     dr: "webapp:aws:DisasterRecovery",
@@ -35,6 +35,8 @@ const T = {
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     plan: "aws:backup/plan:Plan",
     vault: "aws:backup/vault:Vault",
+    logging: "aws:s3/bucketLogging:BucketLogging",
+    defaultSg: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
 };
 
 const ACCOUNT = "123456789012";
@@ -53,6 +55,7 @@ describe("AWS DR region (aws.dr.region)", () => {
     const primaryDb = () => run.ofType(T.db).find((r) => !onDr(r))!;
     const replica = () => run.ofType(T.db).find(onDr)!;
     const promotion = () => inside(run, component, T.fn)[0];
+    const drBucket = () => referenced(run, run.one(T.replication), "rules", T.bucket);
 
     before(async () => {
         run = await build(
@@ -130,7 +133,10 @@ describe("AWS DR region (aws.dr.region)", () => {
         expect(rep.storageEncrypted).to.equal(true);
         expect(rep.kmsKeyId).to.match(/^arn:aws:kms:us-west-2:123456789012:key\//);
         expect(referenced(run, replica(), "kmsKeyId", T.key).urn).to.be.oneOf(drKeys().map((k) => k.urn));
-        const encryption = inside(run, component, T.encryption);
+        // The DR bucket's; the DR access-log bucket's is SSE-S3 (the only encryption S3 log delivery supports).
+        const encryption = inside(run, component, T.encryption).filter(
+            (e) => referenced(run, e, "bucket", T.bucket).urn === drBucket().urn,
+        );
         expect(encryption).to.have.length(1);
         const rule = run.plain(encryption[0]).rules[0];
         expect(rule.applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
@@ -168,6 +174,28 @@ describe("AWS DR region (aws.dr.region)", () => {
         ]);
     });
 
+    it("logs the DR bucket's access into a DR-region log bucket and closes the DR VPC's default group", () => {
+        const loggings = inside(run, component, T.logging);
+        expect(loggings).to.have.length(1);
+        expect(referenced(run, loggings[0], "bucket", T.bucket).urn).to.equal(drBucket().urn);
+        const target = referenced(run, loggings[0], "targetBucket", T.bucket);
+        expect(target.urn).to.not.equal(drBucket().urn);
+        expect(onDr(target) && onDr(loggings[0])).to.equal(true);
+        expect(run.plain(loggings[0]).targetPrefix).to.equal("s3/dr/");
+        const defaults = inside(run, component, T.defaultSg);
+        expect(defaults).to.have.length(1);
+        expect(onDr(defaults[0])).to.equal(true);
+        expect(run.plain(defaults[0]).ingress ?? []).to.deep.equal([]);
+        expect(run.plain(defaults[0]).egress ?? []).to.deep.equal([]);
+        expect(run.plain(replica()).engine).to.equal("mysql");
+    });
+
+    it("builds prod, whose DR region is set, without a mandatory policy violation", async () => {
+        const prod = await buildStack("prod");
+        expect(prod.ofType(T.dr)).to.have.length(1);
+        expect(mandatoryViolations(prod, "prod")).to.deep.equal([]);
+    });
+
     it("leaves the promotion's changes alone on the next update: replication ended, failover tags", () => {
         expect(promotedReplicaIgnoreChanges()).to.deep.equal([
             "replicateSourceDb",
@@ -188,7 +216,8 @@ describe("AWS DR region (aws.dr.region)", () => {
         );
         const drBucket = referenced(run, configs[0], "rules", T.bucket);
         expect(onDr(drBucket)).to.equal(true);
-        expect(inside(run, component, T.versioning)).to.have.length(1);
+        // The DR bucket's versioning and the DR access-log bucket's.
+        expect(inside(run, component, T.versioning)).to.have.length(2);
         expect(config.rules).to.have.length(1);
         const [rule] = config.rules;
         expect(rule.status).to.equal("Enabled");

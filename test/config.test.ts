@@ -504,6 +504,37 @@ describe("config: every rule names the key and the value", () => {
             'aws.dr.region: "eu-west-1" must differ from aws.region: the DR region stands in for it',
         ],
         [
+            "gcp.dr.region is a region",
+            { gcp: { dr: { region: "oregon" } } },
+            'gcp.dr.region: "oregon" is not a GCP region name (e.g. us-east1; known prefixes: africa, asia, australia, europe, me, northamerica, southamerica, us)',
+        ],
+        [
+            "gcp.dr.region differs from gcp.region (its default)",
+            { gcp: { dr: { region: "us-east1" } } },
+            'gcp.dr.region: "us-east1" must differ from gcp.region: the DR region stands in for it',
+        ],
+        [
+            "gcp.dr.region differs from gcp.region (set)",
+            { gcp: { region: "europe-west1", zone: "europe-west1-b", dr: { region: "europe-west1" } } },
+            'gcp.dr.region: "europe-west1" must differ from gcp.region: the DR region stands in for it',
+        ],
+        [
+            "gcp.dr.region forms a dual-region with gcp.region",
+            { gcp: { dr: { region: "europe-west1" } } },
+            'gcp.dr.region: "europe-west1" must be in the same Cloud Storage multi-region as gcp.region (us-east1): the application bucket becomes a dual-region of the two (US: us-*, northamerica-*; EU: europe-*; ASIA: asia-*)',
+        ],
+        [
+            "gcp.dr.region: a geography without dual-regions",
+            {
+                gcp: {
+                    region: "australia-southeast1",
+                    zone: "australia-southeast1-a",
+                    dr: { region: "australia-southeast2" },
+                },
+            },
+            'gcp.dr.region: "australia-southeast2" must be in the same Cloud Storage multi-region as gcp.region (australia-southeast1): the application bucket becomes a dual-region of the two (US: us-*, northamerica-*; EU: europe-*; ASIA: asia-*)',
+        ],
+        [
             "aws.dr.vpcCidr is a CIDR",
             { aws: { dr: { vpcCidr: "10.100.0.0/33" } } },
             'aws.dr.vpcCidr: "10.100.0.0/33" is not a valid IPv4 CIDR',

@@ -335,7 +335,7 @@ describe("policy rules: stack (governance)", () => {
         });
     });
 
-    describe("storage-encrypted-with-cmk (SSE-S3 only for load balancer log buckets)", () => {
+    describe("storage-encrypted-with-cmk (SSE-S3 only for access-log buckets)", () => {
         const sseS3 = { bucket: "l", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] };
         const logs = res(AWS.s3Bucket, "logs", { forceDestroy: false });
         const logsEncryption = res(AWS.s3Encryption, "logs-encryption", sseS3, { bucket: [logs.urn] });
@@ -349,6 +349,19 @@ describe("policy rules: stack (governance)", () => {
 
         it("accepts SSE-S3 on the bucket a load balancer delivers access logs to", () => {
             expect(storageEncryptedWithCmk.check([logs, logsEncryption, alb(true)], DEMO)).to.deep.equal([]);
+        });
+
+        it("accepts SSE-S3 on the bucket S3 delivers server access logs to, not on the logged bucket", () => {
+            const app = res(AWS.s3Bucket, "app", {});
+            const appEncryption = res(AWS.s3Encryption, "app-encryption", sseS3, { bucket: [app.urn] });
+            const logging = res(
+                AWS.s3Logging,
+                "app-logging",
+                { bucket: "b", targetBucket: "l", targetPrefix: "s3/dr/" },
+                { bucket: [app.urn], targetBucket: [logs.urn] },
+            );
+            const found = storageEncryptedWithCmk.check([logs, logsEncryption, app, appEncryption, logging], DEMO);
+            expect(found.map((v) => v.urn)).to.deep.equal([appEncryption.urn, appEncryption.urn]);
         });
 
         it("flags SSE-S3 on any other bucket, and on a log bucket whose load balancer does not log", () => {

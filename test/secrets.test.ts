@@ -21,7 +21,7 @@ import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
 const STACKS: Array<[string, () => Promise<OfflineRun>, number, number, number, number]> = [
     ["dev stack", () => buildStack("dev"), 0, 0, 0, 0],
     ["demo stack", () => buildStack("demo"), 1, 0, 0, 0],
-    ["prod stack", () => buildStack("prod"), 1, 0, 1, 1],
+    ["prod stack", () => buildStack("prod"), 1, 1, 1, 1],
     ["dev stack with the cache", () => build(stackConfig("dev", { features: { cache: true } })), 0, 0, 1, 0],
     // The DR region adds a replica database, replicated secrets and a function: none may hold either secret.
     [

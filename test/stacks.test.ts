@@ -70,7 +70,11 @@ describe("the prod stack file: the production profile", () => {
                 serviceNames: out.ecsServiceNames,
             },
         ]);
-        expect(run.ofType("awsx:ec2:Vpc").map((v) => run.plain(v).numberOfAvailabilityZones)).to.deep.equal([3]);
+        // The primary VPC and the DR region's (aws.dr.region), each over aws.azCount AZs.
+        expect(run.ofType("awsx:ec2:Vpc").map((v) => run.plain(v).numberOfAvailabilityZones)).to.deep.equal([3, 3]);
+        const cfg = stackConfig("prod");
+        expect([cfg.aws.dr.region, cfg.gcp.dr.region]).to.deep.equal(["us-west-2", "us-west1"]);
+        expect(run.ofType("gcp:sql/databaseInstance:DatabaseInstance")).to.have.length(2);
     });
 });
 

@@ -22,7 +22,7 @@ import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam"
 import { customerKey, viaServiceStatement, type Kms } from "./kms";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import { subnetPlan, vpcFlowLog } from "./network";
-import { lifecycleRules, privateBucket } from "./storage";
+import { ACCESS_LOG_PREFIXES, lifecycleRules, logBucketLifecycle, logBucketStatements, privateBucket } from "./storage";
 
 /** Lambda's own retries of a failed promotion (the maximum): a busy replica often accepts on a retry. */
 export const PROMOTION_RETRY_ATTEMPTS = 2;
@@ -68,7 +68,7 @@ export interface DisasterRecoveryArgs {
     backupRetentionDays: number;
     /** From `aws.db.deletionProtection`: off in dev, on elsewhere. */
     deletionProtection: boolean;
-    /** Retention of the replica's and the function's log groups (`aws.logRetentionDays`: 30). */
+    /** Retention of the replica's and the function's log groups and the DR access logs (`aws.logRetentionDays`: 30). */
     logRetentionDays: number;
     /** Key rotation of the DR ops topic's key (`aws.kmsRotationDays`: 90). */
     rotationDays: number;
@@ -237,6 +237,8 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             },
             this,
         );
+        // Taking over the default group removes AWS's rules from it (members to members, all egress).
+        new aws.ec2.DefaultSecurityGroup(`${name}-vpc-default-sg`, { vpcId: vpc.vpcId }, child);
         const network = { networkId: vpc.vpcId, subnetIds: vpc.isolatedSubnetIds };
 
         const replica = this.replica(name, args, network);
@@ -368,8 +370,9 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                     parts,
                 }),
                 identifier,
-                // Cross-region: the source is named by its ARN; engine, storage size, user and
-                // database come from it.
+                // Cross-region: the source is named by its ARN; storage size, user and database come
+                // from it. The engine is the source's too, stated so the parameter group's TLS rule applies.
+                engine: "mysql",
                 replicateSourceDb: args.database.arn,
                 multiAz: false,
                 backupRetentionPeriod: args.backupRetentionDays,
@@ -395,6 +398,17 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         args: DisasterRecoveryArgs,
         inPrimary: pulumi.CustomResourceOptions,
     ): aws.s3.Bucket {
+        // S3 delivers access logs only to a bucket in the same region: the DR region has its own.
+        const logs = privateBucket(
+            `${name}-access-logs`,
+            {
+                forceDestroy: args.forceDestroy,
+                versioning: true,
+                lifecycleRules: logBucketLifecycle(args.logRetentionDays),
+                policyStatements: (arn) => logBucketStatements(args.account, arn),
+            },
+            this,
+        );
         const { bucket, versioning } = privateBucket(
             `${name}-bucket`,
             {
@@ -402,6 +416,11 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                 forceDestroy: args.forceDestroy,
                 versioning: true,
                 lifecycleRules: lifecycleRules(args),
+                accessLogs: {
+                    bucket: logs.bucket.bucket,
+                    prefix: `${ACCESS_LOG_PREFIXES.s3}dr/`,
+                    after: [logs.policy],
+                },
             },
             this,
         );

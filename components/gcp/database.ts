@@ -130,6 +130,31 @@ export interface DatabaseArgs {
     /** The application's database and user. Defaults `webapp` / `webapp` (from `app.databaseName` / `app.databaseUser`). */
     databaseName: string;
     username: string;
+    /**
+     * A cross-region read replica (`gcp.dr.region`): its region and the DR key ring's Cloud SQL key
+     * with the agent's grant on it. Default: none.
+     */
+    replica?: ReplicaArgs;
+}
+
+/** Where the read replica lives and what encrypts it. */
+export interface ReplicaArgs {
+    /** The DR region, e.g. `us-west1`. */
+    region: string;
+    /** A Cloud SQL key in `region` (`DrKms.keyIds.sql`). */
+    keyId: pulumi.Input<string>;
+    /** The Cloud SQL agent's grant on that key (Cloud SQL checks it on create). */
+    keyGrant: pulumi.Resource;
+}
+
+/**
+ * Backups of a read replica: Cloud SQL takes no automated backups of replicas (the primary's are
+ * the backups). A MySQL replica keeps its binary logs on, so a promoted replica can serve replicas
+ * of its own and gets point-in-time recovery once backups are turned on after the promotion;
+ * PostgreSQL's write-ahead log needs no setting for that.
+ */
+export function replicaBackupConfiguration(engine: DatabaseEngine) {
+    return engine === "mysql" ? { enabled: false, binaryLogEnabled: true } : { enabled: false };
 }
 
 /**
@@ -148,11 +173,36 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
     public readonly connectionName: pulumi.Output<string>;
     /** Resolves once the connection document is in the secret (instances must not boot before). */
     public readonly credentialsVersionId: pulumi.Output<string>;
+    /** The cross-region read replica's name and connection name, with `replica` only. */
+    public readonly replica?: {
+        readonly instanceName: pulumi.Output<string>;
+        readonly connectionName: pulumi.Output<string>;
+    };
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:gcp:Database", name, {}, opts);
         const engine = CLOUD_SQL_ENGINES[args.engine];
 
+        // What the primary and its replica share: machine, disk, private address only, TLS, flags.
+        const common = {
+            tier: args.tier,
+            edition: editionFor(args.tier),
+            diskType: "PD_SSD",
+            diskSize: args.diskSizeGb,
+            diskAutoresize: true,
+            diskAutoresizeLimit: args.diskSizeGb * DISK_AUTORESIZE_LIMIT_FACTOR,
+            deletionProtectionEnabled: args.deletionProtection,
+            ipConfiguration: {
+                ipv4Enabled: false,
+                privateNetwork: args.network.networkId,
+                allocatedIpRange: args.network.privateServicesRangeName,
+                sslMode: SSL_MODE,
+                enablePrivatePathForGoogleCloudServices: false,
+            },
+            maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },
+            databaseFlags: engine.flags.map((flag) => ({ ...flag })),
+            insightsConfig: { queryInsightsEnabled: true, recordClientAddress: false },
+        };
         const instance = new gcp.sql.DatabaseInstance(
             `${name}-${engine.engine}`,
             {
@@ -161,26 +211,10 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 encryptionKeyName: args.kms.keyIds.sql,
                 deletionProtection: args.deletionProtection,
                 settings: {
-                    tier: args.tier,
-                    edition: editionFor(args.tier),
+                    ...common,
                     availabilityType: args.highAvailability ? "REGIONAL" : "ZONAL",
-                    diskType: "PD_SSD",
-                    diskSize: args.diskSizeGb,
-                    diskAutoresize: true,
-                    diskAutoresizeLimit: args.diskSizeGb * DISK_AUTORESIZE_LIMIT_FACTOR,
-                    deletionProtectionEnabled: args.deletionProtection,
                     retainBackupsOnDelete: args.retainBackupsOnDelete,
-                    ipConfiguration: {
-                        ipv4Enabled: false,
-                        privateNetwork: args.network.networkId,
-                        allocatedIpRange: args.network.privateServicesRangeName,
-                        sslMode: SSL_MODE,
-                        enablePrivatePathForGoogleCloudServices: false,
-                    },
                     backupConfiguration: backupConfiguration(args.engine, args.backupRetentionDays),
-                    maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },
-                    databaseFlags: engine.flags.map((flag) => ({ ...flag })),
-                    insightsConfig: { queryInsightsEnabled: true, recordClientAddress: false },
                 },
             },
             {
@@ -230,6 +264,28 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             { parent: this },
         );
 
+        if (args.replica !== undefined) {
+            // The replica copies the primary's data, database and users; after a promotion it is
+            // standalone (README, "Promoting the Cloud SQL replica").
+            const replica = new gcp.sql.DatabaseInstance(
+                `${name}-replica`,
+                {
+                    databaseVersion: engine.databaseVersion,
+                    region: args.replica.region,
+                    masterInstanceName: instance.name,
+                    encryptionKeyName: args.replica.keyId,
+                    deletionProtection: args.deletionProtection,
+                    settings: {
+                        ...common,
+                        availabilityType: "ZONAL",
+                        backupConfiguration: replicaBackupConfiguration(args.engine),
+                    },
+                },
+                { parent: this, dependsOn: [args.network.privateServicesConnection, args.replica.keyGrant] },
+            );
+            this.replica = { instanceName: replica.name, connectionName: replica.connectionName };
+        }
+
         this.host = instance.privateIpAddress;
         this.port = pulumi.output(engine.port);
         this.databaseName = args.databaseName;
@@ -241,6 +297,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             port: this.port,
             instanceName: this.instanceName,
             connectionName: this.connectionName,
+            replica: this.replica,
         });
     }
 }

@@ -6,6 +6,7 @@ import { Compute, type GcpBackendOutputs } from "./compute";
 import { withApis, type GcpContext } from "./context";
 import { Database } from "./database";
 import { Dns } from "./dns";
+import { DrKms } from "./dr";
 import type { GcpAppExtras } from "./features/types";
 import { Kms, type KeyPurpose } from "./kms";
 import { Messaging } from "./messaging";
@@ -18,6 +19,7 @@ import {
     apisArgs,
     computeArgs,
     databaseArgs,
+    drKmsArgs,
     hostnamesFor,
     kmsArgs,
     messagingArgs,
@@ -60,6 +62,20 @@ export interface GcpCoreOutputs {
     emailDeadLetterSubscription: pulumi.Output<string>;
     /** Name servers to delegate the domain to; only when the stack creates the Cloud DNS zone. */
     nameServers?: pulumi.Output<string[]>;
+    /** The DR region's copies; only with `gcp.dr.region`. */
+    dr?: GcpDrOutputs;
+}
+
+/** What the GCP DR region exports (names only). */
+export interface GcpDrOutputs {
+    region: string;
+    /** The read replica's instance name and `project:region:instance`. */
+    replicaName: pulumi.Output<string>;
+    replicaConnectionName: pulumi.Output<string>;
+    /** The application bucket's dual-region: its two regions. */
+    bucketDataLocations: string[];
+    /** The DR keys by purpose. */
+    kmsKeyIds: { sql: pulumi.Output<string>; storage: pulumi.Output<string> };
 }
 
 /** The GCP outputs: the core ones and the backend's (`instanceGroupManagerName` for `mig`). */
@@ -75,6 +91,8 @@ export interface GcpDataTiers {
     readonly storage: Storage;
     readonly alerts: Alerts;
     readonly messaging: Messaging;
+    /** The DR keys, when `gcp.dr.region` is set (the replica and the dual-region bucket use them). */
+    readonly drKms?: DrKms;
 }
 
 /** The GCP tiers of one stack, for wiring, features, the DNS step and tests. */
@@ -104,11 +122,23 @@ export function createGcpPlatform(base: GcpContext): GcpPlatform {
     const network = new Network(ctx.name("network"), networkArgs(ctx), opts);
     const kms = new Kms(ctx.name("kms"), kmsArgs(ctx), opts);
     const secrets = new Secrets(ctx.name("secrets"), secretsArgs(ctx, kms), opts);
-    const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets }), opts);
-    const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms), opts);
+    const drArgs = drKmsArgs(ctx, kms);
+    const drKms = drArgs && new DrKms(ctx.name("dr-kms"), drArgs, opts);
+    const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets, drKms }), opts);
+    const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms, drKms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
     const messaging = new Messaging(ctx.name("messaging"), messagingArgs(ctx, { kms, secrets, alerts, storage }), opts);
-    const tiers: GcpDataTiers = { apis, network, kms, secrets, database, storage, alerts, messaging };
+    const tiers: GcpDataTiers = {
+        apis,
+        network,
+        kms,
+        secrets,
+        database,
+        storage,
+        alerts,
+        messaging,
+        ...(drKms === undefined ? {} : { drKms }),
+    };
 
     const features = enabledFeatures(ctx.config).flatMap((f) => (f.gcp === undefined ? [] : [f.gcp]));
     const extras: GcpAppExtras = Object.assign({}, ...features.map((f) => f.prepare?.(ctx, tiers) ?? {}));
@@ -148,6 +178,17 @@ export function createGcpPlatform(base: GcpContext): GcpPlatform {
             emailFunctionName: messaging.functionName,
             emailDeadLetterTopic: messaging.deadLetterTopicId,
             emailDeadLetterSubscription: messaging.deadLetterSubscriptionId,
+            ...(drKms !== undefined && database.replica !== undefined && ctx.config.gcp.dr.region !== undefined
+                ? {
+                      dr: {
+                          region: ctx.config.gcp.dr.region,
+                          replicaName: database.replica.instanceName,
+                          replicaConnectionName: database.replica.connectionName,
+                          bucketDataLocations: [...drKms.placement.dataLocations],
+                          kmsKeyIds: drKms.keyIds,
+                      },
+                  }
+                : {}),
         },
     };
     for (const feature of features) {

@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { StorageOutputs } from "../shared/types";
+import type { DualRegionPlacement } from "./dr";
 import type { Kms } from "./kms";
 
 /** The predefined role to read, write, list and delete objects, without bucket administration. */
@@ -71,6 +72,8 @@ export interface PrivateBucketArgs {
     lifecycleRules?: gcp.types.input.storage.BucketLifecycleRule[];
     /** Usage logs of the bucket into a log bucket (`Storage.usageLogTarget`). Default: none (the log bucket itself). */
     usageLogs?: UsageLogTarget;
+    /** A dual-region instead of `location`, with its own key (`DrKms.placement`). Default: single-region. */
+    placement?: DualRegionPlacement;
 }
 
 /**
@@ -84,16 +87,20 @@ export function privateBucket(
     args: PrivateBucketArgs,
     opts: pulumi.CustomResourceOptions,
 ): gcp.storage.Bucket {
+    const placement = args.placement;
     return new gcp.storage.Bucket(
         name,
         {
-            location: args.location.toUpperCase(),
+            location: (placement?.location ?? args.location).toUpperCase(),
+            ...(placement === undefined
+                ? {}
+                : { customPlacementConfig: { dataLocations: [...placement.dataLocations] }, rpo: placement.rpo }),
             storageClass: "STANDARD",
             uniformBucketLevelAccess: true,
             publicAccessPrevention: "enforced",
             ...(args.versioning === true ? { versioning: { enabled: true } } : {}),
             encryption: {
-                defaultKmsKeyName: args.kms.keyIds.storage,
+                defaultKmsKeyName: placement?.keyId ?? args.kms.keyIds.storage,
                 googleManagedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
                 customerSuppliedEncryptionEnforcementConfig: { restrictionMode: "FullyRestricted" },
             },
@@ -103,7 +110,7 @@ export function privateBucket(
                 : { logging: { logBucket: args.usageLogs.bucket, logObjectPrefix: args.usageLogs.prefix } }),
             forceDestroy: args.forceDestroy,
         },
-        { ...opts, dependsOn: [args.kms.agentGrants.storage] },
+        { ...opts, dependsOn: [placement?.keyGrant ?? args.kms.agentGrants.storage] },
     );
 }
 
@@ -116,6 +123,12 @@ export interface StorageArgs {
     nearlineAfterDays: number;
     /** Let `pulumi destroy` delete a bucket that still holds objects. Default: only in dev. */
     forceDestroy: boolean;
+    /**
+     * The application bucket as a dual-region of `location` and the DR region (`gcp.dr.region`),
+     * with turbo replication and its key in the pair's multi-region. Default: single-region.
+     * The log bucket stays in `location`.
+     */
+    placement?: DualRegionPlacement;
 }
 
 /**
@@ -166,6 +179,7 @@ export class Storage extends pulumi.ComponentResource implements StorageOutputs 
                     noncurrentVersionExpirationDays: NONCURRENT_VERSION_EXPIRATION_DAYS,
                 }),
                 usageLogs: this.usageLogTarget("storage"),
+                placement: args.placement,
             },
             { parent: this },
         );

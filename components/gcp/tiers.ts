@@ -11,6 +11,7 @@ import { APP_TIER_APIS, CLOUD_DNS_API, DATA_TIER_APIS, type ApisArgs } from "./a
 import type { Compute, ComputeArgs } from "./compute";
 import type { GcpContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
+import type { DrKms, DrKmsArgs } from "./dr";
 import type { GcpAppExtras } from "./features/types";
 import type { Kms, KmsArgs } from "./kms";
 import type { Messaging, MessagingArgs } from "./messaging";
@@ -42,6 +43,20 @@ export function kmsArgs(ctx: GcpContext): KmsArgs {
     return { project: ctx.project, rotationDays: ctx.config.gcp.kmsRotationDays };
 }
 
+/** The DR keys' arguments, when `gcp.dr.region` is set. */
+export function drKmsArgs(ctx: GcpContext, kms: Kms): DrKmsArgs | undefined {
+    const { gcp } = ctx.config;
+    if (gcp.dr.region === undefined) {
+        return undefined;
+    }
+    return {
+        primaryRegion: gcp.region,
+        region: gcp.dr.region,
+        rotationDays: gcp.kmsRotationDays,
+        serviceAgents: kms.serviceAgents,
+    };
+}
+
 export function secretsArgs(ctx: GcpContext, kms: Kms): SecretsArgs {
     return {
         kms,
@@ -53,10 +68,14 @@ export function secretsArgs(ctx: GcpContext, kms: Kms): SecretsArgs {
     };
 }
 
-export function databaseArgs(ctx: GcpContext, tiers: { network: Network; kms: Kms; secrets: Secrets }): DatabaseArgs {
+export function databaseArgs(
+    ctx: GcpContext,
+    tiers: { network: Network; kms: Kms; secrets: Secrets; drKms?: DrKms },
+): DatabaseArgs {
     const { gcp, app } = ctx.config;
+    const { drKms, ...primary } = tiers;
     return {
-        ...tiers,
+        ...primary,
         engine: app.databaseEngine,
         region: gcp.region,
         tier: gcp.db.tier,
@@ -68,15 +87,19 @@ export function databaseArgs(ctx: GcpContext, tiers: { network: Network; kms: Km
         // The application is the same on both clouds: one schema and user name.
         databaseName: app.databaseName,
         username: app.databaseUser,
+        ...(drKms !== undefined && gcp.dr.region !== undefined
+            ? { replica: { region: gcp.dr.region, keyId: drKms.keyIds.sql, keyGrant: drKms.agentGrants.sql } }
+            : {}),
     };
 }
 
-export function storageArgs(ctx: GcpContext, kms: Kms): StorageArgs {
+export function storageArgs(ctx: GcpContext, kms: Kms, drKms?: DrKms): StorageArgs {
     return {
         kms,
         location: ctx.config.gcp.region,
         nearlineAfterDays: ctx.config.gcp.storage.nearlineAfterDays,
         forceDestroy: ctx.behaviour.destroyWithData,
+        ...(drKms === undefined ? {} : { placement: drKms.placement }),
     };
 }
 

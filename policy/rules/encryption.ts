@@ -4,7 +4,7 @@
  * so every data store names one of the stack's own keys.
  */
 import { enforcement } from "./enforcement";
-import { loadBalancerLogBuckets } from "./logging";
+import { sseS3LogBuckets } from "./logging";
 import { AWS, GCP } from "./tokens";
 import type { Props, ResourceRule, StackResource, StackRule, StackViolation } from "./types";
 import { byType, isSet, isTrue, isUnknown, list, num, obj, problems, referrers } from "./values";
@@ -69,7 +69,7 @@ function onlySseS3(p: Props): boolean {
     );
 }
 
-/** The encryption configuration is SSE-S3 on a bucket that a load balancer delivers access logs to. */
+/** The encryption configuration is SSE-S3 on a bucket that a load balancer or S3 delivers access logs to. */
 function loadBalancerLogEncryption(
     r: StackResource,
     resources: readonly StackResource[],
@@ -89,14 +89,14 @@ export const storageEncryptedWithCmk: StackRule = {
     kind: "stack",
     name: "storage-encrypted-with-cmk",
     description:
-        "Object storage encrypts by default with a customer-managed key; a bucket that load balancers deliver " +
-        "access logs to may use SSE-S3, the only encryption ELB log delivery supports.",
+        "Object storage encrypts by default with a customer-managed key; a bucket that load balancers or S3 " +
+        "deliver access logs to may use SSE-S3, the only encryption those deliveries support.",
     enforcementLevel: "mandatory",
     remediation:
         "S3: a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and kmsMasterKeyId = the S3 key. " +
         "GCS: encryption.defaultKmsKeyName = a Cloud KMS key.",
     check: (resources, options) => {
-        const logBuckets = loadBalancerLogBuckets(resources);
+        const logBuckets = sseS3LogBuckets(resources);
         return resources.flatMap((r): StackViolation[] =>
             loadBalancerLogEncryption(r, resources, logBuckets)
                 ? []

@@ -37,6 +37,22 @@ export function loadBalancerLogBuckets(resources: readonly StackResource[]): Set
     );
 }
 
+/**
+ * The S3 buckets that may use SSE-S3 instead of a customer-managed key: those a load balancer
+ * delivers access logs to, and those S3 delivers server access logs to (a target bucket with
+ * SSE-KMS default encryption receives no server access logs; S3 supports SSE-S3 only there).
+ */
+export function sseS3LogBuckets(resources: readonly StackResource[]): Set<string> {
+    const found = loadBalancerLogBuckets(resources);
+    const logging = resources.filter((r) => S3_LOGGING.includes(r.type));
+    for (const bucket of resources.filter((b) => S3_BUCKETS.includes(b.type))) {
+        if (logging.some((r) => names(r, "targetBucket", r.props.targetBucket, bucket))) {
+            found.add(bucket.urn);
+        }
+    }
+    return found;
+}
+
 /** Buckets that receive logs: a logging configuration's target, a load balancer's access log bucket, a GCS log bucket. */
 function logBuckets(resources: readonly StackResource[]): Set<string> {
     const targets = new Set<string>();

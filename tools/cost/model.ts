@@ -781,13 +781,18 @@ const GCP_ROWS: Record<string, CostRow> = {
                     "GB-month",
                     price(r.gcp.sqlStorageGbMonth, diskType, `GCP_PRICES["${r.gcpRegion}"].sqlStorageGbMonth`),
                 ),
-                used(
-                    "gcp.sql.backup",
-                    "Cloud SQL backups",
-                    r.usage.gcp.sqlBackupGb,
-                    "GB-month",
-                    r.gcp.sqlBackupGbMonth,
-                ),
+                // A read replica has no automated backups of its own.
+                ...(s.backupConfiguration?.enabled === false
+                    ? []
+                    : [
+                          used(
+                              "gcp.sql.backup",
+                              "Cloud SQL backups",
+                              r.usage.gcp.sqlBackupGb,
+                              "GB-month",
+                              r.gcp.sqlBackupGbMonth,
+                          ),
+                      ]),
             ];
         },
     ),

@@ -84,6 +84,15 @@ function receivesLoadBalancerLogs(bucket: RenderedResource, all: readonly Render
     );
 }
 
+/** A bucket's logging configuration of the rendering names this bucket as its target. */
+function receivesServerAccessLogs(bucket: RenderedResource, all: readonly RenderedResource[]): boolean {
+    return all.some(
+        (r) =>
+            r.tfType === "aws_s3_bucket_logging" &&
+            referencedAddresses(r.expressions.target_bucket).includes(bucket.address),
+    );
+}
+
 /** Another bucket of the rendering delivers its usage logs to this Cloud Storage bucket. */
 function receivesUsageLogs(bucket: RenderedResource, all: readonly RenderedResource[]): boolean {
     return all.some(
@@ -282,6 +291,23 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
     },
     {
         check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*-access-logs-bucket",
+        scope: "every stack",
+        reason:
+            "An access-log bucket records requests to the buckets of its own region; the DR region has its own " +
+            "(S3 delivers server access logs only within a region), and a copy of the primary's logs would not " +
+            "help the DR region serve.",
+    },
+    {
+        check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*-messaging-artifacts-bucket",
+        scope: "every stack",
+        reason:
+            "The function-bundle bucket holds the e-mail function's code, bundled from the sources and signed " +
+            "at every deployment; a deployment in another region builds its own.",
+    },
+    {
+        check: "CKV_AWS_144",
         resources: "aws_s3_bucket.*-audit-logs-bucket",
         scope: "every stack",
         reason:
@@ -316,6 +342,16 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "The access-log bucket receives the load balancer's access logs, and Elastic Load Balancing delivers " +
             "only to buckets encrypted with SSE-S3 (a KMS default would drop every log file); it holds logs only, " +
             "is private and admits the log-delivery principals alone.",
+    },
+    {
+        check: "CKV_AWS_145",
+        resources: "aws_s3_bucket.*",
+        where: receivesServerAccessLogs,
+        scope: "every stack",
+        reason:
+            "The bucket receives S3 server access logs, which S3 delivers only to target buckets with SSE-S3 " +
+            "default encryption (a KMS default would drop the logs); it holds logs only, is private and admits " +
+            "the S3 logging principal alone.",
     },
     {
         check: "CKV_GCP_62",
