@@ -372,7 +372,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                 identifier,
                 // Cross-region: the source is named by its ARN; storage size, user and database come
                 // from it. The engine is the source's too, stated so the parameter group's TLS rule applies.
-                engine: "mysql",
+                engine: args.database.engine.engine,
                 replicateSourceDb: args.database.arn,
                 multiAz: false,
                 backupRetentionPeriod: args.backupRetentionDays,
