@@ -214,7 +214,9 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
     },
     {
         check: "CKV_GCP_79",
-        resources: "google_sql_database_instance.*-database-postgres",
+        resources: "google_sql_database_instance.*",
+        // The primary and its DR replica (gcp.dr.region) on PostgreSQL 16; a MySQL instance is not excused.
+        where: (instance) => instance.values.database_version === "POSTGRES_16",
         scope: "every stack",
         reason:
             "The platform runs PostgreSQL 16 on both clouds (RDS and Cloud SQL alike), the major version the " +
@@ -314,6 +316,15 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
             "The trail's log bucket (features.auditLogs) stays in the primary region: the trail is multi-region, " +
             "CloudTrail keeps 90 days of management events in each region's event history, and a copy would " +
             "need its own trail key in the DR region.",
+    },
+    {
+        check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*-governance-config-bucket",
+        scope: "every stack",
+        reason:
+            "AWS Config's delivery bucket (features.governance) holds the snapshots and history of the primary " +
+            "region's recorder; Config records each region by a recorder of its own, so a copy in the DR region " +
+            "would describe resources that are not there.",
     },
     {
         check: "CKV2_AWS_3",
