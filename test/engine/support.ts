@@ -24,7 +24,7 @@ export function pinnedVersion(): string {
 export function offlineUrns(stack: string): string[] {
     const script =
         `require("./tools/offline/plan").buildPlan(${JSON.stringify(stack)})` +
-        ".then((p) => console.log(JSON.stringify(p.run.resources.map((r) => r.urn))))" +
+        `.then((p) => console.log(JSON.stringify(require("./tools/offline/identity").engineUrnList(p.run.resources, ${JSON.stringify(stack)}, "webapp-infra"))))` +
         ".catch((e) => { console.error(e); process.exit(1); });";
     const out = execFileSync(process.execPath, ["-r", "./tools/register.js", "-e", script], {
         cwd: REPO_ROOT,
@@ -33,11 +33,8 @@ export function offlineUrns(stack: string): string[] {
         timeout: CLI_LIMIT_MS,
     });
     const urns = JSON.parse(out.trim().split("\n").pop() ?? "[]") as string[];
-    // The SDK's mock monitor names the stack as the parent type of top-level resources
-    // (`pulumi:pulumi:Stack$aws:kms/key:Key`); the engine does not. The stack itself is left out.
-    return urns
-        .filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"))
-        .map((urn) => urn.replace("::pulumi:pulumi:Stack$", "::"));
+    // In the engine's form (the parent's whole type chain, no root-stack type); the stack itself is left out.
+    return urns.filter((urn) => !urn.includes("::pulumi:pulumi:Stack::"));
 }
 
 /** Every string inside a value (object keys excluded). */

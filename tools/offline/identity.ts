@@ -198,6 +198,13 @@ export function compareIdentity(
     return { same, moved, created, deleted, changed };
 }
 
+/** The URNs the engine gives a plan's resources (the mocks name only the parent's own type). */
+export function engineUrnList(resources: readonly RecordedResource[], stack: string, project: string): string[] {
+    const records = currentRecords(resources);
+    const urns = engineUrns(records, stack, project);
+    return records.map((r) => urns.get(r.urn) ?? r.urn);
+}
+
 /** The current plan's records, in the form `resources.json` holds them (secrets redacted). */
 export function currentRecords(resources: readonly RecordedResource[]): IdentityRecord[] {
     const providerUrn = (ref: string) => (ref ? ref.split("::").slice(0, -1).join("::") : null);
