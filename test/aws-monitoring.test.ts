@@ -145,6 +145,20 @@ describe("AWS monitoring", () => {
             expect(connections("db.r6g.2xlarge")?.threshold).to.equal(4368);
         });
 
+        it("alarm on PostgreSQL's default maximum, capped at 5000 by RDS, with app.databaseEngine postgres", () => {
+            const threshold = (instanceClass: string) =>
+                alarmDefinitions(WATCHED, {
+                    dbAllocatedStorageGb: 20,
+                    dbInstanceClass: instanceClass,
+                    dbEngine: "postgres",
+                }).find((a) => a.role === "db-connections")?.args.threshold;
+            // db.t3.micro: 1 GiB / 9531392 bytes = 112 connections; 80% = 89.
+            expect(threshold("db.t3.micro")).to.equal(89);
+            // db.m6g.large: 8 GiB = 901, 720; db.r6g.2xlarge: 64 GiB = 7209, capped at 5000: 4000.
+            expect(threshold("db.m6g.large")).to.equal(720);
+            expect(threshold("db.r6g.2xlarge")).to.equal(4000);
+        });
+
         it("compute the 5xx rate from target and load-balancer errors, once there is traffic", () => {
             const [rate] = alarmDefinitions(WATCHED, { dbAllocatedStorageGb: 20, dbInstanceClass: "db.t3.micro" });
             const queries = rate.args.metricQueries as Array<Record<string, any>>;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { DatabaseEngine } from "../../config/database";
 import type { AwsBackendMonitoring } from "./compute/types";
 import { ALARM_THRESHOLDS, dbConnectionsThreshold } from "./thresholds";
 
@@ -146,7 +147,13 @@ export const DB_CPU_PERCENT = ALARM_THRESHOLDS.dbCpuPercent;
  */
 export function alarmDefinitions(
     w: Watched<pulumi.Input<string>>,
-    options: { dbAllocatedStorageGb: number; dbInstanceClass: string; backendAlarms?: readonly AlarmDefinition[] },
+    options: {
+        dbAllocatedStorageGb: number;
+        dbInstanceClass: string;
+        /** The database engine (`app.databaseEngine`), for the connections threshold. Default `mysql`. */
+        dbEngine?: DatabaseEngine;
+        backendAlarms?: readonly AlarmDefinition[];
+    },
 ): AlarmDefinition[] {
     const alb = (metricName: string, id: string) => ({
         id,
@@ -276,7 +283,7 @@ export function alarmDefinitions(
                 period: 300,
                 evaluationPeriods: 2,
                 comparisonOperator: "GreaterThanThreshold",
-                threshold: dbConnectionsThreshold(options.dbInstanceClass),
+                threshold: dbConnectionsThreshold(options.dbEngine ?? "mysql", options.dbInstanceClass),
                 treatMissingData: "missing",
             },
         },
@@ -320,6 +327,8 @@ export interface MonitoringArgs {
     dbAllocatedStorageGb: number;
     /** The database's instance class (`aws.db.instanceClass`), for the connections threshold. */
     dbInstanceClass: string;
+    /** The database engine (`app.databaseEngine`), for the connections threshold. Default `mysql`. */
+    dbEngine?: DatabaseEngine;
     /** The email function's name. Default: none (no function widgets or alarm). */
     functionName?: pulumi.Input<string>;
 }
@@ -346,6 +355,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const alarms = alarmDefinitions(watched, {
             dbAllocatedStorageGb: args.dbAllocatedStorageGb,
             dbInstanceClass: args.dbInstanceClass,
+            dbEngine: args.dbEngine,
             backendAlarms: args.backend.alarms,
         }).map(
             (alarm) =>

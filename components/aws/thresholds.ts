@@ -4,6 +4,8 @@
  * values from here only.
  */
 
+import type { DatabaseEngine } from "../../config/database";
+
 export interface AlarmThresholds {
     /** The load balancer's 5xx rate (percent of requests) above which the site is failing. */
     readonly errorRatePercent: number;
@@ -45,8 +47,14 @@ export const ALARM_THRESHOLDS = {
 
 const GIB = 1024 ** 3;
 
-/** MySQL's default `max_connections` on RDS: `{DBInstanceClassMemory/12582880}`. */
-const MYSQL_BYTES_PER_CONNECTION = 12582880;
+/**
+ * The default `max_connections` of RDS's parameter groups per engine: MySQL
+ * `{DBInstanceClassMemory/12582880}`, PostgreSQL `LEAST({DBInstanceClassMemory/9531392},5000)`.
+ */
+const DEFAULT_MAX_CONNECTIONS: Readonly<Record<DatabaseEngine, { bytesPerConnection: number; cap?: number }>> = {
+    mysql: { bytesPerConnection: 12582880 },
+    postgres: { bytesPerConnection: 9531392, cap: 5000 },
+};
 
 /** Memory (GiB) of the burstable classes by size; other classes by vCPU count and family ratio. */
 const BURSTABLE_GIB: Readonly<Record<string, number>> = {
@@ -75,8 +83,12 @@ export function dbClassMemoryGib(instanceClass: string): number {
     return vcpus * perVcpu;
 }
 
-/** The connection count the database alarm fires above: `dbConnectionsPercent` of the default maximum. */
-export function dbConnectionsThreshold(instanceClass: string): number {
-    const maxConnections = Math.floor((dbClassMemoryGib(instanceClass) * GIB) / MYSQL_BYTES_PER_CONNECTION);
+/**
+ * The connection count the database alarm fires above: `dbConnectionsPercent` of the engine's
+ * default maximum for the instance class.
+ */
+export function dbConnectionsThreshold(engine: DatabaseEngine, instanceClass: string): number {
+    const { bytesPerConnection, cap = Infinity } = DEFAULT_MAX_CONNECTIONS[engine];
+    const maxConnections = Math.min(cap, Math.floor((dbClassMemoryGib(instanceClass) * GIB) / bytesPerConnection));
     return Math.floor((maxConnections * ALARM_THRESHOLDS.dbConnectionsPercent) / 100);
 }

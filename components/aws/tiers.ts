@@ -229,6 +229,7 @@ export function monitoringArgs(
         dbInstanceIdentifier: tiers.database.instanceIdentifier,
         dbAllocatedStorageGb: ctx.config.aws.db.allocatedStorage,
         dbInstanceClass: ctx.config.aws.db.instanceClass,
+        dbEngine: ctx.config.app.databaseEngine,
         functionName: tiers.messaging.functionName,
     };
 }
