@@ -259,7 +259,7 @@ describe("CI workflows", () => {
             checkCommon(wf);
         });
 
-        it("type-checks, tests (against the AWS API emulator too) and plans both stacks offline, uploading plan/", () => {
+        it("type-checks, tests (against the AWS API emulator too) and plans every stack offline, uploading plan/", () => {
             const check = wf.jobs.check;
             expect(runs(check)).to.include.members([
                 "npx tsc --noEmit",
@@ -267,6 +267,8 @@ describe("CI workflows", () => {
                 "npm run test:emulators",
                 "bash .github/plan-summary.sh dev",
                 "bash .github/plan-summary.sh demo",
+                "bash .github/plan-summary.sh staging",
+                "bash .github/plan-summary.sh prod",
             ]);
             const upload = stepsUsing(check, "actions/upload-artifact")[0];
             expect(upload.with?.path).to.equal("plan/");
@@ -329,6 +331,8 @@ describe("CI workflows", () => {
             expect(uploads.map((u) => u.with)).to.deep.equal([
                 { sarif_file: "plan/dev/policy.sarif", category: "offline-plan-dev" },
                 { sarif_file: "plan/demo/policy.sarif", category: "offline-plan-demo" },
+                { sarif_file: "plan/staging/policy.sarif", category: "offline-plan-staging" },
+                { sarif_file: "plan/prod/policy.sarif", category: "offline-plan-prod" },
             ]);
             for (const u of uploads) {
                 // Forks get a read-only token: they stop at the artifact.
