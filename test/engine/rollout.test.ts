@@ -7,7 +7,7 @@
  * against the stand-in cloud APIs in test/emulators/.)
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import * as api from "../../automation";
@@ -15,16 +15,9 @@ import { EXIT, runRollout, type RolloutOperations } from "../../automation/rollo
 import { stackShapes, valueAt } from "../../automation/rollout/images";
 import { planRollout } from "../../automation/rollout/plan";
 import { readStackConfig } from "../../tools/offline/stack-config";
-import {
-    copyProject,
-    createEngineSession,
-    initStack,
-    REPO_ROOT,
-    withTimeLimit,
-    type EngineSession,
-} from "../../tools/engine/session";
+import { initStack, withTimeLimit } from "../../tools/engine/session";
 import { countSteps, logicalName, resourceSteps, type ResourceStep } from "../../tools/engine/steps";
-import { OPERATION_LIMIT_MS } from "./support";
+import { engineSessionForSuite, OPERATION_LIMIT_MS } from "./support";
 
 const NEW_AMI = "ami-0fedcba9876543210";
 const NEW_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/webapp-prod:1.1.0";
@@ -92,28 +85,7 @@ function changedSteps(steps: readonly ResourceStep[]): string[] {
 
 describe("a rollout through the real engine (stand-in providers, file backend)", function () {
     this.timeout(OPERATION_LIMIT_MS + 60_000);
-    let session: EngineSession;
-    let work: string;
-    const savedPath = process.env.PATH;
-
-    before(function () {
-        this.timeout(30 * 60_000);
-        if (!existsSync(path.join(REPO_ROOT, "policy", "node_modules", "@pulumi", "policy"))) {
-            throw new Error(
-                "the policy pack's dependencies are missing: npm ci --prefix policy (npm run test:engine does it)",
-            );
-        }
-        session = createEngineSession();
-        work = path.join(session.dir, "work");
-        mkdirSync(work);
-        copyProject(REPO_ROOT, work);
-        process.env.PATH = session.path;
-    });
-
-    after(() => {
-        process.env.PATH = savedPath;
-        session?.dispose();
-    });
+    const engine = engineSessionForSuite();
 
     it("covers both AWS compute shapes with the committed stack files", () => {
         expect(CASES.map((c) => c.shape)).to.deep.equal(["asg", "fargate"]);
@@ -126,8 +98,8 @@ describe("a rollout through the real engine (stand-in providers, file backend)",
         describe(`stack ${c.stack} (${c.shape}): --image ${c.image}`, () => {
             const options = (extra: Partial<api.StackOptions> = {}): api.StackOptions => ({
                 stackName: c.stack,
-                workDir: work,
-                envVars: session.env,
+                workDir: engine.work,
+                envVars: engine.session.env,
                 ...extra,
             });
             let previewSteps: ResourceStep[];
@@ -140,14 +112,14 @@ describe("a rollout through the real engine (stand-in providers, file backend)",
 
             before(async function () {
                 this.timeout(4 * OPERATION_LIMIT_MS);
-                await initStack(session, work, c.stack);
+                await initStack(engine.session, engine.work, c.stack);
                 const created = await withTimeLimit(`up of ${c.stack}`, OPERATION_LIMIT_MS, (signal) =>
                     api.up(options({ signal })),
                 );
                 expect(created.result).to.equal("succeeded");
                 stateCount = Object.values(created.changes).reduce((a, b) => a + b, 0);
 
-                committedStackFile = readFileSync(path.join(work, `Pulumi.${c.stack}.yaml`), "utf8");
+                committedStackFile = readFileSync(path.join(engine.work, `Pulumi.${c.stack}.yaml`), "utf8");
                 // The command itself, --dry-run: it previews its edits in a copy of the stack file.
                 const previewEvents: EngineEvent[] = [];
                 const operations: RolloutOperations = {
@@ -155,20 +127,20 @@ describe("a rollout through the real engine (stand-in providers, file backend)",
                         api.preview({
                             ...options(),
                             ...o,
-                            envVars: session.env,
+                            envVars: engine.session.env,
                             onEvent: (e) => previewEvents.push(e),
                         }),
-                    up: (o) => api.up({ ...options(), ...o, envVars: session.env }),
-                    setConfig: (o, edits) => api.setConfig({ ...options(), ...o, envVars: session.env }, edits),
-                    exportState: (o) => api.exportState({ ...options(), ...o, envVars: session.env }),
+                    up: (o) => api.up({ ...options(), ...o, envVars: engine.session.env }),
+                    setConfig: (o, edits) => api.setConfig({ ...options(), ...o, envVars: engine.session.env }, edits),
+                    exportState: (o) => api.exportState({ ...options(), ...o, envVars: engine.session.env }),
                 };
                 const out: string[] = [];
                 const err: string[] = [];
                 const code = await withTimeLimit(`rollout --dry-run of ${c.stack}`, OPERATION_LIMIT_MS, () =>
                     runRollout(["--stack", c.stack, "--image", c.image, "--dry-run"], {
-                        root: work,
-                        env: session.env,
-                        home: session.dir,
+                        root: engine.work,
+                        env: engine.session.env,
+                        home: engine.session.dir,
                         print: (line) => out.push(line),
                         fail: (line) => err.push(line),
                         write: () => undefined,
@@ -176,11 +148,11 @@ describe("a rollout through the real engine (stand-in providers, file backend)",
                     }),
                 );
                 dryRun = { code, out, err };
-                dryRunStackFile = readFileSync(path.join(work, `Pulumi.${c.stack}.yaml`), "utf8");
+                dryRunStackFile = readFileSync(path.join(engine.work, `Pulumi.${c.stack}.yaml`), "utf8");
                 previewSteps = resourceSteps(previewEvents);
 
                 // The rollout step: the command's edits in the stack file, then up.
-                const [plan] = planRollout(readStackConfig(c.stack, { root: work }), c.image, "aws");
+                const [plan] = planRollout(readStackConfig(c.stack, { root: engine.work }), c.image, "aws");
                 await operations.setConfig({ stackName: c.stack }, plan.changes);
                 const upEvents: EngineEvent[] = [];
                 up = await withTimeLimit(`rollout up of ${c.stack}`, OPERATION_LIMIT_MS, (signal) =>
@@ -216,11 +188,11 @@ describe("a rollout through the real engine (stand-in providers, file backend)",
             });
 
             it("the rollout's edits are the image keys only", () => {
-                const raw = readStackConfig(c.stack, { root: work });
+                const raw = readStackConfig(c.stack, { root: engine.work });
                 for (const edit of c.edits) {
                     expect(valueAt(raw, edit.path)).to.equal(edit.value);
                 }
-                expect(readFileSync(path.join(work, `Pulumi.${c.stack}.yaml`), "utf8")).to.include(c.image);
+                expect(readFileSync(path.join(engine.work, `Pulumi.${c.stack}.yaml`), "utf8")).to.include(c.image);
             });
 
             it("up changes only the image's resources, replacing nothing", () => {

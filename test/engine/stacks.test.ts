@@ -5,7 +5,7 @@
  * module (`automation/`) as an inline program.
  */
 import { expect } from "chai";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
@@ -13,8 +13,6 @@ import * as api from "../../automation";
 import { knownStacks } from "../../tools/offline/stack-config";
 import {
     checkpointFile,
-    copyProject,
-    createEngineSession,
     ENGINE_MAILGUN_KEY,
     initStack,
     pulumiOk,
@@ -22,11 +20,17 @@ import {
     runPulumi,
     withTimeLimit,
     type CliResult,
-    type EngineSession,
 } from "../../tools/engine/session";
 import { checkpointResources, countLocations, exportedResources, locate } from "../../tools/engine/state";
 import { countSteps, policyPacksRun, policyViolations, resourceSteps } from "../../tools/engine/steps";
-import { CLI_LIMIT_MS, offlineUrns, OPERATION_LIMIT_MS, pinnedVersion, strings } from "./support";
+import {
+    CLI_LIMIT_MS,
+    engineSessionForSuite,
+    offlineUrns,
+    OPERATION_LIMIT_MS,
+    pinnedVersion,
+    strings,
+} from "./support";
 
 const PROJECT = "webapp-infra";
 const STACKS = knownStacks(REPO_ROOT);
@@ -157,34 +161,12 @@ function secretPlaintexts(
 
 describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, file backend`, function () {
     this.timeout(OPERATION_LIMIT_MS + 60_000);
-    let session: EngineSession;
-    let work: string;
-    const savedPath = process.env.PATH;
-
-    before(function () {
-        this.timeout(30 * 60_000);
-        if (!existsSync(path.join(REPO_ROOT, "policy", "node_modules", "@pulumi", "policy"))) {
-            throw new Error(
-                "the policy pack's dependencies are missing: npm ci --prefix policy (npm run test:engine does it)",
-            );
-        }
-        session = createEngineSession();
-        work = path.join(session.dir, "work");
-        mkdirSync(work);
-        copyProject(REPO_ROOT, work);
-        // The Automation API finds the CLI on PATH, as a user's installation would be.
-        process.env.PATH = session.path;
-    });
-
-    after(() => {
-        process.env.PATH = savedPath;
-        session?.dispose();
-    });
+    const engine = engineSessionForSuite();
 
     const options = (stack: string, extra: Partial<api.StackOptions> = {}): api.StackOptions => ({
         stackName: stack,
-        workDir: work,
-        envVars: session.env,
+        workDir: engine.work,
+        envVars: engine.session.env,
         ...extra,
     });
 
@@ -199,19 +181,24 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
 
             before(async function () {
                 this.timeout(4 * OPERATION_LIMIT_MS);
-                await initStack(session, work, stack);
-                run.config = await runPulumi(session, ["config", "--stack", stack, "--json"], work, CLI_LIMIT_MS);
+                await initStack(engine.session, engine.work, stack);
+                run.config = await runPulumi(
+                    engine.session,
+                    ["config", "--stack", stack, "--json"],
+                    engine.work,
+                    CLI_LIMIT_MS,
+                );
                 const started = Date.now();
                 run.up = await withTimeLimit(`up of ${stack}`, OPERATION_LIMIT_MS, (signal) =>
                     api.up(options(stack, { signal })),
                 );
                 run.upSeconds = Math.round((Date.now() - started) / 1000);
-                run.checkpointText = readFileSync(checkpointFile(session, PROJECT, stack), "utf8");
+                run.checkpointText = readFileSync(checkpointFile(engine.session, PROJECT, stack), "utf8");
                 run.exported = JSON.parse(
                     await pulumiOk(
-                        session,
+                        engine.session,
                         ["stack", "export", "--show-secrets", "--stack", stack],
-                        work,
+                        engine.work,
                         CLI_LIMIT_MS,
                     ),
                 );
@@ -235,7 +222,7 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                     api.preview(
                         options(stack, {
                             signal,
-                            policyPacks: [path.join(work, "policy")],
+                            policyPacks: [path.join(engine.work, "policy")],
                             onEvent: (event) => run.previewEvents.push(event),
                         }),
                     ),
@@ -254,13 +241,13 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                 const config = JSON.parse(run.config.stdout) as Record<string, { value?: string; secret: boolean }>;
                 expect(config[`${PROJECT}:mailgun`].secret).to.equal(true);
                 const key = await pulumiOk(
-                    session,
+                    engine.session,
                     ["config", "get", "--path", "mailgun.apiKey", "--stack", stack],
-                    work,
+                    engine.work,
                     CLI_LIMIT_MS,
                 );
                 expect(key.trim()).to.equal(ENGINE_MAILGUN_KEY);
-                const file = readFileSync(path.join(work, `Pulumi.${stack}.yaml`), "utf8");
+                const file = readFileSync(path.join(engine.work, `Pulumi.${stack}.yaml`), "utf8");
                 expect(file).to.match(/^encryptionsalt: v1:/m);
                 expect(file).to.match(/apiKey:\n\s+secure: v1:/);
                 expect(file).not.to.include(ENGINE_MAILGUN_KEY);
@@ -359,14 +346,14 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                             ["aws.db.engineVersion", "8.4.8"],
                         ]) {
                             await pulumiOk(
-                                session,
+                                engine.session,
                                 ["config", "set", "--path", key, value, "--stack", stack],
-                                work,
+                                engine.work,
                                 CLI_LIMIT_MS,
                             );
                         }
                         stackFile = parse(
-                            readFileSync(path.join(work, `Pulumi.${stack}.yaml`), "utf8"),
+                            readFileSync(path.join(engine.work, `Pulumi.${stack}.yaml`), "utf8"),
                         ) as typeof stackFile;
                         const events: EngineEvent[] = [];
                         await withTimeLimit(`preview of ${stack}`, OPERATION_LIMIT_MS, (signal) =>
@@ -418,7 +405,7 @@ describe(`the real engine: Pulumi CLI ${pinnedVersion()}, stand-in providers, fi
                         const created = checkpointResources(JSON.parse(run.checkpointText)).length;
                         expect(destroyed.result).to.equal("succeeded");
                         expect(destroyed.changes).to.deep.equal({ delete: created - 2 });
-                        const after = JSON.parse(readFileSync(checkpointFile(session, PROJECT, stack), "utf8"));
+                        const after = JSON.parse(readFileSync(checkpointFile(engine.session, PROJECT, stack), "utf8"));
                         expect(checkpointResources(after)).to.deep.equal([]);
                         summary.push(`destroy: deleted ${created}`);
                     });

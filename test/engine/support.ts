@@ -1,8 +1,8 @@
 /** Helpers of the engine tests: time limits per operation, the offline run for comparison. */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../tools/engine/session";
+import { copyProject, createEngineSession, type EngineSession, REPO_ROOT } from "../../tools/engine/session";
 
 /** How long one engine operation (`up`, `preview`, `destroy`) may run. */
 export const OPERATION_LIMIT_MS = 6 * 60_000;
@@ -49,4 +49,40 @@ export function strings(value: unknown): string[] {
         return Object.values(value).flatMap(strings);
     }
     return [];
+}
+
+/** A suite's engine session and the copy of the project it runs in. */
+export interface SuiteEngine {
+    session: EngineSession;
+    /** The project's copy the stacks run in. */
+    work: string;
+}
+
+/**
+ * One engine session for the calling `describe`: its hooks create the session and a copy of the
+ * project before the suite, put the session's CLI first on PATH (the Automation API finds the CLI
+ * there, as a user's installation would be), and undo both after it. The returned object is filled
+ * in by the `before` hook.
+ */
+export function engineSessionForSuite(): SuiteEngine {
+    const engine = {} as SuiteEngine;
+    const savedPath = process.env.PATH;
+    before(function () {
+        this.timeout(30 * 60_000);
+        if (!existsSync(path.join(REPO_ROOT, "policy", "node_modules", "@pulumi", "policy"))) {
+            throw new Error(
+                "the policy pack's dependencies are missing: npm ci --prefix policy (npm run test:engine does it)",
+            );
+        }
+        engine.session = createEngineSession();
+        engine.work = path.join(engine.session.dir, "work");
+        mkdirSync(engine.work);
+        copyProject(REPO_ROOT, engine.work);
+        process.env.PATH = engine.session.path;
+    });
+    after(() => {
+        process.env.PATH = savedPath;
+        engine.session?.dispose();
+    });
+    return engine;
 }
