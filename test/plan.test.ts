@@ -70,7 +70,10 @@ describe("offline plan", () => {
                 UsageError,
                 "--json contradicts --format tree",
             );
-            expect(() => parsePlanArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod, staging)");
+            expect(() => parsePlanArgs([])).to.throw(
+                UsageError,
+                "--stack is required (stacks: demo, dev, prod, staging)",
+            );
             expect(() => parsePlanArgs(["--stack", "qa"])).to.throw(
                 UsageError,
                 'no stack "qa": there is no Pulumi.qa.yaml',
@@ -249,7 +252,10 @@ describe("offline plan", () => {
                 ok: false,
                 stack: null,
                 exitCode: 2,
-                error: { kind: "usage", message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev, prod, staging)' },
+                error: {
+                    kind: "usage",
+                    message: 'no stack "nope": there is no Pulumi.nope.yaml (stacks: demo, dev, prod, staging)',
+                },
             });
         });
 
@@ -314,6 +320,31 @@ describe("offline plan", () => {
         expect(found.map((v) => `${v.policy} ${v.message}`)).to.deep.equal([
             "no-plaintext-secrets b: tags.note holds a secret value in plain text",
             "no-plaintext-secrets stack outputs: leaked holds a secret value in plain text",
+        ]);
+    });
+
+    it("takes only a known secret property's value as the secret when a marker covers a whole input", async () => {
+        const header = "origin-header-value-456";
+        const run = await runOffline(
+            () => {
+                const provider = new aws.Provider("p", { region: "us-east-1" });
+                // The header value makes the whole condition list secret; the header's name is no secret.
+                const conditions = pulumi.secret([
+                    { httpHeader: { httpHeaderName: "X-Origin-Verify", values: [header] } },
+                ]);
+                new aws.lb.ListenerRule(
+                    "r",
+                    { listenerArn: "arn:l", actions: [{ type: "forward", targetGroupArn: "arn:t" }], conditions },
+                    { provider },
+                );
+                new aws.s3.Bucket("b", { tags: { header: "X-Origin-Verify" } }, { provider });
+                new aws.s3.Bucket("c", { tags: { note: header } }, { provider });
+                return {};
+            },
+            { stack: "leak" },
+        );
+        expect(markedSecretLeaks(run, "urn:stack").map((v) => v.message)).to.deep.equal([
+            "c: tags.note holds a secret value in plain text",
         ]);
     });
 

@@ -8,6 +8,7 @@ import { PROJECT, type InfraConfig } from "../../config";
 import {
     evaluate,
     isSinkPath,
+    SECRET_SINKS,
     noPlaintextSecrets,
     secretLeaks,
     stringLeaves,
@@ -130,8 +131,12 @@ export function markedSecretLeaks(run: OfflineRun, stackUrn: string): Violation[
             leaves: stringLeaves(run.outputs, unwrapMarker),
         },
     ];
+    // A secret marker covers a whole input (an origin list that holds one header value is secret as a
+    // whole): on a type whose secret-bearing properties are known, only those are secret values.
     const secrets = resources.flatMap((r) =>
-        r.leaves.filter((l) => l.secret || isSinkPath(r.type, l.path)).map((l) => l.value),
+        r.leaves
+            .filter((l) => (SECRET_SINKS[r.type] === undefined ? l.secret : isSinkPath(r.type, l.path)))
+            .map((l) => l.value),
     );
     const types = new Map(resources.map((r) => [r.urn, r]));
     return secretLeaks(resources, secrets).map((v) => ({
