@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { customerKey, type Kms } from "./kms";
+import { secretReadStatements } from "./secrets";
 import type { AwsAccount, Statement } from "./iam";
 import type { Network } from "./network";
 
@@ -269,14 +270,7 @@ export class Cache extends pulumi.ComponentResource {
 
     /** IAM statements that let a role read the AUTH token's secret (and decrypt it through Secrets Manager only). */
     authReadStatements(): Statement[] {
-        return [
-            {
-                Effect: "Allow",
-                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resource: this.authSecretArn,
-            },
-            ...this.kms.useStatements("secrets", ["kms:Decrypt"]),
-        ];
+        return secretReadStatements(this.authSecretArn, this.kms);
     }
 
     /**

@@ -10,7 +10,7 @@ import type { DatabaseOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount, type Statement } from "./iam";
 import type { Kms } from "./kms";
 import type { Network } from "./network";
-import type { Secrets } from "./secrets";
+import { secretReadStatements, type Secrets } from "./secrets";
 
 /** How RDS runs one engine of `app.databaseEngine`. */
 export interface RdsEngineSpec {
@@ -396,14 +396,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
      * Secrets Manager only). The connection document is the Secrets tier's (`readStatements`).
      */
     credentialsReadStatements(): Statement[] {
-        return [
-            {
-                Effect: "Allow",
-                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resource: this.credentialsSecretArn,
-            },
-            ...this.kms.useStatements("secrets", ["kms:Decrypt"]),
-        ];
+        return secretReadStatements(this.credentialsSecretArn, this.kms);
     }
 
     /** Lets a security group reach the database's port (the only ingress the database has). */

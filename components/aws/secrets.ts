@@ -5,6 +5,21 @@ import type { SecretsOutputs } from "../shared/types";
 import type { Statement } from "./iam";
 import type { Kms } from "./kms";
 
+/**
+ * IAM statements that let a role read one Secrets Manager secret encrypted with the platform's
+ * secrets key: its value and description, and decryption with that key through Secrets Manager only.
+ */
+export function secretReadStatements(secretArn: pulumi.Input<string>, kms: Pick<Kms, "useStatements">): Statement[] {
+    return [
+        {
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: secretArn,
+        },
+        ...kms.useStatements("secrets", ["kms:Decrypt"]),
+    ];
+}
+
 export interface SecretsArgs {
     /** The platform keys: secrets are encrypted with the Secrets Manager key. */
     kms: Kms;
@@ -108,13 +123,6 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
     /** IAM statements that let a role read one secret (and decrypt it through Secrets Manager only). */
     readStatements(which: "database" | "mailgun"): Statement[] {
         const arn = which === "database" ? this.databaseSecretId : this.mailgunSecretId;
-        return [
-            {
-                Effect: "Allow",
-                Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                Resource: arn,
-            },
-            ...this.kms.useStatements("secrets", ["kms:Decrypt"]),
-        ];
+        return secretReadStatements(arn, this.kms);
     }
 }
