@@ -10,6 +10,8 @@
 // largest cost of the offline plan. Positions are mapped when someone needs them instead, through
 // `tools/source-maps.js` (the plan's source positions, crash reports, failed tests).
 "use strict";
+// First: V8's code cache for every module loaded from here on (tools/code-cache.js).
+require("./code-cache.js");
 const { createHash } = require("node:crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
