@@ -12,6 +12,8 @@
 "use strict";
 // First: V8's code cache for every module loaded from here on (tools/code-cache.js).
 require("./code-cache.js");
+// The SDK's function-serialization dependencies load on first use (tools/lazy-sdk.js).
+require("./lazy-sdk.js");
 const { createHash } = require("node:crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
