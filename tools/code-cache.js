@@ -76,7 +76,14 @@ function makeRequire(mod) {
 function install() {
     const nodeCompile = Module.prototype._compile;
     Module.prototype._compile = function compileWithCodeCache(content, filename) {
-        if (typeof content !== "string" || typeof filename !== "string" || !path.isAbsolute(filename)) {
+        // A module that may call `import()` is left to Node: a script compiled from a code cache
+        // loses its dynamic-import callback in Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+        if (
+            typeof content !== "string" ||
+            typeof filename !== "string" ||
+            !path.isAbsolute(filename) ||
+            content.includes("import(")
+        ) {
             return nodeCompile.call(this, content, filename);
         }
         // A leading hashbang is valid only at the very start of a script, not inside the wrapper.
@@ -85,11 +92,7 @@ function install() {
         const cachedData = readCache(key);
         let script;
         try {
-            script = new vm.Script(Module.wrap(body), {
-                filename,
-                cachedData,
-                importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-            });
+            script = new vm.Script(Module.wrap(body), { filename, cachedData });
         } catch {
             // A syntax error (or anything unusual): Node's own compile reports it as usual.
             return nodeCompile.call(this, content, filename);
@@ -104,7 +107,7 @@ function install() {
     process.once("exit", writeCaches);
 }
 
-if (process.env.WEBAPP_CODE_CACHE !== "0" && vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER !== undefined) {
+if (process.env.WEBAPP_CODE_CACHE !== "0") {
     install();
 }
 
