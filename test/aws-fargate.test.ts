@@ -347,6 +347,114 @@ describe("AWS Fargate backend", function () {
         expect(titles).to.not.include("Instance CPU %");
     });
 
+    describe("after RDS rotates the password", () => {
+        const STATE_MACHINE = "aws:sfn/stateMachine:StateMachine";
+        const CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/";
+
+        it("an EventBridge rule matches the managed secret's AWSCURRENT moving, and starts the restart", () => {
+            const rule = run.one("aws:cloudwatch/eventRule:EventRule", "dev-compute-credentials-restart-rule");
+            // The secret RDS keeps the master credentials in, named by RDS: `rds!db-<uuid>`.
+            const database = run.one("aws:rds/instance:Instance");
+            const pattern = json(run, rule, "eventPattern");
+            expect(pattern.resources).to.have.length(1);
+            expect(pattern.resources[0]).to.match(
+                /^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-[0-9a-f-]{36}-AbCdEf$/,
+            );
+            expect(pattern).to.deep.equal({
+                source: ["aws.secretsmanager"],
+                "detail-type": ["Secret Label Updated"],
+                resources: pattern.resources,
+                detail: { labelUpdated: ["AWSCURRENT"] },
+            });
+            expect(rule.propertyDependencies.eventPattern).to.deep.equal([database.urn]);
+            const target = run.one("aws:cloudwatch/eventTarget:EventTarget", "dev-compute-credentials-restart-target");
+            const machine = run.one(STATE_MACHINE);
+            expect(target.propertyDependencies.arn).to.deep.equal([machine.urn]);
+            const eventsRole = referenced(run, target, "roleArn", ROLE);
+            const trust = statements(json(run, eventsRole, "assumeRolePolicy"));
+            expect(trust).to.have.length(1);
+            expect(trust[0].Principal).to.deep.equal({ Service: "events.amazonaws.com" });
+            expect(eventsRole.propertyDependencies.assumeRolePolicy).to.include(rule.urn);
+            const [policy] = run
+                .ofType(ROLE_POLICY)
+                .filter((p) => (p.propertyDependencies.role ?? []).includes(eventsRole.urn));
+            const granted = statements(json(run, policy, "policy"));
+            expect(granted.map((st) => st.Action)).to.deep.equal([["states:StartExecution"]]);
+            expect(policy.propertyDependencies.policy).to.deep.equal([machine.urn]);
+        });
+
+        it("the state machine forces a new deployment of the web service and each worker, and may do nothing else", () => {
+            const machine = run.one(STATE_MACHINE);
+            expect(run.plain(machine)).to.deep.include({
+                name: "webapp-dev-credentials-restart",
+                type: "STANDARD",
+                tracingConfiguration: { enabled: true },
+            });
+            const definition = json(run, machine, "definition");
+            const services = definition.States.Services.Result;
+            expect(services.cluster.startsWith(CLUSTER_ARN)).to.equal(true);
+            const SERVICE_ARNS = [
+                /^arn:aws:ecs:us-east-1:123456789012:service\/dev-compute-cluster-[0-9a-f]{7}\/dev-compute-web-[0-9a-f]{7}$/,
+                /^arn:aws:ecs:us-east-1:123456789012:service\/dev-compute-cluster-[0-9a-f]{7}\/dev-compute-worker-mailer-[0-9a-f]{7}$/,
+            ];
+            expect(services.services).to.have.length(2);
+            services.services.forEach((arn: string, i: number) => expect(arn).to.match(SERVICE_ARNS[i]));
+            expect(machine.propertyDependencies.definition).to.have.members([
+                run.one("aws:ecs/cluster:Cluster").urn,
+                web.urn,
+                worker.urn,
+            ]);
+            const task = definition.States.ForceNewDeployments.ItemProcessor.States.ForceNewDeployment;
+            expect(task.Resource).to.equal("arn:aws:states:::aws-sdk:ecs:updateService");
+            expect(task.Parameters).to.deep.equal({
+                "Cluster.$": "$.cluster",
+                "Service.$": "$.service",
+                ForceNewDeployment: true,
+            });
+
+            const role = referenced(run, machine, "roleArn", ROLE);
+            expect(statements(json(run, role, "assumeRolePolicy"))[0].Principal).to.deep.equal({
+                Service: "states.amazonaws.com",
+            });
+            const [policy] = run
+                .ofType(ROLE_POLICY)
+                .filter((p) => (p.propertyDependencies.role ?? []).includes(role.urn));
+            const granted = statements(json(run, policy, "policy"));
+            expect(granted.find((st) => st.Sid === "ForceNewDeployments")).to.deep.equal({
+                Sid: "ForceNewDeployments",
+                Effect: "Allow",
+                Action: ["ecs:UpdateService"],
+                Resource: services.services,
+            });
+            expect(granted.map((st) => st.Sid)).to.deep.equal(["ForceNewDeployments", "DeliverLogs", "Traces"]);
+        });
+
+        it("logs every execution to its own group in the containers' key, and alarms when one fails", () => {
+            const machine = run.one(STATE_MACHINE);
+            const logs = run.one(LOG_GROUP, "dev-compute-credentials-restart-logs");
+            expect(run.plain(logs)).to.include({
+                name: "/aws/vendedlogs/states/webapp-dev-credentials-restart",
+                retentionInDays: 30,
+            });
+            const key = referenced(run, logs, "kmsKeyId", KEY);
+            expect(key.name).to.equal("dev-compute-containers-key");
+            expect(run.plain(machine).loggingConfiguration).to.include({ includeExecutionData: true, level: "ALL" });
+            expect(machine.propertyDependencies.loggingConfiguration).to.deep.equal([logs.urn]);
+            const alarm = run.one(
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                "dev-monitoring-credentials-restart-failed",
+            );
+            expect(run.plain(alarm)).to.include({
+                namespace: "AWS/States",
+                metricName: "ExecutionsFailed",
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+            });
+            expect(alarm.propertyDependencies.dimensions).to.deep.equal([machine.urn]);
+            expect(run.plain(alarm).alarmActions as string[]).to.have.length(1);
+        });
+    });
+
     it("passes the policy pack with no mandatory violation", () => {
         expect(mandatoryViolations(run, "dev")).to.deep.equal([]);
     });

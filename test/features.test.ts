@@ -24,6 +24,9 @@ function withFeature(feature: Feature): Record<string, unknown> {
     };
 }
 
+/** The features demo has on (its stack file's and its profile's), turned off. */
+const DEMO_FEATURES_OFF = { waf: false, auditLogs: false, governance: false };
+
 function problemsOf(make: () => unknown): string[] {
     try {
         make();
@@ -74,7 +77,7 @@ describe("opt-in features (the registry)", () => {
         }
     });
 
-    it("are all off in the default config and in the dev and demo stack files, but WAF outside dev", () => {
+    it("are all off in the default config and in dev; demo's stack file turns on the account security services; WAF is on outside dev", () => {
         const defaults = parseConfig(
             { domainName: "dev.example.com", mailgun: { apiKey: stackConfig("dev").mailgun.apiKey } },
             "dev",
@@ -84,10 +87,14 @@ describe("opt-in features (the registry)", () => {
             expect(isOn(defaults.features[feature.key]), feature.key).to.equal(false);
             expect(isOn(stackConfig("dev").features[feature.key]), `dev ${feature.key}`).to.equal(false);
             expect(isOn(stackConfig("demo").features[feature.key]), `demo ${feature.key}`).to.equal(
-                feature.key === "waf",
+                ["auditLogs", "governance", "waf"].includes(feature.key),
             );
         }
-        expect(enabledFeatures(stackConfig("demo")).map((f) => f.key)).to.deep.equal(["waf"]);
+        expect(enabledFeatures(stackConfig("demo")).map((f) => f.key)).to.deep.equal([
+            "auditLogs",
+            "governance",
+            "waf",
+        ]);
     });
 
     it("refuses a feature on none of the stack's clouds, naming the key and the clouds", () => {
@@ -154,8 +161,9 @@ describe("opt-in features (the registry)", () => {
 describe("opt-in features, each turned on in the demo stack", () => {
     let baseline: Set<string>;
     before(async () => {
-        // demo with every feature off (WAF is on by default outside dev).
-        baseline = resourceUrns(await build(stackConfig("demo", { features: { waf: false } })));
+        // demo with every feature off (WAF is on by default outside dev; the stack file turns on
+        // the audit trail and governance).
+        baseline = resourceUrns(await build(stackConfig("demo", { features: DEMO_FEATURES_OFF })));
     });
 
     it("are nine", () => {
@@ -176,7 +184,9 @@ describe("opt-in features, each turned on in the demo stack", () => {
         it(`${feature.key}: adds resources and takes none of the stack's away`, async () => {
             const on = withFeature(feature);
             const after = resourceUrns(
-                await build(stackConfig("demo", { ...on, features: { waf: false, ...(on.features as object) } })),
+                await build(
+                    stackConfig("demo", { ...on, features: { ...DEMO_FEATURES_OFF, ...(on.features as object) } }),
+                ),
             );
             const added = [...after].filter((urn) => !baseline.has(urn));
             const removed = [...baseline].filter((urn) => !after.has(urn));
@@ -186,7 +196,9 @@ describe("opt-in features, each turned on in the demo stack", () => {
             // other feature only adds.
             const compute = "urn:pulumi:demo::webapp-infra::webapp:aws:Compute$";
             const removedBy: Record<string, string[]> = {
-                dnsFailover: ["urn:pulumi:demo::webapp-infra::webapp:aws:Dns$aws:route53/record:Record::demo-dns-alb-a"],
+                dnsFailover: [
+                    "urn:pulumi:demo::webapp-infra::webapp:aws:Dns$aws:route53/record:Record::demo-dns-alb-a",
+                ],
                 cdn: [
                     `${compute}aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::demo-compute-alb-in-80`,
                     `${compute}aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule::demo-compute-alb-in-443`,

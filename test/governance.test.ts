@@ -39,18 +39,57 @@ describe("features.governance", () => {
             ]);
         });
 
-        it("is off unless the stack turns it on: dev and demo have none of it", async () => {
+        it("is off unless the stack turns it on: dev has none of it", async () => {
             expect(stackConfig("dev").features.governance).to.equal(false);
-            for (const stack of ["dev", "demo"]) {
-                const types = new Set((await buildStack(stack)).resources.map((r) => r.type));
-                for (const type of [
-                    "webapp:aws:Governance",
-                    "webapp:gcp:Governance",
-                    "aws:securityhub/account:Account",
-                ]) {
-                    expect(types.has(type), `${stack}: ${type}`).to.equal(false);
-                }
+            const types = new Set((await buildStack("dev")).resources.map((r) => r.type));
+            for (const type of [
+                "webapp:aws:Governance",
+                "aws:securityhub/account:Account",
+                "aws:cfg/recorder:Recorder",
+            ]) {
+                expect(types.has(type), type).to.equal(false);
             }
+        });
+
+        it("is on in demo on both clouds, with the audit trail it needs, its rules to demo's ops topic", async () => {
+            const demo = await buildStack("demo");
+            expect(stackConfig("demo").features).to.include({ auditLogs: true, governance: true });
+            expect(demo.ofType("webapp:aws:Governance").map((g) => g.name)).to.deep.equal(["demo-governance"]);
+            expect(demo.ofType("webapp:gcp:Governance").map((g) => g.name)).to.deep.equal(["demo-gcp-governance"]);
+            expect(demo.ofType("aws:cloudtrail/trail:Trail").map((t) => demo.plain(t).name)).to.deep.equal([
+                "webapp-demo",
+            ]);
+            expect(
+                demo
+                    .ofType("aws:cloudwatch/eventRule:EventRule")
+                    .filter((r) => r.name.startsWith("demo-governance-"))
+                    .map((r) => demo.plain(r).name)
+                    .sort(),
+            ).to.deep.equal([
+                "webapp-demo-backup-failures",
+                "webapp-demo-config-noncompliant",
+                "webapp-demo-guardduty-findings",
+                "webapp-demo-root-signin",
+                "webapp-demo-securityhub-findings",
+            ]);
+            const topicPolicy = statements(
+                json(demo, demo.one("aws:sns/topicPolicy:TopicPolicy", "demo-alerts-topic-policy"), "policy"),
+            );
+            const fromEvents = topicPolicy.filter(
+                (st) => JSON.stringify(st.Principal) === JSON.stringify({ Service: "events.amazonaws.com" }),
+            );
+            expect(fromEvents).to.have.length(1);
+            expect(fromEvents[0].Condition).to.deep.equal({
+                ArnEquals: {
+                    "aws:SourceArn": [
+                        "guardduty-findings",
+                        "securityhub-findings",
+                        "config-noncompliant",
+                        "backup-failures",
+                        "root-signin",
+                    ].map((role) => `arn:aws:events:us-east-1:${ACCOUNT}:rule/webapp-demo-${role}`),
+                },
+            });
         });
     });
 

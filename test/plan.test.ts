@@ -116,7 +116,8 @@ describe("offline plan", () => {
                 expect(text).to.include(`├── provider aws  ${stack}-aws  (region us-east-1)`);
                 expect(text).to.match(new RegExp(`webapp:aws:Database  ${stack}-database  \\(\\d+ resources\\)`));
                 expect(text).to.match(new RegExp(`│   [├└]── aws:rds:Instance  ${stack}-database-mysql`));
-                expect(text).to.match(/^  aws:kms:Key\s+7$/m);
+                // dev: the five platform keys, the messaging and alerts keys; demo also the audit trail's.
+                expect(text).to.match(stack === "demo" ? /^  aws:kms:Key\s+8$/m : /^  aws:kms:Key\s+7$/m);
                 expect(text).to.match(
                     stack === "demo"
                         ? /^Resources by cloud: aws \d+, gcp \d+, random 2 \(in state only\)/m

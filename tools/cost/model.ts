@@ -562,6 +562,9 @@ const AWS_ROWS: Record<string, CostRow> = {
         "RDS events on the default bus are free; the rules match only the primary's failure events, so forwarding them to another region's bus ($1 per million) rounds to nothing",
     ),
     "aws:cloudwatch/eventTarget:EventTarget": free("configuration of the rule"),
+    "aws:sfn/stateMachine:StateMachine": free(
+        "standard workflows bill $0.025 per 1,000 state transitions after 4,000 free a month; the restart after a password rotation takes a few, once a rotation",
+    ),
     "aws:cloudwatch/logGroup:LogGroup": usageOnly("log ingestion (flow logs: the flow-log figure)", (r) => [
         used("aws.logs.ingest-gb", "log ingestion", logIngestGb(r), "GB", r.aws.logsIngestGb),
     ]),

@@ -438,6 +438,11 @@ const awsState: Record<string, StateFn> = {
         const name = req.inputs.name ?? autoName(req.name, 64);
         return { name, arn: awsArn("events", `rule/${name}`, req) };
     },
+    "aws:sfn/stateMachine:StateMachine": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 80);
+        const arn = awsArn("states", `stateMachine:${name}`, req);
+        return { name, arn, id: arn };
+    },
     "aws:cloudwatch/metricAlarm:MetricAlarm": (req) => ({
         name: req.inputs.name ?? autoName(req.name),
         arn: awsArn("cloudwatch", `alarm:${req.inputs.name ?? autoName(req.name)}`, req),

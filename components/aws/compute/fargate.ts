@@ -16,6 +16,7 @@ import { customerKey, logsKeyStatements } from "../kms";
 import type { AlarmDefinition, Widget } from "../monitoring";
 import type { NightSchedule } from "../schedule";
 import { ALARM_THRESHOLDS } from "../thresholds";
+import { credentialsRestart } from "./credentialsRestart";
 import { awsCron } from "../../../config/schedule";
 import type { Network } from "../network";
 import type { Secrets } from "../secrets";
@@ -312,6 +313,26 @@ export function fargateAlarms(
             },
         ];
     });
+}
+
+/** A restart after a password rotation that failed (or timed out): the tasks may hold an old password. */
+export function credentialsRestartAlarm(stateMachineArn: pulumi.Input<string>): AlarmDefinition {
+    return {
+        role: "credentials-restart-failed",
+        args: {
+            alarmDescription:
+                "The restart of the ECS services after a database password rotation failed: tasks may still hold the old password (see the state machine's executions)",
+            namespace: "AWS/States",
+            metricName: "ExecutionsFailed",
+            dimensions: { StateMachineArn: stateMachineArn },
+            statistic: "Sum",
+            period: 300,
+            evaluationPeriods: 1,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            threshold: 1,
+            treatMissingData: "notBreaching",
+        },
+    };
 }
 
 /** What a Fargate stack exports (the rollout follows the services in this order). */
@@ -732,6 +753,21 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
             }
         }
 
+        // A password rotation by RDS rolls every service, so that no task keeps the old password.
+        const restart = credentialsRestart(
+            `${name}-credentials-restart`,
+            {
+                account: args.account,
+                credentialsSecretArn: args.databaseCredentials.credentialsSecretArn,
+                clusterArn: cluster.arn,
+                serviceArns: [web.arn, ...workers.map((w) => w.service.arn)],
+                stateMachineName: `${args.familyPrefix}-credentials-restart`,
+                logsKeyArn: key.arn,
+                logRetentionDays: args.logRetentionDays,
+            },
+            tier,
+        );
+
         this.securityGroupId = group.id;
         this.clusterName = cluster.name;
         this.serviceNames = pulumi.all([web.name, ...workers.map((w) => w.service.name)]);
@@ -750,7 +786,7 @@ export class FargateBackend implements AwsAppBackend<FargateOutputs> {
         ];
         this.monitoring = {
             widgets: fargateWidgets<pulumi.Input<string>>(cluster.name, watched),
-            alarms: fargateAlarms(cluster.name, watched),
+            alarms: [...fargateAlarms(cluster.name, watched), credentialsRestartAlarm(restart.stateMachine.arn)],
         };
         this.outputs = {
             ecsClusterName: this.clusterName,
