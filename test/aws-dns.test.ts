@@ -4,7 +4,7 @@ import { aliasRecordTypes, Dns } from "../components/aws/dns";
 import { apexPlan, type AwsApex } from "../components/edge";
 import { loadBalancerRegion } from "../config/drStandby";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
-import { build, buildStack, referenced, stackConfig } from "./support";
+import { build, buildStack, mandatoryViolations, referenced, stackConfig } from "./support";
 
 const RECORD = "aws:route53/record:Record";
 const ZONE = "aws:route53/zone:Zone";
@@ -108,6 +108,7 @@ describe("AWS DNS", () => {
             expect(drConfig().aws.dr.standby).to.deep.equal(STANDBY);
             expect(stackConfig("dev").aws.dr.standby).to.equal(undefined);
             expect(stackConfig("prod").aws.dr.standby).to.equal(undefined);
+            expect(mandatoryViolations(run, "dev")).to.deep.equal([]);
         });
 
         it("replaces the apex alias with a PRIMARY alias at the load balancer, checked by Route 53", () => {
