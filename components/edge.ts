@@ -1,7 +1,7 @@
 /**
  * The DNS step: once every cloud's platform exists, the records that make the API reachable under
- * `domainName`: the apex (an alias to the AWS edge, or a failover pair from AWS to GCP, or Cloud
- * DNS on GCP alone), the GCP load balancer's own name and its certificate's DNS authorizations.
+ * `domainName`: the apex (an alias to the AWS edge, or a failover pair from AWS to GCP or to the
+ * DR region's standby, or Cloud DNS on GCP alone), the GCP load balancer's own name and its certificate's DNS authorizations.
  * Only this step writes records that join the clouds; the platforms expose what to point at.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -38,16 +38,33 @@ export type ApexPlan =
           readonly primary: AliasTarget;
           readonly secondaryAddresses: Array<pulumi.Input<string>>;
       }
+    /** Route 53 failover: the AWS edge while its health check passes, else the DR region's standby. */
+    | { readonly kind: "drFailover"; readonly primary: AliasTarget; readonly standby: DrStandby }
     /** GCP alone: an A record in the Cloud DNS zone. */
     | { readonly kind: "cloudDns"; readonly address: pulumi.Input<string> };
 
+/** The DR region's standby load balancer (`aws.dr.standby`): its DNS name and hosted-zone ID. */
+export interface DrStandby {
+    readonly dnsName: string;
+    readonly zoneId: string;
+}
+
 /** Decides how the apex is answered from what the stack runs (pure). */
-export function apexPlan(args: { aws?: AwsApex; gcp?: GcpEndpoint; dnsFailover: boolean }): ApexPlan {
+export function apexPlan(args: {
+    aws?: AwsApex;
+    gcp?: GcpEndpoint;
+    dnsFailover: boolean;
+    drStandby?: DrStandby;
+}): ApexPlan {
     if (args.aws === undefined) {
         if (args.gcp === undefined) {
             throw new Error("apexPlan: the stack runs on no cloud");
         }
         return { kind: "cloudDns", address: args.gcp.address };
+    }
+    // The schema refuses a standby together with the failover to GCP (one secondary per record set).
+    if (args.drStandby !== undefined) {
+        return { kind: "drFailover", primary: args.aws.target, standby: args.drStandby };
     }
     if (args.dnsFailover && args.gcp !== undefined) {
         return { kind: "failover", primary: args.aws.target, secondaryAddresses: [args.gcp.address] };
@@ -69,7 +86,12 @@ export function publishDns(ctx: StackContext, platforms: { aws?: AwsPlatform; gc
         address: gcp.compute.loadBalancer.ipAddress,
         authorizationRecords: gcp.compute.loadBalancer.dnsAuthorizationRecords,
     };
-    const plan = apexPlan({ aws: aws?.edge.apex, gcp: gcpEndpoint, dnsFailover: ctx.config.features.dnsFailover });
+    const plan = apexPlan({
+        aws: aws?.edge.apex,
+        gcp: gcpEndpoint,
+        dnsFailover: ctx.config.features.dnsFailover,
+        drStandby: ctx.config.aws.dr.region === undefined ? undefined : ctx.config.aws.dr.standby,
+    });
 
     if (plan.kind === "cloudDns" && gcp !== undefined && gcpEndpoint !== undefined) {
         const dns = new GcpDns(
@@ -104,11 +126,11 @@ export function publishDns(ctx: StackContext, platforms: { aws?: AwsPlatform; gc
             });
         });
     }
-    if (plan.kind === "failover") {
+    if (plan.kind === "failover" || plan.kind === "drFailover") {
         aws.dns.failover("apex", {
             primary: plan.primary,
             healthCheck: { fqdn: plan.primary.dnsName, path: ctx.config.app.healthCheckPath },
-            secondaryAddresses: plan.secondaryAddresses,
+            secondary: plan.kind === "failover" ? { addresses: plan.secondaryAddresses } : { alias: plan.standby },
         });
     } else if (plan.kind === "alias") {
         aws.dns.aliasTo(plan.apex.role, plan.apex.target);

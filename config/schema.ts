@@ -8,6 +8,7 @@ import { z } from "zod";
 import { featureProblems } from "../components/features";
 import { ALB_MIN_SUBNET_PREFIX, awsSubnetPrefixes, cidrsOverlap, parseCidr } from "./cidr";
 import { cloudRunProblems } from "./cloudRun";
+import { drStandbyProblems, HOSTED_ZONE_ID } from "./drStandby";
 import { ANY_ENGINE_VERSION, DATABASE_ENGINES, ENGINE_VERSIONS, engineVersionProblem } from "./database";
 import { fargateProblems, FARGATE_ARCHITECTURES, WORKER_NAME } from "./fargate";
 import { ENVIRONMENTS, environmentProfile, isEnvironmentName, NAT_MODES, type EnvironmentProfile } from "./profiles";
@@ -64,6 +65,10 @@ export function environmentDefaults(environment: string): EnvironmentProfile {
 }
 
 const SET_ENVIRONMENT = "pulumi config set environment <profile>";
+
+/** The message of a standby key set without the other one. */
+const STANDBY_BOTH = (other: string) =>
+    `is required with ${other}: set both aws.dr.standby.dnsName and aws.dr.standby.zoneId, or neither`;
 
 const OBJECT_EXPECTED = "must be an object of keys (set nested keys with pulumi config set --path)";
 
@@ -236,6 +241,22 @@ export function configSchema(environment: string) {
                 dryRun: boolean().default(false),
                 graceSeconds: integer(0, 600).default(300),
             }),
+            /** The DR region's standby load balancer: the apex's secondary failover record (`components/edge.ts`). */
+            standby: z
+                .strictObject(
+                    {
+                        dnsName: text(patterns.dnsName, "a DNS name", STANDBY_BOTH("aws.dr.standby.zoneId")),
+                        zoneId: text(
+                            HOSTED_ZONE_ID,
+                            "a Route 53 hosted-zone ID (the load balancer's canonical zone, e.g. Z1H1FL5HABSF5)",
+                            STANDBY_BOTH("aws.dr.standby.dnsName"),
+                        ),
+                    },
+                    {
+                        error: "must be an object { dnsName, zoneId } (set its keys with pulumi config set --path)",
+                    },
+                )
+                .optional(),
         }),
         cdn: section({
             /** Change it to rotate the CloudFront origin header's secret (`features.cdn`). */
@@ -392,6 +413,9 @@ function crossFieldRules(raw: unknown, ctx: z.RefinementCtx): void {
         problem([...p.path], p.message, p.input);
     }
     for (const p of cloudRunProblems(cfg.gcp ?? {})) {
+        problem([...p.path], p.message, p.input);
+    }
+    for (const p of drStandbyProblems(cfg)) {
         problem([...p.path], p.message, p.input);
     }
 

@@ -36,6 +36,10 @@ const T = {
     plan: "aws:backup/plan:Plan",
     vault: "aws:backup/vault:Vault",
     logging: "aws:s3/bucketLogging:BucketLogging",
+    object: "aws:s3/bucketObjectv2:BucketObjectv2",
+    codeSigning: "aws:lambda/codeSigningConfig:CodeSigningConfig",
+    profile: "aws:signer/signingProfile:SigningProfile",
+    job: "aws:signer/signingJob:SigningJob",
     defaultSg: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
 };
 
@@ -175,13 +179,22 @@ describe("AWS DR region (aws.dr.region)", () => {
     });
 
     it("logs the DR bucket's access into a DR-region log bucket and closes the DR VPC's default group", () => {
+        // The DR bucket's and the promotion function's artifacts bucket's, into the same log bucket.
         const loggings = inside(run, component, T.logging);
-        expect(loggings).to.have.length(1);
-        expect(referenced(run, loggings[0], "bucket", T.bucket).urn).to.equal(drBucket().urn);
-        const target = referenced(run, loggings[0], "targetBucket", T.bucket);
-        expect(target.urn).to.not.equal(drBucket().urn);
-        expect(onDr(target) && onDr(loggings[0])).to.equal(true);
-        expect(run.plain(loggings[0]).targetPrefix).to.equal("s3/dr/");
+        expect(loggings).to.have.length(2);
+        const ofBucket = (l: RecordedResource) => referenced(run, l, "bucket", T.bucket).name;
+        expect(loggings.map(ofBucket).sort()).to.deep.equal([
+            "demo-dr-bucket-bucket",
+            "demo-dr-promotion-artifacts-bucket",
+        ]);
+        const logging = loggings.find((l) => referenced(run, l, "bucket", T.bucket).urn === drBucket().urn)!;
+        const target = referenced(run, logging, "targetBucket", T.bucket);
+        expect(target.name).to.equal("demo-dr-access-logs-bucket");
+        expect(onDr(target) && onDr(logging)).to.equal(true);
+        expect(run.plain(logging).targetPrefix).to.equal("s3/dr/");
+        const artifacts = loggings.find((l) => l !== logging)!;
+        expect(referenced(run, artifacts, "targetBucket", T.bucket).urn).to.equal(target.urn);
+        expect(run.plain(artifacts).targetPrefix).to.equal("s3/dr-artifacts/");
         const defaults = inside(run, component, T.defaultSg);
         expect(defaults).to.have.length(1);
         expect(onDr(defaults[0])).to.equal(true);
@@ -216,8 +229,8 @@ describe("AWS DR region (aws.dr.region)", () => {
         );
         const drBucket = referenced(run, configs[0], "rules", T.bucket);
         expect(onDr(drBucket)).to.equal(true);
-        // The DR bucket's versioning and the DR access-log bucket's.
-        expect(inside(run, component, T.versioning)).to.have.length(2);
+        // The DR bucket's versioning, the DR access-log bucket's and the promotion artifacts bucket's.
+        expect(inside(run, component, T.versioning)).to.have.length(3);
         expect(config.rules).to.have.length(1);
         const [rule] = config.rules;
         expect(rule.status).to.equal("Enabled");
@@ -314,6 +327,66 @@ describe("AWS DR region (aws.dr.region)", () => {
         expect(ic.destinationConfig.onFailure.destination).to.equal(f.environment.variables.TOPIC_ARN);
     });
 
+    it("encrypts the function's environment with a DR-region key of its own and traces it with X-Ray", () => {
+        const fn = promotion();
+        const f = run.plain(fn);
+        expect(f.kmsKeyArn).to.match(/^arn:aws:kms:us-west-2:123456789012:key\//);
+        const key = referenced(run, fn, "kmsKeyArn", T.key);
+        expect(key.name).to.equal("demo-dr-promotion-key");
+        expect(onDr(key)).to.equal(true);
+        expect(key.parent).to.equal(component.urn);
+        expect(run.plain(key).enableKeyRotation).to.equal(true);
+        expect(run.plain(key).description).to.equal("webapp: the DR replica promotion function's environment (Lambda)");
+        const alias = inside(run, component, T.alias).find(
+            (a) => run.plain(a).name === "alias/webapp-demo-dr-promotion",
+        );
+        expect(alias && onDr(alias)).to.equal(true);
+        expect(f.tracingConfig).to.deep.equal({ mode: "Active" });
+    });
+
+    it("deploys the function from a signed bundle in the DR region, under an enforcing code signing config", () => {
+        const fn = promotion();
+        const f = run.plain(fn);
+        const artifacts = run.one(T.bucket, "demo-dr-promotion-artifacts-bucket");
+        const bundle = run.one(T.object, "demo-dr-promotion-bundle");
+        const job = run.one(T.job, "demo-dr-promotion-signing");
+        const profile = run.one(T.profile, "demo-dr-promotion-signing-profile");
+        const config = referenced(run, fn, "codeSigningConfigArn", T.codeSigning);
+        expect(config.name).to.equal("demo-dr-promotion-code-signing");
+        for (const r of [artifacts, bundle, job, profile, config]) {
+            expect(onDr(r), r.name).to.equal(true);
+            expect(r.parent, r.name).to.equal(component.urn);
+        }
+        expect(referenced(run, bundle, "bucket", T.bucket).urn).to.equal(artifacts.urn);
+        const j = run.plain(job);
+        expect(j.source.s3.key).to.equal("replica-promotion/unsigned/bundle.zip");
+        expect(j.destination.s3.prefix).to.equal("replica-promotion/signed/");
+        expect(j.ignoreSigningJobFailure).to.equal(false);
+        expect(job.propertyDependencies.source).to.include(bundle.urn);
+        expect(referenced(run, job, "profileName", T.profile).urn).to.equal(profile.urn);
+        expect(run.plain(profile).platformId).to.equal("AWSLambda-SHA384-ECDSA");
+        expect(run.plain(profile).namePrefix).to.equal("demo_dr_promotion_");
+        // The function's code is the job's signed object, not the archive itself.
+        expect(f.code).to.equal(undefined);
+        expect(fn.propertyDependencies.s3Bucket).to.deep.equal([job.urn]);
+        expect(f.s3Key).to.match(/^replica-promotion\/signed\/.+\.zip$/);
+        const c = run.plain(config);
+        expect(c.policies).to.deep.equal({ untrustedArtifactOnDeployment: "Enforce" });
+        expect(c.allowedPublishers.signingProfileVersionArns[0]).to.match(
+            /^arn:aws:signer:us-west-2:123456789012:\/signing-profiles\/demo_dr_promotion_[0-9a-f]{26}\/[0-9a-f]{10}$/,
+        );
+        expect(config.propertyDependencies.allowedPublishers).to.include(profile.urn);
+        // The artifacts bucket is encrypted with the DR region's S3 key.
+        const encryption = inside(run, component, T.encryption).find(
+            (e) => referenced(run, e, "bucket", T.bucket).urn === artifacts.urn,
+        )!;
+        const s3Key = referenced(run, encryption, "rules", T.key);
+        expect(s3Key.urn).to.equal(run.one(T.key, "demo-dr-kms-s3").urn);
+        expect(run.plain(encryption).rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId).to.match(
+            /^arn:aws:kms:us-west-2:/,
+        );
+    });
+
     it("limits the function's role to promoting and tagging that one replica", () => {
         const policy = inside(run, component, T.rolePolicy).find(
             (p) => referenced(run, p, "role", T.role).name === "demo-dr-promotion-role",
@@ -329,8 +402,25 @@ describe("AWS DR region (aws.dr.region)", () => {
             "PublishTheRecord",
             "EncryptTheRecordForTheTopic",
             "WriteOwnLogs",
+            "DecryptOwnEnvironment",
+            "SendTraces",
         ]);
         expect(bySid.PromoteTheReplica.Resource).to.deep.equal([replicaArn]);
+        // Its environment's key through Lambda in the DR region only; X-Ray has no resource-level permissions.
+        expect(bySid.DecryptOwnEnvironment).to.deep.equal({
+            Sid: "DecryptOwnEnvironment",
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: [run.plain(promotion()).kmsKeyArn],
+            Condition: { StringEquals: { "kms:ViaService": "lambda.us-west-2.amazonaws.com" } },
+        });
+        expect(policy.propertyDependencies.policy).to.include(referenced(run, promotion(), "kmsKeyArn", T.key).urn);
+        expect(bySid.SendTraces).to.deep.equal({
+            Sid: "SendTraces",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            Resource: ["*"],
+        });
         expect(bySid.RecordThePromotionInTags.Resource).to.deep.equal([replicaArn]);
         expect(bySid.ReadReplicaAndPrimaryState.Resource).to.deep.equal([replicaArn, primaryArn]);
         expect(bySid.EncryptTheRecordForTheTopic.Condition).to.deep.equal({

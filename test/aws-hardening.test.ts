@@ -4,7 +4,7 @@
  * e-mail function's environment key, tracing and code signing, and the awsx children's settings.
  */
 import { expect } from "chai";
-import { signingProfileNamePrefix } from "../components/aws/messaging";
+import { signingProfileNamePrefix } from "../components/aws/codeSigning";
 import { vpcChildrenTransform } from "../components/aws/network";
 import { elbLogDeliveryPrincipal, logBucketStatements } from "../components/aws/storage";
 import { EIP_TYPE, SUBNET_TYPE, vpcChildInputs } from "../components/aws/vpcChildren";

@@ -98,8 +98,17 @@ describe("config keys: every key is used", () => {
                 cloudRun: { image: "us-east1-docker.pkg.dev/my-project-123/webapp-dev/api:1.0.0" },
             },
         });
+        // The DR standby takes the apex's secondary record, which `everything` gives to GCP.
+        const drStandby = stackConfig("dev", {
+            aws: {
+                dr: {
+                    region: "us-west-2",
+                    standby: { dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com", zoneId: "Z1H1FL5HABSF5" },
+                },
+            },
+        });
         const reads = new Set<string>();
-        for (const cfg of [everything, gcpAlone, containers, cloudRun]) {
+        for (const cfg of [everything, gcpAlone, containers, cloudRun, drStandby]) {
             (await keysRead(cfg)).forEach((k) => reads.add(k));
         }
         const keys = schemaKeys();

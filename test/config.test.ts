@@ -555,6 +555,92 @@ describe("config: every rule names the key and the value", () => {
             "aws.dr.promotion.graceSeconds: 900 must be an integer from 0 to 600",
         ],
         [
+            "aws.dr.standby.zoneId is required with aws.dr.standby.dnsName",
+            {
+                aws: {
+                    dr: {
+                        region: "us-west-2",
+                        standby: { dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com" },
+                    },
+                },
+            },
+            "aws.dr.standby.zoneId: is required with aws.dr.standby.dnsName: set both aws.dr.standby.dnsName and aws.dr.standby.zoneId, or neither",
+        ],
+        [
+            "aws.dr.standby.dnsName is required with aws.dr.standby.zoneId",
+            { aws: { dr: { region: "us-west-2", standby: { zoneId: "Z1H1FL5HABSF5" } } } },
+            "aws.dr.standby.dnsName: is required with aws.dr.standby.zoneId: set both aws.dr.standby.dnsName and aws.dr.standby.zoneId, or neither",
+        ],
+        [
+            "aws.dr.standby.dnsName is a DNS name",
+            { aws: { dr: { region: "us-west-2", standby: { dnsName: "https://lb", zoneId: "Z1H1FL5HABSF5" } } } },
+            'aws.dr.standby.dnsName: "https://lb" is not a DNS name',
+        ],
+        [
+            "aws.dr.standby.zoneId is a hosted-zone ID",
+            {
+                aws: {
+                    dr: {
+                        region: "us-west-2",
+                        standby: { dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com", zoneId: "z1h1" },
+                    },
+                },
+            },
+            'aws.dr.standby.zoneId: "z1h1" is not a Route 53 hosted-zone ID (the load balancer\'s canonical zone, e.g. Z1H1FL5HABSF5)',
+        ],
+        [
+            "aws.dr.standby is an object",
+            { aws: { dr: { region: "us-west-2", standby: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com" } } },
+            'aws.dr.standby: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com" must be an object { dnsName, zoneId } (set its keys with pulumi config set --path)',
+        ],
+        [
+            "aws.dr.standby needs aws.dr.region",
+            {
+                aws: {
+                    dr: {
+                        standby: {
+                            dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com",
+                            zoneId: "Z1H1FL5HABSF5",
+                        },
+                    },
+                },
+            },
+            'aws.dr.standby.dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com" needs aws.dr.region: the standby is the DR region\'s load balancer; set aws.dr.region or remove aws.dr.standby',
+        ],
+        [
+            "aws.dr.standby is a load balancer in aws.dr.region",
+            {
+                aws: {
+                    dr: {
+                        region: "eu-west-1",
+                        standby: {
+                            dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com",
+                            zoneId: "Z1H1FL5HABSF5",
+                        },
+                    },
+                },
+            },
+            'aws.dr.standby.dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com" is a load balancer in us-west-2, not in aws.dr.region (eu-west-1)',
+        ],
+        [
+            "aws.dr.standby and features.dnsFailover cannot both take the apex's secondary record",
+            {
+                clouds: ["aws", "gcp"],
+                gcp: { project: "acme-web-1" },
+                features: { dnsFailover: true },
+                aws: {
+                    dr: {
+                        region: "us-west-2",
+                        standby: {
+                            dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com",
+                            zoneId: "Z1H1FL5HABSF5",
+                        },
+                    },
+                },
+            },
+            'aws.dr.standby.dnsName: "webapp-dr-1234567890.us-west-2.elb.amazonaws.com" cannot be combined with features.dnsFailover: the apex has one secondary record, which features.dnsFailover gives to the GCP load balancer; turn one of them off',
+        ],
+        [
             "unknown keys are errors",
             { aws: { vpccidr: "10.0.0.0/16" } },
             "aws.vpccidr: is not a known key (did you mean aws.vpcCidr?)",

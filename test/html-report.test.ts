@@ -53,8 +53,9 @@ describe("HTML report in a browser", function () {
         it(`${stack}: draws a node per component and an arrow per dependency, with no console error`, async () => {
             expect(await runPlan(["--stack", stack, "--out", out], { print: () => undefined })).to.equal(0);
             const { nodes, edges } = componentGraph(await stackPlan(stack));
-            // demo: WAF and Cloud Armor are on by default outside dev.
-            expect(nodes.length).to.equal(stack === "dev" ? 10 : 21);
+            // demo: WAF and Cloud Armor are on by default outside dev; its stack file turns on the
+            // audit logs and governance on both clouds.
+            expect(nodes.length).to.equal(stack === "dev" ? 10 : 25);
             const page = await browser.newPage();
             const problems: string[] = [];
             const requests: string[] = [];

@@ -38,6 +38,14 @@ export interface EndpointHealthCheck {
     readonly path: string;
 }
 
+/**
+ * The secondary of a failover pair: plain A records with fixed addresses (the GCP load balancer),
+ * or an alias to a standby that Route 53 follows the health of (the DR region's load balancer).
+ */
+export type FailoverSecondary =
+    | { readonly addresses: pulumi.Input<pulumi.Input<string>[]> }
+    | { readonly alias: Pick<AliasTarget, "dnsName" | "zoneId"> };
+
 /** Route 53 health checkers: every 30 s, unhealthy after 3 failed checks in a row. */
 export const FAILOVER_HEALTH_CHECK = { requestInterval: 30, failureThreshold: 3 } as const;
 /** TTL of the secondary record: resolvers return to the primary within a minute of its recovery. */
@@ -99,14 +107,15 @@ export class Dns extends pulumi.ComponentResource {
     /**
      * Failover routing for the apex: the primary alias record answers while Route 53's HTTPS
      * health check of `primary` passes (and the alias target is healthy); otherwise the secondary
-     * A record with `secondaryAddresses` answers. Replaces `aliasTo` for the apex.
+     * answers: an A record with fixed addresses (TTL 60 s), or alias records of the primary's types
+     * at a standby, with `evaluateTargetHealth`. Replaces `aliasTo` for the apex.
      */
     failover(
         role: string,
         args: {
             primary: AliasTarget;
             healthCheck: EndpointHealthCheck;
-            secondaryAddresses: pulumi.Input<pulumi.Input<string>[]>;
+            secondary: FailoverSecondary;
         },
     ): { healthCheck: aws.route53.HealthCheck; records: aws.route53.Record[] } {
         const healthCheck = new aws.route53.HealthCheck(
@@ -139,20 +148,45 @@ export class Dns extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        const secondary = new aws.route53.Record(
-            `${this.baseName}-${role}-secondary-a`,
-            {
-                zoneId: this.zoneId,
-                name: this.domainName,
-                type: "A",
-                setIdentifier: `${role}-secondary`,
-                failoverRoutingPolicies: [{ type: "SECONDARY" }],
-                records: args.secondaryAddresses,
-                ttl: FAILOVER_SECONDARY_TTL,
-            },
-            { parent: this },
-        );
-        return { healthCheck, records: [...primary, secondary] };
+        const secondaryArgs = {
+            zoneId: this.zoneId,
+            name: this.domainName,
+            setIdentifier: `${role}-secondary`,
+            failoverRoutingPolicies: [{ type: "SECONDARY" }],
+        };
+        const secondary: aws.route53.Record[] = [];
+        if ("alias" in args.secondary) {
+            const standby = args.secondary.alias;
+            // Each type the primary answers, so that no client stays on the primary (an AAAA alias
+            // to an IPv4-only standby answers with no address, and the client uses the A record).
+            for (const type of aliasRecordTypes(args.primary)) {
+                secondary.push(
+                    new aws.route53.Record(
+                        `${this.baseName}-${role}-secondary-${type.toLowerCase()}`,
+                        {
+                            ...secondaryArgs,
+                            type,
+                            aliases: [{ name: standby.dnsName, zoneId: standby.zoneId, evaluateTargetHealth: true }],
+                        },
+                        { parent: this },
+                    ),
+                );
+            }
+        } else {
+            secondary.push(
+                new aws.route53.Record(
+                    `${this.baseName}-${role}-secondary-a`,
+                    {
+                        ...secondaryArgs,
+                        type: "A",
+                        records: args.secondary.addresses,
+                        ttl: FAILOVER_SECONDARY_TTL,
+                    },
+                    { parent: this },
+                ),
+            );
+        }
+        return { healthCheck, records: [...primary, ...secondary] };
     }
 
     /** Points the apex of the domain at `target` with alias records that follow its health. */

@@ -4,7 +4,8 @@
  *
  * In the DR region: a small VPC (private subnets only, no NAT) holding a cross-region read replica
  * of the database, a versioned bucket the application bucket replicates into, an ops topic, and
- * the promotion function (`functions/replica-promotion/`). In the primary region: the replication
+ * the promotion function (`functions/replica-promotion/`: signed code from an artifacts bucket of
+ * its own, as the e-mail function, its environment under a key of its own, X-Ray tracing). In the primary region: the replication
  * rule on the application bucket, an alarm on the primary database, the EventBridge rule that
  * forwards the primary's failure events to the DR region's bus, and the alarm topic's subscription
  * for the function. Everything in the DR region is encrypted with the DR region's keys.
@@ -17,12 +18,20 @@ import { TAGS } from "../../functions/replica-promotion/record";
 import { ENV } from "../../functions/replica-promotion/settings";
 import { alarmFilterPolicy, promotionEventPattern } from "../../functions/replica-promotion/triggers";
 import { Alerts } from "./alerts";
+import { artifactKeys, signedCode } from "./codeSigning";
 import { dbInstanceParts, sharedInstanceArgs, type RdsEngineSpec } from "./database";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement, type Kms } from "./kms";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import { subnetPlan, vpcFlowLog } from "./network";
-import { ACCESS_LOG_PREFIXES, lifecycleRules, logBucketLifecycle, logBucketStatements, privateBucket } from "./storage";
+import {
+    ACCESS_LOG_PREFIXES,
+    lifecycleRules,
+    logBucketLifecycle,
+    logBucketStatements,
+    privateBucket,
+    type AccessLogTarget,
+} from "./storage";
 
 /** Lambda's own retries of a failed promotion (the maximum): a busy replica often accepts on a retry. */
 export const PROMOTION_RETRY_ATTEMPTS = 2;
@@ -34,6 +43,9 @@ export const PROMOTION_TIMEOUT_SECONDS = 900;
 export const BACKUP_WINDOW = "03:00-04:00";
 /** Minutes without a single database metric before the primary counts as unavailable. */
 export const UNAVAILABLE_AFTER_MINUTES = 5;
+
+/** Where the promotion function's bundle and its signed copy live in its artifacts bucket. */
+export const PROMOTION_ARTIFACT_KEYS = artifactKeys("replica-promotion");
 
 /** The replica's tags the promotion function writes; the program leaves them alone. */
 export const FAILOVER_TAG_KEYS: readonly string[] = Object.values(TAGS);
@@ -111,6 +123,26 @@ export function promotionEnvironment(args: {
         [ENV.backupRetentionDays]: String(args.backupRetentionDays),
         [ENV.backupWindow]: args.backupWindow,
     };
+}
+
+/**
+ * What the promotion function's runtime needs besides its work (`promotionStatements`): decrypt its
+ * environment, encrypted with its own DR-region key, through Lambda in that region only; and send
+ * its X-Ray traces (actions without resource-level permissions).
+ */
+export function promotionRuntimeStatements(environmentKey: { arn: pulumi.Input<string>; region: string }): Statement[] {
+    return [
+        {
+            Sid: "DecryptOwnEnvironment",
+            ...viaServiceStatement(environmentKey.arn, "lambda", environmentKey.region, ["kms:Decrypt"]),
+        },
+        {
+            Sid: "SendTraces",
+            Effect: "Allow",
+            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            Resource: "*",
+        },
+    ];
 }
 
 /** The default event bus of a region, the target of the forwarding rule. */
@@ -246,7 +278,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         this.replicaIdentifier = replica.identifier;
         this.replicaAddress = replica.address;
 
-        const bucket = this.replicatedBucket(name, args, inPrimary);
+        const { bucket, accessLogs } = this.replicatedBucket(name, args, inPrimary);
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
 
@@ -286,7 +318,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         );
         this.unavailableAlarmArn = alarm.arn;
 
-        const fn = this.promotionFunction(name, args, { replica, alerts, alarm });
+        const fn = this.promotionFunction(name, args, { replica, alerts, alarm, accessLogs });
         this.functionName = fn.name;
         this.functionArn = fn.arn;
 
@@ -397,7 +429,7 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         name: string,
         args: DisasterRecoveryArgs,
         inPrimary: pulumi.CustomResourceOptions,
-    ): aws.s3.Bucket {
+    ): { bucket: aws.s3.Bucket; accessLogs: (source: string) => AccessLogTarget } {
         // S3 delivers access logs only to a bucket in the same region: the DR region has its own.
         const logs = privateBucket(
             `${name}-access-logs`,
@@ -445,7 +477,12 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             },
             { ...inPrimary, dependsOn: [args.storage.versioning, ...(versioning ? [versioning] : [])] },
         );
-        return bucket;
+        const accessLogs = (source: string): AccessLogTarget => ({
+            bucket: logs.bucket.bucket,
+            prefix: `${ACCESS_LOG_PREFIXES.s3}${source}/`,
+            after: [logs.policy],
+        });
+        return { bucket, accessLogs };
     }
 
     /**
@@ -456,7 +493,12 @@ export class DisasterRecovery extends pulumi.ComponentResource {
     private promotionFunction(
         name: string,
         args: DisasterRecoveryArgs,
-        parts: { replica: aws.rds.Instance; alerts: Alerts; alarm: aws.cloudwatch.MetricAlarm },
+        parts: {
+            replica: aws.rds.Instance;
+            alerts: Alerts;
+            alarm: aws.cloudwatch.MetricAlarm;
+            accessLogs: (source: string) => AccessLogTarget;
+        },
     ): aws.lambda.Function {
         const child = { parent: this };
         const inPrimary = { parent: this, provider: args.primary.provider };
@@ -469,6 +511,17 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             },
             child,
         );
+        // The environment's own key, in the DR region (it names the replica, the primary and the topic).
+        const { key } = customerKey(
+            `${name}-promotion-key`,
+            {
+                account: args.account,
+                description: "webapp: the DR replica promotion function's environment (Lambda)",
+                rotationDays: args.rotationDays,
+                alias: `${args.prefix}-dr-promotion`,
+            },
+            child,
+        );
         const role = serviceRole(`${name}-promotion-role`, "lambda.amazonaws.com", args.account, [], {
             parent: this,
             description: "Replica promotion: promote and tag the DR replica only, publish to the DR ops topic",
@@ -477,17 +530,31 @@ export class DisasterRecovery extends pulumi.ComponentResource {
             `${name}-promotion-role-policy`,
             {
                 role: role.name,
-                policy: policyJson(
-                    promotionStatements({
+                policy: policyJson([
+                    ...promotionStatements({
                         replicaArn: parts.replica.arn,
                         primaryArn: args.database.arn,
                         topicArn: parts.alerts.topicArn,
                         topicKey: { arn: parts.alerts.keyArn, region: args.account.region },
                         logGroupArn: logGroup.arn,
                     }),
-                ),
+                    ...promotionRuntimeStatements({ arn: key.arn, region: args.account.region }),
+                ]),
             },
             child,
+        );
+        // Signed code only, as the e-mail function: bucket, profile, job and config in the DR region.
+        const signed = signedCode(
+            `${name}-promotion`,
+            {
+                code: args.code,
+                keys: PROMOTION_ARTIFACT_KEYS,
+                kmsKeyArn: args.kms.keyArns.s3,
+                accessLogs: parts.accessLogs("dr-artifacts"),
+                forceDestroy: args.forceDestroy,
+                description: "webapp DR replica promotion function: only code signed by its own profile",
+            },
+            this,
         );
         const fn = new aws.lambda.Function(
             `${name}-promotion`,
@@ -496,7 +563,11 @@ export class DisasterRecovery extends pulumi.ComponentResource {
                 runtime: "nodejs22.x",
                 architectures: ["arm64"],
                 handler: args.handler,
-                code: args.code,
+                s3Bucket: signed.s3Bucket,
+                s3Key: signed.s3Key,
+                codeSigningConfigArn: signed.codeSigningConfigArn,
+                kmsKeyArn: key.arn,
+                tracingConfig: { mode: "Active" },
                 role: role.arn,
                 timeout: PROMOTION_TIMEOUT_SECONDS,
                 memorySize: 256,

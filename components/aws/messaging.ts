@@ -3,10 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENV } from "../../functions/email-verification/settings";
 import type { MailgunFunctionSettings } from "../shared/mailgun";
 import type { NetworkOutputs } from "../shared/types";
+import { artifactKeys, signedCode } from "./codeSigning";
 import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement } from "./kms";
 import type { Secrets } from "./secrets";
-import { ABORT_MULTIPART_AFTER_DAYS, privateBucket, type AccessLogTarget } from "./storage";
+import type { AccessLogTarget } from "./storage";
 
 export const HTTPS_PORT = 443;
 
@@ -17,23 +18,8 @@ export const MAX_EVENT_AGE_SECONDS = 6 * 60 * 60;
 /** Dead-lettered events are kept 14 days (the SQS maximum): time to notice, fix and replay. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
-/** AWS Signer's platform for Lambda code (ECDSA with SHA-384). */
-export const LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA";
-/** Where the bundle and its signed copy live in the artifacts bucket. */
-export const ARTIFACT_KEYS = { unsigned: "email-function/unsigned/bundle.zip", signedPrefix: "email-function/signed/" };
-/** Replaced bundles (older object versions) are removed after this many days. */
-export const ARTIFACT_NONCURRENT_DAYS = 30;
-/** The provider appends a 26-character unique suffix to a `namePrefix`. */
-const NAME_PREFIX_SUFFIX = 26;
-
-/**
- * The signing profile's name prefix: Signer allows only letters, digits and `_` (2-64 characters,
- * the provider's 26-character suffix included), e.g. `dev-messaging` -> `dev_messaging_`.
- */
-export function signingProfileNamePrefix(name: string): string {
-    const safe = name.replace(/[^A-Za-z0-9_]/g, "_");
-    return `${safe.slice(0, 64 - NAME_PREFIX_SUFFIX - 1)}_`;
-}
+/** Where the e-mail function's bundle and its signed copy live in the artifacts bucket. */
+export const ARTIFACT_KEYS = artifactKeys("email-function");
 
 export interface MessagingArgs {
     /** The account (key policy, ARNs in the role's statements). */
@@ -364,60 +350,17 @@ export class Messaging extends pulumi.ComponentResource {
         );
 
         // Code signing: the bundle, its signed copy, and a config that admits only this profile's signatures.
-        const { bucket: artifacts } = privateBucket(
-            `${name}-artifacts`,
+        const signed = signedCode(
+            name,
             {
+                code: args.code,
+                keys: ARTIFACT_KEYS,
                 kmsKeyArn: args.artifactsKeyArn,
-                forceDestroy: args.forceDestroy,
-                versioning: true,
-                lifecycleRules: [
-                    {
-                        id: "expire-replaced-bundles",
-                        status: "Enabled",
-                        filter: { prefix: "" },
-                        noncurrentVersionExpiration: { noncurrentDays: ARTIFACT_NONCURRENT_DAYS },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_AFTER_DAYS },
-                    },
-                ],
                 accessLogs: args.artifactsAccessLogs,
+                forceDestroy: args.forceDestroy,
+                description: "webapp e-mail verification function: only code signed by the tier's profile",
             },
             this,
-        );
-        const bundle = new aws.s3.BucketObjectv2(
-            `${name}-bundle`,
-            { bucket: artifacts.id, key: ARTIFACT_KEYS.unsigned, source: args.code },
-            child,
-        );
-        const profile = new aws.signer.SigningProfile(
-            `${name}-signing-profile`,
-            { namePrefix: signingProfileNamePrefix(name), platformId: LAMBDA_SIGNING_PLATFORM },
-            child,
-        );
-        const signing = new aws.signer.SigningJob(
-            `${name}-signing`,
-            {
-                profileName: profile.name,
-                source: { s3: { bucket: artifacts.id, key: bundle.key, version: bundle.versionId } },
-                destination: { s3: { bucket: artifacts.id, prefix: ARTIFACT_KEYS.signedPrefix } },
-                ignoreSigningJobFailure: false,
-            },
-            child,
-        );
-        const signed = signing.signedObjects.apply((objects) => {
-            const s3 = objects[0]?.s3s[0];
-            if (s3 === undefined) {
-                throw new Error("the signing job reported no signed object");
-            }
-            return s3;
-        });
-        const codeSigning = new aws.lambda.CodeSigningConfig(
-            `${name}-code-signing`,
-            {
-                description: "webapp e-mail verification function: only code signed by the tier's profile",
-                allowedPublishers: { signingProfileVersionArns: [profile.versionArn] },
-                policies: { untrustedArtifactOnDeployment: "Enforce" },
-            },
-            child,
         );
 
         const fn = new aws.lambda.Function(
@@ -427,9 +370,9 @@ export class Messaging extends pulumi.ComponentResource {
                 runtime: "nodejs22.x",
                 architectures: ["arm64"],
                 handler: args.handler ?? "index.handler",
-                s3Bucket: signed.bucket,
-                s3Key: signed.key,
-                codeSigningConfigArn: codeSigning.arn,
+                s3Bucket: signed.s3Bucket,
+                s3Key: signed.s3Key,
+                codeSigningConfigArn: signed.codeSigningConfigArn,
                 kmsKeyArn: key.arn,
                 tracingConfig: { mode: "Active" },
                 role: role.arn,

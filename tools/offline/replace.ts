@@ -230,6 +230,7 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "aws:securityhub/account:Account": ["enableDefaultStandards"],
     "aws:securityhub/standardsSubscription:StandardsSubscription": ["standardsArn"],
     "aws:secretsmanager/secret:Secret": ["name", "namePrefix"],
+    "aws:sfn/stateMachine:StateMachine": ["name", "namePrefix", "type"],
     // Signing profiles update only their tags; signing jobs have no update at all.
     "aws:signer/signingJob:SigningJob": [EVERY_INPUT],
     "aws:signer/signingProfile:SigningProfile": [

@@ -310,6 +310,15 @@ export const DESIGN_EXCEPTIONS: readonly DesignException[] = [
     },
     {
         check: "CKV_AWS_144",
+        resources: "aws_s3_bucket.*-dr-promotion-artifacts-bucket",
+        scope: "every stack",
+        reason:
+            "The promotion function's bundle bucket is in the DR region already, beside the function it " +
+            "deploys; it holds code bundled from the sources and signed at every deployment, which a copy back " +
+            "in the primary region would not serve.",
+    },
+    {
+        check: "CKV_AWS_144",
         resources: "aws_s3_bucket.*-audit-logs-bucket",
         scope: "every stack",
         reason:
