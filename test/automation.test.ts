@@ -371,7 +371,18 @@ describe("automation", () => {
 
         it("loads a path secret as secret and its sibling keys as plain text", async () => {
             pulumi.runtime.setAllConfig(engineConfig("dev"), ["webapp-infra:mailgun"]);
-            const cfg = loadConfig();
+            // Read inside a run of stack dev, as the program reads it (the stack name is the
+            // environment's default; outside a run the SDK's stack is whatever ran last).
+            let cfg: ReturnType<typeof loadConfig> | undefined;
+            await runOffline(
+                () => {
+                    cfg = loadConfig();
+                },
+                { stack: "dev" },
+            );
+            if (cfg === undefined) {
+                throw new Error("the program did not run");
+            }
             expect(cfg.mailgun.domain).to.equal("mg.example.com");
             expect(await pulumi.isSecret(cfg.mailgun.apiKey)).to.equal(true);
         });

@@ -3,8 +3,8 @@ import { expect } from "chai";
 import { parseBenchArgs, runBench } from "../tools/bench";
 import { UsageError } from "../tools/cli";
 import { criticalPath, DEFAULT_CREATE } from "../tools/offline/critical-path";
-import { buildPlan } from "../tools/offline/plan";
 import { resourcesDocument } from "../tools/offline/render";
+import { stackPlan } from "./support";
 
 describe("benchmark", () => {
     it("takes --runs as a whole number and refuses anything else", async () => {
@@ -61,7 +61,7 @@ describe("benchmark", () => {
         });
 
         it("on dev: the VPC's NAT gateways, then the database, then the group that waits for its document", async () => {
-            const plan = await buildPlan("dev");
+            const plan = await stackPlan("dev");
             const doc = resourcesDocument(plan) as {
                 resources: Parameters<typeof criticalPath>[0];
             };

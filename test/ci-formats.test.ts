@@ -7,6 +7,7 @@ import { RULES } from "../policy/rules";
 import { configKeyLine, renderJunit, renderSarif } from "../tools/offline/ci-formats";
 import { buildPlan, type Plan } from "../tools/offline/plan";
 import { PROJECT_ROOT } from "../tools/offline/stack-config";
+import { stackPlan } from "./support";
 
 interface SarifResult {
     ruleId: string;
@@ -41,7 +42,7 @@ describe("CI formats of the policy results", () => {
     let flagged: Plan;
 
     before(async () => {
-        dev = await buildPlan("dev");
+        dev = await stackPlan("dev");
         const flowLogs = dev.run.resources.find(
             (r) => r.name === "dev-network-flow-logs" && r.type === "aws:cloudwatch/logGroup:LogGroup",
         )!;

@@ -7,16 +7,16 @@ import { costSummaryLine, estimateCost, renderCostMarkdown, type CostReport } fr
 import { COST_MODEL } from "../tools/cost/model";
 import { AWS_PRICES, GCP_PRICES } from "../tools/cost/prices";
 import { DEFAULT_USAGE, usageWith, UsageFileError } from "../tools/cost/usage";
-import { buildPlan, placeResources, type Plan } from "../tools/offline/plan";
+import { placeResources, type Plan } from "../tools/offline/plan";
 import { knownStacks, PROJECT_ROOT } from "../tools/offline/stack-config";
 import { typesBuilt, typesInSource } from "./coverage";
-import { build, stackConfig } from "./support";
+import { build, stackConfig, stackPlan } from "./support";
 
 /** The dev plan with config overrides (built through the same runtime as the plan command). */
 async function devPlanWith(overrides: Record<string, unknown>): Promise<Plan> {
     const config = stackConfig("dev", overrides);
     const run = await build(config);
-    return { ...(await buildPlan("dev")), config, run, nodes: placeResources(run.resources) };
+    return { ...(await stackPlan("dev")), config, run, nodes: placeResources(run.resources) };
 }
 
 const item = (cost: CostReport, label: string) => cost.byItem.find((i) => i.label === label)?.monthlyUsd;
@@ -90,8 +90,8 @@ describe("cost estimate", () => {
         let dev: Plan;
         let demo: Plan;
         before(async () => {
-            dev = await buildPlan("dev");
-            demo = await buildPlan("demo");
+            dev = await stackPlan("dev");
+            demo = await stackPlan("demo");
         });
 
         it("prices dev's one NAT gateway, the load balancer, the database and the instance", () => {
@@ -164,7 +164,7 @@ describe("cost estimate", () => {
     });
 
     it("follows the config: Multi-AZ doubles the database, a bigger group runs more instances", async () => {
-        const base = estimateCost(await buildPlan("dev"));
+        const base = estimateCost(await stackPlan("dev"));
         const planOf = devPlanWith;
         const multiAz = estimateCost(await planOf({ aws: { db: { multiAz: true } } }));
         expect(item(multiAz, "RDS MySQL db.t3.micro Multi-AZ")).to.equal(24.82);

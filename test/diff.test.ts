@@ -4,17 +4,17 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { changedPaths, changeLine, compareWith, type ResourcesDocument } from "../tools/offline/diff";
-import { placeResources, type Plan, buildPlan } from "../tools/offline/plan";
+import { placeResources, type Plan } from "../tools/offline/plan";
 import { resourcesDocument } from "../tools/offline/render";
 import { REPLACE_ON, replacingInputs } from "../tools/offline/replace";
 import { runPlan } from "../tools/plan";
 import { typesBuilt, typesInSource } from "./coverage";
-import { build, stackConfig } from "./support";
+import { build, stackConfig, stackPlan } from "./support";
 
 async function devDocument(overrides: Record<string, unknown> = {}): Promise<ResourcesDocument> {
     const config = stackConfig("dev", overrides);
     const run = await build(config);
-    const plan: Plan = { ...(await buildPlan("dev")), config, run, nodes: placeResources(run.resources) };
+    const plan: Plan = { ...(await stackPlan("dev")), config, run, nodes: placeResources(run.resources) };
     return resourcesDocument(plan) as unknown as ResourcesDocument;
 }
 

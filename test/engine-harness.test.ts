@@ -194,7 +194,9 @@ describe("engine harness: the stand-in provider", () => {
         ) as string[];
         const project = loaded.filter((f) => !f.startsWith("node_modules")).sort();
         expect(project).to.deep.equal([
+            "tools/code-cache.js",
             "tools/engine/provider.ts",
+            "tools/lazy-sdk.js",
             "tools/offline/mocks.ts",
             "tools/offline/replace.ts",
             "tools/register.js",

@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser } from "playwright-core";
-import { buildPlan } from "../tools/offline/plan";
 import { componentGraph } from "../tools/offline/render";
 import { runPlan } from "../tools/plan";
+import { stackPlan } from "./support";
 
 /** Debian's package; `CHROMIUM_PATH` names another Chromium-based build (CI runners ship Chrome). */
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -52,7 +52,7 @@ describe("HTML report in a browser", function () {
     for (const stack of ["dev", "demo"]) {
         it(`${stack}: draws a node per component and an arrow per dependency, with no console error`, async () => {
             expect(await runPlan(["--stack", stack, "--out", out], { print: () => undefined })).to.equal(0);
-            const { nodes, edges } = componentGraph(await buildPlan(stack));
+            const { nodes, edges } = componentGraph(await stackPlan(stack));
             // demo: WAF and Cloud Armor are on by default outside dev; its stack file turns on the
             // audit logs and governance on both clouds.
             expect(nodes.length).to.equal(stack === "dev" ? 10 : 25);

@@ -4,7 +4,7 @@ import { createInfrastructure, toStackOutputs } from "../components";
 import { expect } from "chai";
 import { ConfigError, parseConfig, type InfraConfig } from "../config";
 import { DEFAULT_RULE_OPTIONS, evaluate } from "../policy/rules";
-import { toStackResource } from "../tools/offline/plan";
+import { buildPlan, toStackResource, type Plan } from "../tools/offline/plan";
 import { runOffline, type OfflineRun, type RecordedResource } from "../tools/offline/run";
 import { readStackConfig } from "../tools/offline/stack-config";
 
@@ -36,10 +36,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
     return value !== null && typeof value === "object" && !Array.isArray(value) && !pulumi.Output.isInstance(value);
 }
 
+/** The secret Outputs holding TEST_MAILGUN_KEY that `rawStackConfig` made (one value, many Outputs). */
+const testKeys = new WeakSet<object>();
+
 /** The raw config of a real stack file with the test Mailgun key, plus overrides. */
 export function rawStackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
     const raw = readStackConfig(stack);
-    raw.mailgun = { ...(raw.mailgun as object), apiKey: pulumi.secret(TEST_MAILGUN_KEY) };
+    const apiKey = pulumi.secret(TEST_MAILGUN_KEY);
+    testKeys.add(apiKey);
+    raw.mailgun = { ...(raw.mailgun as object), apiKey };
     return merge(raw, overrides);
 }
 
@@ -48,24 +53,76 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
     return parseConfig(rawStackConfig(stack, overrides), stack);
 }
 
-/** Builds a whole stack under mocks. */
-export function build(cfg: InfraConfig): Promise<OfflineRun> {
-    return runOffline(() => toStackOutputs(createInfrastructure(cfg)), { stack: cfg.environment });
+/**
+ * The same config as text, or undefined when it holds something text cannot stand for: an
+ * Output other than the test Mailgun key (its value is not known here), or a function.
+ */
+export function configKey(cfg: InfraConfig): string | undefined {
+    let comparable = true;
+    const text = JSON.stringify(cfg, (_key, value: unknown) => {
+        if (pulumi.Output.isInstance(value)) {
+            comparable &&= testKeys.has(value);
+            return "<the test Mailgun key>";
+        }
+        if (
+            typeof value === "function" ||
+            typeof value === "symbol" ||
+            typeof value === "bigint" ||
+            value instanceof Map ||
+            value instanceof Set
+        ) {
+            comparable = false;
+            return undefined;
+        }
+        return value;
+    });
+    return comparable ? text : undefined;
 }
 
-const builtStacks = new Map<string, Promise<OfflineRun>>();
+/** Builds, by config: every test file of a run shares one build of the same config. */
+const builds = new Map<string, Promise<OfflineRun>>();
 
 /**
- * A real stack file's build, shared by every test that reads it unchanged (a build is immutable),
- * so each stack is built once per test run.
+ * Builds a whole stack under mocks. A build is immutable and depends on its config alone, so the
+ * same config (compared as text: `configKey`) is built once per test process and shared; the
+ * Pulumi runtime is process-global, so builds run one after the other in any case.
  */
-export function buildStack(stack: string): Promise<OfflineRun> {
-    let run = builtStacks.get(stack);
+export function build(cfg: InfraConfig): Promise<OfflineRun> {
+    const key = configKey(cfg);
+    let run = key === undefined ? undefined : builds.get(key);
     if (run === undefined) {
-        run = build(stackConfig(stack));
-        builtStacks.set(stack, run);
+        run = serially(() => runOffline(() => toStackOutputs(createInfrastructure(cfg)), { stack: cfg.environment }));
+        if (key !== undefined) {
+            builds.set(key, run);
+        }
     }
     return run;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs offline builds one at a time (two tests' `before` hooks may both ask for one). */
+function serially<T>(start: () => Promise<T>): Promise<T> {
+    const result = queue.then(start, start);
+    queue = result.catch(() => undefined);
+    return result;
+}
+
+/** A real stack file's build, shared by every test that reads it unchanged. */
+export function buildStack(stack: string): Promise<OfflineRun> {
+    return build(stackConfig(stack));
+}
+
+const plans = new Map<string, Promise<Plan>>();
+
+/** A real stack file's offline plan (`buildPlan`), shared by the tests that only read it. */
+export function stackPlan(stack: string): Promise<Plan> {
+    let plan = plans.get(stack);
+    if (plan === undefined) {
+        plan = serially(() => buildPlan(stack));
+        plans.set(stack, plan);
+    }
+    return plan;
 }
 
 /** A JSON document input (policy, dashboard) parsed. */

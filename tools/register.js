@@ -10,6 +10,10 @@
 // largest cost of the offline plan. Positions are mapped when someone needs them instead, through
 // `tools/source-maps.js` (the plan's source positions, crash reports, failed tests).
 "use strict";
+// First: V8's code cache for every module loaded from here on (tools/code-cache.js).
+require("./code-cache.js");
+// The SDK's function-serialization dependencies load on first use (tools/lazy-sdk.js).
+require("./lazy-sdk.js");
 const { createHash } = require("node:crypto");
 const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
@@ -76,11 +80,16 @@ module.exports = { compile };
 // The SDK's `debuggablePromise` records a stack trace for each promise it tracks (about 15,000 in
 // the demo plan), used only by the promise-leak report that PULUMI_DEBUG_PROMISE_LEAKS turns on.
 // Formatting those traces was a tenth of the plan's time: without that variable they stay empty.
-// Every other stack trace is formatted as Node formats it.
-if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && Error.prepareStackTrace === undefined) {
+// Every other stack trace is formatted by the formatter that was there before (Node 20.19+ installs
+// its own `Error.prepareStackTrace`, so "none installed yet" is not `undefined` there).
+const previousPrepareStackTrace = Error.prepareStackTrace;
+if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && isNodeDefaultFormatter(previousPrepareStackTrace)) {
     Error.prepareStackTrace = function prepareStackTrace(error, frames) {
         if (frames.length > 0 && frames[0].getFunctionName() === "debuggablePromise") {
             return "";
+        }
+        if (previousPrepareStackTrace !== undefined) {
+            return previousPrepareStackTrace(error, frames);
         }
         let head;
         try {
@@ -90,4 +99,9 @@ if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS && Error.prepareStackTrace === undef
         }
         return frames.length === 0 ? head : `${head}\n    at ${frames.join("\n    at ")}`;
     };
+}
+
+/** No formatter, or Node's own (not one a tool such as source-map-support installed). */
+function isNodeDefaultFormatter(formatter) {
+    return formatter === undefined || (typeof formatter === "function" && formatter.name === "ErrorPrepareStackTrace");
 }
