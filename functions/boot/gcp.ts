@@ -55,10 +55,31 @@ export interface GcpBootParams {
      */
     readonly secretVersion?: string;
     /**
+     * The cache (`features.cache`): its address, port and CA are deploy-time values in the env
+     * file (`CACHE_HOST`, `CACHE_PORT`, `CACHE_TLS`, `CACHE_CA_FILE`, the CA written beside it);
+     * its AUTH string is read at boot from its own secret (`CACHE_AUTH_TOKEN`). Default: none.
+     */
+    readonly cache?: GcpBootCache;
+    /**
      * The Google endpoints the script calls. Default `METADATA_TOKEN_URL` and `SECRET_MANAGER_URL`;
      * tests point them at loopback fakes.
      */
     readonly endpoints?: { readonly metadataTokenUrl: string; readonly secretManagerUrl: string };
+}
+
+/** The cache as the startup script needs it (`features.cache`). */
+export interface GcpBootCache {
+    readonly host: string;
+    readonly port: number;
+    /** `projects/<project>/secrets/<id>`: the secret that holds the AUTH string alone. */
+    readonly authSecretId: string;
+    /** The instance's server CA (PEM): written to `cacheCaFile(app)`, mode 0644. */
+    readonly caCertificate: string;
+}
+
+/** Where the cache's CA certificate is written: `<app directory>/cache-ca.pem`. */
+export function cacheCaFile(app: Pick<AppSettings, "directory">): string {
+    return `${app.directory}/cache-ca.pem`;
 }
 
 /** The env keys the GCP script writes besides the database connection, in file order. */
@@ -68,6 +89,14 @@ export function gcpPlatformEnv(p: GcpBootParams): Record<string, string> {
         GOOGLE_CLOUD_PROJECT: p.project,
         GCS_BUCKET_NAME: p.bucketName,
         ...(p.registrationTopic === undefined ? {} : { PUBSUB_TOPIC: p.registrationTopic }),
+        ...(p.cache === undefined
+            ? {}
+            : {
+                  CACHE_HOST: p.cache.host,
+                  CACHE_PORT: String(p.cache.port),
+                  CACHE_TLS: "true",
+                  CACHE_CA_FILE: cacheCaFile(p.app),
+              }),
     };
 }
 
@@ -117,12 +146,17 @@ export function renderGcpBootScript(p: GcpBootParams): string {
             OPS_AGENT_CONFIG,
             OPS_AGENT_SERVICE,
             STATSD_EXPORTER_SERVICE,
+            ...(p.cache === undefined
+                ? {}
+                : { CACHE_SECRET_ID: p.cache.authSecretId, CACHE_CA_FILE: cacheCaFile(p.app) }),
         },
         arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine) },
         documents: {
             platform_env: envLines(gcpPlatformEnv(p)),
             ops_agent_config: stringify(opsAgentConfig(p)).trimEnd(),
+            ...(p.cache === undefined ? {} : { cache_ca_certificate: p.cache.caCertificate.trimEnd() }),
         },
+        ...(p.cache === undefined ? {} : { extensions: ["gcp-cache.sh"] }),
         fragment: "gcp.sh",
     });
 }

@@ -16,6 +16,7 @@ import type { Storage } from "../storage";
 import { INSTANCE_PROJECT_ROLES } from "./mig";
 import type {
     GcpAppBackend,
+    GcpBackendCache,
     GcpBackendDeps,
     GcpComputeImplementation,
     GcpRegistrationTopic,
@@ -80,6 +81,8 @@ export function containerEnv(args: {
     registrationTopic?: string;
     database: { host: string; port: number; name: string; user: string };
     passwordSecretId: string;
+    /** The cache (`features.cache`): address, port and CA as values, the AUTH string by reference. */
+    cache?: { host: string; port: number; caCertificate: string; authSecretId: string };
 }): gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] {
     const values: Record<string, string> = {
         APP_PORT: String(args.port),
@@ -90,10 +93,22 @@ export function containerEnv(args: {
         DB_PORT: String(args.database.port),
         DB_NAME: args.database.name,
         DB_USER: args.database.user,
+        ...(args.cache === undefined
+            ? {}
+            : {
+                  CACHE_HOST: args.cache.host,
+                  CACHE_PORT: String(args.cache.port),
+                  CACHE_TLS: "true",
+                  CACHE_CA_CERT: args.cache.caCertificate,
+              }),
     };
+    const secretRef = (secret: string) => ({ secretKeyRef: { secret, version: "latest" } });
     return [
         ...Object.entries(values).map(([name, value]) => ({ name, value })),
-        { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: args.passwordSecretId, version: "latest" } } },
+        { name: "DB_PASSWORD", valueSource: secretRef(args.passwordSecretId) },
+        ...(args.cache === undefined
+            ? []
+            : [{ name: "CACHE_AUTH_TOKEN", valueSource: secretRef(args.cache.authSecretId) }]),
     ];
 }
 
@@ -227,6 +242,8 @@ export interface CloudRunBackendArgs {
     storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     /** The registration topic the API publishes to. Default: none (no publish permission, no env key). */
     registrationTopic?: GcpRegistrationTopic;
+    /** The cache (`features.cache`): in the environment, and the service may read its AUTH string. Default: none. */
+    cache?: GcpBackendCache;
     /** The container port (`app.port`; Cloud Run sets `PORT` to it). */
     port: number;
     /** The startup and liveness probes' path. From `app.healthCheckPath`; default `/healthz`. */
@@ -332,6 +349,10 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
         if (args.registrationTopic !== undefined) {
             grants.push(args.registrationTopic.grantPublish("service", account.member));
         }
+        if (args.cache !== undefined) {
+            grants.push(args.cache.grantAuthRead("service", account.member));
+        }
+        const cache = args.cache;
 
         const env = pulumi
             .all([
@@ -340,8 +361,11 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                 args.database.host,
                 args.database.port,
                 passwordSecretId,
+                cache === undefined
+                    ? undefined
+                    : pulumi.all([cache.host, cache.port, cache.caCertificate, cache.authSecretId]),
             ])
-            .apply(([bucketName, registrationTopic, host, port, secretId]) =>
+            .apply(([bucketName, registrationTopic, host, port, secretId, cacheValues]) =>
                 containerEnv({
                     projectId,
                     port: args.port,
@@ -349,6 +373,16 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                     registrationTopic,
                     database: { host, port, name: args.database.name, user: args.database.user },
                     passwordSecretId: secretId,
+                    ...(cacheValues === undefined
+                        ? {}
+                        : {
+                              cache: {
+                                  host: cacheValues[0],
+                                  port: cacheValues[1],
+                                  caCertificate: cacheValues[2],
+                                  authSecretId: cacheValues[3],
+                              },
+                          }),
                 }),
             );
         const probe = { httpGet: { path: args.healthCheckPath, port: args.port } };
@@ -442,6 +476,7 @@ export function cloudRunArgs(ctx: GcpContext, deps: GcpBackendDeps): CloudRunBac
         },
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
+        ...(deps.cache === undefined ? {} : { cache: deps.cache }),
         port: cfg.app.port,
         healthCheckPath: cfg.app.healthCheckPath,
         image: run.image,

@@ -16,6 +16,7 @@ import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
 import type {
     GcpAppBackend,
+    GcpBackendCache,
     GcpBackendDeps,
     GcpComputeImplementation,
     GcpRegistrationTopic,
@@ -218,6 +219,11 @@ export interface MigBackendArgs {
     storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     /** The registration topic the API publishes to. Default: none (no publish permission, no env key). */
     registrationTopic?: GcpRegistrationTopic;
+    /**
+     * The cache (`features.cache`): the startup script writes its address, port and CA, and reads
+     * its AUTH string from the secret the instances may read. Default: none.
+     */
+    cache?: GcpBackendCache;
     /** How the application is installed on the image and its port (`app.*`). */
     app: AppSettings;
     /** Health-check path. From `app.healthCheckPath`; default `/healthz`. */
@@ -282,6 +288,10 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
         if (args.registrationTopic !== undefined) {
             grants.push(args.registrationTopic.grantPublish("instances", account.member));
         }
+        if (args.cache !== undefined) {
+            grants.push(args.cache.grantAuthRead("instances", account.member));
+        }
+        const cache = args.cache;
 
         // The template: custom image, Shielded VM, private only, OS Login, CMEK boot disk.
         const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: tier });
@@ -291,8 +301,11 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                 args.storage.bucketName,
                 args.registrationTopic?.topicId,
                 args.secretVersion,
+                cache === undefined
+                    ? undefined
+                    : pulumi.all([cache.host, cache.port, cache.authSecretId, cache.caCertificate]),
             ])
-            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion]) =>
+            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues]) =>
                 renderGcpBootScript({
                     project: args.project.projectId,
                     dbSecretId,
@@ -300,6 +313,16 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                     registrationTopic,
                     app: args.app,
                     secretVersion,
+                    ...(cacheValues === undefined
+                        ? {}
+                        : {
+                              cache: {
+                                  host: cacheValues[0],
+                                  port: cacheValues[1],
+                                  authSecretId: cacheValues[2],
+                                  caCertificate: cacheValues[3],
+                              },
+                          }),
                 }),
             );
         const template = new gcp.compute.InstanceTemplate(
@@ -436,6 +459,7 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
         secretVersion: deps.database.credentialsVersionId,
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
+        ...(deps.cache === undefined ? {} : { cache: deps.cache }),
         app: cfg.app,
         healthCheckPath: cfg.app.healthCheckPath,
         machineType: cfg.gcp.machineType,

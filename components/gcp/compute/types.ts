@@ -6,6 +6,7 @@
 import type * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GcpContext } from "../context";
+import type { Cache } from "../cache";
 import type { Database } from "../database";
 import type { Kms } from "../kms";
 import type { GcpBackendMonitoring } from "../monitoring";
@@ -58,7 +59,15 @@ export interface GcpBackendDeps {
     readonly database: Pick<Database, "credentialsVersionId" | "host" | "port">;
     readonly storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     readonly registrationTopic?: GcpRegistrationTopic;
+    /**
+     * The cache (`features.cache`): its address, port and CA reach the application as values, its
+     * AUTH string by reference to its secret, which the backend's account is granted to read.
+     */
+    readonly cache?: GcpBackendCache;
 }
+
+/** What a backend needs from the cache. */
+export type GcpBackendCache = Pick<Cache, "host" | "port" | "caCertificate" | "authSecretId" | "grantAuthRead">;
 
 /** One value of `gcp.compute`: how to build that kind of backend. */
 export interface GcpComputeImplementation<O = object> {
