@@ -10,7 +10,8 @@ import { mailgunSettings } from "../shared/mailgun";
 import type { Alerts, AlertsArgs } from "./alerts";
 import { APP_TIER_APIS, CLOUD_DNS_API, DATA_TIER_APIS, type ApisArgs } from "./apis";
 import { REDIS_API, type Cache, type CacheArgs } from "./cache";
-import type { Compute, ComputeArgs } from "./compute";
+import { gcpCompute, type Compute, type ComputeArgs } from "./compute";
+import { serviceAccountId } from "./project";
 import type { GcpContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
 import type { DrKms, DrKmsArgs } from "./dr";
@@ -73,7 +74,8 @@ export function secretsArgs(ctx: GcpContext, kms: Kms): SecretsArgs {
         mailgunApiKey: ctx.config.mailgun.apiKey,
         versionDestroyDays: ctx.behaviour.secretRecoveryDays,
         deletionProtection: ctx.behaviour.deletionProtection,
-        passwordSecret: ctx.config.gcp.compute === "cloudRun",
+        // Cloud Run injects whole secrets; with IAM authentication the password is the operator's alone.
+        passwordSecret: ctx.config.gcp.compute === "cloudRun" || ctx.config.gcp.db.iamAuth,
     };
 }
 
@@ -111,10 +113,19 @@ export function databaseArgs(
         // The application is the same on both clouds: one schema and user name.
         databaseName: app.databaseName,
         username: app.databaseUser,
+        ...(gcp.db.iamAuth
+            ? { iamAuth: { projectId: ctx.project.projectId, serviceAccountEmail: appServiceAccountEmail(ctx) } }
+            : {}),
         ...(drKms !== undefined && gcp.dr.region !== undefined
             ? { replica: { region: gcp.dr.region, keyId: drKms.keyIds.sql, keyGrant: drKms.agentGrants.sql } }
             : {}),
     };
+}
+
+/** The e-mail of the application's service account (`gcp.compute` names its id: `<environment>-app-vm` or `-app-run`). */
+export function appServiceAccountEmail(ctx: GcpContext): string {
+    const id = serviceAccountId(ctx.environment, gcpCompute(ctx.config.gcp.compute).accountRole);
+    return `${id}@${ctx.project.projectId}.iam.gserviceaccount.com`;
 }
 
 export function storageArgs(ctx: GcpContext, kms: Kms, drKms?: DrKms): StorageArgs {

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderGcpBootScript } from "../../../functions/boot/gcp";
 import type { AppSettings } from "../../../functions/boot/render";
 import type { GcpContext } from "../context";
+import type { Database } from "../database";
 import type { Kms } from "../kms";
 import { userMetric, type Chart, type GcpBackendMonitoring } from "../monitoring";
 import { anyInFiveMinutes } from "../alerts";
@@ -22,6 +23,9 @@ import type {
     GcpRegistrationTopic,
     LoadBalancerTarget,
 } from "./types";
+
+/** The instances' service account: `<environment>-app-vm`. */
+export const MIG_ACCOUNT_ROLE = "app-vm";
 
 /** The instance group's named port the backend service sends traffic to (`app.port`). */
 export const NAMED_PORT = "http";
@@ -224,6 +228,14 @@ export interface MigBackendArgs {
      * its AUTH string from the secret the instances may read. Default: none.
      */
     cache?: GcpBackendCache;
+    /**
+     * IAM database authentication (`gcp.db.iamAuth`): the database's grant for the instances'
+     * account, and the proxy's instance and port for the startup script. Default: none.
+     */
+    iamAuth?: {
+        database: Pick<Database, "grantIamLogin" | "connectionName">;
+        port: pulumi.Input<number>;
+    };
     /** How the application is installed on the image and its port (`app.*`). */
     app: AppSettings;
     /** Health-check path. From `app.healthCheckPath`; default `/healthz`. */
@@ -268,7 +280,7 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
         const account = new gcp.serviceaccount.Account(
             `${name}-instances`,
             {
-                accountId: serviceAccountId(args.environment, "app-vm"),
+                accountId: serviceAccountId(args.environment, MIG_ACCOUNT_ROLE),
                 displayName: `webapp ${args.environment} instances`,
             },
             child,
@@ -291,7 +303,11 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
         if (args.cache !== undefined) {
             grants.push(args.cache.grantAuthRead("instances", account.member));
         }
+        if (args.iamAuth !== undefined) {
+            grants.push(...args.iamAuth.database.grantIamLogin("instances", account));
+        }
         const cache = args.cache;
+        const iamAuth = args.iamAuth;
 
         // The template: custom image, Shielded VM, private only, OS Login, CMEK boot disk.
         const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: tier });
@@ -304,8 +320,9 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                 cache === undefined
                     ? undefined
                     : pulumi.all([cache.host, cache.port, cache.authSecretId, cache.caCertificate]),
+                iamAuth === undefined ? undefined : pulumi.all([iamAuth.database.connectionName, iamAuth.port]),
             ])
-            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues]) =>
+            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues, proxy]) =>
                 renderGcpBootScript({
                     project: args.project.projectId,
                     dbSecretId,
@@ -323,6 +340,7 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                                   caCertificate: cacheValues[3],
                               },
                           }),
+                    ...(proxy === undefined ? {} : { iamAuth: { connectionName: proxy[0], port: proxy[1] } }),
                 }),
             );
         const template = new gcp.compute.InstanceTemplate(
@@ -460,6 +478,7 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         ...(deps.cache === undefined ? {} : { cache: deps.cache }),
+        ...(cfg.gcp.db.iamAuth ? { iamAuth: { database: deps.database, port: deps.database.port } } : {}),
         app: cfg.app,
         healthCheckPath: cfg.app.healthCheckPath,
         machineType: cfg.gcp.machineType,
@@ -473,5 +492,6 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
 /** `gcp.compute: mig`. */
 export const MIG_COMPUTE: GcpComputeImplementation<MigOutputs> = {
     label: "instances",
+    accountRole: MIG_ACCOUNT_ROLE,
     build: (ctx, name, deps) => new MigBackend(name, migArgs(ctx, deps), deps.tier),
 };

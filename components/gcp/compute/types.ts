@@ -56,7 +56,7 @@ export interface GcpBackendDeps {
     readonly kms: Pick<Kms, "keyIds" | "agentGrants" | "keyRing">;
     readonly secrets: Pick<Secrets, "databaseSecretId" | "passwordSecretId" | "grantRead">;
     /** The connection document's version (recorded by the backend, so a new one rolls it). */
-    readonly database: Pick<Database, "credentialsVersionId" | "host" | "port">;
+    readonly database: Pick<Database, "credentialsVersionId" | "host" | "port" | "connectionName" | "iamUser" | "grantIamLogin">;
     readonly storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     readonly registrationTopic?: GcpRegistrationTopic;
     /**
@@ -73,6 +73,8 @@ export type GcpBackendCache = Pick<Cache, "host" | "port" | "caCertificate" | "a
 export interface GcpComputeImplementation<O = object> {
     /** What the backend's members are called (`instances`): descriptions and grant names. */
     readonly label: string;
+    /** The role part of its service account's id, `<environment>-<accountRole>` (e.g. `app-vm`). */
+    readonly accountRole: string;
     /**
      * Builds the backend: its resources as children of `deps.tier`, named `<name>-<role>` (`name`
      * is the tier's), its arguments from `ctx.config` (its own keys) and the tiers in `deps`.
