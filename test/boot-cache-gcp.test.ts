@@ -106,3 +106,76 @@ describe("Compute Engine startup script with the cache", function () {
         }
     });
 });
+
+describe("Compute Engine startup script with IAM database authentication", function () {
+    this.timeout(120_000);
+    let store: GoogleSecretStore;
+    before(async () => {
+        store = await GoogleSecretStore.start();
+    });
+    after(async () => {
+        await store.close();
+        removeSandboxes();
+    });
+    const IAM = { connectionName: `${GCP_PROJECT}:us-east1:dev-gcp-database-mysql-1a2b3c4`, port: 3306 };
+    const IAM_DOCUMENT = { engine: "mysql", host: "127.0.0.1", port: 3306, dbname: "webapp", username: "dev-app-vm" };
+
+    it("passes shellcheck with IAM authentication and the cache on together", function () {
+        expectShellcheckClean(this, renderGcpBootScript({ ...GCP_PARAMS, cache: CACHE, iamAuth: IAM }));
+    });
+
+    it("starts the Auth Proxy's unit before the application and writes the IAM user without a password", async () => {
+        await store.put(GCP_SECRET_ID, JSON.stringify(IAM_DOCUMENT));
+        const result = await runBootScript({
+            script: renderGcpBootScript({
+                ...GCP_PARAMS,
+                iamAuth: IAM,
+                endpoints: { metadataTokenUrl: store.tokenUrl, secretManagerUrl: store.secretManager.url },
+            }),
+            fakes: { ...COMMON_FAKES, ...GCP_CLOUD.fakes },
+            tools: store.tools,
+        });
+        expect(result.status, result.stderr).to.equal(0);
+        const env = result.file(ENV_FILE).split("\n");
+        expect(env).to.include.members([
+            "DB_IAM_AUTH='true'",
+            "DB_HOST='127.0.0.1'",
+            "DB_PORT='3306'",
+            "DB_NAME='webapp'",
+            "DB_USER='dev-app-vm'",
+        ]);
+        expect(env.filter((l) => l.startsWith("DB_PASSWORD="))).to.deep.equal([]);
+        const unit = result.file("/etc/systemd/system/cloud-sql-proxy.service");
+        expect(unit.split("\n")).to.include.members([
+            "Before=webapp.service",
+            `ExecStart=/usr/local/bin/cloud-sql-proxy --auto-iam-authn --private-ip --address 127.0.0.1 --port 3306 ${IAM.connectionName}`,
+            "Restart=always",
+        ]);
+        const calls = result.calls("systemctl");
+        expect(calls.slice(0, 3)).to.deep.equal([
+            "daemon-reload",
+            "enable cloud-sql-proxy.service",
+            "restart cloud-sql-proxy.service",
+        ]);
+        expect(calls.slice(-2)).to.deep.equal(["enable webapp.service", "restart webapp.service"]);
+    });
+
+    it("fails, and starts no application, when the proxy does not start", async () => {
+        await store.put(GCP_SECRET_ID, JSON.stringify(IAM_DOCUMENT));
+        const result = await runBootScript({
+            script: renderGcpBootScript({
+                ...GCP_PARAMS,
+                iamAuth: IAM,
+                endpoints: { metadataTokenUrl: store.tokenUrl, secretManagerUrl: store.secretManager.url },
+            }),
+            fakes: {
+                ...COMMON_FAKES,
+                systemctl: 'if [ "$1 $2" = "restart cloud-sql-proxy.service" ]; then exit 1; fi',
+            },
+            tools: store.tools,
+        });
+        expect(result.status).to.equal(1);
+        expect(result.stderr).to.include("could not start cloud-sql-proxy.service (is cloud-sql-proxy on the image?)");
+        expect(result.calls("systemctl")).not.to.include("restart webapp.service");
+    });
+});
