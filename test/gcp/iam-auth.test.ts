@@ -8,7 +8,7 @@ import { proxySidecar, CLOUD_SQL_PROXY_IMAGE } from "../../components/gcp/comput
 import { databaseFlags, iamDatabaseUser, IAM_LOGIN_ROLES } from "../../components/gcp/database";
 import { mockPassword } from "../../tools/offline/mocks";
 import type { OfflineRun } from "../../tools/offline/run";
-import { build, configProblems, rawStackConfig, referenced } from "../support";
+import { build, configProblems, mandatoryViolations, rawStackConfig, referenced } from "../support";
 import { expectDependsOn, gcpOnly, TEST_PROJECT } from "./helpers";
 
 const T = {
@@ -141,6 +141,10 @@ describe("gcp.db.iamAuth on the instances (MySQL)", () => {
         expect(plain).not.to.include("cloud-sql-proxy");
         expect(plain).to.include("'DB_PASSWORD=password'");
     });
+
+    it("passes the mandatory policy rules", () => {
+        expect(mandatoryViolations(run, "dev")).to.deep.equal([]);
+    });
 });
 
 describe("gcp.db.iamAuth on Cloud Run (PostgreSQL)", () => {
@@ -196,5 +200,9 @@ describe("gcp.db.iamAuth on Cloud Run (PostgreSQL)", () => {
         // The service may not read the password.
         expect(run.ofType(T.secretMember).map((m) => m.name).filter((n) => /-password-reader-/.test(n))).to.deep.equal([]);
         expectDependsOn(run.one(T.run), iamUsers(run)[0]);
+    });
+
+    it("passes the mandatory policy rules (an IAM user has no password to keep in a secret store)", () => {
+        expect(mandatoryViolations(run, "dev")).to.deep.equal([]);
     });
 });
