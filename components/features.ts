@@ -154,9 +154,9 @@ export const FEATURES: readonly Feature[] = [
     {
         // Built with the data tiers (the connection document and the backends use it), not as a feature step.
         key: "cache",
-        clouds: ["aws"],
+        clouds: ["aws", "gcp"],
         summary:
-            "ElastiCache for Valkey: TLS, its own at-rest key, an AUTH token in Secrets Manager, a replica outside dev",
+            "AWS: ElastiCache for Valkey: TLS, its own at-rest key, an AUTH token in Secrets Manager, a replica outside dev; GCP: Memorystore for Redis on private services access: TLS, its own key, the AUTH string in Secret Manager, STANDARD_HA outside dev",
     },
 ];
 

@@ -300,6 +300,8 @@ export function configSchema(environment: string) {
             deletionProtection: boolean().default(env.deletionProtection),
             backupRetentionDays: integer(1, 365).default(env.backupRetentionDays),
             highAvailability: boolean().default(env.standbyDatabase),
+            /** Cloud SQL IAM database authentication for the application's service account (`components/gcp/database.ts`). */
+            iamAuth: boolean().default(false),
         }),
         /** The disaster-recovery region (`components/gcp/dr.ts`); off while `region` is unset. */
         dr: section({ region: gcpRegion().optional() }),

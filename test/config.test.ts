@@ -311,9 +311,9 @@ describe("config: every rule names the key and the value", () => {
             'aws.cache.multiAz: "yes" must be true or false',
         ],
         [
-            "features.cache acts on AWS only",
-            { clouds: ["gcp"], gcp: { project: "example-1234" }, features: { cache: true } },
-            "features.cache: true does nothing on clouds [gcp]: it acts on aws only",
+            "gcp.db.iamAuth is true or false",
+            { gcp: { db: { iamAuth: "on" } } },
+            'gcp.db.iamAuth: "on" must be true or false',
         ],
         [
             "aws.db.allocatedStorage is at least 20",

@@ -105,7 +105,6 @@ describe("opt-in features (the registry)", () => {
             "backup@gcp",
             "vpcEndpoints@gcp",
             "monthlyBudgetUsd@gcp",
-            "cache@gcp",
         ]);
         for (const { feature, cloud } of cases) {
             const problems = problemsOf(() =>

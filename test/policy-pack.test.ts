@@ -247,6 +247,35 @@ describe("policy pack (served like the Pulumi CLI runs it)", function () {
         ]);
     });
 
+    it("takes Memorystore's AUTH string as a secret of the instance, and finds it outside its secret version", async () => {
+        const auth = "0f1e2d3c-4b5a-4968-a7b6-c5d4e3f2a1b0";
+        const found = await analyzeStack([
+            {
+                type: "gcp:redis/instance:Instance",
+                name: "cache",
+                props: {
+                    authEnabled: true,
+                    transitEncryptionMode: "SERVER_AUTHENTICATION",
+                    customerManagedKey: "projects/p/locations/r/keyRings/k/cryptoKeys/c",
+                    authString: secret(auth),
+                },
+            },
+            {
+                type: "gcp:secretmanager/secretVersion:SecretVersion",
+                name: "cache-auth-string",
+                props: { secret: "projects/p/secrets/s", secretData: secret(auth) },
+            },
+            {
+                type: "gcp:cloudrunv2/service:Service",
+                name: "service",
+                props: { template: { containers: [{ envs: [{ name: "CACHE_AUTH_TOKEN", value: auth }] }] } },
+            },
+        ]);
+        expect(found.map((d) => `${d.policy}: ${d.message}`)).to.deep.equal([
+            "no-plaintext-secrets: service: template.containers[0].envs[0].value holds a secret value in plain text",
+        ]);
+    });
+
     it("finds a database password inside base64 launch-template user data", async () => {
         const password = "Db-Passw0rd-0123456789";
         const found = await analyzeStack([

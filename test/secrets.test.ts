@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { awsContext, createAwsPlatform } from "../components/aws";
-import { mockPassword } from "../tools/offline/mocks";
+import { mockPassword, mockRedisAuthString } from "../tools/offline/mocks";
 import { runOffline, type OfflineRun } from "../tools/offline/run";
 import { isSecretValue } from "../tools/offline/values";
 import { build, buildStack, stackConfig, TEST_MAILGUN_KEY } from "./support";
@@ -169,6 +169,57 @@ for (const [label, make, generated, replicaCount, cacheTokens, originValues] of 
             expect(versions).to.have.length(2 + cacheTokens + originValues);
             for (const version of run.ofType("aws:secretsmanager/secretVersion:SecretVersion")) {
                 expect(isSecretValue(version.inputs.secretString), version.name).to.equal(true);
+            }
+        });
+    });
+}
+
+/**
+ * The Memorystore AUTH string (`features.cache` on GCP): Memorystore generates it, so it is an
+ * output of the instance only; it may appear in no resource input but its secret version's, as a
+ * secret, and in no stack output. The consumers get its secret's id.
+ */
+const GCP_CACHE_STACKS: Array<[string, () => Promise<OfflineRun>, string, number]> = [
+    ["demo stack", () => buildStack("demo"), "demo", 0],
+    ["prod stack (Cloud Run)", () => buildStack("prod"), "prod", 1],
+    [
+        "GCP dev stack with the cache (instances)",
+        () => build(stackConfig("dev", { clouds: ["gcp"], gcp: { project: "my-project-123" }, features: { cache: true } })),
+        "dev",
+        1,
+    ],
+];
+for (const [label, make, environment, caches] of GCP_CACHE_STACKS) {
+    describe(`the Memorystore AUTH string never leaks (${label})`, () => {
+        let run: OfflineRun;
+        before(async () => {
+            run = await make();
+        });
+        const authStrings = () => run.ofType("gcp:redis/instance:Instance").map((i) => mockRedisAuthString(i.name));
+
+        it("appears only in its secret version, as a secret, and in no stack output", () => {
+            expect(authStrings()).to.have.length(caches);
+            for (const auth of authStrings()) {
+                const hits = run.locate(auth);
+                expect(hits.map((h) => `${h.type} ${h.where}`)).to.deep.equal([
+                    `gcp:secretmanager/secretVersion:SecretVersion ${environment}-gcp-cache-auth-string`,
+                ]);
+                expect(hits[0].path).to.equal("secretData");
+                expect(hits[0].inSecret, "the secret version's data is not marked secret").to.equal(true);
+                expect(JSON.stringify(run.outputs)).not.to.contain(auth);
+            }
+        });
+
+        it("reaches the application by reference: the instance asks for AUTH, the secret holds the string", () => {
+            for (const instance of run.ofType("gcp:redis/instance:Instance")) {
+                expect(Object.keys(instance.inputs).filter((k) => /^auth(?!orized)/.test(k))).to.deep.equal(["authEnabled"]);
+            }
+            const versions = run
+                .ofType("gcp:secretmanager/secretVersion:SecretVersion")
+                .filter((v) => /-cache-auth-string$/.test(v.name));
+            expect(versions).to.have.length(caches);
+            for (const version of versions) {
+                expect(isSecretValue(version.inputs.secretData), version.name).to.equal(true);
             }
         });
     });

@@ -26,6 +26,8 @@ export interface CloudSqlEngineSpec {
     readonly port: number;
     /** Server flags (TLS is the instance's `sslMode`, `SSL_MODE`). */
     readonly flags: ReadonlyArray<{ name: string; value: string }>;
+    /** The flag that turns IAM database authentication on (`gcp.db.iamAuth`); its name differs per engine. */
+    readonly iamAuthFlag: string;
     /** The application database's character set and collation (Cloud SQL's defaults where absent). */
     readonly charset?: string;
     readonly collation?: string;
@@ -43,6 +45,7 @@ export const CLOUD_SQL_ENGINES: Readonly<Record<DatabaseEngine, CloudSqlEngineSp
             { name: "long_query_time", value: "2" },
             { name: "local_infile", value: "off" },
         ],
+        iamAuthFlag: "cloudsql_iam_authentication",
         charset: "utf8mb4",
         collation: "utf8mb4_0900_ai_ci",
     },
@@ -69,10 +72,37 @@ export const CLOUD_SQL_ENGINES: Readonly<Record<DatabaseEngine, CloudSqlEngineSp
             { name: "log_min_messages", value: "warning" },
             { name: "cloudsql.enable_pgaudit", value: "on" },
         ],
+        iamAuthFlag: "cloudsql.iam_authentication",
         charset: "UTF8",
         collation: "en_US.UTF8",
     },
 };
+
+/** The project roles an IAM database user needs: log in (`instanceUser`) and connect through the Auth Proxy (`client`). */
+export const IAM_LOGIN_ROLES: readonly string[] = ["roles/cloudsql.instanceUser", "roles/cloudsql.client"];
+
+/** Where the application reaches the database with IAM authentication: the Auth Proxy on loopback. */
+export const AUTH_PROXY_HOST = "127.0.0.1";
+
+/**
+ * The database user name Cloud SQL gives a service account (`CLOUD_IAM_SERVICE_ACCOUNT`): MySQL
+ * keeps the part before `@` (its user names are at most 32 characters), PostgreSQL the e-mail
+ * without `.gserviceaccount.com`. E.g. `dev-app-vm@p.iam.gserviceaccount.com` -> MySQL
+ * `dev-app-vm`, PostgreSQL `dev-app-vm@p.iam`.
+ */
+export function iamDatabaseUser(engine: DatabaseEngine, serviceAccountEmail: string): string {
+    const match = /^([^@]+)@(.+)\.gserviceaccount\.com$/.exec(serviceAccountEmail);
+    if (match === null) {
+        throw new Error(`iamDatabaseUser: ${JSON.stringify(serviceAccountEmail)} is not a service account e-mail`);
+    }
+    return engine === "mysql" ? match[1] : `${match[1]}@${match[2]}`;
+}
+
+/** The instance's flags: the engine's, and its IAM authentication flag when `iamAuth` is on. */
+export function databaseFlags(engine: DatabaseEngine, iamAuth: boolean): Array<{ name: string; value: string }> {
+    const spec = CLOUD_SQL_ENGINES[engine];
+    return [...spec.flags.map((flag) => ({ ...flag })), ...(iamAuth ? [{ name: spec.iamAuthFlag, value: "on" }] : [])];
+}
 
 /** Storage grows automatically up to this multiple of the initial size. */
 export const DISK_AUTORESIZE_LIMIT_FACTOR = 5;
@@ -109,6 +139,14 @@ export interface DatabaseArgs {
     network: Pick<Network, "networkId" | "privateServicesRangeName" | "privateServicesConnection">;
     /** The platform keys: storage and backups are encrypted with the Cloud SQL key. */
     kms: Pick<Kms, "keyIds" | "agentGrants">;
+    /**
+     * IAM database authentication (`gcp.db.iamAuth`): the application's service account (its
+     * e-mail, fixed by its id) logs in as a `CLOUD_IAM_SERVICE_ACCOUNT` user through the Auth
+     * Proxy, and the connection document names that user at the proxy's address, without a
+     * password. The built-in user and its generated password stay (for the one-time GRANT).
+     * Default: none (the application uses the password).
+     */
+    iamAuth?: { projectId: string; serviceAccountEmail: string };
     /** Supplies the generated password and the secret this tier fills with the connection document. */
     secrets: Pick<Secrets, "databasePassword" | "databaseSecret">;
     /** `app.databaseEngine`: `mysql` (default, MySQL 8.4) or `postgres` (PostgreSQL 16). */
@@ -164,6 +202,8 @@ export function replicaBackupConfiguration(engine: DatabaseEngine) {
  * document into the database secret.
  */
 export class Database extends pulumi.ComponentResource implements DatabaseOutputs {
+    /** With `iamAuth`: the application's database user name (`iamDatabaseUser`). */
+    public readonly iamUser?: string;
     /** The instance's private IP address. */
     public readonly host: pulumi.Output<string>;
     public readonly port: pulumi.Output<number>;
@@ -179,9 +219,16 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
         readonly connectionName: pulumi.Output<string>;
     };
 
+    private readonly baseName: string;
+    private readonly iamAuth?: { projectId: string; serviceAccountEmail: string };
+    private readonly instance: gcp.sql.DatabaseInstance;
+
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:gcp:Database", name, {}, opts);
         const engine = CLOUD_SQL_ENGINES[args.engine];
+        this.baseName = name;
+        this.iamAuth = args.iamAuth;
+        this.iamUser = args.iamAuth && iamDatabaseUser(args.engine, args.iamAuth.serviceAccountEmail);
 
         // What the primary and its replica share: machine, disk, private address only, TLS, flags.
         const common = {
@@ -200,7 +247,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
                 enablePrivatePathForGoogleCloudServices: false,
             },
             maintenanceWindow: { day: 7, hour: 4, updateTrack: "stable" },
-            databaseFlags: engine.flags.map((flag) => ({ ...flag })),
+            databaseFlags: databaseFlags(args.engine, args.iamAuth !== undefined),
             insightsConfig: { queryInsightsEnabled: true, recordClientAddress: false },
         };
         const instance = new gcp.sql.DatabaseInstance(
@@ -251,14 +298,23 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             {
                 secret: args.secrets.databaseSecret.id,
                 secretData: pulumi.secret(
-                    pulumi.jsonStringify({
-                        engine: engine.engine,
-                        host: instance.privateIpAddress,
-                        port: engine.port,
-                        dbname: database.name,
-                        username: user.name,
-                        password: args.secrets.databasePassword,
-                    }),
+                    this.iamUser === undefined
+                        ? pulumi.jsonStringify({
+                              engine: engine.engine,
+                              host: instance.privateIpAddress,
+                              port: engine.port,
+                              dbname: database.name,
+                              username: user.name,
+                              password: args.secrets.databasePassword,
+                          })
+                        : // IAM authentication: the proxy's address and the account's user, no password.
+                          pulumi.jsonStringify({
+                              engine: engine.engine,
+                              host: AUTH_PROXY_HOST,
+                              port: engine.port,
+                              dbname: database.name,
+                              username: this.iamUser,
+                          }),
                 ),
             },
             { parent: this },
@@ -286,6 +342,7 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             this.replica = { instanceName: replica.name, connectionName: replica.connectionName };
         }
 
+        this.instance = instance;
         this.host = instance.privateIpAddress;
         this.port = pulumi.output(engine.port);
         this.databaseName = args.databaseName;
@@ -299,5 +356,44 @@ export class Database extends pulumi.ComponentResource implements DatabaseOutput
             connectionName: this.connectionName,
             replica: this.replica,
         });
+    }
+
+    /**
+     * With `iamAuth`: lets `account` (the application's service account, the one `iamAuth` names)
+     * log in with IAM database authentication: its `CLOUD_IAM_SERVICE_ACCOUNT` user and the
+     * project roles `IAM_LOGIN_ROLES`. Named `${name}-iam-<role>...`. Without `iamAuth`: nothing.
+     * The user has no privileges until a built-in user GRANTs them (README).
+     */
+    grantIamLogin(role: string, account: gcp.serviceaccount.Account): pulumi.Resource[] {
+        if (this.iamAuth === undefined || this.iamUser === undefined) {
+            return [];
+        }
+        const { projectId, serviceAccountEmail } = this.iamAuth;
+        const user = new gcp.sql.User(
+            `${this.baseName}-iam-${role}`,
+            { instance: this.instance.name, name: this.iamUser, type: "CLOUD_IAM_SERVICE_ACCOUNT" },
+            {
+                parent: this,
+                // The user is the account: it must exist, and be the account the document names.
+                dependsOn: [account],
+            },
+        );
+        const email = pulumi.output(account.email).apply((actual) => {
+            if (actual !== serviceAccountEmail) {
+                throw new Error(
+                    `Database.grantIamLogin: the account is ${actual}, but the connection document names ${serviceAccountEmail}`,
+                );
+            }
+            return actual;
+        });
+        const roles = IAM_LOGIN_ROLES.map(
+            (r) =>
+                new gcp.projects.IAMMember(
+                    `${this.baseName}-iam-${role}-${r.split(".").pop()}`,
+                    { project: projectId, role: r, member: pulumi.interpolate`serviceAccount:${email}` },
+                    { parent: this },
+                ),
+        );
+        return [user, ...roles];
     }
 }

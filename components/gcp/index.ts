@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { enabledFeatures } from "../features";
 import { Alerts } from "./alerts";
 import { Apis } from "./apis";
+import { Cache } from "./cache";
 import { Compute, type GcpBackendOutputs } from "./compute";
 import { withApis, type GcpContext } from "./context";
 import { Database } from "./database";
@@ -17,6 +18,7 @@ import { Storage } from "./storage";
 import {
     alertsArgs,
     apisArgs,
+    cacheArgs,
     computeArgs,
     databaseArgs,
     drKmsArgs,
@@ -29,7 +31,7 @@ import {
     storageArgs,
 } from "./tiers";
 
-export { Alerts, Apis, Compute, Database, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
+export { Alerts, Apis, Cache, Compute, Database, Dns, Kms, Messaging, Monitoring, Network, Secrets, Storage };
 export { gcpContext, gcpProvider, type GcpContext } from "./context";
 
 /** What the GCP side of a stack exports (ids and addresses only, never secret values). */
@@ -47,6 +49,8 @@ export interface GcpCoreOutputs {
     databaseConnectionName: pulumi.Output<string>;
     databaseSecretId: pulumi.Output<string>;
     mailgunSecretId: pulumi.Output<string>;
+    /** The cache's address and port and its AUTH string's secret (never the string); with `features.cache`. */
+    cache?: { host: pulumi.Output<string>; port: pulumi.Output<number>; authSecretId: pulumi.Output<string> };
     bucketName: pulumi.Output<string>;
     /** The platform keys by purpose, and the messaging tier's own key. */
     kmsKeyIds: Record<KeyPurpose | "messaging", pulumi.Output<string>>;
@@ -93,6 +97,8 @@ export interface GcpDataTiers {
     readonly messaging: Messaging;
     /** The DR keys, when `gcp.dr.region` is set (the replica and the dual-region bucket use them). */
     readonly drKms?: DrKms;
+    /** The cache, with `features.cache`. */
+    readonly cache?: Cache;
 }
 
 /** The GCP tiers of one stack, for wiring, features, the DNS step and tests. */
@@ -127,6 +133,9 @@ export function createGcpPlatform(base: GcpContext): GcpPlatform {
     const database = new Database(ctx.name("database"), databaseArgs(ctx, { network, kms, secrets, drKms }), opts);
     const storage = new Storage(ctx.name("storage"), storageArgs(ctx, kms, drKms), opts);
     const alerts = new Alerts(ctx.name("alerts"), alertsArgs(ctx), opts);
+    const cache = ctx.config.features.cache
+        ? new Cache(ctx.name("cache"), cacheArgs(ctx, { network, kms, alerts }), opts)
+        : undefined;
     const messaging = new Messaging(ctx.name("messaging"), messagingArgs(ctx, { kms, secrets, alerts, storage }), opts);
     const tiers: GcpDataTiers = {
         apis,
@@ -138,6 +147,7 @@ export function createGcpPlatform(base: GcpContext): GcpPlatform {
         alerts,
         messaging,
         ...(drKms === undefined ? {} : { drKms }),
+        ...(cache === undefined ? {} : { cache }),
     };
 
     const features = enabledFeatures(ctx.config).flatMap((f) => (f.gcp === undefined ? [] : [f.gcp]));
@@ -168,6 +178,9 @@ export function createGcpPlatform(base: GcpContext): GcpPlatform {
             databaseConnectionName: database.connectionName,
             databaseSecretId: secrets.databaseSecretId,
             mailgunSecretId: secrets.mailgunSecretId,
+            ...(cache === undefined
+                ? {}
+                : { cache: { host: cache.host, port: cache.port, authSecretId: cache.authSecretId } }),
             bucketName: storage.bucketName,
             kmsKeyIds: { ...kms.keyIds, messaging: messaging.keyId },
             url: compute.url,

@@ -3,12 +3,15 @@
  * tiers it uses). `createGcpPlatform` only wires their results in order.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { isProduction } from "../../config";
 import { emailFunctionArchive, EMAIL_FUNCTION_ENTRY_POINT } from "../../functions/bundle";
 import { gcpHostnames } from "../shared/hostnames";
 import { mailgunSettings } from "../shared/mailgun";
 import type { Alerts, AlertsArgs } from "./alerts";
 import { APP_TIER_APIS, CLOUD_DNS_API, DATA_TIER_APIS, type ApisArgs } from "./apis";
-import type { Compute, ComputeArgs } from "./compute";
+import { REDIS_API, type Cache, type CacheArgs } from "./cache";
+import { gcpCompute, type Compute, type ComputeArgs } from "./compute";
+import { serviceAccountId } from "./project";
 import type { GcpContext } from "./context";
 import type { Database, DatabaseArgs } from "./database";
 import type { DrKms, DrKmsArgs } from "./dr";
@@ -22,7 +25,14 @@ import type { Storage, StorageArgs } from "./storage";
 
 /** The APIs to enable; Cloud DNS only on GCP alone (next to AWS the records go to Route 53). */
 export function apisArgs(ctx: GcpContext): ApisArgs {
-    return { apis: [...DATA_TIER_APIS, ...APP_TIER_APIS, ...(ctx.uses("aws") ? [] : [CLOUD_DNS_API])] };
+    return {
+        apis: [
+            ...DATA_TIER_APIS,
+            ...(ctx.config.features.cache ? [REDIS_API] : []),
+            ...APP_TIER_APIS,
+            ...(ctx.uses("aws") ? [] : [CLOUD_DNS_API]),
+        ],
+    };
 }
 
 /** The names the GCP load balancer serves: `domainName` alone, `gcp.<domainName>` next to AWS. */
@@ -64,7 +74,23 @@ export function secretsArgs(ctx: GcpContext, kms: Kms): SecretsArgs {
         mailgunApiKey: ctx.config.mailgun.apiKey,
         versionDestroyDays: ctx.behaviour.secretRecoveryDays,
         deletionProtection: ctx.behaviour.deletionProtection,
-        passwordSecret: ctx.config.gcp.compute === "cloudRun",
+        // Cloud Run injects whole secrets; with IAM authentication the password is the operator's alone.
+        passwordSecret: ctx.config.gcp.compute === "cloudRun" || ctx.config.gcp.db.iamAuth,
+    };
+}
+
+/** The cache (`features.cache`) on the private services range, its alerts to the ops channel. */
+export function cacheArgs(ctx: GcpContext, tiers: { network: Network; kms: Kms; alerts: Alerts }): CacheArgs {
+    return {
+        project: ctx.project,
+        network: tiers.network,
+        kms: tiers.kms,
+        keyRotationDays: ctx.config.gcp.kmsRotationDays,
+        // As the AWS cache's `aws.cache.multiAz` default: a replica everywhere but dev.
+        highAvailability: isProduction(ctx.environment),
+        versionDestroyDays: ctx.behaviour.secretRecoveryDays,
+        deletionProtection: ctx.behaviour.deletionProtection,
+        notificationChannels: tiers.alerts.channelIds,
     };
 }
 
@@ -87,10 +113,19 @@ export function databaseArgs(
         // The application is the same on both clouds: one schema and user name.
         databaseName: app.databaseName,
         username: app.databaseUser,
+        ...(gcp.db.iamAuth
+            ? { iamAuth: { projectId: ctx.project.projectId, serviceAccountEmail: appServiceAccountEmail(ctx) } }
+            : {}),
         ...(drKms !== undefined && gcp.dr.region !== undefined
             ? { replica: { region: gcp.dr.region, keyId: drKms.keyIds.sql, keyGrant: drKms.agentGrants.sql } }
             : {}),
     };
+}
+
+/** The e-mail of the application's service account (`gcp.compute` names its id: `<environment>-app-vm` or `-app-run`). */
+export function appServiceAccountEmail(ctx: GcpContext): string {
+    const id = serviceAccountId(ctx.environment, gcpCompute(ctx.config.gcp.compute).accountRole);
+    return `${id}@${ctx.project.projectId}.iam.gserviceaccount.com`;
 }
 
 export function storageArgs(ctx: GcpContext, kms: Kms, drKms?: DrKms): StorageArgs {
@@ -130,7 +165,15 @@ export function messagingArgs(
 
 export function computeArgs(
     ctx: GcpContext,
-    tiers: { network: Network; kms: Kms; secrets: Secrets; database: Database; storage: Storage; messaging: Messaging },
+    tiers: {
+        network: Network;
+        kms: Kms;
+        secrets: Secrets;
+        database: Database;
+        storage: Storage;
+        messaging: Messaging;
+        cache?: Cache;
+    },
     extras: GcpAppExtras,
 ): ComputeArgs {
     return {
@@ -148,6 +191,7 @@ export function computeArgs(
             database: tiers.database,
             storage: tiers.storage,
             registrationTopic: tiers.messaging,
+            ...(tiers.cache === undefined ? {} : { cache: tiers.cache }),
         },
     };
 }

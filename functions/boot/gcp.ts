@@ -55,10 +55,75 @@ export interface GcpBootParams {
      */
     readonly secretVersion?: string;
     /**
+     * The cache (`features.cache`): its address, port and CA are deploy-time values in the env
+     * file (`CACHE_HOST`, `CACHE_PORT`, `CACHE_TLS`, `CACHE_CA_FILE`, the CA written beside it);
+     * its AUTH string is read at boot from its own secret (`CACHE_AUTH_TOKEN`). Default: none.
+     */
+    readonly cache?: GcpBootCache;
+    /**
+     * IAM database authentication (`gcp.db.iamAuth`): the script writes and starts the Cloud SQL
+     * Auth Proxy's unit (`--auto-iam-authn`, on loopback) before the application, and the env
+     * file gets no `DB_PASSWORD` (the connection document has none) and `DB_IAM_AUTH=true`.
+     * Default: none (the password from the document).
+     */
+    readonly iamAuth?: GcpBootIamAuth;
+    /**
      * The Google endpoints the script calls. Default `METADATA_TOKEN_URL` and `SECRET_MANAGER_URL`;
      * tests point them at loopback fakes.
      */
     readonly endpoints?: { readonly metadataTokenUrl: string; readonly secretManagerUrl: string };
+}
+
+/** The cache as the startup script needs it (`features.cache`). */
+export interface GcpBootCache {
+    readonly host: string;
+    readonly port: number;
+    /** `projects/<project>/secrets/<id>`: the secret that holds the AUTH string alone. */
+    readonly authSecretId: string;
+    /** The instance's server CA (PEM): written to `cacheCaFile(app)`, mode 0644. */
+    readonly caCertificate: string;
+}
+
+/** The Cloud SQL Auth Proxy as the startup script runs it (`gcp.db.iamAuth`). */
+export interface GcpBootIamAuth {
+    /** `project:region:instance`. */
+    readonly connectionName: string;
+    /** The port the proxy listens on at 127.0.0.1: the engine's (the document's `port`). */
+    readonly port: number;
+}
+
+/** The proxy's binary on the image (Google's release, `cloud-sql-proxy` v2) and its systemd unit. */
+export const CLOUD_SQL_PROXY_BINARY = "/usr/local/bin/cloud-sql-proxy";
+export const CLOUD_SQL_PROXY_SERVICE = "cloud-sql-proxy";
+export const CLOUD_SQL_PROXY_UNIT = `/etc/systemd/system/${CLOUD_SQL_PROXY_SERVICE}.service`;
+
+/**
+ * The proxy's unit: IAM authentication as the instance's service account (`--auto-iam-authn`),
+ * Cloud SQL's private address, listening on loopback only, restarted when it stops, started
+ * before the application.
+ */
+export function cloudSqlProxyUnit(iam: GcpBootIamAuth, app: Pick<AppSettings, "serviceName">): string {
+    return [
+        "[Unit]",
+        "Description=Cloud SQL Auth Proxy (IAM database authentication)",
+        "Wants=network-online.target",
+        "After=network-online.target",
+        `Before=${app.serviceName}.service`,
+        "",
+        "[Service]",
+        `ExecStart=${CLOUD_SQL_PROXY_BINARY} --auto-iam-authn --private-ip --address 127.0.0.1 --port ${iam.port} ${iam.connectionName}`,
+        "Restart=always",
+        "RestartSec=5",
+        "DynamicUser=yes",
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+    ].join("\n");
+}
+
+/** Where the cache's CA certificate is written: `<app directory>/cache-ca.pem`. */
+export function cacheCaFile(app: Pick<AppSettings, "directory">): string {
+    return `${app.directory}/cache-ca.pem`;
 }
 
 /** The env keys the GCP script writes besides the database connection, in file order. */
@@ -68,6 +133,15 @@ export function gcpPlatformEnv(p: GcpBootParams): Record<string, string> {
         GOOGLE_CLOUD_PROJECT: p.project,
         GCS_BUCKET_NAME: p.bucketName,
         ...(p.registrationTopic === undefined ? {} : { PUBSUB_TOPIC: p.registrationTopic }),
+        ...(p.iamAuth === undefined ? {} : { DB_IAM_AUTH: "true" }),
+        ...(p.cache === undefined
+            ? {}
+            : {
+                  CACHE_HOST: p.cache.host,
+                  CACHE_PORT: String(p.cache.port),
+                  CACHE_TLS: "true",
+                  CACHE_CA_FILE: cacheCaFile(p.app),
+              }),
     };
 }
 
@@ -117,12 +191,31 @@ export function renderGcpBootScript(p: GcpBootParams): string {
             OPS_AGENT_CONFIG,
             OPS_AGENT_SERVICE,
             STATSD_EXPORTER_SERVICE,
+            ...(p.cache === undefined
+                ? {}
+                : { CACHE_SECRET_ID: p.cache.authSecretId, CACHE_CA_FILE: cacheCaFile(p.app) }),
+            ...(p.iamAuth === undefined ? {} : { CLOUD_SQL_PROXY_SERVICE, CLOUD_SQL_PROXY_UNIT }),
         },
-        arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine) },
+        arrays: {
+            // With IAM authentication the document has no password (the proxy logs in as the account).
+            DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine).filter(
+                (pair) => p.iamAuth === undefined || !pair.startsWith("DB_PASSWORD="),
+            ),
+        },
         documents: {
             platform_env: envLines(gcpPlatformEnv(p)),
             ops_agent_config: stringify(opsAgentConfig(p)).trimEnd(),
+            ...(p.cache === undefined ? {} : { cache_ca_certificate: p.cache.caCertificate.trimEnd() }),
+            ...(p.iamAuth === undefined ? {} : { cloud_sql_proxy_unit: cloudSqlProxyUnit(p.iamAuth, p.app) }),
         },
+        ...(p.cache === undefined && p.iamAuth === undefined
+            ? {}
+            : {
+                  extensions: [
+                      ...(p.cache === undefined ? [] : ["gcp-cache.sh"]),
+                      ...(p.iamAuth === undefined ? [] : ["gcp-sql-proxy.sh"]),
+                  ],
+              }),
         fragment: "gcp.sh",
     });
 }

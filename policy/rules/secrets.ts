@@ -28,6 +28,8 @@ export const SECRET_SINKS: Readonly<Record<string, readonly string[]>> = {
     [AWS.listenerRule]: ["conditions.httpHeader.values"],
     [AWS.rdsInstance]: ["password"],
     [AWS.cacheReplicationGroup]: ["authToken"],
+    // Memorystore generates the AUTH string: the instance holds it (an output), its secret version keeps it.
+    [GCP.redisInstance]: ["authString"],
     [GCP.secretVersion]: ["secretData"],
     [GCP.sqlUser]: ["password"],
     [GCP.sqlInstance]: ["rootPassword"],

@@ -799,6 +799,21 @@ const GCP_ROWS: Record<string, CostRow> = {
             ];
         },
     ),
+    // Cache
+    "gcp:redis/instance:Instance": priced(
+        "provisioned GB-hours of the service tier (STANDARD_HA includes its replica); RDB snapshots are not counted",
+        (r) => {
+            const tier = String(r.inputs.tier ?? "BASIC");
+            return [
+                hourly(
+                    "gcp.redis.gb-hour",
+                    `Memorystore for Redis ${tier} ${num(r.inputs.memorySizeGb, 1)} GB`,
+                    num(r.inputs.memorySizeGb, 1),
+                    price(r.gcp.redisGbHour, tier, `GCP_PRICES["${r.gcpRegion}"].redisGbHour`),
+                ),
+            ];
+        },
+    ),
     "gcp:sql/database:Database": free("part of the instance"),
     "gcp:sql/user:User": free("part of the instance"),
     // Storage

@@ -38,6 +38,7 @@ export const SOURCES: Readonly<Record<"aws" | "gcp", readonly string[]>> = {
         "https://cloud.google.com/vpc/network-pricing (Cloud NAT, external IP addresses, load balancer forwarding rules and data)",
         "https://cloud.google.com/sql/pricing (Cloud SQL Enterprise edition instances, storage, backups)",
         "https://cloud.google.com/kms/pricing, https://cloud.google.com/secret-manager/pricing",
+        "https://cloud.google.com/memorystore/docs/redis/pricing (Memorystore for Redis Basic and Standard, M1 capacity tier)",
         "https://cloud.google.com/storage/pricing (regional Standard storage)",
         "https://cloud.google.com/pubsub/pricing, https://cloud.google.com/run/pricing (Cloud Functions 2nd gen run on Cloud Run; idle minimum instances)",
         "https://cloud.google.com/artifact-registry/pricing (storage)",
@@ -161,6 +162,8 @@ export interface GcpRegionPrices {
     /** Cloud KMS: per active software key version per month; per 10,000 operations. */
     readonly kmsKeyVersionMonth: number;
     readonly kmsOperations10k: number;
+    /** Memorystore for Redis, M1 capacity tier (1-4 GB), per provisioned GB-hour, by service tier. */
+    readonly redisGbHour: Readonly<Record<string, number>>;
     /** Secret Manager: per active secret version per month; per 10,000 access operations. */
     readonly secretVersionMonth: number;
     readonly secretAccess10k: number;
@@ -341,6 +344,7 @@ export const GCP_PRICES: Readonly<Record<string, GcpRegionPrices>> = {
         cdnEgressGb: 0.08,
         kmsKeyVersionMonth: 0.06,
         kmsOperations10k: 0.03,
+        redisGbHour: { BASIC: 0.049, STANDARD_HA: 0.064 },
         secretVersionMonth: 0.06,
         secretAccess10k: 0.03,
         storageStandardGbMonth: 0.02,

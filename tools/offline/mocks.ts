@@ -9,6 +9,12 @@ import { createHash } from "node:crypto";
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_GCP_PROJECT_NUMBER = "123456789012";
 
+/** The AUTH string the mocked Memorystore instance returns (as a secret), so tests can search for it. */
+export function mockRedisAuthString(resourceName: string): string {
+    const h = shortHash(`redis-auth ${resourceName}`, 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** The value the mocked RandomPassword returns (as a secret), so tests can search for it. */
 export function mockPassword(resourceName: string): string {
     return `MockPw-${shortHash(resourceName, 16)}-!x9`;
@@ -559,6 +565,29 @@ const gcpState: Record<string, StateFn> = {
             connectionName: `${req.provider.gcpProject}:${req.inputs.region ?? req.provider.gcpRegion}:${name}`,
             privateIpAddress: "10.200.0.3",
             selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${req.provider.gcpProject}/instances/${name}`,
+        };
+    },
+    "gcp:redis/instance:Instance": (req) => {
+        const name = req.inputs.name ?? autoName(req.name, 40).toLowerCase();
+        const region = req.inputs.region ?? req.provider.gcpRegion;
+        const tls = req.inputs.transitEncryptionMode === "SERVER_AUTHENTICATION";
+        return {
+            name,
+            id: `projects/${req.provider.gcpProject}/locations/${region}/instances/${name}`,
+            host: "10.200.16.4",
+            port: tls ? 6378 : 6379,
+            currentLocationId: `${region}-b`,
+            // The provider marks authString secret through additionalSecretOutputs, which mocks ignore.
+            ...(req.inputs.authEnabled ? { authString: pulumi.secret(mockRedisAuthString(req.name)) } : {}),
+            serverCaCerts: tls
+                ? [
+                      {
+                          serialNumber: "0",
+                          cert: `-----BEGIN CERTIFICATE-----\nMIIDmock${shortHash(req.name, 24)}\n-----END CERTIFICATE-----\n`,
+                          sha1Fingerprint: shortHash(`ca ${req.name}`, 40),
+                      },
+                  ]
+                : [],
         };
     },
     "gcp:storage/bucket:Bucket": (req) => {

@@ -417,6 +417,20 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     "gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember": [EVERY_INPUT],
     "gcp:pubsub/topic:Topic": ["name", "tags", "project"],
     "gcp:pubsub/topicIAMMember:TopicIAMMember": [EVERY_INPUT],
+    // Read from google/services/redis/resource_redis_instance.go.
+    "gcp:redis/instance:Instance": [
+        "name",
+        "tier",
+        "region",
+        "locationId",
+        "alternativeLocationId",
+        "authorizedNetwork",
+        "connectMode",
+        "reservedIpRange",
+        "transitEncryptionMode",
+        "customerManagedKey",
+        "project",
+    ],
     "gcp:secretmanager/secret:Secret": ["replication", "secretId", "tags", "project"],
     "gcp:secretmanager/secretIamMember:SecretIamMember": [EVERY_INPUT],
     "gcp:secretmanager/secretVersion:SecretVersion": [

@@ -7,6 +7,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { anyInFiveMinutes, type ThresholdAlert } from "../alerts";
 import type { GcpContext } from "../context";
+import { AUTH_PROXY_HOST, type Database } from "../database";
 import { cryptoKey, ENCRYPTER_DECRYPTER_ROLE, type Kms } from "../kms";
 import type { Chart, GcpBackendMonitoring } from "../monitoring";
 import type { Network } from "../network";
@@ -16,11 +17,37 @@ import type { Storage } from "../storage";
 import { INSTANCE_PROJECT_ROLES } from "./mig";
 import type {
     GcpAppBackend,
+    GcpBackendCache,
     GcpBackendDeps,
     GcpComputeImplementation,
     GcpRegistrationTopic,
     LoadBalancerTarget,
 } from "./types";
+
+/** The Cloud SQL Auth Proxy's image (Google's, pinned) for the sidecar with `gcp.db.iamAuth`. */
+export const CLOUD_SQL_PROXY_IMAGE = "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1";
+
+/** The application container's and the proxy sidecar's names (named only when there is a sidecar). */
+export const APP_CONTAINER = "app";
+export const PROXY_CONTAINER = "cloud-sql-proxy";
+
+/**
+ * The proxy sidecar (`gcp.db.iamAuth`): IAM authentication as the service's account, Cloud SQL's
+ * private address, on the engine's port at loopback (containers of an instance share it); the
+ * application container starts once the port answers.
+ */
+export function proxySidecar(connectionName: string, port: number): gcp.types.input.cloudrunv2.ServiceTemplateContainer {
+    return {
+        name: PROXY_CONTAINER,
+        image: CLOUD_SQL_PROXY_IMAGE,
+        args: ["--auto-iam-authn", "--private-ip", "--address", "127.0.0.1", "--port", String(port), connectionName],
+        resources: { limits: { cpu: "1", memory: "512Mi" }, cpuIdle: true },
+        startupProbe: { tcpSocket: { port }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 30 },
+    };
+}
+
+/** The service's account: `<environment>-app-run`. */
+export const CLOUD_RUN_ACCOUNT_ROLE = "app-run";
 
 /** Only the load balancer (and the project's VPC) may reach the service; its run.app URL answers 404 to the internet. */
 export const CLOUD_RUN_INGRESS = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCING";
@@ -80,20 +107,41 @@ export function containerEnv(args: {
     registrationTopic?: string;
     database: { host: string; port: number; name: string; user: string };
     passwordSecretId: string;
+    /** The cache (`features.cache`): address, port and CA as values, the AUTH string by reference. */
+    cache?: { host: string; port: number; caCertificate: string; authSecretId: string };
+    /**
+     * IAM database authentication (`gcp.db.iamAuth`): the database through the proxy sidecar on
+     * loopback as the account's user (`DB_IAM_AUTH=true`), and no password.
+     */
+    iamAuth?: { user: string };
 }): gcp.types.input.cloudrunv2.ServiceTemplateContainerEnv[] {
+    const iam = args.iamAuth;
     const values: Record<string, string> = {
         APP_PORT: String(args.port),
         GOOGLE_CLOUD_PROJECT: args.projectId,
         GCS_BUCKET_NAME: args.bucketName,
         ...(args.registrationTopic === undefined ? {} : { PUBSUB_TOPIC: args.registrationTopic }),
-        DB_HOST: args.database.host,
+        DB_HOST: iam === undefined ? args.database.host : AUTH_PROXY_HOST,
         DB_PORT: String(args.database.port),
         DB_NAME: args.database.name,
-        DB_USER: args.database.user,
+        DB_USER: iam === undefined ? args.database.user : iam.user,
+        ...(iam === undefined ? {} : { DB_IAM_AUTH: "true" }),
+        ...(args.cache === undefined
+            ? {}
+            : {
+                  CACHE_HOST: args.cache.host,
+                  CACHE_PORT: String(args.cache.port),
+                  CACHE_TLS: "true",
+                  CACHE_CA_CERT: args.cache.caCertificate,
+              }),
     };
+    const secretRef = (secret: string) => ({ secretKeyRef: { secret, version: "latest" } });
     return [
         ...Object.entries(values).map(([name, value]) => ({ name, value })),
-        { name: "DB_PASSWORD", valueSource: { secretKeyRef: { secret: args.passwordSecretId, version: "latest" } } },
+        ...(iam === undefined ? [{ name: "DB_PASSWORD", valueSource: secretRef(args.passwordSecretId) }] : []),
+        ...(args.cache === undefined
+            ? []
+            : [{ name: "CACHE_AUTH_TOKEN", valueSource: secretRef(args.cache.authSecretId) }]),
     ];
 }
 
@@ -227,6 +275,10 @@ export interface CloudRunBackendArgs {
     storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     /** The registration topic the API publishes to. Default: none (no publish permission, no env key). */
     registrationTopic?: GcpRegistrationTopic;
+    /** The cache (`features.cache`): in the environment, and the service may read its AUTH string. Default: none. */
+    cache?: GcpBackendCache;
+    /** IAM database authentication (`gcp.db.iamAuth`): the proxy sidecar and the database's grant. Default: none. */
+    iamAuth?: { database: Pick<Database, "grantIamLogin" | "connectionName" | "iamUser"> };
     /** The container port (`app.port`; Cloud Run sets `PORT` to it). */
     port: number;
     /** The startup and liveness probes' path. From `app.healthCheckPath`; default `/healthz`. */
@@ -312,13 +364,20 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
         const account = new gcp.serviceaccount.Account(
             `${name}-service`,
             {
-                accountId: serviceAccountId(args.environment, "app-run"),
+                accountId: serviceAccountId(args.environment, CLOUD_RUN_ACCOUNT_ROLE),
                 displayName: `webapp ${args.environment} Cloud Run service`,
             },
             child,
         );
+        const iamAuth = args.iamAuth;
+        const iamUser = iamAuth?.database.iamUser;
+        if (iamAuth !== undefined && iamUser === undefined) {
+            throw new Error("CloudRunBackend: iamAuth is on, but the database has no IAM user (its iamAuth is off)");
+        }
         const grants: pulumi.Resource[] = [
-            args.secrets.grantRead("password", "service", account.member),
+            // With IAM authentication the service never reads the password.
+            ...(iamAuth === undefined ? [args.secrets.grantRead("password", "service", account.member)] : []),
+            ...(iamAuth === undefined ? [] : iamAuth.database.grantIamLogin("service", account)),
             args.storage.grantReadWrite("service", account.member),
             ...INSTANCE_PROJECT_ROLES.map(
                 (role) =>
@@ -332,6 +391,10 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
         if (args.registrationTopic !== undefined) {
             grants.push(args.registrationTopic.grantPublish("service", account.member));
         }
+        if (args.cache !== undefined) {
+            grants.push(args.cache.grantAuthRead("service", account.member));
+        }
+        const cache = args.cache;
 
         const env = pulumi
             .all([
@@ -340,8 +403,11 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                 args.database.host,
                 args.database.port,
                 passwordSecretId,
+                cache === undefined
+                    ? undefined
+                    : pulumi.all([cache.host, cache.port, cache.caCertificate, cache.authSecretId]),
             ])
-            .apply(([bucketName, registrationTopic, host, port, secretId]) =>
+            .apply(([bucketName, registrationTopic, host, port, secretId, cacheValues]) =>
                 containerEnv({
                     projectId,
                     port: args.port,
@@ -349,8 +415,27 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                     registrationTopic,
                     database: { host, port, name: args.database.name, user: args.database.user },
                     passwordSecretId: secretId,
+                    ...(cacheValues === undefined
+                        ? {}
+                        : {
+                              cache: {
+                                  host: cacheValues[0],
+                                  port: cacheValues[1],
+                                  caCertificate: cacheValues[2],
+                                  authSecretId: cacheValues[3],
+                              },
+                          }),
+                    ...(iamUser === undefined ? {} : { iamAuth: { user: iamUser } }),
                 }),
             );
+        const sidecars =
+            iamAuth === undefined
+                ? []
+                : [
+                      pulumi
+                          .all([iamAuth.database.connectionName, args.database.port])
+                          .apply(([connectionName, port]) => proxySidecar(connectionName, port)),
+                  ];
         const probe = { httpGet: { path: args.healthCheckPath, port: args.port } };
         this.service = new gcp.cloudrunv2.Service(
             `${name}-service`,
@@ -375,6 +460,7 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                     },
                     containers: [
                         {
+                            ...(iamAuth === undefined ? {} : { name: APP_CONTAINER, dependsOns: [PROXY_CONTAINER] }),
                             image: args.image,
                             ports: { containerPort: args.port },
                             resources: {
@@ -386,6 +472,7 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                             startupProbe: { ...probe, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 24 },
                             livenessProbe: { ...probe, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 3 },
                         },
+                        ...sidecars,
                     ],
                 },
             },
@@ -442,6 +529,8 @@ export function cloudRunArgs(ctx: GcpContext, deps: GcpBackendDeps): CloudRunBac
         },
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
+        ...(deps.cache === undefined ? {} : { cache: deps.cache }),
+        ...(cfg.gcp.db.iamAuth ? { iamAuth: { database: deps.database } } : {}),
         port: cfg.app.port,
         healthCheckPath: cfg.app.healthCheckPath,
         image: run.image,
@@ -457,5 +546,6 @@ export function cloudRunArgs(ctx: GcpContext, deps: GcpBackendDeps): CloudRunBac
 /** `gcp.compute: cloudRun`. */
 export const CLOUD_RUN_COMPUTE: GcpComputeImplementation<CloudRunOutputs> = {
     label: "Cloud Run service",
+    accountRole: CLOUD_RUN_ACCOUNT_ROLE,
     build: (ctx, name, deps) => new CloudRunBackend(name, cloudRunArgs(ctx, deps), deps.tier),
 };

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderGcpBootScript } from "../../../functions/boot/gcp";
 import type { AppSettings } from "../../../functions/boot/render";
 import type { GcpContext } from "../context";
+import type { Database } from "../database";
 import type { Kms } from "../kms";
 import { userMetric, type Chart, type GcpBackendMonitoring } from "../monitoring";
 import { anyInFiveMinutes } from "../alerts";
@@ -16,11 +17,15 @@ import type { Secrets } from "../secrets";
 import type { Storage } from "../storage";
 import type {
     GcpAppBackend,
+    GcpBackendCache,
     GcpBackendDeps,
     GcpComputeImplementation,
     GcpRegistrationTopic,
     LoadBalancerTarget,
 } from "./types";
+
+/** The instances' service account: `<environment>-app-vm`. */
+export const MIG_ACCOUNT_ROLE = "app-vm";
 
 /** The instance group's named port the backend service sends traffic to (`app.port`). */
 export const NAMED_PORT = "http";
@@ -218,6 +223,19 @@ export interface MigBackendArgs {
     storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     /** The registration topic the API publishes to. Default: none (no publish permission, no env key). */
     registrationTopic?: GcpRegistrationTopic;
+    /**
+     * The cache (`features.cache`): the startup script writes its address, port and CA, and reads
+     * its AUTH string from the secret the instances may read. Default: none.
+     */
+    cache?: GcpBackendCache;
+    /**
+     * IAM database authentication (`gcp.db.iamAuth`): the database's grant for the instances'
+     * account, and the proxy's instance and port for the startup script. Default: none.
+     */
+    iamAuth?: {
+        database: Pick<Database, "grantIamLogin" | "connectionName">;
+        port: pulumi.Input<number>;
+    };
     /** How the application is installed on the image and its port (`app.*`). */
     app: AppSettings;
     /** Health-check path. From `app.healthCheckPath`; default `/healthz`. */
@@ -262,7 +280,7 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
         const account = new gcp.serviceaccount.Account(
             `${name}-instances`,
             {
-                accountId: serviceAccountId(args.environment, "app-vm"),
+                accountId: serviceAccountId(args.environment, MIG_ACCOUNT_ROLE),
                 displayName: `webapp ${args.environment} instances`,
             },
             child,
@@ -282,6 +300,14 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
         if (args.registrationTopic !== undefined) {
             grants.push(args.registrationTopic.grantPublish("instances", account.member));
         }
+        if (args.cache !== undefined) {
+            grants.push(args.cache.grantAuthRead("instances", account.member));
+        }
+        if (args.iamAuth !== undefined) {
+            grants.push(...args.iamAuth.database.grantIamLogin("instances", account));
+        }
+        const cache = args.cache;
+        const iamAuth = args.iamAuth;
 
         // The template: custom image, Shielded VM, private only, OS Login, CMEK boot disk.
         const image = gcp.compute.getImageOutput(imageQuery(args.image), { parent: tier });
@@ -291,8 +317,12 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                 args.storage.bucketName,
                 args.registrationTopic?.topicId,
                 args.secretVersion,
+                cache === undefined
+                    ? undefined
+                    : pulumi.all([cache.host, cache.port, cache.authSecretId, cache.caCertificate]),
+                iamAuth === undefined ? undefined : pulumi.all([iamAuth.database.connectionName, iamAuth.port]),
             ])
-            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion]) =>
+            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues, proxy]) =>
                 renderGcpBootScript({
                     project: args.project.projectId,
                     dbSecretId,
@@ -300,6 +330,17 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                     registrationTopic,
                     app: args.app,
                     secretVersion,
+                    ...(cacheValues === undefined
+                        ? {}
+                        : {
+                              cache: {
+                                  host: cacheValues[0],
+                                  port: cacheValues[1],
+                                  authSecretId: cacheValues[2],
+                                  caCertificate: cacheValues[3],
+                              },
+                          }),
+                    ...(proxy === undefined ? {} : { iamAuth: { connectionName: proxy[0], port: proxy[1] } }),
                 }),
             );
         const template = new gcp.compute.InstanceTemplate(
@@ -436,6 +477,8 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
         secretVersion: deps.database.credentialsVersionId,
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
+        ...(deps.cache === undefined ? {} : { cache: deps.cache }),
+        ...(cfg.gcp.db.iamAuth ? { iamAuth: { database: deps.database, port: deps.database.port } } : {}),
         app: cfg.app,
         healthCheckPath: cfg.app.healthCheckPath,
         machineType: cfg.gcp.machineType,
@@ -449,5 +492,6 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
 /** `gcp.compute: mig`. */
 export const MIG_COMPUTE: GcpComputeImplementation<MigOutputs> = {
     label: "instances",
+    accountRole: MIG_ACCOUNT_ROLE,
     build: (ctx, name, deps) => new MigBackend(name, migArgs(ctx, deps), deps.tier),
 };

@@ -6,6 +6,7 @@
 import type * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import type { GcpContext } from "../context";
+import type { Cache } from "../cache";
 import type { Database } from "../database";
 import type { Kms } from "../kms";
 import type { GcpBackendMonitoring } from "../monitoring";
@@ -55,15 +56,25 @@ export interface GcpBackendDeps {
     readonly kms: Pick<Kms, "keyIds" | "agentGrants" | "keyRing">;
     readonly secrets: Pick<Secrets, "databaseSecretId" | "passwordSecretId" | "grantRead">;
     /** The connection document's version (recorded by the backend, so a new one rolls it). */
-    readonly database: Pick<Database, "credentialsVersionId" | "host" | "port">;
+    readonly database: Pick<Database, "credentialsVersionId" | "host" | "port" | "connectionName" | "iamUser" | "grantIamLogin">;
     readonly storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     readonly registrationTopic?: GcpRegistrationTopic;
+    /**
+     * The cache (`features.cache`): its address, port and CA reach the application as values, its
+     * AUTH string by reference to its secret, which the backend's account is granted to read.
+     */
+    readonly cache?: GcpBackendCache;
 }
+
+/** What a backend needs from the cache. */
+export type GcpBackendCache = Pick<Cache, "host" | "port" | "caCertificate" | "authSecretId" | "grantAuthRead">;
 
 /** One value of `gcp.compute`: how to build that kind of backend. */
 export interface GcpComputeImplementation<O = object> {
     /** What the backend's members are called (`instances`): descriptions and grant names. */
     readonly label: string;
+    /** The role part of its service account's id, `<environment>-<accountRole>` (e.g. `app-vm`). */
+    readonly accountRole: string;
     /**
      * Builds the backend: its resources as children of `deps.tier`, named `<name>-<role>` (`name`
      * is the tier's), its arguments from `ctx.config` (its own keys) and the tiers in `deps`.
