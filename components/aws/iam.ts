@@ -24,20 +24,23 @@ export function policyJson(statements: pulumi.Input<Statement[]>): pulumi.Output
  * A trust policy that lets an AWS service assume a role, limited to this account (no confused
  * deputy). `sourceAccount: false` leaves out the `aws:SourceAccount` condition for services that do
  * not send it when they assume a role (EC2 instance profiles); there `iam:PassRole` is the guard.
+ * `sourceArn` also limits it to one resource of that service (an EventBridge rule).
  */
 export function serviceTrust(
     service: string,
     account: AwsAccount,
-    options: { sourceAccount?: boolean } = {},
+    options: { sourceAccount?: boolean; sourceArn?: pulumi.Input<string> } = {},
 ): pulumi.Output<string> {
+    const condition = {
+        ...(options.sourceAccount === false ? {} : { StringEquals: { "aws:SourceAccount": account.accountId } }),
+        ...(options.sourceArn === undefined ? {} : { ArnEquals: { "aws:SourceArn": options.sourceArn } }),
+    };
     return policyJson([
         {
             Effect: "Allow",
             Principal: { Service: service },
             Action: "sts:AssumeRole",
-            ...(options.sourceAccount === false
-                ? {}
-                : { Condition: { StringEquals: { "aws:SourceAccount": account.accountId } } }),
+            ...(Object.keys(condition).length === 0 ? {} : { Condition: condition }),
         },
     ]);
 }
@@ -58,13 +61,15 @@ export function serviceRole(
         managedPolicyArns?: pulumi.Input<string>[];
         /** Put `aws:SourceAccount` in the trust policy. Default true; see `serviceTrust`. */
         sourceAccount?: boolean;
+        /** Admit only this resource of `service` (`aws:SourceArn`). Default: any of the account's. */
+        sourceArn?: pulumi.Input<string>;
     },
 ): aws.iam.Role {
-    const { description, managedPolicyArns, sourceAccount, ...resourceOpts } = opts;
+    const { description, managedPolicyArns, sourceAccount, sourceArn, ...resourceOpts } = opts;
     const role = new aws.iam.Role(
         name,
         {
-            assumeRolePolicy: serviceTrust(service, account, { sourceAccount }),
+            assumeRolePolicy: serviceTrust(service, account, { sourceAccount, sourceArn }),
             description,
             forceDetachPolicies: true,
         },

@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { policyJson, serviceRole, type AwsAccount, type Statement } from "../iam";
+import { serviceRole, type AwsAccount, type Statement } from "../iam";
 
 /** The event that a rotation has finished: the secret's `AWSCURRENT` label is on a new version. */
 export function credentialsRotatedPattern(secretArn: string): Record<string, unknown> {
@@ -169,32 +169,12 @@ export function credentialsRestart(
         },
         child,
     );
-    const eventsRole = new aws.iam.Role(
+    const eventsRole = serviceRole(
         `${name}-events-role`,
-        {
-            description: "webapp: EventBridge starts the credentials restart",
-            assumeRolePolicy: policyJson([
-                {
-                    Effect: "Allow",
-                    Principal: { Service: "events.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: {
-                        StringEquals: { "aws:SourceAccount": args.account.accountId },
-                        ArnEquals: { "aws:SourceArn": rule.arn },
-                    },
-                },
-            ]),
-            forceDetachPolicies: true,
-        },
-        child,
-    );
-    new aws.iam.RolePolicy(
-        `${name}-events-role-policy`,
-        {
-            role: eventsRole.name,
-            policy: policyJson([{ Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachine.arn] }]),
-        },
-        child,
+        "events.amazonaws.com",
+        args.account,
+        [{ Effect: "Allow", Action: ["states:StartExecution"], Resource: [stateMachine.arn] }],
+        { ...child, description: "webapp: EventBridge starts the credentials restart", sourceArn: rule.arn },
     );
     new aws.cloudwatch.EventTarget(
         `${name}-target`,
