@@ -426,7 +426,18 @@ describe("AWS Fargate backend", function () {
                 Action: ["ecs:UpdateService"],
                 Resource: services.services,
             });
-            expect(granted.map((st) => st.Sid)).to.deep.equal(["ForceNewDeployments", "DeliverLogs", "Traces"]);
+            expect(granted.map((st) => st.Sid)).to.deep.equal(["ForceNewDeployments", "DeliverLogs", "SendTraces"]);
+            expect(granted.find((st) => st.Sid === "SendTraces")).to.deep.equal({
+                Sid: "SendTraces",
+                Effect: "Allow",
+                Action: [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
+                Resource: ["*"],
+            });
         });
 
         it("logs every execution to its own group in the containers' key, and alarms when one fails", () => {

@@ -20,7 +20,7 @@ import { alarmFilterPolicy, promotionEventPattern } from "../../functions/replic
 import { Alerts } from "./alerts";
 import { artifactKeys, signedCode } from "./codeSigning";
 import { dbInstanceParts, sharedInstanceArgs, type RdsEngineSpec } from "./database";
-import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
+import { policyJson, sendTracesStatement, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement, type Kms } from "./kms";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import { subnetPlan, vpcFlowLog } from "./network";
@@ -136,12 +136,7 @@ export function promotionRuntimeStatements(environmentKey: { arn: pulumi.Input<s
             Sid: "DecryptOwnEnvironment",
             ...viaServiceStatement(environmentKey.arn, "lambda", environmentKey.region, ["kms:Decrypt"]),
         },
-        {
-            Sid: "SendTraces",
-            Effect: "Allow",
-            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            Resource: "*",
-        },
+        sendTracesStatement(),
     ];
 }
 

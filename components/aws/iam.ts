@@ -45,6 +45,24 @@ export function serviceTrust(
     ]);
 }
 
+/**
+ * Sending X-Ray traces (actions without resource-level permissions, so on `*`): what a traced
+ * Lambda function needs; `sampling` adds reading the sampling rules, as a traced Step Functions
+ * state machine does.
+ */
+export function sendTracesStatement(options: { sampling?: boolean } = {}): Statement {
+    return {
+        Sid: "SendTraces",
+        Effect: "Allow",
+        Action: [
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            ...(options.sampling === true ? ["xray:GetSamplingRules", "xray:GetSamplingTargets"] : []),
+        ],
+        Resource: "*",
+    };
+}
+
 /** `arn:<partition>:iam::<account>:root`: the account itself, for key and resource policies. */
 export function accountRoot(account: AwsAccount): pulumi.Output<string> {
     return pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:root`;

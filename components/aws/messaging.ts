@@ -4,7 +4,7 @@ import { ENV } from "../../functions/email-verification/settings";
 import type { MailgunFunctionSettings } from "../shared/mailgun";
 import type { NetworkOutputs } from "../shared/types";
 import { artifactKeys, signedCode } from "./codeSigning";
-import { policyJson, serviceRole, type AwsAccount, type Statement } from "./iam";
+import { policyJson, sendTracesStatement, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement } from "./kms";
 import type { Secrets } from "./secrets";
 import type { AccessLogTarget } from "./storage";
@@ -187,12 +187,7 @@ export function functionRoleStatements(args: {
         },
         viaServiceStatement(args.keyArn, "sqs", account.region, ["kms:GenerateDataKey", "kms:Decrypt"]),
         viaServiceStatement(args.keyArn, "lambda", account.region, ["kms:Decrypt"]),
-        {
-            Sid: "SendTraces",
-            Effect: "Allow",
-            Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            Resource: "*",
-        },
+        sendTracesStatement(),
     ];
 }
 

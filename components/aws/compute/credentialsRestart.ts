@@ -10,7 +10,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceRole, type AwsAccount, type Statement } from "../iam";
+import { sendTracesStatement, serviceRole, type AwsAccount, type Statement } from "../iam";
 
 /** The event that a rotation has finished: the secret's `AWSCURRENT` label is on a new version. */
 export function credentialsRotatedPattern(secretArn: string): Record<string, unknown> {
@@ -88,17 +88,7 @@ export function restartStatements(serviceArns: pulumi.Input<pulumi.Input<string>
     return [
         { Sid: "ForceNewDeployments", Effect: "Allow", Action: ["ecs:UpdateService"], Resource: serviceArns },
         { Sid: "DeliverLogs", Effect: "Allow", Action: [...STATE_MACHINE_LOG_DELIVERY_ACTIONS], Resource: "*" },
-        {
-            Sid: "Traces",
-            Effect: "Allow",
-            Action: [
-                "xray:PutTraceSegments",
-                "xray:PutTelemetryRecords",
-                "xray:GetSamplingRules",
-                "xray:GetSamplingTargets",
-            ],
-            Resource: "*",
-        },
+        sendTracesStatement({ sampling: true }),
     ];
 }
 
