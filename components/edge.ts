@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsPlatform } from "./aws";
-import type { AliasTarget } from "./aws/dns";
+import type { AliasTarget, FailoverSecondary } from "./aws/dns";
 import { Dns as GcpDns, RECORD_TTL_SECONDS } from "./gcp/dns";
 import type { GcpPlatform } from "./gcp";
 import type { DnsAuthorizationRecord } from "./gcp/compute/loadBalancer";
@@ -32,14 +32,11 @@ export interface GcpEndpoint {
 export type ApexPlan =
     /** An alias record to the AWS edge (it follows the target's health). */
     | { readonly kind: "alias"; readonly apex: AwsApex }
-    /** Route 53 failover: the AWS edge while its health check passes, else the GCP address. */
-    | {
-          readonly kind: "failover";
-          readonly primary: AliasTarget;
-          readonly secondaryAddresses: Array<pulumi.Input<string>>;
-      }
-    /** Route 53 failover: the AWS edge while its health check passes, else the DR region's standby. */
-    | { readonly kind: "drFailover"; readonly primary: AliasTarget; readonly standby: DrStandby }
+    /**
+     * Route 53 failover: the AWS edge while its health check passes, else the secondary: the GCP
+     * address (`features.dnsFailover`) or the DR region's standby (`aws.dr.standby`).
+     */
+    | { readonly kind: "failover"; readonly primary: AliasTarget; readonly secondary: FailoverSecondary }
     /** GCP alone: an A record in the Cloud DNS zone. */
     | { readonly kind: "cloudDns"; readonly address: pulumi.Input<string> };
 
@@ -64,10 +61,10 @@ export function apexPlan(args: {
     }
     // The schema refuses a standby together with the failover to GCP (one secondary per record set).
     if (args.drStandby !== undefined) {
-        return { kind: "drFailover", primary: args.aws.target, standby: args.drStandby };
+        return { kind: "failover", primary: args.aws.target, secondary: { alias: args.drStandby } };
     }
     if (args.dnsFailover && args.gcp !== undefined) {
-        return { kind: "failover", primary: args.aws.target, secondaryAddresses: [args.gcp.address] };
+        return { kind: "failover", primary: args.aws.target, secondary: { addresses: [args.gcp.address] } };
     }
     return { kind: "alias", apex: args.aws };
 }
@@ -90,7 +87,8 @@ export function publishDns(ctx: StackContext, platforms: { aws?: AwsPlatform; gc
         aws: aws?.edge.apex,
         gcp: gcpEndpoint,
         dnsFailover: ctx.config.features.dnsFailover,
-        drStandby: ctx.config.aws.dr.region === undefined ? undefined : ctx.config.aws.dr.standby,
+        // The schema admits a standby only with aws.dr.region.
+        drStandby: ctx.config.aws.dr.standby,
     });
 
     if (plan.kind === "cloudDns" && gcp !== undefined && gcpEndpoint !== undefined) {
@@ -126,11 +124,11 @@ export function publishDns(ctx: StackContext, platforms: { aws?: AwsPlatform; gc
             });
         });
     }
-    if (plan.kind === "failover" || plan.kind === "drFailover") {
+    if (plan.kind === "failover") {
         aws.dns.failover("apex", {
             primary: plan.primary,
             healthCheck: { fqdn: plan.primary.dnsName, path: ctx.config.app.healthCheckPath },
-            secondary: plan.kind === "failover" ? { addresses: plan.secondaryAddresses } : { alias: plan.standby },
+            secondary: plan.secondary,
         });
     } else if (plan.kind === "alias") {
         aws.dns.aliasTo(plan.apex.role, plan.apex.target);

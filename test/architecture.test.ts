@@ -61,7 +61,7 @@ describe("DNS step: the apex plan", () => {
         expect(apexPlan({ aws, gcp, dnsFailover: true })).to.deep.equal({
             kind: "failover",
             primary: aws.target,
-            secondaryAddresses: ["34.120.0.10"],
+            secondary: { addresses: ["34.120.0.10"] },
         });
     });
 

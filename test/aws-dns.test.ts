@@ -194,9 +194,9 @@ describe("AWS DNS", () => {
                 target: { dnsName: "lb.elb.amazonaws.com", zoneId: "Z1", ipv6: false },
             };
             expect(apexPlan({ aws, dnsFailover: false, drStandby: STANDBY })).to.deep.equal({
-                kind: "drFailover",
+                kind: "failover",
                 primary: aws.target,
-                standby: STANDBY,
+                secondary: { alias: STANDBY },
             });
             expect(apexPlan({ aws, dnsFailover: false })).to.deep.equal({ kind: "alias", apex: aws });
         });
