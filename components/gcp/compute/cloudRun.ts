@@ -36,7 +36,10 @@ export const PROXY_CONTAINER = "cloud-sql-proxy";
  * private address, on the engine's port at loopback (containers of an instance share it); the
  * application container starts once the port answers.
  */
-export function proxySidecar(connectionName: string, port: number): gcp.types.input.cloudrunv2.ServiceTemplateContainer {
+export function proxySidecar(
+    connectionName: string,
+    port: number,
+): gcp.types.input.cloudrunv2.ServiceTemplateContainer {
     return {
         name: PROXY_CONTAINER,
         image: CLOUD_SQL_PROXY_IMAGE,
@@ -405,7 +408,12 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                 passwordSecretId,
                 cache === undefined
                     ? undefined
-                    : pulumi.all([cache.host, cache.port, cache.caCertificate, cache.authSecretId]),
+                    : pulumi.output({
+                          host: cache.host,
+                          port: cache.port,
+                          caCertificate: cache.caCertificate,
+                          authSecretId: cache.authSecretId,
+                      }),
             ])
             .apply(([bucketName, registrationTopic, host, port, secretId, cacheValues]) =>
                 containerEnv({
@@ -415,16 +423,7 @@ export class CloudRunBackend implements GcpAppBackend<CloudRunOutputs> {
                     registrationTopic,
                     database: { host, port, name: args.database.name, user: args.database.user },
                     passwordSecretId: secretId,
-                    ...(cacheValues === undefined
-                        ? {}
-                        : {
-                              cache: {
-                                  host: cacheValues[0],
-                                  port: cacheValues[1],
-                                  caCertificate: cacheValues[2],
-                                  authSecretId: cacheValues[3],
-                              },
-                          }),
+                    ...(cacheValues === undefined ? {} : { cache: cacheValues }),
                     ...(iamUser === undefined ? {} : { iamAuth: { user: iamUser } }),
                 }),
             );

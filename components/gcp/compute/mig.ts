@@ -319,7 +319,12 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                 args.secretVersion,
                 cache === undefined
                     ? undefined
-                    : pulumi.all([cache.host, cache.port, cache.authSecretId, cache.caCertificate]),
+                    : pulumi.output({
+                          host: cache.host,
+                          port: cache.port,
+                          authSecretId: cache.authSecretId,
+                          caCertificate: cache.caCertificate,
+                      }),
                 iamAuth === undefined ? undefined : pulumi.all([iamAuth.database.connectionName, iamAuth.port]),
             ])
             .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues, proxy]) =>
@@ -330,16 +335,7 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                     registrationTopic,
                     app: args.app,
                     secretVersion,
-                    ...(cacheValues === undefined
-                        ? {}
-                        : {
-                              cache: {
-                                  host: cacheValues[0],
-                                  port: cacheValues[1],
-                                  authSecretId: cacheValues[2],
-                                  caCertificate: cacheValues[3],
-                              },
-                          }),
+                    ...(cacheValues === undefined ? {} : { cache: cacheValues }),
                     ...(proxy === undefined ? {} : { iamAuth: { connectionName: proxy[0], port: proxy[1] } }),
                 }),
             );
