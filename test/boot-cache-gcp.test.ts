@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { cacheCaFile, renderGcpBootScript, type GcpBootCache } from "../functions/boot/gcp";
+import { cacheCaFile, renderGcpBootScript, type GcpBootCache, type GcpBootParams } from "../functions/boot/gcp";
 import { GCP_CLOUD, GCP_PARAMS, GCP_PROJECT, GCP_SECRET_ID, GoogleSecretStore } from "./boot/gcp";
 import { expectShellcheckClean, removeSandboxes, runBootScript } from "./boot/harness";
 import { COMMON_FAKES, CONNECTION, CONNECTION_ENV, ENV_FILE } from "./boot/suite";
@@ -28,20 +28,19 @@ describe("Compute Engine startup script with GCP data options", function () {
         removeSandboxes();
     });
 
-    describe("with the cache", () => {
-        const render = () =>
-            renderGcpBootScript({
+    /** Runs the script with `options` against the Secret Manager fake, with `fakes` over the usual ones. */
+    const run = (options: Pick<GcpBootParams, "cache" | "iamAuth">, fakes: Record<string, string> = {}) =>
+        runBootScript({
+            script: renderGcpBootScript({
                 ...GCP_PARAMS,
-                cache: CACHE,
+                ...options,
                 endpoints: { metadataTokenUrl: store.tokenUrl, secretManagerUrl: store.secretManager.url },
-            });
-        const run = () =>
-            runBootScript({
-                script: render(),
-                fakes: { ...COMMON_FAKES, ...GCP_CLOUD.fakes },
-                tools: store.tools,
-            });
+            }),
+            fakes: { ...COMMON_FAKES, ...GCP_CLOUD.fakes, ...fakes },
+            tools: store.tools,
+        });
 
+    describe("with the cache", () => {
         it("renders the cache's secret, address, port, TLS and CA only with the cache on", () => {
             const on = renderGcpBootScript({ ...GCP_PARAMS, cache: CACHE }).split("\n");
             expect(on).to.include.members([
@@ -65,7 +64,7 @@ describe("Compute Engine startup script with GCP data options", function () {
         it("reads the AUTH string from its secret, writes CACHE_AUTH_TOKEN and the CA (0644) beside the env file", async () => {
             await store.put(GCP_SECRET_ID, JSON.stringify(CONNECTION));
             await store.put(AUTH_SECRET_ID, AUTH_STRING);
-            const result = await run();
+            const result = await run({ cache: CACHE });
             expect(result.status, result.stderr).to.equal(0);
             const env = result.file(ENV_FILE).split("\n");
             expect(env).to.include.members([
@@ -95,7 +94,7 @@ describe("Compute Engine startup script with GCP data options", function () {
             await store.put(GCP_SECRET_ID, JSON.stringify(CONNECTION));
             store.secretManager.denied.add("dev-gcp-cache-auth-string-9f8e7d6");
             try {
-                const result = await run();
+                const result = await run({ cache: CACHE });
                 expect(result.status).to.equal(1);
                 expect(result.stderr).to.include(
                     `could not read the cache AUTH string ${AUTH_SECRET_ID} after 8 attempts`,
@@ -124,15 +123,7 @@ describe("Compute Engine startup script with GCP data options", function () {
 
         it("starts the Auth Proxy's unit before the application and writes the IAM user without a password", async () => {
             await store.put(GCP_SECRET_ID, JSON.stringify(IAM_DOCUMENT));
-            const result = await runBootScript({
-                script: renderGcpBootScript({
-                    ...GCP_PARAMS,
-                    iamAuth: IAM,
-                    endpoints: { metadataTokenUrl: store.tokenUrl, secretManagerUrl: store.secretManager.url },
-                }),
-                fakes: { ...COMMON_FAKES, ...GCP_CLOUD.fakes },
-                tools: store.tools,
-            });
+            const result = await run({ iamAuth: IAM });
             expect(result.status, result.stderr).to.equal(0);
             const env = result.file(ENV_FILE).split("\n");
             expect(env).to.include.members([
@@ -160,18 +151,10 @@ describe("Compute Engine startup script with GCP data options", function () {
 
         it("fails, and starts no application, when the proxy does not start", async () => {
             await store.put(GCP_SECRET_ID, JSON.stringify(IAM_DOCUMENT));
-            const result = await runBootScript({
-                script: renderGcpBootScript({
-                    ...GCP_PARAMS,
-                    iamAuth: IAM,
-                    endpoints: { metadataTokenUrl: store.tokenUrl, secretManagerUrl: store.secretManager.url },
-                }),
-                fakes: {
-                    ...COMMON_FAKES,
-                    systemctl: 'if [ "$1 $2" = "restart cloud-sql-proxy.service" ]; then exit 1; fi',
-                },
-                tools: store.tools,
-            });
+            const result = await run(
+                { iamAuth: IAM },
+                { systemctl: 'if [ "$1 $2" = "restart cloud-sql-proxy.service" ]; then exit 1; fi' },
+            );
             expect(result.status).to.equal(1);
             expect(result.stderr).to.include(
                 "could not start cloud-sql-proxy.service (is cloud-sql-proxy on the image?)",
