@@ -206,7 +206,7 @@ export async function runBench(
             print("  skipped (--skip-test)");
         } else {
             const started = process.hrtime.bigint();
-            const childrenBefore = childrenCpuMs();
+            const before = childrenCpuMs();
             const result = spawnSync("npm", ["test"], {
                 cwd: ROOT,
                 encoding: "utf8",
@@ -215,7 +215,6 @@ export async function runBench(
             const seconds = Number(process.hrtime.bigint() - started) / 1e9;
             const summary =
                 /(\d+) passed, (\d+) failed/.exec(result.stdout ?? "")?.[0] ?? `exit status ${result.status}`;
-            const before = childrenBefore;
             const after = childrenCpuMs();
             const cpu =
                 before === undefined || after === undefined
