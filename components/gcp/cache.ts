@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { alertPolicy, anyInFiveMinutes, type ThresholdAlert } from "./alerts";
 import { cryptoKey, ENCRYPTER_DECRYPTER_ROLE, type Kms } from "./kms";
 import type { Network } from "./network";
-import { daysAsDuration, serviceAccountMember, type GcpProject } from "./project";
-import { SECRET_ACCESSOR_ROLE } from "./secrets";
+import { serviceAccountMember, type GcpProject } from "./project";
+import { regionalSecret, SECRET_ACCESSOR_ROLE } from "./secrets";
 
 /** The API Memorystore for Redis is managed through (enabled only with `features.cache`). */
 export const REDIS_API = "redis.googleapis.com";
@@ -184,24 +184,16 @@ export class Cache extends pulumi.ComponentResource {
             },
         );
 
-        const secret = new gcp.secretmanager.Secret(
+        const secret = regionalSecret(
             `${name}-auth-string`,
             {
-                annotations: { purpose: "webapp cache AUTH string (plain text)" },
-                replication: {
-                    userManaged: {
-                        replicas: [
-                            {
-                                location: args.project.region,
-                                customerManagedEncryption: { kmsKeyName: args.kms.keyIds.secrets },
-                            },
-                        ],
-                    },
-                },
-                versionDestroyTtl: daysAsDuration(args.versionDestroyDays),
+                purpose: "webapp cache AUTH string (plain text)",
+                region: args.project.region,
+                kms: args.kms,
+                versionDestroyDays: args.versionDestroyDays,
                 deletionProtection: args.deletionProtection,
             },
-            { parent: this, dependsOn: [args.kms.agentGrants.secrets] },
+            this,
         );
         const version = new gcp.secretmanager.SecretVersion(
             `${name}-auth-string`,

@@ -33,6 +33,50 @@ export interface SecretsArgs {
     passwordSecret?: boolean;
 }
 
+/** Where a secret is kept and how it is protected (`regionalSecret`). */
+export interface RegionalSecretArgs {
+    /** What the secret holds (its `purpose` annotation). */
+    purpose: string;
+    /** The one region it is replicated to (the Secret Manager key's region). */
+    region: string;
+    /** The Secret Manager key, and its agent's grant (Secret Manager checks on create that it may use the key). */
+    kms: Pick<Kms, "keyIds" | "agentGrants">;
+    /** Days a destroyed version stays restorable (`SecretsArgs.versionDestroyDays`). */
+    versionDestroyDays: number;
+    /** Refuse to delete the secret on `pulumi destroy`. */
+    deletionProtection: boolean;
+}
+
+/**
+ * A secret kept in one region only, encrypted with the Secret Manager key, created once Secret
+ * Manager's agent may use that key: the platform's secrets and the cache's AUTH string.
+ */
+export function regionalSecret(
+    name: string,
+    args: RegionalSecretArgs,
+    parent: pulumi.Resource,
+): gcp.secretmanager.Secret {
+    return new gcp.secretmanager.Secret(
+        name,
+        {
+            annotations: { purpose: args.purpose },
+            replication: {
+                userManaged: {
+                    replicas: [
+                        {
+                            location: args.region,
+                            customerManagedEncryption: { kmsKeyName: args.kms.keyIds.secrets },
+                        },
+                    ],
+                },
+            },
+            versionDestroyTtl: daysAsDuration(args.versionDestroyDays),
+            deletionProtection: args.deletionProtection,
+        },
+        { parent, dependsOn: [args.kms.agentGrants.secrets] },
+    );
+}
+
 /**
  * The platform's secrets in Secret Manager, encrypted with the Secret Manager key and kept in the
  * stack's region only: the generated database password (the credentials secret is filled by the
@@ -59,25 +103,16 @@ export class Secrets extends pulumi.ComponentResource implements SecretsOutputs 
         this.databasePassword = databasePassword(`${name}-db-password`, this);
 
         const secret = (role: string, purpose: string) =>
-            new gcp.secretmanager.Secret(
+            regionalSecret(
                 `${name}-${role}`,
                 {
-                    annotations: { purpose },
-                    replication: {
-                        userManaged: {
-                            replicas: [
-                                {
-                                    location: args.region,
-                                    customerManagedEncryption: { kmsKeyName: args.kms.keyIds.secrets },
-                                },
-                            ],
-                        },
-                    },
-                    versionDestroyTtl: daysAsDuration(args.versionDestroyDays),
+                    purpose,
+                    region: args.region,
+                    kms: args.kms,
+                    versionDestroyDays: args.versionDestroyDays,
                     deletionProtection: args.deletionProtection,
                 },
-                // Secret Manager checks on create that its agent may use the key.
-                { parent: this, dependsOn: [args.kms.agentGrants.secrets] },
+                this,
             );
 
         this.databaseSecret = secret(
