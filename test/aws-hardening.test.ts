@@ -1,20 +1,20 @@
 /**
  * What the program does for the independent scanner's findings: the closed default security
  * group, the logs key on every log group, a year of logs outside dev, the access-log bucket, the
- * e-mail function's environment key, tracing and code signing, and the awsx children's settings.
+ * e-mail function's environment key, tracing and code signing, and the VPC's subnets and Elastic IPs.
  */
 import { expect } from "chai";
 import { signingProfileNamePrefix } from "../components/aws/codeSigning";
-import { vpcChildrenTransform } from "../components/aws/network";
 import { elbLogDeliveryPrincipal, logBucketStatements } from "../components/aws/storage";
-import { EIP_TYPE, SUBNET_TYPE, vpcChildInputs } from "../components/aws/vpcChildren";
 import * as pulumi from "@pulumi/pulumi";
 import { autoName, shortHash } from "../tools/offline/mocks";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { buildStack, inside, json, referenced, statements } from "./support";
 
 const T = {
-    vpc: "awsx:ec2:Vpc",
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    eip: "aws:ec2/eip:Eip",
     defaultSg: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     key: "aws:kms/key:Key",
@@ -62,31 +62,15 @@ describe("AWS hardening for the IaC scanner's checks", () => {
             }
         });
 
-        it("turns public IPs on launch off on awsx's subnets and puts the NAT gateways' Elastic IPs in the VPC domain", () => {
-            expect(vpcChildInputs(SUBNET_TYPE, { cidrBlock: "10.0.64.0/19", mapPublicIpOnLaunch: true })).to.deep.equal(
-                {
-                    cidrBlock: "10.0.64.0/19",
-                    mapPublicIpOnLaunch: false,
-                },
-            );
-            expect(vpcChildInputs(EIP_TYPE, { tags: { Name: "n" } })).to.deep.equal({
-                tags: { Name: "n" },
-                domain: "vpc",
-            });
-            expect(vpcChildInputs("aws:ec2/natGateway:NatGateway", { subnetId: "s" })).to.equal(undefined);
-            const opts = { parent: undefined };
-            expect(
-                vpcChildrenTransform({ custom: true, type: SUBNET_TYPE, name: "s", props: { cidrBlock: "c" }, opts }),
-            ).to.deep.equal({ props: { cidrBlock: "c", mapPublicIpOnLaunch: false }, opts });
-            expect(
-                vpcChildrenTransform({
-                    custom: true,
-                    type: "aws:ec2/routeTable:RouteTable",
-                    name: "r",
-                    props: {},
-                    opts,
-                }),
-            ).to.equal(undefined);
+        it("gives no public IP on launch in any subnet and puts the NAT gateways' Elastic IPs in the VPC domain", () => {
+            for (const run of [dev, demo]) {
+                const subnets = run.ofType(T.subnet);
+                expect(subnets.length).to.be.greaterThan(3);
+                expect(
+                    subnets.filter((r) => run.plain(r).mapPublicIpOnLaunch !== false).map((r) => r.name),
+                ).to.deep.equal([]);
+            }
+            expect(demo.ofType(T.eip).map((r) => demo.plain(r).domain)).to.deep.equal(["vpc", "vpc"]);
         });
     });
 

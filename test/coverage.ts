@@ -5,7 +5,6 @@
  * with every opt-in feature on.
  */
 import * as aws from "@pulumi/aws";
-import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as gcp from "@pulumi/gcp";
 import * as random from "@pulumi/random";
 import { readdirSync, readFileSync } from "node:fs";
@@ -13,7 +12,7 @@ import * as path from "node:path";
 import { build, buildStack, stackConfig } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
-const SDKS: Record<string, unknown> = { aws, gcp, random, awsxEc2, awsx: { ec2: awsxEc2 } };
+const SDKS: Record<string, unknown> = { aws, gcp, random };
 
 function sourceFiles(dir: string): string[] {
     return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -26,7 +25,7 @@ export function typesInSource(): Map<string, string> {
     const found = new Map<string, string>();
     for (const file of sourceFiles(path.join(ROOT, "components"))) {
         const text = readFileSync(file, "utf8");
-        for (const m of text.matchAll(/new (aws|gcp|random|awsxEc2|awsx)\.([A-Za-z0-9_.]+)\(/g)) {
+        for (const m of text.matchAll(/new (aws|gcp|random)\.([A-Za-z0-9_.]+)\(/g)) {
             let value: unknown = SDKS[m[1]];
             for (const part of m[2].split(".")) {
                 value = (value as Record<string, unknown> | undefined)?.[part];
@@ -91,7 +90,7 @@ async function collectBuiltTypes(): Promise<Map<string, string>> {
     for (const run of runs) {
         const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
         for (const r of run.resources) {
-            if ((r.custom && !r.type.startsWith("pulumi:providers:")) || r.type.startsWith("awsx:")) {
+            if (r.custom && !r.type.startsWith("pulumi:providers:")) {
                 if (!found.has(r.type)) {
                     found.set(r.type, byUrn.get(r.parent)?.name ?? "the stack");
                 }

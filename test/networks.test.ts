@@ -8,14 +8,20 @@ import { INTERFACE_ENDPOINT_SERVICES } from "../components/aws/features/endpoint
 import { stackBehaviour } from "../components/shared/context";
 import { ENVIRONMENT_PROFILES, ENVIRONMENTS, NAT_MODES, parseConfig } from "../config";
 import { renderNatUserData } from "../functions/boot/nat";
-import { expandAwsxVpc } from "../tools/scan/awsx";
 import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { expectShellcheckClean } from "./boot/harness";
 import { build, buildStack, json, stackConfig, statements, TEST_MAILGUN_KEY } from "./support";
 import * as pulumi from "@pulumi/pulumi";
 
 const T = {
-    vpc: "awsx:ec2:Vpc",
+    vpc: "aws:ec2/vpc:Vpc",
+    vpcComponent: "webapp:aws:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    routeTable: "aws:ec2/routeTable:RouteTable",
+    association: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    igw: "aws:ec2/internetGateway:InternetGateway",
+    eip: "aws:ec2/eip:Eip",
+    natGateway: "aws:ec2/natGateway:NatGateway",
     instance: "aws:ec2/instance:Instance",
     route: "aws:ec2/route:Route",
     acl: "aws:ec2/networkAcl:NetworkAcl",
@@ -33,6 +39,18 @@ const T = {
 /** The resources `r` takes `property` from. */
 function sources(run: OfflineRun, r: RecordedResource, property: string): RecordedResource[] {
     return (r.propertyDependencies[property] ?? []).map((urn) => run.byUrn(urn));
+}
+
+/** Each route as `<name> -> <target type>` (igw, nat, nat-instance), sorted. */
+function routeTargets(run: OfflineRun): string[] {
+    return run
+        .ofType(T.route)
+        .map((r) => {
+            const p = run.plain(r);
+            const target = p.gatewayId ? "igw" : p.natGatewayId ? "nat" : p.networkInterfaceId ? "nat-instance" : "?";
+            return `${r.name} -> ${target}`;
+        })
+        .sort();
 }
 
 /** The egress rules of the instances' security group. */
@@ -217,14 +235,56 @@ describe("NAT modes", () => {
         return runs.get(mode)!;
     };
 
-    it("map to the VPC's NAT gateway strategy", async () => {
-        const strategies: string[] = [];
+    it("make NAT gateways with an Elastic IP each: none, none (the instance), one, one per AZ", async () => {
+        const counts: Array<[number, number]> = [];
         expect(NAT_MODES).to.have.length(4);
         for (const mode of NAT_MODES) {
             const run = await runOf(mode);
-            strategies.push(run.plain(run.one(T.vpc)).natGateways.strategy);
+            counts.push([run.ofType(T.natGateway).length, run.ofType(T.eip).length]);
         }
-        expect(strategies).to.deep.equal(["None", "None", "Single", "OnePerAz"]);
+        expect(counts).to.deep.equal([
+            [0, 0],
+            [0, 0],
+            [1, 1],
+            [2, 2],
+        ]);
+    });
+
+    it("onePerAz: one gateway in each AZ's public subnet, each private subnet routed to its own AZ's", async () => {
+        const run = await runOf("onePerAz");
+        const gateways = run.ofType(T.natGateway);
+        expect(gateways.map((g) => `${g.name} in ${sources(run, g, "subnetId")[0].name}`)).to.deep.equal([
+            "dev-network-vpc-1 in dev-network-vpc-public-1",
+            "dev-network-vpc-2 in dev-network-vpc-public-2",
+        ]);
+        expect(gateways.map((g) => sources(run, g, "allocationId")[0].name)).to.deep.equal([
+            "dev-network-vpc-1",
+            "dev-network-vpc-2",
+        ]);
+        expect(run.ofType(T.eip).map((e) => run.plain(e).domain)).to.deep.equal(["vpc", "vpc"]);
+        const privateRoutes = run
+            .ofType(T.route)
+            .filter((r) => r.name.includes("-private-"))
+            .sort((a, b) => a.name.localeCompare(b.name));
+        expect(privateRoutes.map((r) => `${r.name} -> ${sources(run, r, "natGatewayId")[0].name}`)).to.deep.equal([
+            "dev-network-vpc-private-1 -> dev-network-vpc-1",
+            "dev-network-vpc-private-2 -> dev-network-vpc-2",
+        ]);
+    });
+
+    it("single: the first AZ's gateway serves both private subnets", async () => {
+        const run = await runOf("single");
+        expect(routeTargets(run)).to.deep.equal([
+            "dev-network-vpc-private-1 -> nat",
+            "dev-network-vpc-private-2 -> nat",
+            "dev-network-vpc-public-1 -> igw",
+            "dev-network-vpc-public-2 -> igw",
+        ]);
+        const privateRoutes = run.ofType(T.route).filter((r) => r.name.includes("-private-"));
+        expect(privateRoutes.map((r) => sources(run, r, "natGatewayId").map((g) => g.name))).to.deep.equal([
+            ["dev-network-vpc-1"],
+            ["dev-network-vpc-1"],
+        ]);
     });
 
     it("never let the e-mail function reach the database, in any mode", async () => {
@@ -283,15 +343,24 @@ describe("NAT modes", () => {
                 .empty;
         });
 
-        it("routes each private subnet's default route to the instance's interface", () => {
-            const routes = run.ofType(T.route);
+        it("routes each private subnet's default route to the instance's interface, in that subnet's table", () => {
+            const routes = run.ofType(T.route).filter((r) => r.name.startsWith("dev-network-nat-route-"));
             expect(routes).to.have.length(2);
             for (const route of routes) {
                 expect(run.plain(route).destinationCidrBlock).to.equal("0.0.0.0/0");
                 expect(sources(run, route, "networkInterfaceId").map((r) => r.urn)).to.deep.equal([natResource.urn]);
             }
-            const tables = new Set(routes.map((r) => run.plain(r).routeTableId));
-            expect(tables.size).to.equal(2);
+            // Route i takes the i-th of the private tables' IDs: one route per table.
+            for (const route of routes) {
+                expect(sources(run, route, "routeTableId").map((r) => r.name)).to.have.members([
+                    "dev-network-vpc-private-1",
+                    "dev-network-vpc-private-2",
+                ]);
+            }
+            const tables = routes.map((r) => String(run.plain(r).routeTableId));
+            expect(new Set(tables).size).to.equal(2);
+            expect(tables.every((id) => id.startsWith("rtb-"))).to.equal(true);
+            expect(run.ofType(T.natGateway)).to.have.length(0);
         });
 
         it("takes everything from the private subnets and sends HTTPS only", () => {
@@ -343,21 +412,20 @@ describe("NAT modes", () => {
 
         it("builds no NAT and no route out of the private subnets", () => {
             expect(run.ofType(T.instance)).to.have.length(0);
-            expect(run.ofType(T.route)).to.have.length(0);
-            const vpc = run.plain(run.one(T.vpc));
-            const derived = expandAwsxVpc(
-                { urn: "urn:vpc", name: "dev-network-vpc", inputs: vpc, provider: "" },
-                {
-                    vpcId: "vpc-1",
-                    publicSubnetIds: ["p1", "p2"],
-                    privateSubnetIds: ["q1", "q2"],
-                    isolatedSubnetIds: [],
-                },
-                "us-east-1",
-            );
-            expect(derived.filter((r) => r.type === "aws:ec2/natGateway:NatGateway")).to.have.length(0);
-            const routes = derived.filter((r) => r.type === "aws:ec2/route:Route").map((r) => r.name);
-            expect(routes).to.deep.equal(["dev-network-vpc-public-1", "dev-network-vpc-public-2"]);
+            expect(run.ofType(T.natGateway)).to.have.length(0);
+            expect(routeTargets(run)).to.deep.equal([
+                "dev-network-vpc-public-1 -> igw",
+                "dev-network-vpc-public-2 -> igw",
+            ]);
+        });
+
+        it("puts the S3 gateway endpoint on the private subnets' route tables", () => {
+            const s3 = run.ofType(T.endpoint).find((e) => run.plain(e).vpcEndpointType === "Gateway")!;
+            expect(sources(run, s3, "routeTableIds").map((r) => r.name)).to.deep.equal([
+                "dev-network-vpc-private-1",
+                "dev-network-vpc-private-2",
+            ]);
+            expect(run.invokes.filter((i) => i.token.startsWith("aws:ec2/getRouteTable"))).to.deep.equal([]);
         });
 
         it("puts the e-mail function outside the VPC, without network-interface permissions", () => {
@@ -425,36 +493,83 @@ describe("isolated subnets (the staging stack)", () => {
     });
 
     it("adds a third subnet tier per AZ", () => {
-        const vpc = run.plain(run.one(T.vpc));
-        expect(vpc.subnetSpecs.map((s: any) => [s.type, s.cidrBlocks])).to.deep.equal([
-            ["Private", ["10.2.0.0/18", "10.2.128.0/18"]],
-            ["Public", ["10.2.64.0/19", "10.2.192.0/19"]],
-            ["Isolated", ["10.2.96.0/19", "10.2.224.0/19"]],
+        const subnets = run.ofType(T.subnet).map((r) => {
+            const p = run.plain(r);
+            return `${r.name} ${p.availabilityZone} ${p.cidrBlock} ${p.tags.SubnetType}`;
+        });
+        expect(subnets).to.deep.equal([
+            "staging-network-vpc-public-1 us-east-1a 10.2.64.0/19 Public",
+            "staging-network-vpc-private-1 us-east-1a 10.2.0.0/18 Private",
+            "staging-network-vpc-isolated-1 us-east-1a 10.2.96.0/19 Isolated",
+            "staging-network-vpc-public-2 us-east-1b 10.2.192.0/19 Public",
+            "staging-network-vpc-private-2 us-east-1b 10.2.128.0/18 Private",
+            "staging-network-vpc-isolated-2 us-east-1b 10.2.224.0/19 Isolated",
+        ]);
+        expect(run.ofType(T.subnet).map((r) => run.plain(r).mapPublicIpOnLaunch)).to.deep.equal([
+            false,
+            false,
+            false,
+            false,
+            false,
+            false,
         ]);
     });
 
     it("routes the public tier to the internet gateway, the private tier to NAT and the isolated tier nowhere", () => {
-        const vpc = run.plain(run.one(T.vpc));
-        const derived = expandAwsxVpc(
-            { urn: "urn:vpc", name: "staging-network-vpc", inputs: vpc, provider: "" },
-            {
-                vpcId: "vpc-1",
-                publicSubnetIds: ["p1", "p2"],
-                privateSubnetIds: ["q1", "q2"],
-                isolatedSubnetIds: ["i1", "i2"],
-            },
-            "us-east-1",
-        );
-        const routes = derived
-            .filter((r) => r.type === "aws:ec2/route:Route")
-            .map((r) => `${r.name} ${r.inputs.gatewayId ? "igw" : r.inputs.natGatewayId ? "nat" : "?"}`);
-        expect(routes).to.deep.equal([
-            "staging-network-vpc-public-1 igw",
-            "staging-network-vpc-private-1 nat",
-            "staging-network-vpc-public-2 igw",
-            "staging-network-vpc-private-2 nat",
+        expect(routeTargets(run)).to.deep.equal([
+            "staging-network-vpc-private-1 -> nat",
+            "staging-network-vpc-private-2 -> nat",
+            "staging-network-vpc-public-1 -> igw",
+            "staging-network-vpc-public-2 -> igw",
         ]);
-        expect(derived.filter((r) => r.type === "aws:ec2/subnet:Subnet").map((r) => r.name)).to.include.members([
+        const associations = run.ofType(T.association).map((a) => {
+            const table = sources(run, a, "routeTableId")[0].name;
+            const subnet = sources(run, a, "subnetId")[0].name;
+            return table === subnet ? table : `${table} != ${subnet}`;
+        });
+        expect(associations).to.deep.equal([
+            "staging-network-vpc-public-1",
+            "staging-network-vpc-private-1",
+            "staging-network-vpc-isolated-1",
+            "staging-network-vpc-public-2",
+            "staging-network-vpc-private-2",
+            "staging-network-vpc-isolated-2",
+        ]);
+    });
+
+    it("names and nests the VPC's resources as awsx did, under a component aliased to awsx's type", () => {
+        const chain = (r: RecordedResource): string => {
+            const names: string[] = [];
+            for (let at: RecordedResource | undefined = r; at; at = at.parent ? run.byUrn(at.parent) : undefined) {
+                names.push(`${at.type.split(":").pop()}(${at.name})`);
+                if (at.type === T.vpcComponent) {
+                    break;
+                }
+            }
+            return names.join(" < ");
+        };
+        expect(chain(run.one(T.igw))).to.equal(
+            "InternetGateway(staging-network-vpc) < Vpc(staging-network-vpc) < Vpc(staging-network-vpc)",
+        );
+        expect(chain(run.one(T.route, "-private-1"))).to.equal(
+            "Route(staging-network-vpc-private-1) < RouteTable(staging-network-vpc-private-1) < " +
+                "Subnet(staging-network-vpc-private-1) < Vpc(staging-network-vpc) < Vpc(staging-network-vpc)",
+        );
+        expect(chain(run.one(T.association, "-isolated-2"))).to.equal(
+            "RouteTableAssociation(staging-network-vpc-isolated-2) < RouteTable(staging-network-vpc-isolated-2) < " +
+                "Subnet(staging-network-vpc-isolated-2) < Vpc(staging-network-vpc) < Vpc(staging-network-vpc)",
+        );
+        expect(chain(run.one(T.natGateway))).to.equal(
+            "NatGateway(staging-network-vpc-1) < Subnet(staging-network-vpc-public-1) < " +
+                "Vpc(staging-network-vpc) < Vpc(staging-network-vpc)",
+        );
+        const component = run.one(T.vpcComponent);
+        expect(component.aliases.map((a) => a.type)).to.deep.equal(["awsx:ec2:Vpc"]);
+    });
+
+    it("lets the database's subnet group wait for the isolated subnets only, not the NAT gateway", () => {
+        const group = run.one(T.subnetGroup);
+        expect(sources(run, group, "subnetIds").map((r) => r.name)).to.deep.equal([
             "staging-network-vpc-isolated-1",
             "staging-network-vpc-isolated-2",
         ]);

@@ -1,9 +1,8 @@
 /**
  * The Terraform-plan rendering the IaC scan reads: names, blocks, maps, JSON documents, references
- * between resources, default tags, the awsx VPC's children, and every resource of the real stacks.
+ * between resources, default tags, and every resource of the real stacks.
  */
 import { expect } from "chai";
-import { expandAwsxVpc } from "../tools/scan/awsx";
 import {
     planDocumentOf,
     renderTerraformPlan,
@@ -294,104 +293,38 @@ describe("IaC scan: Terraform-plan rendering", () => {
             );
         });
 
-        it("fails on a remote component whose children it cannot derive", () => {
+        it("fails on a remote component, whose children the plan cannot see", () => {
             const doc: PlanDocument = {
                 stack: "t",
                 resources: [{ ...planResource("awsx:ecs:FargateService", "t-svc", {}), kind: "remote" }],
             };
             expect(() => renderTerraformPlan(doc)).to.throw(
-                "cannot render the remote component awsx:ecs:FargateService (t-svc): add its children to tools/scan",
+                "cannot render the remote component awsx:ecs:FargateService (t-svc): its plugin creates its children, " +
+                    "which the plan does not see; build them as plain resources",
             );
-        });
-    });
-
-    describe("the awsx VPC's children", () => {
-        const vpc = (strategy: string) =>
-            expandAwsxVpc(
-                {
-                    urn: "urn:pulumi:t::p::awsx:ec2:Vpc::net",
-                    name: "net",
-                    provider: "",
-                    inputs: {
-                        cidrBlock: "10.0.0.0/16",
-                        enableDnsHostnames: true,
-                        numberOfAvailabilityZones: 2,
-                        natGateways: { strategy },
-                        subnetSpecs: [
-                            { type: "Private", name: "private", cidrBlocks: ["10.0.0.0/18", "10.0.128.0/18"] },
-                            { type: "Public", name: "public", cidrBlocks: ["10.0.64.0/19", "10.0.192.0/19"] },
-                        ],
-                    },
-                },
-                {
-                    vpcId: "vpc-1",
-                    publicSubnetIds: ["subnet-pub1", "subnet-pub2"],
-                    privateSubnetIds: ["subnet-prv1", "subnet-prv2"],
-                    isolatedSubnetIds: [],
-                },
-                "us-east-1",
-            );
-        const count = (rs: ReturnType<typeof vpc>) => {
-            const counts: Record<string, number> = {};
-            rs.forEach((r) => (counts[r.type] = (counts[r.type] ?? 0) + 1));
-            return counts;
-        };
-
-        it("derives the VPC, subnets, route tables, routes and one NAT gateway (Single)", () => {
-            const children = vpc("Single");
-            expect(count(children)).to.deep.equal({
-                "aws:ec2/vpc:Vpc": 1,
-                "aws:ec2/internetGateway:InternetGateway": 1,
-                "aws:ec2/subnet:Subnet": 4,
-                "aws:ec2/routeTable:RouteTable": 4,
-                "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
-                "aws:ec2/eip:Eip": 1,
-                "aws:ec2/natGateway:NatGateway": 1,
-                "aws:ec2/route:Route": 4,
-            });
-            const subnets = children.filter((c) => c.type === "aws:ec2/subnet:Subnet");
-            expect(
-                subnets.map((s) => [s.name, s.state.id, s.inputs.cidrBlock, s.inputs.mapPublicIpOnLaunch]),
-            ).to.deep.equal([
-                // The program's transform (vpcChildInputs) turns public IPs on launch off in every subnet.
-                ["net-public-1", "subnet-pub1", "10.0.64.0/19", false],
-                ["net-private-1", "subnet-prv1", "10.0.0.0/18", false],
-                ["net-public-2", "subnet-pub2", "10.0.192.0/19", false],
-                ["net-private-2", "subnet-prv2", "10.0.128.0/18", false],
-            ]);
-            const eip = children.find((c) => c.type === "aws:ec2/eip:Eip");
-            expect(eip?.inputs.domain).to.equal("vpc");
-            const nat = children.find((c) => c.type === "aws:ec2/natGateway:NatGateway");
-            const routes = children.filter((c) => c.type === "aws:ec2/route:Route");
-            expect(routes.map((r) => [r.name, r.inputs.gatewayId ?? r.inputs.natGatewayId])).to.deep.equal([
-                ["net-public-1", children[1].state.id],
-                ["net-private-1", nat?.state.id],
-                ["net-public-2", children[1].state.id],
-                ["net-private-2", nat?.state.id],
-            ]);
-            expect(children[0].inputs).to.deep.equal({
-                cidrBlock: "10.0.0.0/16",
-                enableDnsHostnames: true,
-                tags: { Name: "net" },
-            });
-        });
-
-        it("puts a NAT gateway in each AZ with OnePerAz, and none with None", () => {
-            expect(count(vpc("OnePerAz"))["aws:ec2/natGateway:NatGateway"]).to.equal(2);
-            const none = count(vpc("None"));
-            expect(none["aws:ec2/natGateway:NatGateway"]).to.equal(undefined);
-            expect(none["aws:ec2/route:Route"]).to.equal(2);
         });
     });
 
     describe("the real stacks", () => {
-        it("renders every resource of dev, the VPC's children derived, and links them by reference", async () => {
+        it("renders every resource of dev and links them by reference", async () => {
             const run = await buildStack("dev");
             const rendered = renderTerraformPlan(planDocumentOf(run, "dev"));
             const custom = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
             const randoms = custom.filter((r) => r.type.startsWith("random:"));
-            // dev: two AZs, one NAT gateway: VPC, gateway, 4 subnets, 4 route tables, 4 associations, EIP, NAT, 4 routes.
-            expect(rendered.resources).to.have.length(custom.length - randoms.length + 20);
+            expect(rendered.resources).to.have.length(custom.length - randoms.length);
+            // dev: two AZs, one NAT gateway: 4 subnets, 4 route tables, 4 associations, EIP, NAT, 4 routes.
+            const count = (tfType: string) => rendered.resources.filter((r) => r.tfType === tfType).length;
+            expect(
+                [
+                    "aws_vpc",
+                    "aws_subnet",
+                    "aws_route_table",
+                    "aws_route_table_association",
+                    "aws_eip",
+                    "aws_nat_gateway",
+                    "aws_route",
+                ].map(count),
+            ).to.deep.equal([1, 4, 4, 4, 1, 1, 4]);
             expect(rendered.skipped).to.have.length(randoms.length);
             const flowLog = rendered.resources.find((r) => r.tfType === "aws_flow_log");
             expect(flowLog?.expressions.vpc_id).to.deep.equal({

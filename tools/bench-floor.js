@@ -8,8 +8,8 @@
 const { readFileSync } = require("node:fs");
 
 const pulumi = require("@pulumi/pulumi");
-// The SDK modules the program imports (components/: awsx's ec2 module only).
-const SDK_MODULES = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/random", "@pulumi/awsx/ec2"];
+// The SDK modules the program imports.
+const SDK_MODULES = ["@pulumi/aws", "@pulumi/gcp", "@pulumi/random"];
 for (const sdk of SDK_MODULES) {
     require(sdk);
 }

@@ -22,7 +22,7 @@ const ROOT = path.resolve(__dirname, "..");
 const LOADER = path.join(ROOT, "tools", "register.js");
 const CPU_PROBE = path.join(ROOT, "tools", "bench-cpu.js");
 /** What the program imports (see tools/bench-floor.js). */
-const SDK_MODULES = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/random", "@pulumi/awsx/ec2"];
+const SDK_MODULES = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/random"];
 const STACKS = ["dev", "demo"];
 
 export const GOALS = { planToFloor: 1.3, testSeconds: 60, criticalPathRatio: 1.2 } as const;

@@ -22,8 +22,8 @@ import { artifactKeys, signedCode } from "./codeSigning";
 import { dbInstanceParts, sharedInstanceArgs, type RdsEngineSpec } from "./database";
 import { policyJson, sendTracesStatement, serviceRole, type AwsAccount, type Statement } from "./iam";
 import { customerKey, viaServiceStatement, type Kms } from "./kms";
-import * as awsxEc2 from "@pulumi/awsx/ec2";
 import { subnetPlan, vpcFlowLog } from "./network";
+import { Vpc } from "./vpc";
 import {
     ACCESS_LOG_PREFIXES,
     lifecycleRules,
@@ -239,18 +239,12 @@ export class DisasterRecovery extends pulumi.ComponentResource {
         this.region = args.account.region;
 
         // The DR network: isolated subnets for the replica (no route out, no NAT), flow logs.
-        const vpc = new awsxEc2.Vpc(
+        const vpc = new Vpc(
             `${name}-vpc`,
             {
                 cidrBlock: args.vpcCidr,
-                numberOfAvailabilityZones: args.azCount,
-                enableDnsHostnames: true,
-                enableDnsSupport: true,
-                subnetStrategy: "Auto",
-                subnetSpecs: [
-                    { type: "Isolated", name: "isolated", cidrBlocks: subnetPlan(args.vpcCidr, args.azCount).private },
-                ],
-                natGateways: { strategy: "None" },
+                subnets: { isolated: subnetPlan(args.vpcCidr, args.azCount).private },
+                natGateways: "none",
             },
             child,
         );

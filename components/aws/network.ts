@@ -1,6 +1,4 @@
 import * as aws from "@pulumi/aws";
-// The ec2 module only: the package index also loads its ECS, ECR and Docker modules (about a second).
-import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { awsSubnetPrefixes, parseCidr, subdivide, bitsFor } from "../../config/cidr";
 import type { NatMode } from "../../config/profiles";
@@ -9,8 +7,7 @@ import { DATA_PORTS } from "../shared/dataPorts";
 import type { NetworkOutputs } from "../shared/types";
 import { serviceRole, type AwsAccount } from "./iam";
 import { ALARM_THRESHOLDS } from "./thresholds";
-import { vpcChildInputs } from "./vpcChildren";
-
+import { Vpc, type NatGatewayLayout } from "./vpc";
 
 /** The NAT instance's size: Graviton, the smallest that sustains a dev stack's egress. */
 export const NAT_INSTANCE_TYPE = "t4g.nano";
@@ -49,15 +46,6 @@ export interface NetworkArgs {
     logsKeyArn: pulumi.Input<string>;
 }
 
-/**
- * The `transforms` option of the awsx VPC: its subnets and Elastic IPs get the inputs
- * `vpcChildInputs` gives them; other children are left as awsx makes them.
- */
-export const vpcChildrenTransform: pulumi.ResourceTransform = (args) => {
-    const props = vpcChildInputs(args.type, args.props);
-    return props === undefined ? undefined : { props, opts: args.opts };
-};
-
 /** The subnet blocks per AZ, in AZ order. */
 export interface SubnetPlan {
     readonly private: string[];
@@ -87,9 +75,9 @@ export function subnetPlan(vpcCidr: string, azCount: number): SubnetPlan {
     };
 }
 
-/** The awsx NAT gateway strategy of a mode: a NAT instance is the program's own, so awsx makes none. */
-export function awsxNatStrategy(mode: NatMode): "None" | "Single" | "OnePerAz" {
-    return mode === "single" ? "Single" : mode === "onePerAz" ? "OnePerAz" : "None";
+/** The NAT gateways of a mode: a NAT instance (`instance`) is not a gateway, so it has none. */
+export function natGatewayLayout(mode: NatMode): NatGatewayLayout {
+    return mode === "single" || mode === "onePerAz" ? mode : "none";
 }
 
 /** One network ACL entry (the fields of `aws.ec2.NetworkAcl`'s `ingress` / `egress`). */
@@ -189,6 +177,8 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
     public readonly networkId: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
+    /** The private subnets' route tables, in AZ order. */
+    public readonly privateRouteTableIds: pulumi.Output<string[]>;
     /** The isolated tier's subnets (empty without it). */
     public readonly isolatedSubnetIds: pulumi.Output<string[]>;
     /** Where the database (and a cache) go: the isolated subnets if the tier is on, else the private ones. */
@@ -207,24 +197,18 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         this.region = args.account.region;
         const plan = subnetPlan(args.cidrBlock, args.azCount);
 
-        const vpc = new awsxEc2.Vpc(
+        const vpc = new Vpc(
             `${name}-vpc`,
             {
                 cidrBlock: args.cidrBlock,
-                numberOfAvailabilityZones: args.azCount,
-                enableDnsHostnames: true,
-                enableDnsSupport: true,
-                subnetStrategy: "Auto",
-                subnetSpecs: [
-                    { type: "Private", name: "private", cidrBlocks: plan.private },
-                    { type: "Public", name: "public", cidrBlocks: plan.public },
-                    ...(args.isolatedSubnets
-                        ? [{ type: "Isolated" as const, name: "isolated", cidrBlocks: plan.isolated }]
-                        : []),
-                ],
-                natGateways: { strategy: awsxNatStrategy(args.natGateways) },
+                subnets: {
+                    public: plan.public,
+                    private: plan.private,
+                    ...(args.isolatedSubnets ? { isolated: plan.isolated } : {}),
+                },
+                natGateways: natGatewayLayout(args.natGateways),
             },
-            { parent: this, transforms: [vpcChildrenTransform] },
+            { parent: this },
         );
         // Taking over the default group removes AWS's rules from it (members to members, all egress).
         new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.vpcId }, { parent: this });
@@ -263,6 +247,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
         this.networkId = vpc.vpcId;
         this.publicSubnetIds = vpc.publicSubnetIds;
         this.privateSubnetIds = vpc.privateSubnetIds;
+        this.privateRouteTableIds = vpc.privateRouteTableIds;
         this.isolatedSubnetIds = args.isolatedSubnets ? vpc.isolatedSubnetIds : pulumi.output([]);
         this.dataSubnetIds = args.isolatedSubnets ? vpc.isolatedSubnetIds : vpc.privateSubnetIds;
         this.cidrBlock = args.cidrBlock;
@@ -284,7 +269,7 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
      * root volume, and a default route to it in every private route table. Its security group
      * takes everything from the private subnets and sends HTTPS only.
      */
-    private natInstanceFor(args: NetworkArgs, plan: SubnetPlan, vpc: awsxEc2.Vpc): aws.ec2.Instance {
+    private natInstanceFor(args: NetworkArgs, plan: SubnetPlan, vpc: Vpc): aws.ec2.Instance {
         const name = this.name;
         const child = { parent: this };
         const group = new aws.ec2.SecurityGroup(
@@ -351,11 +336,10 @@ export class Network extends pulumi.ComponentResource implements NetworkOutputs 
             { ...child, ignoreChanges: ["ami"] },
         );
         plan.private.forEach((_, i) => {
-            const table = aws.ec2.getRouteTableOutput({ subnetId: vpc.privateSubnetIds.apply((ids) => ids[i]) }, child);
             new aws.ec2.Route(
                 `${name}-nat-route-${i + 1}`,
                 {
-                    routeTableId: table.routeTableId,
+                    routeTableId: vpc.privateRouteTableIds.apply((ids) => ids[i]),
                     destinationCidrBlock: "0.0.0.0/0",
                     networkInterfaceId: instance.primaryNetworkInterfaceId,
                 },

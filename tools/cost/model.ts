@@ -145,13 +145,6 @@ function gib(memory: unknown, fallback: number): number {
     return m[2].startsWith("G") ? n : n / 1024;
 }
 
-/** The number of AZs of an awsx VPC (its explicit list, or `numberOfAvailabilityZones`, default 3). */
-function vpcAzCount(inputs: Readonly<Record<string, any>>): number {
-    return Array.isArray(inputs.availabilityZoneNames)
-        ? inputs.availabilityZoneNames.length
-        : num(inputs.numberOfAvailabilityZones, 3);
-}
-
 /** Instances an Auto Scaling group runs at rest: its desired capacity, else its minimum. */
 function asgInstances(r: CostInput): number {
     return num(r.inputs.desiredCapacity, num(r.inputs.minSize, 0));
@@ -178,20 +171,21 @@ const events = (r: CostInput) => r.usage.registrationsPerMonth;
 
 const AWS_ROWS: Record<string, CostRow> = {
     // Network
-    "awsx:ec2:Vpc": priced(
-        "NAT gateways (one, or one per AZ) with an Elastic IP each; the VPC, subnets and route tables are free",
-        (r) => {
-            const strategy = String(r.inputs.natGateways?.strategy ?? "OnePerAz");
-            const nats = strategy === "None" ? 0 : strategy === "Single" ? 1 : vpcAzCount(r.inputs);
-            return nats === 0
-                ? []
-                : [
-                      hourly("aws.nat.hour", "NAT gateway", nats, r.aws.natGatewayHour),
-                      hourly("aws.ipv4.hour", "public IPv4 address", nats, r.aws.publicIpv4Hour),
-                      used("aws.nat.gb", "NAT data processing", r.usage.aws.natDataGb, "GB", r.aws.natGatewayGb),
-                  ];
-        },
+    "aws:ec2/vpc:Vpc": free("a VPC is free"),
+    "aws:ec2/subnet:Subnet": free("subnets are free"),
+    "aws:ec2/routeTable:RouteTable": free("route tables are free"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": free("route table associations are free"),
+    "aws:ec2/internetGateway:InternetGateway": free("an internet gateway is free (traffic out is EC2 data transfer)"),
+    "aws:ec2/natGateway:NatGateway": priced(
+        "NAT gateway hours and data processing (the stack's NAT data split evenly over its gateways)",
+        (r) => [
+            hourly("aws.nat.hour", "NAT gateway", 1, r.aws.natGatewayHour),
+            used("aws.nat.gb", "NAT data processing", share(r, r.usage.aws.natDataGb), "GB", r.aws.natGatewayGb),
+        ],
     ),
+    "aws:ec2/eip:Eip": priced("an Elastic IP (a NAT gateway's): a public IPv4 address, billed hourly", (r) => [
+        hourly("aws.ipv4.hour", "public IPv4 address", 1, r.aws.publicIpv4Hour),
+    ]),
     "aws:ec2/instance:Instance": priced(
         "a stand-alone instance (the NAT instance): instance hours, root volume, its public IPv4 address and the traffic it forwards (EC2 data transfer, no NAT processing charge)",
         (r) => {
@@ -665,7 +659,9 @@ const AWS_ROWS: Record<string, CostRow> = {
             r.aws.cloudFrontHttpsRequestsMillion / 1e6,
         ),
     ]),
-    "aws:cloudwatch/logDeliverySource:LogDeliverySource": free("billed as the logs it delivers (the log bucket's storage)"),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": free(
+        "billed as the logs it delivers (the log bucket's storage)",
+    ),
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": free("destinations are free"),
     "aws:cloudwatch/logDelivery:LogDelivery": free("CloudFront's standard logs to S3 are delivered at no charge"),
     "aws:lb/listenerRule:ListenerRule": free("billed through the load balancer's LCUs"),
@@ -1037,5 +1033,5 @@ export const COST_MODEL: Readonly<Record<string, CostRow>> = { ...AWS_ROWS, ...G
 
 /** Types that are not billed resources: the stack, providers, this program's components. */
 export function isBillable(type: string, custom: boolean): boolean {
-    return (custom && !type.startsWith("pulumi:providers:")) || type.startsWith("awsx:");
+    return custom && !type.startsWith("pulumi:providers:");
 }

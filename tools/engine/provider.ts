@@ -18,9 +18,10 @@
  *   no configuration key that replaces a provider).
  * - Previews: as the real (bridged) providers, it plans creates as their inputs (computed attributes
  *   unknown) and updates as their outputs after the update (computed attributes kept).
- * - awsx's `Vpc` (a remote component): `construct` registers the component and its outputs from the
- *   mock table. The real awsx provider also creates the subnets, route tables and NAT gateways as its
- *   children; the stand-in does not, so they appear in no state and no diff.
+ * - awsx's `Vpc` (a remote component, declared by revisions before the program built its VPC from
+ *   plain resources; `LEGACY_PACKAGES`): `construct` registers the component and creates its
+ *   children as awsx does (`awsx-vpc.ts`), so a later revision's plain VPC finds them by alias.
+ *   Any other remote component is registered with the mock table's outputs and no children.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { main, type ConstructResult, type Provider } from "@pulumi/pulumi/provider";
@@ -191,10 +192,19 @@ export function contextFromConfig(pkg: string, config: Props): ProviderContext {
     };
 }
 
-/** A remote component as the stand-in builds it: no children, the mock table's outputs. */
+/**
+ * Packages the program no longer depends on whose stand-ins are still served, at the version
+ * their last revision pinned, so that a base revision using them deploys (the identity proof).
+ */
+export const LEGACY_PACKAGES: Readonly<Record<string, string>> = { awsx: "3.9.0" };
+
+/** A remote component as the stand-in builds it; `finish` registers its outputs. */
 class RemoteComponent extends pulumi.ComponentResource {
-    constructor(type: string, name: string, outputs: Props, opts: pulumi.ComponentResourceOptions) {
+    constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions) {
         super(type, name, {}, opts);
+    }
+
+    finish(outputs: Props): void {
         this.registerOutputs(outputs);
     }
 }
@@ -235,9 +245,17 @@ export function standInProvider(version: string, context: () => ProviderContext)
         },
         async construct(name, type, inputs, options): Promise<ConstructResult> {
             const plainInputs = (await settled(pulumi.unsecret(pulumi.output(inputs)))) as Props;
-            const { state } = resourceState({ type, name, inputs: plainInputs, provider: context() });
-            const outputs = Object.fromEntries(Object.entries(state).filter(([k]) => k !== "id" && !(k in inputs)));
-            const component = new RemoteComponent(type, name, outputs, options);
+            const component = new RemoteComponent(type, name, options);
+            let outputs: Props;
+            if (type === "awsx:ec2:Vpc") {
+                // Loaded here: only a base revision that declares awsx's VPC needs it.
+                const { constructAwsxVpc } = await import("./awsx-vpc");
+                outputs = constructAwsxVpc(name, plainInputs, component);
+            } else {
+                const { state } = resourceState({ type, name, inputs: plainInputs, provider: context() });
+                outputs = Object.fromEntries(Object.entries(state).filter(([k]) => k !== "id" && !(k in inputs)));
+            }
+            component.finish(outputs);
             return { urn: component.urn, state: outputs };
         },
     };
@@ -361,6 +379,10 @@ function extendServer(setConfig: (config: Props) => void): void {
 }
 
 function packageVersion(pkg: string): string {
+    const legacy = LEGACY_PACKAGES[pkg];
+    if (legacy !== undefined) {
+        return legacy;
+    }
     const file = require.resolve(`@pulumi/${pkg}/package.json`);
     return String((JSON.parse(readFileSync(file, "utf8")) as { version: string }).version);
 }

@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { LEGACY_PACKAGES } from "./provider";
 
 /** The repository this module belongs to (its stand-in providers and node_modules). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -39,15 +40,18 @@ export function ensurePulumiCli(root = REPO_ROOT): string {
     }
 }
 
-/** The Pulumi packages the program uses (`@pulumi/aws` -> `aws`), from package.json's dependencies. */
+/**
+ * The Pulumi packages the stand-ins serve: those the program uses (`@pulumi/aws` -> `aws`, from
+ * package.json's dependencies) and those earlier revisions used (`LEGACY_PACKAGES`).
+ */
 export function providerPackages(root = REPO_ROOT): string[] {
     const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
         dependencies?: Record<string, string>;
     };
-    return Object.keys(pkg.dependencies ?? {})
+    const used = Object.keys(pkg.dependencies ?? {})
         .filter((name) => name.startsWith("@pulumi/") && name !== "@pulumi/pulumi")
-        .map((name) => name.slice("@pulumi/".length))
-        .sort();
+        .map((name) => name.slice("@pulumi/".length));
+    return [...new Set([...used, ...Object.keys(LEGACY_PACKAGES)])].sort();
 }
 
 function shellQuote(text: string): string {
@@ -75,8 +79,7 @@ export function writePluginLaunchers(binDir: string, root = REPO_ROOT): string[]
     for (const pkg of packages) {
         writeExecutable(
             path.join(binDir, `pulumi-resource-${pkg}`),
-            "#!/bin/sh\n" +
-                `exec node --require ${shellQuote(register)} ${shellQuote(provider)} ${pkg} "$@"\n`,
+            "#!/bin/sh\n" + `exec node --require ${shellQuote(register)} ${shellQuote(provider)} ${pkg} "$@"\n`,
         );
     }
     writeExecutable(

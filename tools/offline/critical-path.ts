@@ -19,9 +19,9 @@ export interface CreateTime {
  * change them here.
  */
 export const CREATE_SECONDS: Readonly<Record<string, CreateTime>> = {
-    "awsx:ec2:Vpc": {
-        seconds: 130,
-        basis: "VPC, subnets and route tables (~15 s), then the NAT gateways, which take 1-2 minutes to become available; the component's outputs resolve only when all its children exist",
+    "aws:ec2/natGateway:NatGateway": {
+        seconds: 120,
+        basis: "NAT gateway: pending until available, typically 1-2 minutes",
     },
     "aws:rds/instance:Instance": {
         seconds: 540,

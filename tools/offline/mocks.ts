@@ -50,21 +50,63 @@ function awsArn(service: string, resource: string, req: ResourceRequest, regiona
     return `arn:aws:${service}:${regional ? req.provider.awsRegion : ""}:${MOCK_ACCOUNT_ID}:${resource}`;
 }
 
+const SUBNET_ID_KIND: Readonly<Record<string, string>> = { public: "pub", private: "prv", isolated: "iso" };
+
+/**
+ * A subnet's ID from its name, `<vpc>-<tier>-<AZ number>` (components/aws/vpc.ts):
+ * `subnet-<pub|prv|iso><hash of the VPC name and AZ index>`; any other name hashes whole.
+ */
+export function subnetId(name: string): string {
+    const match = /^(.*)-(public|private|isolated)-(\d+)$/.exec(name);
+    return match === null
+        ? `subnet-${shortHash(name, 17)}`
+        : `subnet-${SUBNET_ID_KIND[match[2]]}${shortHash(`${match[1]}${Number(match[3]) - 1}`, 8)}`;
+}
+
 /** Computed attributes per resource type (inputs are echoed back before these are added). */
 const awsState: Record<string, StateFn> = {
-    "awsx:ec2:Vpc": (req) => {
-        const azs = Number(req.inputs.numberOfAvailabilityZones ?? 2);
-        const ids = (kind: string) =>
-            Array.from({ length: azs }, (_, i) => `subnet-${kind}${shortHash(`${req.name}${i}`, 8)}`);
-        const specs: Array<{ type?: string }> = Array.isArray(req.inputs.subnetSpecs) ? req.inputs.subnetSpecs : [];
-        const has = (type: string) => specs.some((spec) => spec.type === type);
+    "aws:ec2/vpc:Vpc": (req) => {
+        const id = `vpc-${shortHash(req.name, 12)}`;
         return {
-            vpcId: `vpc-${shortHash(req.name, 12)}`,
-            publicSubnetIds: has("Isolated") && !has("Public") ? [] : ids("pub"),
-            privateSubnetIds: has("Isolated") && !has("Private") ? [] : ids("prv"),
-            isolatedSubnetIds: has("Isolated") ? ids("iso") : [],
+            id,
+            arn: awsArn("ec2", `vpc/${id}`, req),
+            mainRouteTableId: `rtb-${shortHash(`main${req.name}`, 17)}`,
+            defaultSecurityGroupId: `sg-${shortHash(`default${req.name}`, 17)}`,
+            defaultNetworkAclId: `acl-${shortHash(`default${req.name}`, 17)}`,
+            ownerId: MOCK_ACCOUNT_ID,
         };
     },
+    "aws:ec2/subnet:Subnet": (req) => {
+        const id = subnetId(req.name);
+        return { id, arn: awsArn("ec2", `subnet/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
+    },
+    // The table of subnet <vpc>-<tier>-<n> (the VPC names both alike), with the ID the route table
+    // lookup by that subnet answers (getRouteTable / getRouteTables below).
+    "aws:ec2/routeTable:RouteTable": (req) => {
+        const id = `rtb-${shortHash(subnetId(req.name), 17)}`;
+        return { id, arn: awsArn("ec2", `route-table/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
+    },
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": (req) => ({ id: `rtbassoc-${shortHash(req.name, 17)}` }),
+    "aws:ec2/internetGateway:InternetGateway": (req) => {
+        const id = `igw-${shortHash(`igw${req.name}`, 17)}`;
+        return { id, arn: awsArn("ec2", `internet-gateway/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
+    },
+    "aws:ec2/eip:Eip": (req) => {
+        const id = `eipalloc-${shortHash(req.name, 17)}`;
+        return {
+            id,
+            allocationId: id,
+            domain: "vpc",
+            publicIp: "203.0.113.20",
+            arn: awsArn("ec2", `elastic-ip/${id}`, req),
+        };
+    },
+    "aws:ec2/natGateway:NatGateway": (req) => ({
+        id: `nat-${shortHash(req.name, 17)}`,
+        networkInterfaceId: `eni-${shortHash(`nat${req.name}`, 17)}`,
+        privateIp: "10.0.64.5",
+        publicIp: "203.0.113.20",
+    }),
     "aws:ec2/instance:Instance": (req) => {
         const id = `i-${shortHash(req.name, 17)}`;
         return {

@@ -26,7 +26,7 @@ export interface PlanNode {
     readonly resource: RecordedResource;
     /** aws, gcp, random, ... (the provider package); `pulumi` for the stack itself. */
     readonly cloud: string;
-    /** `component` for local components, `remote` for multi-language components (awsx), `provider`, `stack`, `resource`. */
+    /** `component` for local components, `remote` for multi-language components, `provider`, `stack`, `resource`. */
     readonly kind: "stack" | "provider" | "component" | "remote" | "resource";
     /** The top-level component (tier) this node belongs to, by URN; undefined for the stack and top-level providers. */
     readonly tier?: string;
@@ -59,7 +59,7 @@ export function packageOf(type: string): string {
     if (pkg === "webapp") {
         return module;
     }
-    return pkg === "awsx" ? "aws" : pkg;
+    return pkg;
 }
 
 /** Pulumi's short display of a type token: `aws:kms/key:Key` -> `aws:kms:Key`. */

@@ -22,7 +22,6 @@ export const EVERY_INPUT = "*";
 
 export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
     // AWS (terraform-provider-aws)
-    "awsx:ec2:Vpc": ["cidrBlock", "subnetSpecs"], // aws_vpc.cidr_block and aws_subnet.cidr_block of its children
     "aws:accessanalyzer/analyzer:Analyzer": ["analyzerName", "type", "configuration"],
     "aws:acm/certificate:Certificate": [
         "domainName",
@@ -103,7 +102,17 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         // user_data replaces only with user_data_replace_on_change, which the program always sets.
         "userData",
     ],
+    "aws:ec2/eip:Eip": [
+        "address",
+        "customerOwnedIpv4Pool",
+        "domain",
+        "ipamPoolId",
+        "networkBorderGroup",
+        "publicIpv4Pool",
+    ],
+    "aws:ec2/internetGateway:InternetGateway": [], // vpc_id moves the attachment in place
     "aws:ec2/launchTemplate:LaunchTemplate": ["name", "namePrefix"],
+    "aws:ec2/natGateway:NatGateway": ["allocationId", "connectivityType", "privateIp", "subnetId"],
     "aws:ec2/networkAcl:NetworkAcl": ["vpcId"],
     "aws:ec2/route:Route": [
         "routeTableId",
@@ -111,7 +120,18 @@ export const REPLACE_ON: Readonly<Record<string, readonly string[]>> = {
         "destinationIpv6CidrBlock",
         "destinationPrefixListId",
     ],
+    "aws:ec2/routeTable:RouteTable": ["vpcId"],
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ["subnetId", "gatewayId"], // route_table_id updates
     "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "description", "vpcId"],
+    "aws:ec2/subnet:Subnet": [
+        "vpcId",
+        "cidrBlock",
+        "availabilityZone",
+        "availabilityZoneId",
+        "ipv6Native",
+        "outpostArn",
+    ],
+    "aws:ec2/vpc:Vpc": ["cidrBlock", "instanceTenancy", "ipv4IpamPoolId", "ipv4NetmaskLength"],
     "aws:ec2/vpcEndpoint:VpcEndpoint": ["vpcId", "serviceName", "vpcEndpointType", "serviceRegion"],
     "aws:ecr/lifecyclePolicy:LifecyclePolicy": [EVERY_INPUT], // no update: a new policy replaces it
     "aws:ecr/repository:Repository": ["name", "encryptionConfigurations"],

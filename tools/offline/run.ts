@@ -153,8 +153,9 @@ class RecordingMonitor extends MockMonitor {
 
     private newResource(args: MockResourceArgs) {
         if (!args.custom) {
-            // Components: remote ones (awsx) still need their outputs; local ones need nothing.
-            return args.type.startsWith("awsx:")
+            // Components: remote ones (any package's but the program's) still need their outputs;
+            // the program's own need nothing.
+            return !args.type.startsWith("webapp:")
                 ? resourceState({
                       type: args.type,
                       name: args.name,

@@ -15,10 +15,9 @@ export interface StackScope {
 }
 
 export interface Finding extends CheckResult {
-    /** The Pulumi logical name and type of the resource (derived resources name their component). */
+    /** The Pulumi logical name and type of the resource. */
     readonly pulumiName?: string;
     readonly pulumiType?: string;
-    readonly derivedFrom?: string;
 }
 
 export interface AcceptedFinding extends Finding {
@@ -79,7 +78,6 @@ export function classifyFindings(
         const finding: Finding = {
             ...result,
             ...(r ? { pulumiName: r.pulumiName, pulumiType: r.pulumiType } : {}),
-            ...(r?.derivedFrom ? { derivedFrom: r.derivedFrom } : {}),
         };
         const exception = exceptionFor(result, scope, exceptions, resources);
         if (exception) {

@@ -15,14 +15,12 @@
  *   as unknown: the scan sees more than a Terraform plan would); an ARN with the log-stream
  *   wildcard (`<arn>:*`) keeps its value and also references the resource;
  * - the AWS provider's default tags are merged into `tags_all`;
- * - the children of `awsx:ec2:Vpc` are derived from its arguments (see awsx.ts);
  * - resources that exist only in the Pulumi state (`random`) are left out and listed.
  */
 import { resourceState, type ProviderContext } from "../offline/mocks";
 import { placeResources } from "../offline/plan";
 import type { OfflineRun } from "../offline/run";
 import { redact } from "../offline/values";
-import { expandAwsxVpc, type AwsxVpcState, type ScanResource } from "./awsx";
 import {
     blockShape,
     fieldShape,
@@ -75,8 +73,6 @@ export interface RenderedResource {
     readonly pulumiType: string;
     readonly pulumiName: string;
     readonly urn: string;
-    /** The remote component (awsx) a derived resource comes from. */
-    readonly derivedFrom?: string;
     /** Known values, as in `planned_values`. */
     readonly values: Record<string, unknown>;
     /** `configuration` expressions: only the references. */
@@ -355,14 +351,32 @@ function referableAttributes(state: Readonly<Record<string, unknown>>): Array<[s
     return entries.sort(([a], [b]) => rank(a) - rank(b));
 }
 
-/** Collects the resources to render: custom resources, awsx children; the rest skipped with a reason. */
+/** One resource, as the scan renders it: Pulumi type, logical name, plain inputs and its computed state. */
+interface ScanResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** Inputs, secrets already replaced by a placeholder. */
+    readonly inputs: Readonly<Record<string, unknown>>;
+    /** Input property -> URNs of the resources its value comes from. */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** The provider resource's URN ("" for the stack's default provider). */
+    readonly provider: string;
+    /** What the resource would report once created (inputs echoed, plus IDs, ARNs and names). */
+    readonly state: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Collects the resources to render: the custom resources; state-only ones are skipped with a
+ * reason. A remote (multi-language) component is refused: its children are created by its plugin,
+ * so the plan cannot show them to the scanner.
+ */
 function scanResources(
     doc: PlanDocument,
     providers: Map<string, ProviderInfo>,
-): { resources: ScanResource[]; skipped: SkippedResource[]; expansions: Map<string, string[]> } {
+): { resources: ScanResource[]; skipped: SkippedResource[] } {
     const resources: ScanResource[] = [];
     const skipped: SkippedResource[] = [];
-    const expansions = new Map<string, string[]>();
     const firstAws = [...providers.values()].find((p) => p.cloud === "aws");
     for (const r of doc.resources) {
         const pkg = r.type.split(":")[0];
@@ -384,31 +398,19 @@ function scanResources(
                 state,
             });
         } else if (r.kind === "remote") {
-            if (r.type !== "awsx:ec2:Vpc") {
-                throw new Error(
-                    `cannot render the remote component ${r.type} (${r.name}): add its children to tools/scan`,
-                );
-            }
-            const { state } = resourceState({ type: r.type, name: r.name, inputs: { ...r.inputs }, provider: context });
-            const children = expandAwsxVpc(
-                { urn: r.urn, name: r.name, inputs: r.inputs, provider },
-                state as unknown as AwsxVpcState,
-                context.awsRegion,
-            );
-            resources.push(...children);
-            expansions.set(
-                r.urn,
-                children.map((c) => c.urn),
+            throw new Error(
+                `cannot render the remote component ${r.type} (${r.name}): its plugin creates its children, ` +
+                    "which the plan does not see; build them as plain resources",
             );
         }
     }
-    return { resources, skipped, expansions };
+    return { resources, skipped };
 }
 
 /** Renders a plan document; throws for a resource type the map does not know (nothing is dropped silently). */
 export function renderTerraformPlan(doc: PlanDocument, map: TerraformMap = terraformMap()): RenderedPlan {
     const providers = providerInfos(doc.resources);
-    const { resources, skipped, expansions } = scanResources(doc, providers);
+    const { resources, skipped } = scanResources(doc, providers);
     const unknownTypes = [...new Set(resources.filter((r) => !map.types[r.type]).map((r) => r.type))];
     if (unknownTypes.length > 0) {
         throw new Error(
@@ -432,7 +434,6 @@ export function renderTerraformPlan(doc: PlanDocument, map: TerraformMap = terra
         const cloud = r.type.split(":")[0];
         const resolverFor = (property: string): Resolver => {
             const targets = (r.propertyDependencies[property] ?? [])
-                .flatMap((urn) => expansions.get(urn) ?? [urn])
                 .map((urn) => byUrn.get(urn))
                 .filter((t): t is ScanResource => t !== undefined && t.urn !== r.urn);
             if (targets.length === 0) {
@@ -464,7 +465,6 @@ export function renderTerraformPlan(doc: PlanDocument, map: TerraformMap = terra
             pulumiType: r.type,
             pulumiName: r.name,
             urn: r.urn,
-            ...(r.derivedFrom ? { derivedFrom: r.derivedFrom } : {}),
             values,
             expressions,
             afterUnknown,

@@ -25,8 +25,7 @@ export function scanFailed(result: ScanResult): boolean {
 }
 
 function where(f: Finding): string {
-    const origin = f.derivedFrom ? `, created by ${f.derivedFrom.split("::").pop()}` : "";
-    return f.pulumiName ? ` (${f.pulumiName}${origin})` : "";
+    return f.pulumiName ? ` (${f.pulumiName})` : "";
 }
 
 /** The console report, one line per finding. */

@@ -28,6 +28,8 @@ export interface VpcEndpointsArgs {
     vpcCidr: string;
     /** The private subnets (one endpoint network interface per subnet). */
     privateSubnetIds: pulumi.Input<string[]>;
+    /** The private subnets' route tables: the S3 gateway endpoint adds its route to each. */
+    privateRouteTableIds: pulumi.Input<string[]>;
     /** Add the ECR API and registry endpoints (containers pull their image). Default false. */
     registry?: boolean;
 }
@@ -82,17 +84,13 @@ export class VpcEndpoints extends pulumi.ComponentResource {
             );
         }
 
-        const privateRouteTables = aws.ec2.getRouteTablesOutput(
-            { vpcId: args.vpcId, filters: [{ name: "association.subnet-id", values: args.privateSubnetIds }] },
-            { parent: this },
-        );
         const s3 = new aws.ec2.VpcEndpoint(
             `${name}-s3`,
             {
                 vpcId: args.vpcId,
                 serviceName: `com.amazonaws.${args.region}.s3`,
                 vpcEndpointType: "Gateway",
-                routeTableIds: privateRouteTables.ids,
+                routeTableIds: args.privateRouteTableIds,
             },
             child,
         );
@@ -138,6 +136,7 @@ export const AWS_VPC_ENDPOINTS: AwsFeature = {
                 vpcId: network.networkId,
                 vpcCidr: network.cidrBlock,
                 privateSubnetIds: network.privateSubnetIds,
+                privateRouteTableIds: network.privateRouteTableIds,
                 registry: ctx.config.aws.compute === "fargate",
             },
             ctx.tierOpts,
