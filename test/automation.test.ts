@@ -151,7 +151,10 @@ describe("automation", () => {
         });
 
         it("rejects what it cannot do, saying why", () => {
-            expect(() => parseDeployArgs([])).to.throw(UsageError, "--stack is required (stacks: demo, dev, prod, staging)");
+            expect(() => parseDeployArgs([])).to.throw(
+                UsageError,
+                "--stack is required (stacks: demo, dev, prod, staging)",
+            );
             expect(() => parseDeployArgs(["--stack", "qa"])).to.throw(UsageError, "there is no Pulumi.qa.yaml");
             expect(() => parseDeployArgs(["--stack", "dev", "--preview", "--destroy"])).to.throw(
                 UsageError,

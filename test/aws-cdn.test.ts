@@ -122,7 +122,9 @@ describe("features.cdn on AWS", () => {
         });
         expect(origins[0].domainName).to.match(/\.eu-west-1\.elb\.amazonaws\.com$/);
         expect(origins[0].customHeaders).to.deep.equal([{ name: "X-Origin-Verify", value: originValue() }]);
-        expect(d.propertyDependencies.origins.map((u) => run.byUrn(u).type)).to.include("aws:lb/loadBalancer:LoadBalancer");
+        expect(d.propertyDependencies.origins.map((u) => run.byUrn(u).type)).to.include(
+            "aws:lb/loadBalancer:LoadBalancer",
+        );
     });
 
     it("has a CLOUDFRONT web ACL with the managed rule groups and the per-IP rate limit, logged in us-east-1", () => {
@@ -168,7 +170,12 @@ describe("features.cdn on AWS", () => {
         const sg = run.one("aws:ec2/securityGroup:SecurityGroup", "demo-compute-alb-sg");
         const rules = run.ofType(T.ingress).filter((r) => r.propertyDependencies.securityGroupId?.includes(sg.urn));
         expect(rules).to.have.length(1);
-        expect(run.plain(rules[0])).to.include({ prefixListId: "pl-3b927c52", fromPort: 443, toPort: 443, ipProtocol: "tcp" });
+        expect(run.plain(rules[0])).to.include({
+            prefixListId: "pl-3b927c52",
+            fromPort: 443,
+            toPort: 443,
+            ipProtocol: "tcp",
+        });
         expect(run.plain(rules[0]).cidrIpv4).to.equal(undefined);
         const lookup = run.invokes.filter((i) => i.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList");
         expect(lookup.map((i) => (i.inputs as any).name)).to.deep.equal([CLOUDFRONT_ORIGIN_PREFIX_LIST]);
@@ -217,7 +224,10 @@ describe("features.cdn on AWS", () => {
 
     it("generates a new origin value when aws.cdn.originSecretGeneration changes", async () => {
         const rotated = await build(
-            stackConfig("demo", { aws: { region: "eu-west-1", cdn: { originSecretGeneration: 2 } }, features: { cdn: true } }),
+            stackConfig("demo", {
+                aws: { region: "eu-west-1", cdn: { originSecretGeneration: 2 } },
+                features: { cdn: true },
+            }),
         );
         expect(rotated.plain(rotated.one(T.password, "-cdn-origin-value")).keepers).to.deep.equal({ generation: "2" });
     });
@@ -226,7 +236,10 @@ describe("features.cdn on AWS", () => {
         const apex = run.ofType(T.record).filter((r) => /^demo-dns-alb-/.test(r.name));
         expect(apex.map((r) => r.name).sort()).to.deep.equal(["demo-dns-alb-a", "demo-dns-alb-aaaa"]);
         for (const record of apex) {
-            expect(run.plain(record).aliases[0]).to.deep.include({ zoneId: "Z2FDTNDATAQYW2", evaluateTargetHealth: true });
+            expect(run.plain(record).aliases[0]).to.deep.include({
+                zoneId: "Z2FDTNDATAQYW2",
+                evaluateTargetHealth: true,
+            });
             expect(run.plain(record).aliases[0].name).to.match(/\.cloudfront\.net$/);
         }
         const cdn = (run.outputs as any).aws.cdn;
@@ -240,9 +253,15 @@ describe("features.cdn off", () => {
             const run = await buildStack(stack);
             expect(run.ofType(T.distribution), stack).to.have.length(0);
             expect(run.ofType(T.listenerRule), stack).to.have.length(0);
-            expect(run.ofType(T.provider).map((p) => p.name), stack).to.deep.equal([`${stack}-aws`]);
+            expect(
+                run.ofType(T.provider).map((p) => p.name),
+                stack,
+            ).to.deep.equal([`${stack}-aws`]);
             const open = run.ofType(T.ingress).filter((r) => /-compute-alb-in-/.test(r.name));
-            expect(open.map((r) => run.plain(r).cidrIpv4), stack).to.deep.equal(["0.0.0.0/0", "0.0.0.0/0"]);
+            expect(
+                open.map((r) => run.plain(r).cidrIpv4),
+                stack,
+            ).to.deep.equal(["0.0.0.0/0", "0.0.0.0/0"]);
         }
     });
 });

@@ -4,7 +4,9 @@ import type { OfflineRun, RecordedResource } from "../tools/offline/run";
 import { build, buildStack, json, stackConfig, statements } from "./support";
 
 const T = {
-    vpc: "awsx:ec2:Vpc",
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    natGateway: "aws:ec2/natGateway:NatGateway",
     flowLog: "aws:ec2/flowLog:FlowLog",
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     role: "aws:iam/role:Role",
@@ -45,16 +47,24 @@ describe("AWS data tiers (dev stack)", () => {
     describe("Network", () => {
         it("builds a VPC with public and private subnets in every AZ and the configured NAT strategy", () => {
             const vpc = run.plain(run.one(T.vpc));
-            expect(vpc.cidrBlock).to.equal("10.0.0.0/16");
-            expect(vpc.numberOfAvailabilityZones).to.equal(2);
-            expect(vpc.enableDnsHostnames).to.equal(true);
-            expect(vpc.natGateways).to.deep.equal({ strategy: "Single" });
-            const specs = Object.fromEntries(vpc.subnetSpecs.map((s: any) => [s.type, s.cidrBlocks]));
-            expect(specs).to.deep.equal({
-                Private: ["10.0.0.0/18", "10.0.128.0/18"],
-                Public: ["10.0.64.0/19", "10.0.192.0/19"],
+            expect(vpc).to.deep.equal({
+                cidrBlock: "10.0.0.0/16",
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                tags: { Name: "dev-network-vpc" },
             });
-            expect(demo.plain(demo.one(T.vpc)).natGateways).to.deep.equal({ strategy: "OnePerAz" });
+            const subnets = run.ofType(T.subnet).map((r) => {
+                const p = run.plain(r);
+                return `${p.tags.SubnetType} ${p.availabilityZone} ${p.cidrBlock}`;
+            });
+            expect(subnets.sort()).to.deep.equal([
+                "Private us-east-1a 10.0.0.0/18",
+                "Private us-east-1b 10.0.128.0/18",
+                "Public us-east-1a 10.0.64.0/19",
+                "Public us-east-1b 10.0.192.0/19",
+            ]);
+            expect(run.ofType(T.natGateway)).to.have.length(1);
+            expect(demo.ofType(T.natGateway)).to.have.length(2);
         });
 
         it("logs all VPC traffic to a log group with retention, through a role scoped to that group", () => {

@@ -16,7 +16,8 @@ const T = {
     alias: "aws:kms/alias:Alias",
     db: "aws:rds/instance:Instance",
     subnetGroup: "aws:rds/subnetGroup:SubnetGroup",
-    vpc: "awsx:ec2:Vpc",
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
     bucket: "aws:s3/bucket:Bucket",
     encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     versioning: "aws:s3/bucketVersioning:BucketVersioning",
@@ -167,15 +168,20 @@ describe("AWS DR region (aws.dr.region)", () => {
         expect(rep.username).to.equal(undefined);
         const subnets = referenced(run, replica(), "dbSubnetGroupName", T.subnetGroup);
         expect(onDr(subnets)).to.equal(true);
-        // The VPC is awsx's remote component: it takes the DR provider from the DR component.
-        const vpc = referenced(run, subnets, "subnetIds", T.vpc);
-        expect(vpc.parent).to.equal(component.urn);
-        const v = run.plain(vpc);
-        expect(v.cidrBlock).to.equal("10.100.0.0/16");
-        expect(v.natGateways).to.deep.equal({ strategy: "None" });
-        expect(v.subnetSpecs).to.deep.equal([
-            { type: "Isolated", name: "isolated", cidrBlocks: ["10.100.0.0/18", "10.100.128.0/18"] },
+        // The VPC's resources take the DR provider from the DR component.
+        const drSubnets = (subnets.propertyDependencies.subnetIds ?? []).map((u) => run.byUrn(u));
+        expect(
+            drSubnets.map((r) => `${r.name} ${run.plain(r).availabilityZone} ${run.plain(r).cidrBlock} ${onDr(r)}`),
+        ).to.deep.equal([
+            "demo-dr-vpc-isolated-1 us-west-2a 10.100.0.0/18 true",
+            "demo-dr-vpc-isolated-2 us-west-2b 10.100.128.0/18 true",
         ]);
+        const vpc = referenced(run, drSubnets[0], "vpcId", T.vpc);
+        expect(run.byUrn(vpc.parent).parent).to.equal(component.urn);
+        expect(onDr(vpc)).to.equal(true);
+        expect(run.plain(vpc).cidrBlock).to.equal("10.100.0.0/16");
+        expect(inside(run, component, "aws:ec2/natGateway:NatGateway")).to.deep.equal([]);
+        expect(inside(run, component, "aws:ec2/route:Route")).to.deep.equal([]);
     });
 
     it("logs the DR bucket's access into a DR-region log bucket and closes the DR VPC's default group", () => {

@@ -46,36 +46,36 @@ describe("benchmark", () => {
         it("is the longest chain of typical create times over the dependencies, components expanded", () => {
             const cp = criticalPath([
                 { urn: "db-tier", name: "db-tier", type: "webapp:aws:Database", kind: "component", dependencies: [] },
-                r("vpc", "awsx:ec2:Vpc"),
-                r("db", "aws:rds/instance:Instance", ["vpc"], "db-tier"),
+                r("nat", "aws:ec2/natGateway:NatGateway"),
+                r("db", "aws:rds/instance:Instance", ["nat"], "db-tier"),
                 r("secret", "aws:secretsmanager/secretVersion:SecretVersion", ["db"]),
                 // Depends on the whole database component: waits for its instance.
                 r("asg", "aws:autoscaling/group:Group", ["db-tier"]),
                 r("key", "aws:kms/key:Key"),
             ]);
-            expect(cp.steps.map((s) => s.name)).to.deep.equal(["vpc", "db", "asg"]);
-            expect(cp.seconds).to.equal(130 + 540 + 240);
+            expect(cp.steps.map((s) => s.name)).to.deep.equal(["nat", "db", "asg"]);
+            expect(cp.seconds).to.equal(120 + 540 + 240);
             expect(cp.slowest).to.deep.equal({ type: "aws:rds/instance:Instance", name: "db", seconds: 540 });
-            expect(cp.ratio).to.be.closeTo(910 / 540, 1e-9);
+            expect(cp.ratio).to.be.closeTo(900 / 540, 1e-9);
             expect(DEFAULT_CREATE.seconds).to.equal(3);
         });
 
-        it("on dev: the VPC's NAT gateways, then the database, then the group that waits for its document", async () => {
+        it("on dev: the logs key and the database's log group, the database, then the group that waits for its document", async () => {
             const plan = await stackPlan("dev");
             const doc = resourcesDocument(plan) as {
                 resources: Parameters<typeof criticalPath>[0];
             };
             const cp = criticalPath(doc.resources);
             expect(cp.steps.map((s) => s.type)).to.deep.equal([
-                "awsx:ec2:Vpc",
-                "aws:ec2/securityGroup:SecurityGroup",
+                "aws:kms/key:Key",
+                "aws:cloudwatch/logGroup:LogGroup",
                 "aws:rds/instance:Instance",
                 "aws:secretsmanager/secretVersion:SecretVersion",
                 "aws:autoscaling/group:Group",
                 "aws:autoscaling/policy:Policy",
             ]);
-            expect(cp.seconds).to.equal(919);
-            expect(cp.ratio.toFixed(2)).to.equal("1.70");
+            expect(cp.seconds).to.equal(799);
+            expect(cp.ratio.toFixed(2)).to.equal("1.48");
         });
     });
 });

@@ -190,14 +190,19 @@ describe("config contract: provider namespaces", () => {
             ),
         ).to.deep.equal(expected);
 
-        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "staging");
+        await pulumi.runtime.setMocks(
+            { newResource: () => ({ id: "", state: {} }), call: () => ({}) },
+            PROJECT,
+            "staging",
+        );
         devEngineConfig({ "webapp-infa:domainName": "api.example.org" });
         expect(runtimeProblems()).to.deep.equal(expected);
     });
 
     it("reads provider keys from a stack file the same way (offline plan and deploy)", () => {
         const root = project({
-            staging: "config:\n  webapp-infra:domainName: qa.example.com\n  aws:region: eu-central-1\n  aws:profile: qa-admin\n",
+            staging:
+                "config:\n  webapp-infra:domainName: qa.example.com\n  aws:region: eu-central-1\n  aws:profile: qa-admin\n",
         });
         try {
             const { config } = loadStackConfig("staging", { root });
@@ -229,7 +234,11 @@ describe("config contract: a nested key set without --path", () => {
             offlineProblems('config:\n  webapp-infra:domainName: qa.example.com\n  webapp-infra:aws.asg.max: "4"\n'),
         ).to.deep.equal([expected]);
 
-        await pulumi.runtime.setMocks({ newResource: () => ({ id: "", state: {} }), call: () => ({}) }, PROJECT, "staging");
+        await pulumi.runtime.setMocks(
+            { newResource: () => ({ id: "", state: {} }), call: () => ({}) },
+            PROJECT,
+            "staging",
+        );
         devEngineConfig({ [`${PROJECT}:aws.asg.max`]: "4" });
         expect(runtimeProblems()).to.deep.equal([expected]);
     });

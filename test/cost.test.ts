@@ -77,9 +77,9 @@ describe("cost estimate", () => {
             expect(item(instance, "NAT gateway")).to.equal(undefined);
 
             const single = estimateCost(await devPlanWith({ aws: { natGateways: "single" } }));
-            const vpc = resource(single, "awsx:ec2:Vpc")[0];
-            // $32.85 + $3.65, plus $0.90 of data processing at the default usage (20 GB).
-            expect(vpc.monthlyUsd).to.equal(37.4);
+            // $32.85, plus $0.90 of data processing at the default usage (20 GB); its Elastic IP $3.65.
+            expect(resource(single, "aws:ec2/natGateway:NatGateway").map((r) => r.monthlyUsd)).to.deep.equal([33.75]);
+            expect(resource(single, "aws:ec2/eip:Eip").map((r) => r.monthlyUsd)).to.deep.equal([3.65]);
             // $36.50 - $7.36 + $0.90 of processing - the NAT instance's two alarms ($0.20: dev's alarms are
             // past CloudWatch's 10 free alarm metrics), rounded per resource.
             expect(Math.round((single.monthlyUsd - instance.monthlyUsd) * 100) / 100).to.equal(29.85);
@@ -156,7 +156,10 @@ describe("cost estimate", () => {
             const md = renderCostMarkdown(estimateCost(dev));
             expect(md).to.match(/^# Cost estimate: dev\n\n\*\*About \$\d+ a month\*\*/);
             expect(md).to.include(
-                "| `dev-network-vpc` | awsx:ec2:Vpc | 37.40 | NAT gateway: 730 h x $0.045; public IPv4 address: 730 h x $0.005; ",
+                "| `dev-network-vpc-1` | aws:ec2/natGateway:NatGateway | 33.75 | NAT gateway: 730 h x $0.045; NAT data processing: 20 GB x $0.045 |",
+            );
+            expect(md).to.include(
+                "| `dev-network-vpc-1` | aws:ec2/eip:Eip | 3.65 | public IPv4 address: 730 h x $0.005 |",
             );
             expect(md).to.include('"natDataGb": 20');
             expect(md).to.include("https://aws.amazon.com/vpc/pricing/");

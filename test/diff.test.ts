@@ -61,7 +61,7 @@ describe("plan diff", () => {
 
         it("an unchanged stack has no change", () => {
             const diff = compareWith(base, base);
-            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 112 });
+            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 131 });
         });
 
         it("a bigger database class is an update of the instance, naming the input", async () => {
@@ -74,10 +74,18 @@ describe("plan diff", () => {
 
         it("a new VPC CIDR replaces the VPC and says which input forces it", async () => {
             const diff = compareWith(base, await devDocument({ aws: { vpcCidr: "10.5.0.0/16" } }));
-            const vpc = diff.changes.find((c) => c.type === "awsx:ec2:Vpc");
+            const vpc = diff.changes.find((c) => c.type === "aws:ec2/vpc:Vpc");
             expect(vpc?.op).to.equal("replace");
-            expect(vpc?.replaceBecause).to.include("cidrBlock");
-            expect(changeLine(vpc!)).to.match(/^\+- replace awsx:ec2:Vpc {2}dev-network-vpc {2}\(cidrBlock, /);
+            expect(vpc?.replaceBecause).to.deep.equal(["cidrBlock"]);
+            expect(changeLine(vpc!)).to.match(/^\+- replace aws:ec2:Vpc {2}dev-network-vpc {2}\(cidrBlock/);
+            // Its four subnets take new blocks: each is replaced too.
+            const subnets = diff.changes.filter((c) => c.type === "aws:ec2/subnet:Subnet");
+            expect(subnets.map((c) => `${c.op} ${c.name} ${c.replaceBecause?.join(",")}`).sort()).to.deep.equal([
+                "replace dev-network-vpc-private-1 cidrBlock",
+                "replace dev-network-vpc-private-2 cidrBlock",
+                "replace dev-network-vpc-public-1 cidrBlock",
+                "replace dev-network-vpc-public-2 cidrBlock",
+            ]);
         });
 
         it("turning WAF on creates its resources, turning it off deletes them", async () => {
@@ -108,10 +116,10 @@ describe("plan diff", () => {
             });
             expect(code).to.equal(0);
             expect(lines).to.include(
-                `Diff against ${path.join(out, "dev")}: 0 to create, 0 to update, 0 to replace, 0 to delete, 112 unchanged`,
+                `Diff against ${path.join(out, "dev")}: 0 to create, 0 to update, 0 to replace, 0 to delete, 131 unchanged`,
             );
             const diff = JSON.parse(readFileSync(path.join(out, "dev", "diff.json"), "utf8"));
-            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 112 });
+            expect(diff.summary).to.deep.equal({ create: 0, update: 0, replace: 0, delete: 0, same: 131 });
             const md: string[] = [];
             await runPlan(
                 [
@@ -130,7 +138,7 @@ describe("plan diff", () => {
             );
             expect(md[0]).to.equal("### Offline plan: webapp-infra/dev");
             expect(md.join("\n")).to.include(
-                "#### Changes\n\n**0** to create, **0** to update, **0** to replace, **0** to delete, 112 unchanged",
+                "#### Changes\n\n**0** to create, **0** to update, **0** to replace, **0** to delete, 131 unchanged",
             );
         } finally {
             rmSync(out, { recursive: true, force: true });

@@ -161,7 +161,7 @@ describe("engine harness: the pinned Pulumi CLI", () => {
 });
 
 describe("engine harness: plugin launchers", () => {
-    it("serves one stand-in provider per Pulumi package of the program, and the policy analyzer", () => {
+    it("serves one stand-in provider per Pulumi package of the program and of earlier revisions (awsx), and the policy analyzer", () => {
         expect(providerPackages()).to.deep.equal(["aws", "awsx", "gcp", "random"]);
         const dir = tmp("engine-launchers-");
         try {

@@ -352,8 +352,9 @@ describe("offline plan", () => {
     it("names types and clouds as Pulumi does", () => {
         expect(displayType("aws:kms/key:Key")).to.equal("aws:kms:Key");
         expect(displayType("awsx:ec2:Vpc")).to.equal("awsx:ec2:Vpc");
+        expect(displayType("webapp:aws:Vpc")).to.equal("webapp:aws:Vpc");
         expect(packageOf("pulumi:providers:gcp")).to.equal("gcp");
-        expect(packageOf("awsx:ec2:Vpc")).to.equal("aws");
+        expect(packageOf("awsx:ec2:Vpc")).to.equal("awsx");
         expect(packageOf("webapp:gcp:Network")).to.equal("gcp");
     });
 });

@@ -228,11 +228,15 @@ describe("policy rules: resources", () => {
         ]);
         // RBAC user groups instead of a token, and a token not known during preview, both count.
         expect(
-            check(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, { ...group, authToken: undefined, userGroupIds: ["g"] }),
+            check(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, {
+                ...group,
+                authToken: undefined,
+                userGroupIds: ["g"],
+            }),
         ).to.deep.equal([]);
-        expect(check(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, { ...group, authToken: UNKNOWN })).to.deep.equal(
-            [],
-        );
+        expect(
+            check(cacheEncryptedWithAuth, AWS.cacheReplicationGroup, { ...group, authToken: UNKNOWN }),
+        ).to.deep.equal([]);
         const memorystore = {
             authEnabled: true,
             transitEncryptionMode: "SERVER_AUTHENTICATION",

@@ -184,7 +184,10 @@ const GCP_CACHE_STACKS: Array<[string, () => Promise<OfflineRun>, string, number
     ["prod stack (Cloud Run)", () => buildStack("prod"), "prod", 1],
     [
         "GCP dev stack with the cache (instances)",
-        () => build(stackConfig("dev", { clouds: ["gcp"], gcp: { project: "my-project-123" }, features: { cache: true } })),
+        () =>
+            build(
+                stackConfig("dev", { clouds: ["gcp"], gcp: { project: "my-project-123" }, features: { cache: true } }),
+            ),
         "dev",
         1,
     ],
@@ -212,7 +215,9 @@ for (const [label, make, environment, caches] of GCP_CACHE_STACKS) {
 
         it("reaches the application by reference: the instance asks for AUTH, the secret holds the string", () => {
             for (const instance of run.ofType("gcp:redis/instance:Instance")) {
-                expect(Object.keys(instance.inputs).filter((k) => /^auth(?!orized)/.test(k))).to.deep.equal(["authEnabled"]);
+                expect(Object.keys(instance.inputs).filter((k) => /^auth(?!orized)/.test(k))).to.deep.equal([
+                    "authEnabled",
+                ]);
             }
             const versions = run
                 .ofType("gcp:secretmanager/secretVersion:SecretVersion")

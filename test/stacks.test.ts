@@ -71,7 +71,17 @@ describe("the prod stack file: the production profile", () => {
             },
         ]);
         // The primary VPC and the DR region's (aws.dr.region), each over aws.azCount AZs.
-        expect(run.ofType("awsx:ec2:Vpc").map((v) => run.plain(v).numberOfAvailabilityZones)).to.deep.equal([3, 3]);
+        const zones = (vpc: string) =>
+            run
+                .ofType("aws:ec2/subnet:Subnet")
+                .filter((s) => s.name.startsWith(`${vpc}-`))
+                .map((s) => run.plain(s).availabilityZone);
+        expect(zones("prod-network-vpc").sort()).to.deep.equal([
+            ...["us-east-1a", "us-east-1a", "us-east-1a"],
+            ...["us-east-1b", "us-east-1b", "us-east-1b"],
+            ...["us-east-1c", "us-east-1c", "us-east-1c"],
+        ]);
+        expect(zones("prod-dr-vpc").sort()).to.deep.equal(["us-west-2a", "us-west-2b", "us-west-2c"]);
         const cfg = stackConfig("prod");
         expect([cfg.aws.dr.region, cfg.gcp.dr.region]).to.deep.equal(["us-west-2", "us-west1"]);
         expect(run.ofType("gcp:sql/databaseInstance:DatabaseInstance")).to.have.length(2);

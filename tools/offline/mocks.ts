@@ -80,8 +80,7 @@ const awsState: Record<string, StateFn> = {
         const id = subnetId(req.name);
         return { id, arn: awsArn("ec2", `subnet/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
     },
-    // The table of subnet <vpc>-<tier>-<n> (the VPC names both alike), with the ID the route table
-    // lookup by that subnet answers (getRouteTable / getRouteTables below).
+    // The table of subnet <vpc>-<tier>-<n> (the VPC names both alike): an ID made from the subnet's.
     "aws:ec2/routeTable:RouteTable": (req) => {
         const id = `rtb-${shortHash(subnetId(req.name), 17)}`;
         return { id, arn: awsArn("ec2", `route-table/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
@@ -864,19 +863,6 @@ export function invokeResult(
                 maxEntries: 55,
                 ownerId: "AWS",
                 entries: [],
-            };
-        case "aws:ec2/getRouteTables:getRouteTables":
-            return {
-                ids: (inputs.filters?.[0]?.values ?? ["a", "b"]).map(
-                    (subnet: string) => `rtb-${shortHash(subnet, 17)}`,
-                ),
-                id: String(inputs.vpcId),
-            };
-        case "aws:ec2/getRouteTable:getRouteTable":
-            return {
-                routeTableId: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
-                id: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
-                vpcId: "vpc-mock",
             };
         case "aws:ssm/getParameter:getParameter":
             return {
