@@ -80,7 +80,8 @@ const awsState: Record<string, StateFn> = {
         const id = subnetId(req.name);
         return { id, arn: awsArn("ec2", `subnet/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
     },
-    // The table of subnet <vpc>-<tier>-<n> (the VPC names both alike): an ID made from the subnet's.
+    // The table of subnet <vpc>-<tier>-<n> (the VPC names both alike): an ID made from the subnet's,
+    // which the route table lookups below answer for that subnet.
     "aws:ec2/routeTable:RouteTable": (req) => {
         const id = `rtb-${shortHash(subnetId(req.name), 17)}`;
         return { id, arn: awsArn("ec2", `route-table/${id}`, req), ownerId: MOCK_ACCOUNT_ID };
@@ -863,6 +864,19 @@ export function invokeResult(
                 maxEntries: 55,
                 ownerId: "AWS",
                 entries: [],
+            };
+        // Route table lookups by subnet, which earlier revisions made (the identity proof deploys
+        // them): the ID of the table the VPC gives that subnet (aws:ec2/routeTable:RouteTable above).
+        case "aws:ec2/getRouteTables:getRouteTables":
+            return {
+                ids: (inputs.filters?.[0]?.values ?? []).map((subnet: string) => `rtb-${shortHash(subnet, 17)}`),
+                id: String(inputs.vpcId),
+            };
+        case "aws:ec2/getRouteTable:getRouteTable":
+            return {
+                routeTableId: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
+                id: `rtb-${shortHash(String(inputs.subnetId), 17)}`,
+                vpcId: String(inputs.vpcId ?? ""),
             };
         case "aws:ssm/getParameter:getParameter":
             return {
