@@ -131,6 +131,9 @@ function buildOptions(name: FunctionName, cloud: FunctionCloud): BuildOptions {
         metafile: true,
         logLevel: "silent",
         absWorkingDir: ROOT,
+        // A linked node_modules (the identity proof's copies link the working tree's) keeps the
+        // paths the bundle's comments name, so the same sources build the same bytes.
+        preserveSymlinks: true,
     };
 }
 
