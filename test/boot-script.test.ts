@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { cloudWatchAgentConfig, renderAwsBootScript } from "../functions/boot/aws";
 import { gcpPlatformEnv, renderGcpBootScript } from "../functions/boot/gcp";
-import { envLines, renderBootScript, shellQuote } from "../functions/boot/render";
+import { envLines, renderBootScript, SECRET_RETRY, shellQuote } from "../functions/boot/render";
 import { AWS_PARAMS, AWS_TOPIC_ARN } from "./boot/aws-params";
 import { APP_START, GCP_CLOUD, GCP_PARAMS, GCP_SECRET_ID, GCP_TOPIC, GoogleSecretStore } from "./boot/gcp";
 import { expectShellcheckClean, removeSandboxes } from "./boot/harness";
@@ -49,6 +49,25 @@ describe("boot scripts: rendering", () => {
 
     it("renders one script per cloud", () => {
         expect(RENDERED.map((r) => r.cloud)).to.deep.equal(["AWS", "GCP"]);
+    });
+
+    it("polls a secret for about 20 minutes: a first deploy boots the instances before the database exists", () => {
+        expect(SECRET_RETRY).to.deep.equal({ attempts: 45, initialDelaySeconds: 2, maxDelaySeconds: 30 });
+        // The sleeps common.sh's retry makes between the attempts: doubling from 2 s, capped at 30 s.
+        const sleeps: number[] = [];
+        for (let delay = SECRET_RETRY.initialDelaySeconds; sleeps.length < SECRET_RETRY.attempts - 1; delay *= 2) {
+            sleeps.push(Math.min(delay, SECRET_RETRY.maxDelaySeconds));
+        }
+        expect(sleeps.slice(0, 5)).to.deep.equal([2, 4, 8, 16, 30]);
+        expect(sleeps.reduce((sum, s) => sum + s, 0)).to.equal(1230);
+        for (const rendered of RENDERED) {
+            const script = rendered.render(false).split("\n");
+            expect(script, rendered.cloud).to.include.members([
+                "SECRET_ATTEMPTS='45'",
+                "RETRY_INITIAL_DELAY='2'",
+                "RETRY_MAX_DELAY='30'",
+            ]);
+        }
     });
 
     for (const rendered of RENDERED) {
