@@ -75,5 +75,28 @@ describe("benchmark", () => {
             expect(cp.seconds).to.equal(676);
             expect(cp.ratio.toFixed(2)).to.equal("1.25");
         });
+
+        it("on demo: Cloud SQL after its private services peering; the instances wait for no database", async () => {
+            const plan = await stackPlan("demo");
+            const doc = resourcesDocument(plan) as {
+                resources: Parameters<typeof criticalPath>[0];
+            };
+            const cp = criticalPath(doc.resources);
+            expect(cp.steps.map((s) => s.type)).to.deep.equal([
+                "gcp:compute/network:Network",
+                "gcp:compute/globalAddress:GlobalAddress",
+                "gcp:servicenetworking/connection:Connection",
+                "gcp:sql/databaseInstance:DatabaseInstance",
+                "gcp:sql/database:Database",
+                "gcp:secretmanager/secretVersion:SecretVersion",
+            ]);
+            expect(cp.seconds).to.equal(706);
+            expect(cp.slowest).to.deep.equal({
+                type: "gcp:sql/databaseInstance:DatabaseInstance",
+                name: "demo-gcp-database-mysql",
+                seconds: 600,
+            });
+            expect(cp.ratio.toFixed(2)).to.equal("1.18");
+        });
     });
 });

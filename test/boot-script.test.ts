@@ -31,7 +31,6 @@ const RENDERED = [
             "REFRESH_UNIT='webapp-db-credentials'",
             "REFRESH_SECONDS='60'",
         ],
-        versioned: false,
     },
     {
         cloud: "GCP",
@@ -39,8 +38,10 @@ const RENDERED = [
             renderGcpBootScript({ ...GCP_PARAMS, registrationTopic: topic ? GCP_TOPIC : undefined }),
         secretLine: `DB_SECRET_ID='${GCP_SECRET_ID}'`,
         topicLine: `PUBSUB_TOPIC='${GCP_TOPIC}'`,
-        extraLines: [`# Database secret version at deploy: ${GCP_PARAMS.secretVersion}`],
-        versioned: true,
+        extraLines: [
+            "METADATA_TOKEN_URL='http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token'",
+            "SECRET_ATTEMPTS='45'",
+        ],
     },
 ] as const;
 
@@ -81,9 +82,8 @@ describe("boot scripts: rendering", () => {
                 for (const line of rendered.extraLines) {
                     expect(script.split("\n")).to.include(line);
                 }
-                expect(script.includes("# Database secret version at deploy:"), "version note").to.equal(
-                    rendered.versioned,
-                );
+                // No secret version: the launch or instance template must not wait for the database.
+                expect(script, "version note").not.to.match(/secret version/i);
                 expect(script).not.to.include(PASSWORD);
                 expect(script, "no password line in the rendered env document").not.to.include("DB_PASSWORD='");
             });

@@ -119,14 +119,6 @@ export function dbEnvFieldPairs(engine?: DatabaseEngine, cache = false): string[
     );
 }
 
-/**
- * The header note that records the database secret's version at deploy: a new connection document
- * then changes the script, and the launch or instance template with it, which rolls the instances.
- */
-export function secretVersionNotes(secretVersion: string | undefined): string[] {
-    return secretVersion === undefined ? [] : [`Database secret version at deploy: ${secretVersion}`];
-}
-
 /** A value quoted for bash (single quotes; embedded quotes escaped). */
 export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;

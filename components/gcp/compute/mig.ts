@@ -215,10 +215,16 @@ export interface MigBackendArgs {
     network: Pick<Network, "subnetSelfLink" | "instanceTag">;
     /** Boot disks are encrypted with the `disk` key (its grant to the Compute Engine agent must exist first). */
     kms: Pick<Kms, "keyIds" | "agentGrants">;
-    /** The database secret: its id goes into the startup script, and the instances may read it. */
+    /**
+     * The database secret: its id goes into the startup script, and the instances may read it.
+     * The script reads the `latest` version and polls until there is one (`SECRET_RETRY`), so
+     * the template names no version and does not wait for the database: the group starts its
+     * instances while Cloud SQL is being created. The trade-off: a new connection document (a
+     * new password or database address) no longer changes the template, so it does not roll the
+     * group by itself; an instance reads the document at every boot, and a rolling replace
+     * (README, "Database credentials") brings it to all of them.
+     */
     secrets: Pick<Secrets, "databaseSecretId" | "grantRead">;
-    /** The credentials version written at deploy (recorded in the script, so a new one rolls the group). */
-    secretVersion: pulumi.Input<string>;
     /** The application bucket: its name goes into the env file, and the instances may use it. */
     storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     /** The registration topic the API publishes to. Default: none (no publish permission, no env key). */
@@ -316,7 +322,6 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                 args.secrets.databaseSecretId,
                 args.storage.bucketName,
                 args.registrationTopic?.topicId,
-                args.secretVersion,
                 cache === undefined
                     ? undefined
                     : pulumi.output({
@@ -327,14 +332,13 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                       }),
                 iamAuth === undefined ? undefined : pulumi.all([iamAuth.database.connectionName, iamAuth.port]),
             ])
-            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues, proxy]) =>
+            .apply(([dbSecretId, bucketName, registrationTopic, cacheValues, proxy]) =>
                 renderGcpBootScript({
                     project: args.project.projectId,
                     dbSecretId,
                     bucketName,
                     registrationTopic,
                     app: args.app,
-                    secretVersion,
                     ...(cacheValues === undefined ? {} : { cache: cacheValues }),
                     ...(proxy === undefined ? {} : { iamAuth: { connectionName: proxy[0], port: proxy[1] } }),
                 }),
@@ -470,7 +474,6 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
         network: deps.network,
         kms: deps.kms,
         secrets: deps.secrets,
-        secretVersion: deps.database.credentialsVersionId,
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         ...(deps.cache === undefined ? {} : { cache: deps.cache }),
