@@ -245,6 +245,8 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             const group = run.one(MIG);
             const healing = referenced(run, group, "autoHealingPolicies", HEALTH_CHECK);
             expect(run.plain(group).autoHealingPolicies.initialDelaySec).to.equal(AUTOHEALING_INITIAL_DELAY_SECONDS);
+            // The startup script's wait for the secret on a first deploy (SECRET_RETRY, about 20 minutes).
+            expect(AUTOHEALING_INITIAL_DELAY_SECONDS).to.equal(1200);
             expect(group.propertyDependencies.autoHealingPolicies).to.deep.equal([healing.urn]);
             expect(run.plain(healing).httpHealthCheck).to.deep.equal({ port: 80, requestPath: "/healthz" });
         });

@@ -46,8 +46,11 @@ export const LB_HEALTH_CHECK = {
 
 /**
  * Auto-healing is more patient than load balancing (Google's advice): an instance is recreated
- * only after 4 failed checks 30 s apart (2 minutes), and not before 300 s after it started (the
- * AWS grace period: boot, secret, agent, service).
+ * only after 4 failed checks 30 s apart (2 minutes), and not before 1200 s after it started (the
+ * AWS grace period: boot, the wait for the secret, agent, service). On a first deploy the group
+ * starts its instances in parallel with Cloud SQL and the startup script polls the secret for up
+ * to 20 minutes (`SECRET_RETRY`); a shorter delay would recreate instances still waiting for it.
+ * The trade-off: a truly broken instance is recreated after 20 minutes rather than 5.
  */
 export const AUTOHEALING_HEALTH_CHECK = {
     checkIntervalSec: 30,
@@ -55,7 +58,7 @@ export const AUTOHEALING_HEALTH_CHECK = {
     healthyThreshold: 2,
     unhealthyThreshold: 4,
 } as const;
-export const AUTOHEALING_INITIAL_DELAY_SECONDS = 300;
+export const AUTOHEALING_INITIAL_DELAY_SECONDS = 1200;
 
 /** Seconds a new instance must be healthy before a rollout counts it, and the autoscaler's warm-up. */
 export const INSTANCE_WARMUP_SECONDS = 120;
@@ -222,7 +225,7 @@ export interface MigBackendArgs {
      * instances while Cloud SQL is being created. The trade-off: a new connection document (a
      * new password or database address) no longer changes the template, so it does not roll the
      * group by itself; an instance reads the document at every boot, and a rolling replace
-     * (README, "Database credentials") brings it to all of them.
+     * (README, "The startup script on GCP") brings it to all of them.
      */
     secrets: Pick<Secrets, "databaseSecretId" | "grantRead">;
     /** The application bucket: its name goes into the env file, and the instances may use it. */
