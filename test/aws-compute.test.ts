@@ -2,13 +2,13 @@
  * The AWS application tier under mocks: the security-group chain, the load balancer and its
  * listeners, the certificate, the launch template and Auto Scaling group, and the instance role.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
     AWS_COMPUTE,
     AsgBackend,
     type AsgBackendArgs,
+    HEALTH_CHECK_GRACE_SECONDS,
     imageSelector,
     instancePolicyStatements,
     type InstancePolicyArgs,
@@ -30,6 +30,7 @@ import {
     referenced,
     stackConfig,
     statements,
+    waitsFor,
 } from "./support";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";
@@ -384,11 +385,28 @@ describe("AWS application tier (Compute)", () => {
             expect(userDataOf(run)).not.to.match(/secret version/i);
         });
 
-        it("starts instances only once the connection document exists", () => {
+        it("starts instances in parallel with the database: the group waits for nothing of it", () => {
             const group = run.one(ASG);
-            expect(group.dependencies).to.include(
-                oneInside(run, DATABASE, "aws:secretsmanager/secretVersion:SecretVersion").urn,
-            );
+            const waited = waitsFor(run, group);
+            expect(waited.has(run.one(LAUNCH_TEMPLATE).urn), "the launch template").to.equal(true);
+            const document = oneInside(run, DATABASE, "aws:secretsmanager/secretVersion:SecretVersion");
+            expect(group.dependencies).not.to.include(document.urn);
+            for (const r of [run.one(DATABASE), ...inside(run, run.one(DATABASE))]) {
+                expect(waited.has(r.urn), r.name).to.equal(false);
+            }
+            // Only the role's policy, which names the RDS-managed secret, waits for the instance.
+            const policy = run.one("aws:iam/rolePolicy:RolePolicy", "compute-instance-policy");
+            expect(policy.dependencies).to.include(oneInside(run, DATABASE, "aws:rds/instance:Instance").urn);
+            expect(waited.has(policy.urn), "the role's policy").to.equal(false);
+        });
+
+        it("gives an instance 20 minutes before the ELB health check counts (the boot's wait for the document)", () => {
+            expect(HEALTH_CHECK_GRACE_SECONDS).to.equal(1200);
+            expect(run.plain(run.one(ASG))).to.include({
+                healthCheckGracePeriod: 1200,
+                waitForCapacityTimeout: "15m",
+            });
+            expect(run.plain(run.one(ASG)).minElbCapacity, "waits for InService, not ELB health").to.equal(undefined);
         });
     });
 
@@ -604,13 +622,7 @@ function asgBackendArgs(registrationTopic?: AsgBackendArgs["registrationTopic"])
             databaseSecretId: pulumi.output("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"),
             readStatements: () => [],
         },
-        database: {
-            connectionDocument: new aws.secretsmanager.SecretVersion("test-document", {
-                secretId: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
-                secretString: pulumi.secret("{}"),
-            }),
-            credentialsReadStatements: () => [],
-        },
+        database: { credentialsReadStatements: () => [] },
         storage: { bucketName: pulumi.output("bucket-1"), readWriteStatements: () => [] },
         registrationTopic,
         metricsNamespace: "webapp/test",

@@ -60,7 +60,7 @@ describe("benchmark", () => {
             expect(DEFAULT_CREATE.seconds).to.equal(3);
         });
 
-        it("on dev: the logs key and the database's log group, the database, then the group that waits for its document", async () => {
+        it("on dev: the logs key, the database's log group, the database and the instances' policy (the group waits for none)", async () => {
             const plan = await stackPlan("dev");
             const doc = resourcesDocument(plan) as {
                 resources: Parameters<typeof criticalPath>[0];
@@ -70,12 +70,33 @@ describe("benchmark", () => {
                 "aws:kms/key:Key",
                 "aws:cloudwatch/logGroup:LogGroup",
                 "aws:rds/instance:Instance",
-                "aws:secretsmanager/secretVersion:SecretVersion",
-                "aws:autoscaling/group:Group",
-                "aws:autoscaling/policy:Policy",
+                "aws:iam/rolePolicy:RolePolicy",
             ]);
-            expect(cp.seconds).to.equal(799);
-            expect(cp.ratio.toFixed(2)).to.equal("1.48");
+            expect(cp.seconds).to.equal(556);
+            expect(cp.ratio.toFixed(2)).to.equal("1.03");
+        });
+
+        it("on demo: Cloud SQL after its private services peering; the instances wait for no database", async () => {
+            const plan = await stackPlan("demo");
+            const doc = resourcesDocument(plan) as {
+                resources: Parameters<typeof criticalPath>[0];
+            };
+            const cp = criticalPath(doc.resources);
+            expect(cp.steps.map((s) => s.type)).to.deep.equal([
+                "gcp:compute/network:Network",
+                "gcp:compute/globalAddress:GlobalAddress",
+                "gcp:servicenetworking/connection:Connection",
+                "gcp:sql/databaseInstance:DatabaseInstance",
+                "gcp:sql/database:Database",
+                "gcp:secretmanager/secretVersion:SecretVersion",
+            ]);
+            expect(cp.seconds).to.equal(706);
+            expect(cp.slowest).to.deep.equal({
+                type: "gcp:sql/databaseInstance:DatabaseInstance",
+                name: "demo-gcp-database-mysql",
+                seconds: 600,
+            });
+            expect(cp.ratio.toFixed(2)).to.equal("1.18");
         });
     });
 });

@@ -97,7 +97,7 @@ describe("Compute Engine startup script with GCP data options", function () {
                 const result = await run({ cache: CACHE });
                 expect(result.status).to.equal(1);
                 expect(result.stderr).to.include(
-                    `could not read the cache AUTH string ${AUTH_SECRET_ID} after 8 attempts`,
+                    `could not read the cache AUTH string ${AUTH_SECRET_ID} after 45 attempts`,
                 );
                 expect(() => result.file(ENV_FILE)).to.throw();
                 expect(result.calls("systemctl")).to.deep.equal([]);

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { cloudWatchAgentConfig, renderAwsBootScript } from "../functions/boot/aws";
 import { gcpPlatformEnv, renderGcpBootScript } from "../functions/boot/gcp";
-import { envLines, renderBootScript, shellQuote } from "../functions/boot/render";
+import { envLines, renderBootScript, SECRET_RETRY, shellQuote } from "../functions/boot/render";
 import { AWS_PARAMS, AWS_TOPIC_ARN } from "./boot/aws-params";
 import { APP_START, GCP_CLOUD, GCP_PARAMS, GCP_SECRET_ID, GCP_TOPIC, GoogleSecretStore } from "./boot/gcp";
 import { expectShellcheckClean, removeSandboxes } from "./boot/harness";
@@ -31,7 +31,6 @@ const RENDERED = [
             "REFRESH_UNIT='webapp-db-credentials'",
             "REFRESH_SECONDS='60'",
         ],
-        versioned: false,
     },
     {
         cloud: "GCP",
@@ -39,8 +38,10 @@ const RENDERED = [
             renderGcpBootScript({ ...GCP_PARAMS, registrationTopic: topic ? GCP_TOPIC : undefined }),
         secretLine: `DB_SECRET_ID='${GCP_SECRET_ID}'`,
         topicLine: `PUBSUB_TOPIC='${GCP_TOPIC}'`,
-        extraLines: [`# Database secret version at deploy: ${GCP_PARAMS.secretVersion}`],
-        versioned: true,
+        extraLines: [
+            "METADATA_TOKEN_URL='http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token'",
+            "SECRET_ATTEMPTS='45'",
+        ],
     },
 ] as const;
 
@@ -49,6 +50,25 @@ describe("boot scripts: rendering", () => {
 
     it("renders one script per cloud", () => {
         expect(RENDERED.map((r) => r.cloud)).to.deep.equal(["AWS", "GCP"]);
+    });
+
+    it("polls a secret for about 20 minutes: a first deploy boots the instances before the database exists", () => {
+        expect(SECRET_RETRY).to.deep.equal({ attempts: 45, initialDelaySeconds: 2, maxDelaySeconds: 30 });
+        // The sleeps common.sh's retry makes between the attempts: doubling from 2 s, capped at 30 s.
+        const sleeps: number[] = [];
+        for (let delay = SECRET_RETRY.initialDelaySeconds; sleeps.length < SECRET_RETRY.attempts - 1; delay *= 2) {
+            sleeps.push(Math.min(delay, SECRET_RETRY.maxDelaySeconds));
+        }
+        expect(sleeps.slice(0, 5)).to.deep.equal([2, 4, 8, 16, 30]);
+        expect(sleeps.reduce((sum, s) => sum + s, 0)).to.equal(1230);
+        for (const rendered of RENDERED) {
+            const script = rendered.render(false).split("\n");
+            expect(script, rendered.cloud).to.include.members([
+                "SECRET_ATTEMPTS='45'",
+                "RETRY_INITIAL_DELAY='2'",
+                "RETRY_MAX_DELAY='30'",
+            ]);
+        }
     });
 
     for (const rendered of RENDERED) {
@@ -62,9 +82,8 @@ describe("boot scripts: rendering", () => {
                 for (const line of rendered.extraLines) {
                     expect(script.split("\n")).to.include(line);
                 }
-                expect(script.includes("# Database secret version at deploy:"), "version note").to.equal(
-                    rendered.versioned,
-                );
+                // No secret version: the launch or instance template must not wait for the database.
+                expect(script, "version note").not.to.match(/secret version/i);
                 expect(script).not.to.include(PASSWORD);
                 expect(script, "no password line in the rendered env document").not.to.include("DB_PASSWORD='");
             });

@@ -95,6 +95,6 @@ describe("HTML report in a browser", function () {
         const pairs = new Set(arrows.map(([a, b]) => `${a} ${b}`));
         const twoWay = arrows.filter(([a, b]) => pairs.has(`${b} ${a}`));
         expect(twoWay).to.deep.equal([]);
-        expect(graph).to.include("demo_compute -->|3 + 1 back| demo_database");
+        expect(graph).to.include("demo_compute -->|2 + 1 back| demo_database");
     });
 });

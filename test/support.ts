@@ -159,6 +159,29 @@ export function inside(run: OfflineRun, component: RecordedResource, type?: stri
     return found;
 }
 
+/**
+ * Every resource `resource` waits for before the engine creates it: its dependencies, theirs, and
+ * so on, a dependency on a component counting as one on every resource inside it (as the engine
+ * and tools/offline/critical-path.ts count it).
+ */
+export function waitsFor(run: OfflineRun, resource: RecordedResource): Set<string> {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const pending = [...resource.dependencies];
+    while (pending.length > 0) {
+        const urn = pending.pop() as string;
+        if (seen.has(urn)) {
+            continue;
+        }
+        seen.add(urn);
+        const dependency = byUrn.get(urn);
+        if (dependency !== undefined) {
+            pending.push(...dependency.dependencies, ...inside(run, dependency).map((r) => r.urn));
+        }
+    }
+    return seen;
+}
+
 /** The one resource of `type` inside the one component of `componentType` (throws unless exactly one). */
 export function oneInside(run: OfflineRun, componentType: string, type: string): RecordedResource {
     const found = inside(run, run.one(componentType), type);

@@ -20,7 +20,6 @@ import {
     dbEnvFieldPairs,
     envLines,
     renderBootScript,
-    secretVersionNotes,
     type AppSettings,
 } from "./render";
 
@@ -41,7 +40,11 @@ export const SECRET_MANAGER_URL = "https://secretmanager.googleapis.com";
 export interface GcpBootParams {
     /** The project id (`GOOGLE_CLOUD_PROJECT` in the env file). */
     readonly project: string;
-    /** The database secret, `projects/<project>/secrets/<id>`; its latest version is read. */
+    /**
+     * The database secret, `projects/<project>/secrets/<id>`; its latest version is read, retried
+     * while it has none (`SECRET_RETRY`: on a first deploy the instances boot before Cloud SQL
+     * exists). No version is named, so the instance template does not wait for the database.
+     */
     readonly dbSecretId: string;
     /** The application bucket (`GCS_BUCKET_NAME`). */
     readonly bucketName: string;
@@ -49,11 +52,6 @@ export interface GcpBootParams {
     readonly registrationTopic?: string;
     /** How the application is installed on the image (`app.*`). */
     readonly app: AppSettings;
-    /**
-     * The secret version written at deploy. Recorded as a comment so that a new connection
-     * document changes the instance template and rolls the instances.
-     */
-    readonly secretVersion?: string;
     /**
      * The cache (`features.cache`): its address, port and CA are deploy-time values in the env
      * file (`CACHE_HOST`, `CACHE_PORT`, `CACHE_TLS`, `CACHE_CA_FILE`, the CA written beside it);
@@ -182,7 +180,6 @@ export function opsAgentConfig(p: Pick<GcpBootParams, "app">) {
 export function renderGcpBootScript(p: GcpBootParams): string {
     return renderBootScript({
         title: "webapp instance startup script (GCP)",
-        notes: secretVersionNotes(p.secretVersion),
         variables: {
             DB_SECRET_ID: p.dbSecretId,
             METADATA_TOKEN_URL: p.endpoints?.metadataTokenUrl ?? METADATA_TOKEN_URL,

@@ -51,8 +51,15 @@ export function dbEnvFields(engine: DatabaseEngine = "mysql"): Readonly<Record<s
 /** The StatsD port the metrics agent listens on (loopback only). */
 export const STATSD_PORT = 8125;
 
-/** Reading the secret: 8 attempts, waiting 2, 4, 8, 16, 30, 30, 30 s in between (about 2 minutes). */
-export const SECRET_RETRY = { attempts: 8, initialDelaySeconds: 2, maxDelaySeconds: 30 } as const;
+/**
+ * Reading a secret at boot: 45 attempts, waiting 2, 4, 8, 16 s, then 30 s forty times in between:
+ * 1,230 s of sleeps (20.5 minutes, plus the reads' own time). On a first deploy the instances start
+ * in parallel with the database, so the connection document has no version until the database
+ * exists (RDS typically 7-10 minutes, up to about 15; Cloud SQL 8-12): the script polls that long
+ * before it gives up. The health-check grace period covers the same wait
+ * (`HEALTH_CHECK_GRACE_SECONDS` in components/aws/compute/asg.ts).
+ */
+export const SECRET_RETRY = { attempts: 45, initialDelaySeconds: 2, maxDelaySeconds: 30 } as const;
 
 /** How the application is installed on the image (from the `app.*` config). */
 export interface AppSettings {
@@ -110,14 +117,6 @@ export function dbEnvFieldPairs(engine?: DatabaseEngine, cache = false): string[
     return Object.entries({ ...dbEnvFields(engine), ...(cache ? CACHE_ENV_FIELDS : {}) }).map(
         ([key, field]) => `${key}=${field}`,
     );
-}
-
-/**
- * The header note that records the database secret's version at deploy: a new connection document
- * then changes the script, and the launch or instance template with it, which rolls the instances.
- */
-export function secretVersionNotes(secretVersion: string | undefined): string[] {
-    return secretVersion === undefined ? [] : [`Database secret version at deploy: ${secretVersion}`];
 }
 
 /** A value quoted for bash (single quotes; embedded quotes escaped). */

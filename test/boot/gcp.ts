@@ -22,7 +22,6 @@ export const GCP_PARAMS: GcpBootParams = {
     bucketName: "dev-gcp-storage-bucket-1234567",
     registrationTopic: GCP_TOPIC,
     app: { user: "webapp", directory: "/opt/webapp", serviceName: "webapp", port: 80 },
-    secretVersion: "projects/123456789012/secrets/dev-gcp-secrets-db-credentials-1a2b3c4/versions/1",
 };
 
 export const APP_START = ["enable webapp.service", "restart webapp.service"];

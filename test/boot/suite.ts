@@ -118,8 +118,11 @@ export const CONNECTION_ENV = [
     `DB_PASSWORD='${PASSWORD}'`,
 ];
 
-/** The sleeps of the whole retry schedule: 8 attempts. */
-const ALL_SLEEPS = ["2", "4", "8", "16", "30", "30", "30"];
+/**
+ * The sleeps of the whole retry schedule: 45 attempts, 44 sleeps (2, 4, 8, 16, then 30 forty
+ * times: 1,230 s, the first deploy's wait for the database).
+ */
+const ALL_SLEEPS = ["2", "4", "8", "16", ...new Array<string>(40).fill("30")];
 
 /** What a case's checks get. */
 export interface CaseContext<S extends SecretStore = SecretStore> {
@@ -182,7 +185,7 @@ export const BOOT_CASES: readonly BootCase[] = [
         async expect({ run, cloud, store }) {
             expect(run.status, run.stderr).to.equal(0);
             expect(run.calls("sleep")).to.deep.equal(["2"]);
-            expect(run.stderr).to.include(`${cloud.readFunction} failed (attempt 1 of 8); retrying in 2s`);
+            expect(run.stderr).to.include(`${cloud.readFunction} failed (attempt 1 of 45); retrying in 2s`);
             expect(await store.reads(), "reads that reached the store").to.equal(cloud.readsPerBoot);
             expect(run.file(ENV_FILE)).to.include(`DB_PASSWORD='${PASSWORD}'`);
             expectPrivateEnvFile(run);
@@ -190,20 +193,20 @@ export const BOOT_CASES: readonly BootCase[] = [
         },
     },
     {
-        title: "gives up after 8 attempts when the secret does not exist, writing and starting nothing",
+        title: "gives up after 45 attempts (about 20 minutes) when the secret does not exist, writing and starting nothing",
         secrets: () => ({}),
         async expect(context) {
             const { run, cloud, store } = context;
             expectFailedCleanly(
                 context,
                 new RegExp(
-                    `webapp-boot: ERROR: could not read the database secret ${escape(cloud.secretReference(store))} after 8 attempts$`,
+                    `webapp-boot: ERROR: could not read the database secret ${escape(cloud.secretReference(store))} after 45 attempts$`,
                 ),
             );
-            expect(await store.reads()).to.equal(8);
+            expect(await store.reads()).to.equal(45);
             expect(run.calls("sleep")).to.deep.equal(ALL_SLEEPS);
             expect(run.stderr).to.match(cloud.notFound);
-            expect(run.stderr).to.include(`${cloud.readFunction} failed 8 times; giving up`);
+            expect(run.stderr).to.include(`${cloud.readFunction} failed 45 times; giving up`);
         },
     },
     {

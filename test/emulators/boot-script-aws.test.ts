@@ -103,8 +103,8 @@ describe("EC2 boot script: AWS only", function () {
         });
 
         it("keeps the env file and the running app when the secrets cannot be read", async function () {
-            // Eight attempts against a stopped endpoint, as the shared suite's give-up case (same limit).
-            this.timeout(240_000);
+            // 45 attempts against a stopped endpoint, as the shared suite's give-up case (same limit).
+            this.timeout(1_200_000);
             await store.stop();
             const run = await runAgainst(AWS_CLOUD, store, {
                 args: ["refresh"],
@@ -114,7 +114,7 @@ describe("EC2 boot script: AWS only", function () {
             expect(run.file(ENV_FILE)).to.equal(envFile(PASSWORD));
             expect(run.calls("systemctl")).to.deep.equal([]);
             expect(run.stderr.trim().split("\n").pop()).to.match(
-                /ERROR: could not read the database secret \S+ after 8 attempts$/,
+                /ERROR: could not read the database secret \S+ after 45 attempts$/,
             );
         });
     });
@@ -133,7 +133,7 @@ describe("EC2 boot script: AWS only", function () {
         AWS_CLOUD.expectNothingStarted(run);
     });
 
-    it("gives up after 8 attempts when the credentials secret does not exist", async () => {
+    it("gives up after 45 attempts when the credentials secret does not exist", async () => {
         await store.close();
         store = await MotoSecretStore.start();
         const { username: _u, password: _p, ...document } = CONNECTION;
@@ -142,9 +142,9 @@ describe("EC2 boot script: AWS only", function () {
         const run = await runAgainst(AWS_CLOUD, store);
         expect(run.status).to.equal(1);
         expect(run.stderr.trim().split("\n").pop()).to.include(
-            `ERROR: could not read the database credentials ${missing} after 8 attempts`,
+            `ERROR: could not read the database credentials ${missing} after 45 attempts`,
         );
-        expect(await store.reads()).to.equal(9);
+        expect(await store.reads()).to.equal(46);
         AWS_CLOUD.expectNothingStarted(run);
     });
 

@@ -12,7 +12,7 @@ import { SECRET_ACCESSOR_ROLE } from "../../components/gcp/secrets";
 import { OBJECT_READ_WRITE_ROLE } from "../../components/gcp/storage";
 import { mockPassword } from "../../tools/offline/mocks";
 import type { OfflineRun, RecordedResource } from "../../tools/offline/run";
-import { build, childrenOf, inside, referenced, TEST_MAILGUN_KEY } from "../support";
+import { build, childrenOf, inside, referenced, TEST_MAILGUN_KEY, waitsFor } from "../support";
 import { expectDependsOn, gcpOnly, TEST_PROJECT } from "./helpers";
 
 const TEMPLATE = "gcp:compute/instanceTemplate:InstanceTemplate";
@@ -175,13 +175,28 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             expect(script).to.match(/DB_SECRET_ID='projects\/my-project-123\/secrets\/dev-gcp-secrets-db-credentials-/);
             expect(script).to.include("GOOGLE_CLOUD_PROJECT='my-project-123'");
             expect(script).to.match(/PUBSUB_TOPIC='projects\/my-project-123\/topics\/dev-gcp-messaging-topic-/);
-            expect(script).to.match(/# Database secret version at deploy: .*\/versions\/1/);
             const passwords = run.ofType("random:index/randomPassword:RandomPassword");
             expect(passwords).to.have.length(1);
             for (const password of passwords) {
                 expect(script).not.to.include(mockPassword(password.name));
             }
             expect(script).not.to.include(TEST_MAILGUN_KEY);
+        });
+        it("do not wait for the database: the script reads the secret's latest version and names none", () => {
+            const script = template().metadata["startup-script"] as string;
+            expect(script.match(/\/versions\/[^\s"']*/g)).to.deep.equal(["/versions/latest:access"]);
+            expect(script).not.to.match(/secret version/i);
+            expect(script).to.include("SECRET_ATTEMPTS='45'");
+            const database = run.one("webapp:gcp:Database");
+            const credentials = run.one("gcp:secretmanager/secretVersion:SecretVersion", "-database-credentials");
+            for (const r of [run.one(TEMPLATE), run.one(MIG)]) {
+                const waited = waitsFor(run, r);
+                expect(waited.has(credentials.urn), `${r.name} waits for the credentials version`).to.equal(false);
+                for (const d of [database, ...inside(run, database)]) {
+                    expect(waited.has(d.urn), `${r.name} waits for ${d.name}`).to.equal(false);
+                }
+            }
+            expect(waitsFor(run, run.one(MIG)).has(run.one(TEMPLATE).urn)).to.equal(true);
         });
     });
 
@@ -230,6 +245,8 @@ describe("gcp Compute (gcp-only dev stack)", () => {
             const group = run.one(MIG);
             const healing = referenced(run, group, "autoHealingPolicies", HEALTH_CHECK);
             expect(run.plain(group).autoHealingPolicies.initialDelaySec).to.equal(AUTOHEALING_INITIAL_DELAY_SECONDS);
+            // The startup script's wait for the secret on a first deploy (SECRET_RETRY, about 20 minutes).
+            expect(AUTOHEALING_INITIAL_DELAY_SECONDS).to.equal(1200);
             expect(group.propertyDependencies.autoHealingPolicies).to.deep.equal([healing.urn]);
             expect(run.plain(healing).httpHealthCheck).to.deep.equal({ port: 80, requestPath: "/healthz" });
         });

@@ -37,7 +37,7 @@ export const CREATE_SECONDS: Readonly<Record<string, CreateTime>> = {
     },
     "aws:autoscaling/group:Group": {
         seconds: 240,
-        basis: "Auto Scaling group waits for its minimum capacity to pass ELB health checks: boot, the app start, two checks 15 s apart",
+        basis: "Auto Scaling group: without min_elb_capacity the provider waits for its minimum capacity to be InService in the group (launched and past Pending), not for ELB health checks (the grace period covers the boot's wait for the database secret); typically 1-2 minutes, counted with margin for a failed launch",
     },
     "aws:lambda/function:Function": {
         seconds: 45,

@@ -22,8 +22,16 @@ import type { AwsAppBackend, AwsBackendDeps, AwsComputeImplementation, Registrat
 /** Rolling replacement keeps half the capacity in service and may launch up to half more first. */
 export const INSTANCE_REFRESH = { minHealthyPercentage: 50, maxHealthyPercentage: 150 } as const;
 
-/** Seconds a new instance gets to boot (secret, agent, service) before health checks count. */
-export const HEALTH_CHECK_GRACE_SECONDS = 300;
+/**
+ * Seconds a new instance gets to boot (secret, agent, service) before the ELB health check counts:
+ * 20 minutes, the boot script's wait for the connection document (`SECRET_RETRY`, 1,230 s of
+ * polling). On a first deploy the group starts its instances in parallel with the database, so an
+ * instance may wait up to that long for the document before its app starts; a shorter grace would
+ * have the health check replace instances that are still waiting. The trade-off: an instance that
+ * is truly broken (bad image, app that never answers) is replaced only after 20 minutes rather
+ * than 5, and a rolling instance refresh may take as long to notice an unhealthy new instance.
+ */
+export const HEALTH_CHECK_GRACE_SECONDS = 1200;
 /** Seconds after an instance is in service before its metrics count for scaling and refresh. */
 export const INSTANCE_WARMUP_SECONDS = 120;
 
@@ -217,12 +225,14 @@ export interface AsgBackendArgs {
     /** The connection document's secret (read at boot) and the statements to read it. */
     secrets: Pick<Secrets, "databaseSecretId" | "readStatements">;
     /**
-     * The connection document (the group starts instances only once it exists) and the statements
-     * to read the RDS-managed credentials it names. The user data names the document's secret only,
-     * so the launch template does not wait for the database; a rotated password or a new document
-     * reaches the instances through their credentials timer, without a roll.
+     * The statements to read the RDS-managed credentials the connection document names (the role's
+     * policy, which waits for the database; the launch template and group do not). The user data
+     * names the document's secret only and nothing waits for its version, so the instances start
+     * in parallel with the database and their boot script polls for the document
+     * (`SECRET_RETRY`); a rotated password or a new document reaches the instances through their
+     * credentials timer, without a roll.
      */
-    database: Pick<Database, "connectionDocument" | "credentialsReadStatements">;
+    database: Pick<Database, "credentialsReadStatements">;
     /**
      * The cache (`features.cache`): the instances read its AUTH token's secret, named in the
      * connection document, at boot. Default: none.
@@ -311,7 +321,13 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
             );
         }
         const db = args.databaseEngine;
-        rule("out", `instance-out-${db.engine}`, { group: args.databaseSecurityGroupId }, db.port, `${db.label} to the database`);
+        rule(
+            "out",
+            `instance-out-${db.engine}`,
+            { group: args.databaseSecurityGroupId },
+            db.port,
+            `${db.label} to the database`,
+        );
 
         // The instances' log group and role.
         const logGroup = new aws.cloudwatch.LogGroup(
@@ -432,6 +448,8 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                 ],
                 metricsGranularity: "1Minute",
                 terminationPolicies: ["OldestLaunchTemplate", "Default"],
+                // Without minElbCapacity the provider waits for minSize instances InService in the
+                // group (launched, not yet ELB-healthy: the grace period covers that), a minute or two.
                 waitForCapacityTimeout: "15m",
                 tags: Object.entries(args.instanceTags).map(([key, value]) => ({
                     key,
@@ -439,8 +457,10 @@ export class AsgBackend implements AwsAppBackend<AsgOutputs> {
                     propagateAtLaunch: false,
                 })),
             },
-            // Instances read the connection document at boot: it must exist before the first launches.
-            { ...child, dependsOn: [args.database.connectionDocument] },
+            // No wait for the database: the group starts its instances while RDS is being created, and
+            // their boot script polls the connection document's secret (`SECRET_RETRY`, ~20 minutes)
+            // until its first version, and the role's policy that names the RDS-managed secret, exist.
+            child,
         );
         new aws.autoscaling.Policy(
             `${name}-cpu-target`,

@@ -63,17 +63,14 @@ export interface AwsBackendDeps {
     /** The database secret the backend reads (and the Mailgun one, for implementations that need it). */
     readonly secrets: Pick<Secrets, "databaseSecretId" | "mailgunSecretId" | "readStatements">;
     /**
-     * The database's security group and engine (its port); the connection document (a backend starts members only once it
-     * exists); the RDS-managed credentials secret and the statements to read it.
+     * The database's security group and engine (its port); the connection document's version id
+     * (Fargate's tasks restart with a new one); the RDS-managed credentials secret and the
+     * statements to read it. No backend waits for the connection document itself: the instances'
+     * boot script polls for it (`SECRET_RETRY`), ECS retries a task whose secrets it cannot read.
      */
     readonly database: Pick<
         Database,
-        | "securityGroupId"
-        | "engine"
-        | "credentialsVersionId"
-        | "connectionDocument"
-        | "credentialsSecretArn"
-        | "credentialsReadStatements"
+        "securityGroupId" | "engine" | "credentialsVersionId" | "credentialsSecretArn" | "credentialsReadStatements"
     >;
     readonly storage: Pick<Storage, "bucketName" | "readWriteStatements">;
     readonly registrationTopic?: RegistrationTopic;

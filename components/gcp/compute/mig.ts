@@ -46,8 +46,11 @@ export const LB_HEALTH_CHECK = {
 
 /**
  * Auto-healing is more patient than load balancing (Google's advice): an instance is recreated
- * only after 4 failed checks 30 s apart (2 minutes), and not before 300 s after it started (the
- * AWS grace period: boot, secret, agent, service).
+ * only after 4 failed checks 30 s apart (2 minutes), and not before 1200 s after it started (the
+ * AWS grace period: boot, the wait for the secret, agent, service). On a first deploy the group
+ * starts its instances in parallel with Cloud SQL and the startup script polls the secret for up
+ * to 20 minutes (`SECRET_RETRY`); a shorter delay would recreate instances still waiting for it.
+ * The trade-off: a truly broken instance is recreated after 20 minutes rather than 5.
  */
 export const AUTOHEALING_HEALTH_CHECK = {
     checkIntervalSec: 30,
@@ -55,7 +58,7 @@ export const AUTOHEALING_HEALTH_CHECK = {
     healthyThreshold: 2,
     unhealthyThreshold: 4,
 } as const;
-export const AUTOHEALING_INITIAL_DELAY_SECONDS = 300;
+export const AUTOHEALING_INITIAL_DELAY_SECONDS = 1200;
 
 /** Seconds a new instance must be healthy before a rollout counts it, and the autoscaler's warm-up. */
 export const INSTANCE_WARMUP_SECONDS = 120;
@@ -215,10 +218,16 @@ export interface MigBackendArgs {
     network: Pick<Network, "subnetSelfLink" | "instanceTag">;
     /** Boot disks are encrypted with the `disk` key (its grant to the Compute Engine agent must exist first). */
     kms: Pick<Kms, "keyIds" | "agentGrants">;
-    /** The database secret: its id goes into the startup script, and the instances may read it. */
+    /**
+     * The database secret: its id goes into the startup script, and the instances may read it.
+     * The script reads the `latest` version and polls until there is one (`SECRET_RETRY`), so
+     * the template names no version and does not wait for the database: the group starts its
+     * instances while Cloud SQL is being created. The trade-off: a new connection document (a
+     * new password or database address) no longer changes the template, so it does not roll the
+     * group by itself; an instance reads the document at every boot, and a rolling replace
+     * (README, "The startup script on GCP") brings it to all of them.
+     */
     secrets: Pick<Secrets, "databaseSecretId" | "grantRead">;
-    /** The credentials version written at deploy (recorded in the script, so a new one rolls the group). */
-    secretVersion: pulumi.Input<string>;
     /** The application bucket: its name goes into the env file, and the instances may use it. */
     storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     /** The registration topic the API publishes to. Default: none (no publish permission, no env key). */
@@ -316,7 +325,6 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                 args.secrets.databaseSecretId,
                 args.storage.bucketName,
                 args.registrationTopic?.topicId,
-                args.secretVersion,
                 cache === undefined
                     ? undefined
                     : pulumi.output({
@@ -327,14 +335,13 @@ export class MigBackend implements GcpAppBackend<MigOutputs> {
                       }),
                 iamAuth === undefined ? undefined : pulumi.all([iamAuth.database.connectionName, iamAuth.port]),
             ])
-            .apply(([dbSecretId, bucketName, registrationTopic, secretVersion, cacheValues, proxy]) =>
+            .apply(([dbSecretId, bucketName, registrationTopic, cacheValues, proxy]) =>
                 renderGcpBootScript({
                     project: args.project.projectId,
                     dbSecretId,
                     bucketName,
                     registrationTopic,
                     app: args.app,
-                    secretVersion,
                     ...(cacheValues === undefined ? {} : { cache: cacheValues }),
                     ...(proxy === undefined ? {} : { iamAuth: { connectionName: proxy[0], port: proxy[1] } }),
                 }),
@@ -470,7 +477,6 @@ export function migArgs(ctx: GcpContext, deps: GcpBackendDeps): MigBackendArgs {
         network: deps.network,
         kms: deps.kms,
         secrets: deps.secrets,
-        secretVersion: deps.database.credentialsVersionId,
         storage: deps.storage,
         registrationTopic: deps.registrationTopic,
         ...(deps.cache === undefined ? {} : { cache: deps.cache }),

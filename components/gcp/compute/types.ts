@@ -55,8 +55,12 @@ export interface GcpBackendDeps {
     readonly network: Pick<Network, "subnetSelfLink" | "instanceTag">;
     readonly kms: Pick<Kms, "keyIds" | "agentGrants" | "keyRing">;
     readonly secrets: Pick<Secrets, "databaseSecretId" | "passwordSecretId" | "grantRead">;
-    /** The connection document's version (recorded by the backend, so a new one rolls it). */
-    readonly database: Pick<Database, "credentialsVersionId" | "host" | "port" | "connectionName" | "iamUser" | "grantIamLogin">;
+    /**
+     * The database's address and port (Cloud Run's env values), its connection name and IAM
+     * login (`gcp.db.iamAuth`). No backend waits for the connection document's version: the
+     * instances' startup script polls the secret's `latest` version (`SECRET_RETRY`).
+     */
+    readonly database: Pick<Database, "host" | "port" | "connectionName" | "iamUser" | "grantIamLogin">;
     readonly storage: Pick<Storage, "bucketName" | "grantReadWrite">;
     readonly registrationTopic?: GcpRegistrationTopic;
     /**
