@@ -34,6 +34,11 @@ describe("benchmark", () => {
     });
 
     describe("critical path", () => {
+        /** The critical path of a stack's offline plan, read from its resources document. */
+        const stackCriticalPath = async (stack: string) => {
+            const doc = resourcesDocument(await stackPlan(stack)) as { resources: Parameters<typeof criticalPath>[0] };
+            return criticalPath(doc.resources);
+        };
         const r = (name: string, type: string, dependencies: string[] = [], parent: string | null = null) => ({
             urn: name,
             name,
@@ -61,11 +66,7 @@ describe("benchmark", () => {
         });
 
         it("on dev: the logs key, the database's log group, the database and the instances' policy (the group waits for none)", async () => {
-            const plan = await stackPlan("dev");
-            const doc = resourcesDocument(plan) as {
-                resources: Parameters<typeof criticalPath>[0];
-            };
-            const cp = criticalPath(doc.resources);
+            const cp = await stackCriticalPath("dev");
             expect(cp.steps.map((s) => s.type)).to.deep.equal([
                 "aws:kms/key:Key",
                 "aws:cloudwatch/logGroup:LogGroup",
@@ -77,11 +78,7 @@ describe("benchmark", () => {
         });
 
         it("on demo: Cloud SQL after its private services peering; the instances wait for no database", async () => {
-            const plan = await stackPlan("demo");
-            const doc = resourcesDocument(plan) as {
-                resources: Parameters<typeof criticalPath>[0];
-            };
-            const cp = criticalPath(doc.resources);
+            const cp = await stackCriticalPath("demo");
             expect(cp.steps.map((s) => s.type)).to.deep.equal([
                 "gcp:compute/network:Network",
                 "gcp:compute/globalAddress:GlobalAddress",
