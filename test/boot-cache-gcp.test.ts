@@ -146,7 +146,12 @@ describe("Compute Engine startup script with GCP data options", function () {
                 "enable cloud-sql-proxy.service",
                 "restart cloud-sql-proxy.service",
             ]);
-            expect(calls.slice(-2)).to.deep.equal(["enable webapp.service", "restart webapp.service"]);
+            expect(calls.slice(-4)).to.deep.equal([
+                "enable webapp.service",
+                "restart webapp.service",
+                "daemon-reload",
+                "enable --now webapp-db-connection.timer",
+            ]);
         });
 
         it("fails, and starts no application, when the proxy does not start", async () => {

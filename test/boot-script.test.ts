@@ -5,13 +5,16 @@
  * against the AWS API emulator: test/emulators/boot-script-aws.test.ts (`npm run test:emulators`).
  */
 import { expect } from "chai";
+import { existsSync, statSync } from "node:fs";
+import * as path from "node:path";
 import { cloudWatchAgentConfig, renderAwsBootScript } from "../functions/boot/aws";
 import { gcpPlatformEnv, renderGcpBootScript } from "../functions/boot/gcp";
 import { envLines, renderBootScript, SECRET_RETRY, shellQuote } from "../functions/boot/render";
 import { AWS_PARAMS, AWS_TOPIC_ARN } from "./boot/aws-params";
-import { APP_START, GCP_CLOUD, GCP_PARAMS, GCP_SECRET_ID, GCP_TOPIC, GoogleSecretStore } from "./boot/gcp";
-import { expectShellcheckClean, removeSandboxes } from "./boot/harness";
-import { CONNECTION, describeBootScript, ENV_FILE, PASSWORD, runAgainst } from "./boot/suite";
+import { FAKE_ACCESS_TOKEN } from "./fakes/google";
+import { accessUrl, GCP_CLOUD, GCP_PARAMS, GCP_SECRET_ID, GCP_STARTED, GCP_TOPIC, GoogleSecretStore } from "./boot/gcp";
+import { expectPrivateEnvFile, expectShellcheckClean, removeSandboxes } from "./boot/harness";
+import { CONNECTION, CONNECTION_ENV, describeBootScript, ENV_FILE, PASSWORD, runAgainst } from "./boot/suite";
 
 const AWS_SECRET_ARN = AWS_PARAMS.dbSecretId;
 
@@ -41,6 +44,10 @@ const RENDERED = [
         extraLines: [
             "METADATA_TOKEN_URL='http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token'",
             "SECRET_ATTEMPTS='45'",
+            // The template names no version, so a new document rolls nothing: the timer re-reads it.
+            "REFRESH_COMMAND='/usr/local/libexec/webapp-db-connection'",
+            "REFRESH_UNIT='webapp-db-connection'",
+            "REFRESH_SECONDS='60'",
         ],
     },
 ] as const;
@@ -219,7 +226,7 @@ describe("Compute Engine startup script: GCP only", function () {
         expect(run.calls("systemctl")).to.deep.equal([
             "cat statsd-exporter.service",
             "restart google-cloud-ops-agent.service",
-            ...APP_START,
+            ...GCP_STARTED,
         ]);
     });
 
@@ -227,6 +234,155 @@ describe("Compute Engine startup script: GCP only", function () {
         const run = await runAgainst(GCP_CLOUD, store, { env: { FAKE_AGENT_STATUS: "1" } });
         expect(run.status, run.stderr).to.equal(0);
         expect(run.stderr).to.include("WARNING: the Ops Agent did not restart");
-        expect(run.calls("systemctl").slice(-2)).to.deep.equal(APP_START);
+        expect(run.calls("systemctl").slice(-4)).to.deep.equal(GCP_STARTED);
+    });
+
+    it("installs itself as the connection refresh, run by a timer every 60 s", async () => {
+        const run = await runAgainst(GCP_CLOUD, store);
+        expect(run.status, run.stderr).to.equal(0);
+        expect(run.file("/usr/local/libexec/webapp-db-connection")).to.equal(run.script);
+        expect(statSync(path.join(run.root, "usr/local/libexec/webapp-db-connection")).mode & 0o777).to.equal(0o700);
+        expect(run.file("/etc/systemd/system/webapp-db-connection.service")).to.equal(
+            [
+                "[Unit]",
+                "Description=Re-read the webapp database connection (a new connection document in Secret Manager)",
+                "After=network-online.target",
+                "",
+                "[Service]",
+                "Type=oneshot",
+                "ExecStart=/usr/local/libexec/webapp-db-connection refresh",
+                "",
+            ].join("\n"),
+        );
+        expect(run.file("/etc/systemd/system/webapp-db-connection.timer")).to.equal(
+            [
+                "[Unit]",
+                "Description=Re-read the webapp database connection every 60 s",
+                "",
+                "[Timer]",
+                "OnActiveSec=60s",
+                "OnUnitActiveSec=60s",
+                "RandomizedDelaySec=10s",
+                "",
+                "[Install]",
+                "WantedBy=timers.target",
+                "",
+            ].join("\n"),
+        );
+        for (const unit of ["service", "timer"]) {
+            expect(
+                statSync(path.join(run.root, `etc/systemd/system/webapp-db-connection.${unit}`)).mode & 0o777,
+            ).to.equal(0o644);
+        }
+        // The timer starts once the app runs: the refresh never races the first start.
+        expect(run.calls("systemctl").slice(-4)).to.deep.equal([
+            "enable webapp.service",
+            "restart webapp.service",
+            "daemon-reload",
+            "enable --now webapp-db-connection.timer",
+        ]);
+        expect(run.stderr).to.include("the database connection is re-read every 60 s (webapp-db-connection.timer)");
+    });
+
+    describe("refresh (after a new connection document)", () => {
+        const envFile = (connection: readonly string[]) => [...GCP_CLOUD.platformEnv, ...connection, ""].join("\n");
+        const NEW_PASSWORD = "Renewed-_.~7qRs";
+        const NEW_CONNECTION_ENV = [
+            "DB_HOST='db2.example.internal'",
+            "DB_PORT='3306'",
+            "DB_NAME='webapp'",
+            "DB_USER='webapp'",
+            `DB_PASSWORD='${NEW_PASSWORD}'`,
+        ];
+        const refresh = (options: { env?: Record<string, string> } = {}) =>
+            runAgainst(GCP_CLOUD, store, {
+                args: ["refresh"],
+                files: { [ENV_FILE]: envFile(CONNECTION_ENV) },
+                env: options.env,
+            });
+
+        it("rewrites the env file with the new document and restarts the app, and nothing else", async () => {
+            await store.put(
+                GCP_SECRET_ID,
+                JSON.stringify({ ...CONNECTION, host: "db2.example.internal", password: NEW_PASSWORD }),
+            );
+            const run = await refresh();
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.file(ENV_FILE)).to.equal(envFile(NEW_CONNECTION_ENV));
+            expectPrivateEnvFile(run);
+            expect(run.calls("systemctl")).to.deep.equal(["try-restart webapp.service"]);
+            expect(run.calls("sleep")).to.deep.equal([]);
+            expect(store.secretManager.accessRequests).to.have.length(1);
+            expect(run.calls("curl").pop()).to.equal(
+                `--silent --show-error --fail --max-time 10 --header @- ${accessUrl(store)}`,
+            );
+            // No agent config, no unit files, no copy of itself: only the env file changed.
+            for (const file of [
+                "etc/google-cloud-ops-agent/config.yaml",
+                "etc/systemd/system/webapp-db-connection.timer",
+                "usr/local/libexec/webapp-db-connection",
+                "var/log/webapp",
+            ]) {
+                expect(existsSync(path.join(run.root, file)), file).to.equal(false);
+            }
+            expect(run.stderr).not.to.include(NEW_PASSWORD);
+            expect(run.stderr).not.to.include(PASSWORD);
+            expect(run.stderr).not.to.include(FAKE_ACCESS_TOKEN);
+            expect(run.calls("curl").join("\n")).not.to.include(FAKE_ACCESS_TOKEN);
+            expect(run.stderr).to.include(
+                `the database connection changed: wrote ${run.root}${ENV_FILE}, restarting webapp.service`,
+            );
+        });
+
+        it("leaves the env file and the app alone when the document is the same", async () => {
+            const run = await refresh();
+            expect(run.status, run.stderr).to.equal(0);
+            expect(run.file(ENV_FILE)).to.equal(envFile(CONNECTION_ENV));
+            expect(statSync(path.join(run.root, ENV_FILE)).mode & 0o777).to.equal(0o600);
+            expect(run.calls("chown")).to.deep.equal([]);
+            expect(run.calls("systemctl")).to.deep.equal([]);
+            expect(store.secretManager.accessRequests).to.have.length(1);
+            expect(run.stderr).to.include("the database connection is unchanged");
+        });
+
+        it("keeps the env file and the running app when the secret cannot be read", async () => {
+            await store.stop();
+            const run = await refresh();
+            expect(run.status).to.equal(1);
+            expect(run.file(ENV_FILE)).to.equal(envFile(CONNECTION_ENV));
+            expect(run.calls("chown")).to.deep.equal([]);
+            expect(run.calls("systemctl")).to.deep.equal([]);
+            // The boot's retries (fake sleeps): 45 attempts, 44 sleeps.
+            expect(run.calls("sleep")).to.have.length(44);
+            const lastLine = run.stderr.trim().split("\n").pop() ?? "";
+            expect(lastLine).to.match(
+                / webapp-boot: ERROR: could not read the database secret projects\/my-project-123\/secrets\/dev-gcp-secrets-db-credentials-1a2b3c4 after 45 attempts$/,
+            );
+        });
+
+        it("keeps the env file and the running app when the new document lacks a field", async () => {
+            const { password: _password, ...document } = CONNECTION;
+            await store.put(GCP_SECRET_ID, JSON.stringify(document));
+            const run = await refresh();
+            expect(run.status).to.equal(1);
+            expect(run.file(ENV_FILE)).to.equal(envFile(CONNECTION_ENV));
+            expect(run.calls("systemctl")).to.deep.equal([]);
+            expect(run.stderr).to.include('the secret has no field "password"');
+            expect(run.stderr.trim().split("\n").pop()).to.include(
+                `webapp-boot: ERROR: could not compose ${run.root}${ENV_FILE}`,
+            );
+        });
+
+        it("fails before reading anything when the image lacks curl", async () => {
+            const run = await runAgainst(GCP_CLOUD, store, {
+                args: ["refresh"],
+                files: { [ENV_FILE]: envFile(CONNECTION_ENV) },
+                missing: ["curl"],
+            });
+            expect(run.status).to.equal(1);
+            expect(run.stderr).to.include("ERROR: required command not found on the image: curl");
+            expect(store.secretManager.accessRequests).to.have.length(0);
+            expect(run.file(ENV_FILE)).to.equal(envFile(CONNECTION_ENV));
+        });
     });
 });

@@ -1,7 +1,8 @@
 # ---- AWS: read the database secrets, configure the CloudWatch agent, start the application -----
 # Expects from the rendered header: REGION, DB_SECRET_ID, SECRET_ATTEMPTS, APP_USER, APP_DIR,
 # ENV_FILE_NAME, SERVICE_NAME, APP_LOG_DIR, CW_AGENT_CONFIG, CREDENTIALS_FIELD, REFRESH_COMMAND,
-# REFRESH_UNIT, REFRESH_SECONDS and the functions platform_env and cloudwatch_agent_config.
+# REFRESH_UNIT, REFRESH_SECONDS, REFRESH_SUBJECT, REFRESH_REASON and the functions platform_env and
+# cloudwatch_agent_config.
 #
 # The database's password is RDS's own (RDS keeps it in a secret it rotates). Two secrets make the
 # connection: the connection document (DB_SECRET_ID: engine, host, port, dbname, and the ARN of
@@ -72,48 +73,9 @@ database_connection() {
     printf '%s\n%s\n' "$document" "$credentials" | merge_documents
 }
 
-# refresh_unit_files: writes the service and timer that run this script with `refresh`.
-refresh_unit_files() {
-    cat <<EOF | write_file "${ROOT}/etc/systemd/system/${REFRESH_UNIT}.service" 0644
-[Unit]
-Description=Re-read the webapp database credentials (RDS rotates the password)
-After=network-online.target
-
-[Service]
-Type=oneshot
-ExecStart=${REFRESH_COMMAND} refresh
-EOF
-    cat <<EOF | write_file "${ROOT}/etc/systemd/system/${REFRESH_UNIT}.timer" 0644
-[Unit]
-Description=Re-read the webapp database credentials every ${REFRESH_SECONDS} s
-
-[Timer]
-OnActiveSec=${REFRESH_SECONDS}s
-OnUnitActiveSec=${REFRESH_SECONDS}s
-RandomizedDelaySec=10s
-
-[Install]
-WantedBy=timers.target
-EOF
-}
-
 # refresh: rewrites the env file and restarts the application when the connection changed.
 refresh() {
-    local env_file="${ROOT}${APP_DIR}/${ENV_FILE_NAME}" connection content current=""
-    connection=$(database_connection) || exit 1
-    content=$(printf '%s' "$connection" | compose_app_env) || die "could not compose ${env_file}"
-    unset connection
-    if [ -f "$env_file" ]; then
-        current=$(cat "$env_file")
-    fi
-    if [ "$content" = "$current" ]; then
-        log "the database connection is unchanged"
-        return 0
-    fi
-    printf '%s\n' "$content" | write_env_file "$env_file" "$APP_USER" || die "could not write ${env_file}"
-    unset content current
-    log "the database connection changed: wrote ${env_file}, restarting ${SERVICE_NAME}.service"
-    systemctl try-restart "${SERVICE_NAME}.service" || die "could not restart ${SERVICE_NAME}.service"
+    refresh_env database_connection
 }
 
 main() {
@@ -142,10 +104,7 @@ main() {
     systemctl restart "${SERVICE_NAME}.service" || die "could not start ${SERVICE_NAME}.service"
     log "started ${SERVICE_NAME}.service"
 
-    write_file "${ROOT}${REFRESH_COMMAND}" 0700 <"$0"
-    refresh_unit_files
-    systemctl daemon-reload || die "could not reload the systemd units"
-    systemctl enable --now "${REFRESH_UNIT}.timer" || die "could not start ${REFRESH_UNIT}.timer"
+    install_refresh
     log "the credentials are re-read every ${REFRESH_SECONDS} s (${REFRESH_UNIT}.timer)"
 }
 

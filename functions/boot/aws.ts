@@ -22,11 +22,15 @@ export const CREDENTIALS_FIELD = "credentialsSecretArn";
 /**
  * The credentials refresh: the boot script copies itself to `command` and a systemd timer runs it
  * with `refresh` every `seconds` (a rotated password reaches the app within about that time).
+ * `subject` and `reason` make the unit files' descriptions
+ * (`Re-read the webapp <subject> (<reason>)`).
  */
 export const CREDENTIALS_REFRESH = {
     command: "/usr/local/libexec/webapp-db-credentials",
     unit: "webapp-db-credentials",
     seconds: 60,
+    subject: "database credentials",
+    reason: "RDS rotates the password",
 } as const;
 
 /** Where the CloudWatch agent reads its config (the path `amazon-cloudwatch-agent-ctl` is given). */
@@ -126,6 +130,8 @@ export function renderAwsBootScript(p: AwsBootParams): string {
             REFRESH_COMMAND: CREDENTIALS_REFRESH.command,
             REFRESH_UNIT: CREDENTIALS_REFRESH.unit,
             REFRESH_SECONDS: CREDENTIALS_REFRESH.seconds,
+            REFRESH_SUBJECT: CREDENTIALS_REFRESH.subject,
+            REFRESH_REASON: CREDENTIALS_REFRESH.reason,
         },
         arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine, p.cache === true) },
         documents: {

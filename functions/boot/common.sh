@@ -1,8 +1,11 @@
 # ---- common: shared by the boot scripts of every cloud ---------------------------------------
-# Logging, retries with back-off, the JSON-to-env converter and the env-file writer.
+# Logging, retries with back-off, the JSON-to-env converter, the env-file writer and the refresh
+# timer (the script re-run with `refresh` rewrites the env file when the connection changed).
 # Expects from the rendered header: ROOT (filesystem root, empty on a real instance),
-# RETRY_INITIAL_DELAY and RETRY_MAX_DELAY (seconds), APP_USER, the array DB_ENV_FIELDS
-# (NAME=field pairs) and the function platform_env (prints the env lines known at deploy time).
+# RETRY_INITIAL_DELAY and RETRY_MAX_DELAY (seconds), APP_USER, APP_DIR, ENV_FILE_NAME,
+# SERVICE_NAME, the array DB_ENV_FIELDS (NAME=field pairs), the function platform_env (prints the
+# env lines known at deploy time) and, for the refresh, REFRESH_COMMAND, REFRESH_UNIT,
+# REFRESH_SECONDS, REFRESH_SUBJECT and REFRESH_REASON (the unit files' descriptions).
 
 # log <message...>: one line on stderr (cloud-init keeps it in /var/log/cloud-init-output.log).
 log() {
@@ -115,4 +118,60 @@ prepare_log_directory() {
     mkdir -p "$path"
     chown "${APP_USER}:" "$path"
     chmod 0755 "$path"
+}
+
+# refresh_unit_files: writes the service and timer that run this script with `refresh`.
+refresh_unit_files() {
+    cat <<EOF | write_file "${ROOT}/etc/systemd/system/${REFRESH_UNIT}.service" 0644
+[Unit]
+Description=Re-read the webapp ${REFRESH_SUBJECT} (${REFRESH_REASON})
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=${REFRESH_COMMAND} refresh
+EOF
+    cat <<EOF | write_file "${ROOT}/etc/systemd/system/${REFRESH_UNIT}.timer" 0644
+[Unit]
+Description=Re-read the webapp ${REFRESH_SUBJECT} every ${REFRESH_SECONDS} s
+
+[Timer]
+OnActiveSec=${REFRESH_SECONDS}s
+OnUnitActiveSec=${REFRESH_SECONDS}s
+RandomizedDelaySec=10s
+
+[Install]
+WantedBy=timers.target
+EOF
+}
+
+# install_refresh: copies this script to REFRESH_COMMAND (mode 0700: it names the secrets), writes
+# the service and timer that run it with `refresh` every REFRESH_SECONDS and starts the timer.
+install_refresh() {
+    write_file "${ROOT}${REFRESH_COMMAND}" 0700 <"$0"
+    refresh_unit_files
+    systemctl daemon-reload || die "could not reload the systemd units"
+    systemctl enable --now "${REFRESH_UNIT}.timer" || die "could not start ${REFRESH_UNIT}.timer"
+}
+
+# refresh_env <function>: runs <function>, which prints the database connection's JSON (and ends
+# the script when it cannot), composes the env file from it, and only when that differs from the
+# current env file rewrites it (write_env_file) and restarts the application if it runs. The
+# connection and the content pass through variables and pipes only, never arguments or logs.
+refresh_env() {
+    local read_connection=$1 env_file="${ROOT}${APP_DIR}/${ENV_FILE_NAME}" connection content current=""
+    connection=$("$read_connection") || exit 1
+    content=$(printf '%s' "$connection" | compose_app_env) || die "could not compose ${env_file}"
+    unset connection
+    if [ -f "$env_file" ]; then
+        current=$(cat "$env_file")
+    fi
+    if [ "$content" = "$current" ]; then
+        log "the database connection is unchanged"
+        return 0
+    fi
+    printf '%s\n' "$content" | write_env_file "$env_file" "$APP_USER" || die "could not write ${env_file}"
+    unset content current
+    log "the database connection changed: wrote ${env_file}, restarting ${SERVICE_NAME}.service"
+    systemctl try-restart "${SERVICE_NAME}.service" || die "could not restart ${SERVICE_NAME}.service"
 }

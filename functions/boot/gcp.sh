@@ -1,7 +1,14 @@
 # ---- GCP: read the database secret, configure the Ops Agent, start the application ------------
 # Expects from the rendered header: DB_SECRET_ID, SECRET_ATTEMPTS, METADATA_TOKEN_URL,
 # SECRET_MANAGER_URL, APP_USER, APP_DIR, ENV_FILE_NAME, SERVICE_NAME, APP_LOG_DIR, OPS_AGENT_CONFIG,
-# OPS_AGENT_SERVICE, STATSD_EXPORTER_SERVICE and the functions platform_env and ops_agent_config.
+# OPS_AGENT_SERVICE, STATSD_EXPORTER_SERVICE, REFRESH_COMMAND, REFRESH_UNIT, REFRESH_SECONDS,
+# REFRESH_SUBJECT, REFRESH_REASON and the functions platform_env and ops_agent_config.
+#
+# The script reads the secret's latest version, so a new connection document (a new password or
+# database address) does not change the instance template and rolls no instance. Run with the
+# argument `refresh` (the timer this script installs does, every REFRESH_SECONDS), the script reads
+# the latest version again and rewrites the env file and restarts the application only when the
+# connection changed, so a new document reaches every instance within about that time.
 
 # access_token: prints an access token of the instance's service account (from the metadata server).
 access_token() {
@@ -44,6 +51,20 @@ except (ValueError, KeyError, TypeError):
 '
 }
 
+# database_connection: prints the connection document (the secret's latest version, read with
+# retries); ends the script when it cannot be read or decoded.
+database_connection() {
+    local response
+    response=$(retry "$SECRET_ATTEMPTS" read_secret_response) ||
+        die "could not read the database secret ${DB_SECRET_ID} after ${SECRET_ATTEMPTS} attempts"
+    printf '%s' "$response" | secret_payload || die "could not decode the database secret ${DB_SECRET_ID}"
+}
+
+# refresh: rewrites the env file and restarts the application when the connection changed.
+refresh() {
+    refresh_env database_connection
+}
+
 # start_statsd_exporter: starts the image's StatsD exporter, or warns that StatsD metrics are dropped.
 start_statsd_exporter() {
     local unit="${STATSD_EXPORTER_SERVICE}.service"
@@ -61,16 +82,12 @@ start_statsd_exporter() {
 main() {
     local env_file="${ROOT}${APP_DIR}/${ENV_FILE_NAME}"
     local agent_config="${ROOT}${OPS_AGENT_CONFIG}"
-    local response secret
+    local secret
 
     require_commands curl python3 systemctl
 
     log "reading the database secret ${DB_SECRET_ID}"
-    response=$(retry "$SECRET_ATTEMPTS" read_secret_response) ||
-        die "could not read the database secret ${DB_SECRET_ID} after ${SECRET_ATTEMPTS} attempts"
-    secret=$(printf '%s' "$response" | secret_payload) ||
-        die "could not decode the database secret ${DB_SECRET_ID}"
-    unset response
+    secret=$(database_connection) || exit 1
 
     printf '%s' "$secret" | write_app_env "$env_file" || die "could not write ${env_file}"
     unset secret
@@ -88,6 +105,14 @@ main() {
     systemctl enable "${SERVICE_NAME}.service" || die "could not enable ${SERVICE_NAME}.service"
     systemctl restart "${SERVICE_NAME}.service" || die "could not start ${SERVICE_NAME}.service"
     log "started ${SERVICE_NAME}.service"
+
+    install_refresh
+    log "the database connection is re-read every ${REFRESH_SECONDS} s (${REFRESH_UNIT}.timer)"
 }
 
-main "$@"
+if [ "${1:-}" = refresh ]; then
+    require_commands curl python3 systemctl
+    refresh
+else
+    main "$@"
+fi

@@ -1,7 +1,9 @@
 /**
  * The Compute Engine startup script: reads the database secret from Secret Manager (with retries)
  * through its REST API with the instance's access token, writes the app's env file, configures the
- * Ops Agent, starts the StatsD exporter when the image has one, then (re)starts the app's service.
+ * Ops Agent, starts the StatsD exporter when the image has one, (re)starts the app's service, and
+ * installs a timer that re-reads the secret's latest version and restarts the service when the
+ * connection changed (`CONNECTION_REFRESH`).
  *
  * Why `curl` and not `gcloud secrets versions access`: `curl` and `python3` are part of every
  * Ubuntu image, while the Google Cloud CLI is a snap that Packer builds may drop and that takes
@@ -32,6 +34,21 @@ export const STATSD_EXPORTER_SERVICE = "statsd-exporter";
 /** Where `statsd_exporter` serves its Prometheus metrics (loopback only). */
 export const STATSD_EXPORTER_METRICS_PORT = 9102;
 
+/**
+ * The connection refresh: the startup script copies itself to `command` and a systemd timer runs it
+ * with `refresh` every `seconds`, so a new connection document (a new password or database
+ * address) reaches every instance within about that time without rolling the group (the template
+ * names no version of the secret). `subject` and `reason` make the unit files' descriptions
+ * (`Re-read the webapp <subject> (<reason>)`).
+ */
+export const CONNECTION_REFRESH = {
+    command: "/usr/local/libexec/webapp-db-connection",
+    unit: "webapp-db-connection",
+    seconds: 60,
+    subject: "database connection",
+    reason: "a new connection document in Secret Manager",
+} as const;
+
 /** The metadata server's token endpoint for the instance's service account. */
 export const METADATA_TOKEN_URL =
     "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token";
@@ -43,7 +60,8 @@ export interface GcpBootParams {
     /**
      * The database secret, `projects/<project>/secrets/<id>`; its latest version is read, retried
      * while it has none (`SECRET_RETRY`: on a first deploy the instances boot before Cloud SQL
-     * exists). No version is named, so the instance template does not wait for the database.
+     * exists). No version is named, so the instance template does not wait for the database; the
+     * refresh timer (`CONNECTION_REFRESH`) brings a new version to the running instances.
      */
     readonly dbSecretId: string;
     /** The application bucket (`GCS_BUCKET_NAME`). */
@@ -188,6 +206,11 @@ export function renderGcpBootScript(p: GcpBootParams): string {
             OPS_AGENT_CONFIG,
             OPS_AGENT_SERVICE,
             STATSD_EXPORTER_SERVICE,
+            REFRESH_COMMAND: CONNECTION_REFRESH.command,
+            REFRESH_UNIT: CONNECTION_REFRESH.unit,
+            REFRESH_SECONDS: CONNECTION_REFRESH.seconds,
+            REFRESH_SUBJECT: CONNECTION_REFRESH.subject,
+            REFRESH_REASON: CONNECTION_REFRESH.reason,
             ...(p.cache === undefined
                 ? {}
                 : { CACHE_SECRET_ID: p.cache.authSecretId, CACHE_CA_FILE: cacheCaFile(p.app) }),

@@ -26,6 +26,9 @@ export const GCP_PARAMS: GcpBootParams = {
 
 export const APP_START = ["enable webapp.service", "restart webapp.service"];
 
+/** The systemctl calls after the Ops Agent: the app, then the connection refresh timer. */
+export const GCP_STARTED = [...APP_START, "daemon-reload", "enable --now webapp-db-connection.timer"];
+
 /** The metadata server and Secret Manager, with the real curl that reaches them. */
 export class GoogleSecretStore implements SecretStore {
     readonly tools = { curl: machineCommand("curl", "apt-get install curl") };
@@ -145,7 +148,7 @@ fi`,
             "enable statsd-exporter.service",
             "restart statsd-exporter.service",
             "restart google-cloud-ops-agent.service",
-            ...APP_START,
+            ...GCP_STARTED,
         ]);
     },
     expectNothingStarted(run) {

@@ -222,10 +222,11 @@ export interface MigBackendArgs {
      * The database secret: its id goes into the startup script, and the instances may read it.
      * The script reads the `latest` version and polls until there is one (`SECRET_RETRY`), so
      * the template names no version and does not wait for the database: the group starts its
-     * instances while Cloud SQL is being created. The trade-off: a new connection document (a
-     * new password or database address) no longer changes the template, so it does not roll the
-     * group by itself; an instance reads the document at every boot, and a rolling replace
-     * (README, "The startup script on GCP") brings it to all of them.
+     * instances while Cloud SQL is being created. A new connection document (a new password or
+     * database address) therefore does not change the template and rolls nothing: each instance's
+     * refresh timer (`CONNECTION_REFRESH` in functions/boot/gcp.ts) reads the latest version every
+     * 60 s and rewrites the env file and restarts the app only when the connection changed (README,
+     * "The startup script on GCP").
      */
     secrets: Pick<Secrets, "databaseSecretId" | "grantRead">;
     /** The application bucket: its name goes into the env file, and the instances may use it. */
