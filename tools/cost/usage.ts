@@ -135,7 +135,8 @@ export const DEFAULT_USAGE: Usage = {
         bucketGb: 10,
         sqlBackupGb: 20,
         kmsOperations: 50_000,
-        secretAccesses: 5_000,
+        // One instance's refresh timer reads the connection document once a minute (43,800 a month), plus boots and cold starts.
+        secretAccesses: 50_000,
         messageKib: 1,
     },
 };
