@@ -14,24 +14,21 @@ import {
     renderBootScript,
     STATSD_PORT,
     type AppSettings,
+    refreshVariables,
+    type RefreshTimer,
 } from "./render";
 
 /** The field of the connection document that holds the ARN of the RDS-managed credentials secret. */
 export const CREDENTIALS_FIELD = "credentialsSecretArn";
 
-/**
- * The credentials refresh: the boot script copies itself to `command` and a systemd timer runs it
- * with `refresh` every `seconds` (a rotated password reaches the app within about that time).
- * `subject` and `reason` make the unit files' descriptions
- * (`Re-read the webapp <subject> (<reason>)`).
- */
+/** The credentials refresh (`RefreshTimer`): a rotated password reaches the app within a minute. */
 export const CREDENTIALS_REFRESH = {
     command: "/usr/local/libexec/webapp-db-credentials",
     unit: "webapp-db-credentials",
     seconds: 60,
     subject: "database credentials",
     reason: "RDS rotates the password",
-} as const;
+} as const satisfies RefreshTimer;
 
 /** Where the CloudWatch agent reads its config (the path `amazon-cloudwatch-agent-ctl` is given). */
 export const CW_AGENT_CONFIG = "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json";
@@ -127,11 +124,7 @@ export function renderAwsBootScript(p: AwsBootParams): string {
             ...(p.cache ? { CACHE_SECRET_FIELD } : {}),
             ...commonVariables(p.app),
             CW_AGENT_CONFIG,
-            REFRESH_COMMAND: CREDENTIALS_REFRESH.command,
-            REFRESH_UNIT: CREDENTIALS_REFRESH.unit,
-            REFRESH_SECONDS: CREDENTIALS_REFRESH.seconds,
-            REFRESH_SUBJECT: CREDENTIALS_REFRESH.subject,
-            REFRESH_REASON: CREDENTIALS_REFRESH.reason,
+            ...refreshVariables(CREDENTIALS_REFRESH),
         },
         arrays: { DB_ENV_FIELDS: dbEnvFieldPairs(p.app.databaseEngine, p.cache === true) },
         documents: {

@@ -23,6 +23,8 @@ import {
     envLines,
     renderBootScript,
     type AppSettings,
+    refreshVariables,
+    type RefreshTimer,
 } from "./render";
 
 /** Where the Ops Agent reads its user config (merged with its built-in config). */
@@ -35,11 +37,9 @@ export const STATSD_EXPORTER_SERVICE = "statsd-exporter";
 export const STATSD_EXPORTER_METRICS_PORT = 9102;
 
 /**
- * The connection refresh: the startup script copies itself to `command` and a systemd timer runs it
- * with `refresh` every `seconds`, so a new connection document (a new password or database
- * address) reaches every instance within about that time without rolling the group (the template
- * names no version of the secret). `subject` and `reason` make the unit files' descriptions
- * (`Re-read the webapp <subject> (<reason>)`).
+ * The connection refresh (`RefreshTimer`): a new connection document (a new password or database
+ * address) reaches every instance within about a minute without rolling the group (the template
+ * names no version of the secret).
  */
 export const CONNECTION_REFRESH = {
     command: "/usr/local/libexec/webapp-db-connection",
@@ -47,7 +47,7 @@ export const CONNECTION_REFRESH = {
     seconds: 60,
     subject: "database connection",
     reason: "a new connection document in Secret Manager",
-} as const;
+} as const satisfies RefreshTimer;
 
 /** The metadata server's token endpoint for the instance's service account. */
 export const METADATA_TOKEN_URL =
@@ -206,11 +206,7 @@ export function renderGcpBootScript(p: GcpBootParams): string {
             OPS_AGENT_CONFIG,
             OPS_AGENT_SERVICE,
             STATSD_EXPORTER_SERVICE,
-            REFRESH_COMMAND: CONNECTION_REFRESH.command,
-            REFRESH_UNIT: CONNECTION_REFRESH.unit,
-            REFRESH_SECONDS: CONNECTION_REFRESH.seconds,
-            REFRESH_SUBJECT: CONNECTION_REFRESH.subject,
-            REFRESH_REASON: CONNECTION_REFRESH.reason,
+            ...refreshVariables(CONNECTION_REFRESH),
             ...(p.cache === undefined
                 ? {}
                 : { CACHE_SECRET_ID: p.cache.authSecretId, CACHE_CA_FILE: cacheCaFile(p.app) }),

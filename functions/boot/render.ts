@@ -112,6 +112,30 @@ export function commonVariables(app: AppSettings): Record<string, string | numbe
     };
 }
 
+/**
+ * A refresh timer of `common.sh` (`install_refresh`, `refresh_env`): the script copies itself to
+ * `command` and a systemd timer runs it with `refresh` every `seconds`. `subject` and `reason`
+ * make the unit files' descriptions (`Re-read the webapp <subject> (<reason>)`).
+ */
+export interface RefreshTimer {
+    readonly command: string;
+    readonly unit: string;
+    readonly seconds: number;
+    readonly subject: string;
+    readonly reason: string;
+}
+
+/** The header variables `common.sh`'s refresh timer expects. */
+export function refreshVariables(timer: RefreshTimer): Record<string, string | number> {
+    return {
+        REFRESH_COMMAND: timer.command,
+        REFRESH_UNIT: timer.unit,
+        REFRESH_SECONDS: timer.seconds,
+        REFRESH_SUBJECT: timer.subject,
+        REFRESH_REASON: timer.reason,
+    };
+}
+
 /** The `DB_ENV_FIELDS` array of the header: `NAME=field` pairs for `json_to_env`. */
 export function dbEnvFieldPairs(engine?: DatabaseEngine, cache = false): string[] {
     return Object.entries({ ...dbEnvFields(engine), ...(cache ? CACHE_ENV_FIELDS : {}) }).map(
