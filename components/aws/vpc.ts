@@ -46,14 +46,6 @@ export interface VpcChildSettings {
 
 export const PROGRAM_VPC_SETTINGS: VpcChildSettings = { mapPublicIpOnLaunch: false, eipDomain: "vpc" };
 
-export interface BuiltVpc {
-    readonly vpc: aws.ec2.Vpc;
-    readonly subnets: Readonly<Record<SubnetTier, aws.ec2.Subnet[]>>;
-    /** The private subnets' route tables, in AZ order (a NAT instance adds its routes to these). */
-    readonly privateRouteTables: aws.ec2.RouteTable[];
-    readonly natGateways: aws.ec2.NatGateway[];
-}
-
 /** The number of AZs a layout spans: every tier it has must list the same number of blocks. */
 export function layoutZoneCount(layout: VpcLayout): number {
     const counts = [...new Set(Object.values(layout.subnets).map((blocks) => blocks.length))];
@@ -65,19 +57,29 @@ export function layoutZoneCount(layout: VpcLayout): number {
     return counts[0];
 }
 
+/** The outputs of a VPC component: its ID, each tier's subnet IDs and the private route tables' IDs. */
+export interface VpcOutputs {
+    readonly vpcId: pulumi.Output<string>;
+    readonly publicSubnetIds: pulumi.Output<string[]>;
+    readonly privateSubnetIds: pulumi.Output<string[]>;
+    readonly isolatedSubnetIds: pulumi.Output<string[]>;
+    readonly privateRouteTableIds: pulumi.Output<string[]>;
+}
+
 /**
- * The VPC's resources under `parent`; `zones` are the AZ names to use, in order (at least as many as
- * the layout has blocks per tier).
+ * The VPC's resources under `parent` (a component), over the region's first AZs as
+ * `aws.getAvailabilityZones` lists them for `parent`'s provider, read on each run (as awsx does).
+ * Each output depends on the resources it names only.
  */
 export function buildVpc(
     name: string,
     layout: VpcLayout,
-    zones: pulumi.Input<string[]>,
     settings: VpcChildSettings,
     parent: pulumi.Resource,
-): BuiltVpc {
+): VpcOutputs {
     const azCount = layoutZoneCount(layout);
-    const zoneNames = pulumi.output(zones).apply((names) => {
+    const zones = aws.getAvailabilityZonesOutput(undefined, { parent }).names;
+    const zoneNames = zones.apply((names) => {
         if (names.length < azCount) {
             throw new Error(`${name}: the region has ${names.length} availability zones, the VPC needs ${azCount}`);
         }
@@ -158,8 +160,9 @@ export function buildVpc(
                 );
             } else if (tier === "private") {
                 privateRouteTables.push(table);
+                // No gateway (`none`): no route out.
                 const nat = layout.natGateways === "single" ? natGateways[0] : natGateways[i];
-                if (layout.natGateways !== "none" && nat !== undefined) {
+                if (nat !== undefined) {
                     new aws.ec2.Route(
                         subnetName,
                         { routeTableId: table.id, natGatewayId: nat.id, destinationCidrBlock: "0.0.0.0/0" },
@@ -170,32 +173,35 @@ export function buildVpc(
             // Isolated subnets have no route out.
         }
     }
-    return { vpc, subnets, privateRouteTables, natGateways };
+    const ids = (resources: readonly pulumi.CustomResource[]) => pulumi.all(resources.map((r) => r.id));
+    return {
+        vpcId: vpc.id,
+        publicSubnetIds: ids(subnets.public),
+        privateSubnetIds: ids(subnets.private),
+        isolatedSubnetIds: ids(subnets.isolated),
+        privateRouteTableIds: ids(privateRouteTables),
+    };
 }
 
 export type VpcArgs = VpcLayout;
 
-/**
- * The VPC component (`buildVpc` with the program's settings), over the region's first AZs as
- * `aws.getAvailabilityZones` lists them, read on each run (as awsx does).
- */
-export class Vpc extends pulumi.ComponentResource {
+/** The VPC component: `buildVpc` with the program's settings. */
+export class Vpc extends pulumi.ComponentResource implements VpcOutputs {
     public readonly vpcId: pulumi.Output<string>;
     public readonly publicSubnetIds: pulumi.Output<string[]>;
     public readonly privateSubnetIds: pulumi.Output<string[]>;
     public readonly isolatedSubnetIds: pulumi.Output<string[]>;
+    /** The private subnets' route tables, in AZ order (a NAT instance adds its routes to these). */
     public readonly privateRouteTableIds: pulumi.Output<string[]>;
 
     constructor(name: string, args: VpcArgs, opts?: pulumi.ComponentResourceOptions) {
         super("webapp:aws:Vpc", name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), { type: "awsx:ec2:Vpc" }] });
-        const zones = aws.getAvailabilityZonesOutput(undefined, { parent: this }).names;
-        const built = buildVpc(name, args, zones, PROGRAM_VPC_SETTINGS, this);
-        const ids = (resources: readonly pulumi.CustomResource[]) => pulumi.all(resources.map((r) => r.id));
-        this.vpcId = built.vpc.id;
-        this.publicSubnetIds = ids(built.subnets.public);
-        this.privateSubnetIds = ids(built.subnets.private);
-        this.isolatedSubnetIds = ids(built.subnets.isolated);
-        this.privateRouteTableIds = ids(built.privateRouteTables);
+        const built = buildVpc(name, args, PROGRAM_VPC_SETTINGS, this);
+        this.vpcId = built.vpcId;
+        this.publicSubnetIds = built.publicSubnetIds;
+        this.privateSubnetIds = built.privateSubnetIds;
+        this.isolatedSubnetIds = built.isolatedSubnetIds;
+        this.privateRouteTableIds = built.privateRouteTableIds;
         this.registerOutputs({
             vpcId: this.vpcId,
             publicSubnetIds: this.publicSubnetIds,

@@ -6,8 +6,7 @@
  * state no domain (the base program's `transforms` option changes both through the engine, as it
  * does for the real awsx provider).
  */
-import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { buildVpc, type NatGatewayLayout, type SubnetTier, type VpcLayout } from "../../components/aws/vpc";
 
 type Props = Record<string, unknown>;
@@ -45,16 +44,13 @@ export function awsxLayout(name: string, inputs: Props): VpcLayout {
     return { cidrBlock: String(inputs.cidrBlock), subnets, natGateways };
 }
 
-/** Builds the children under `component` and returns the component's outputs. */
+/** Builds the children under `component` and returns the component's outputs (awsx's four). */
 export function constructAwsxVpc(name: string, inputs: Props, component: pulumi.Resource): Props {
-    const layout = awsxLayout(name, inputs);
-    const zones = aws.getAvailabilityZonesOutput(undefined, { parent: component }).names;
-    const built = buildVpc(name, layout, zones, { mapPublicIpOnLaunch: true }, component);
-    const ids = (resources: readonly pulumi.CustomResource[]) => pulumi.all(resources.map((r) => r.id));
-    return {
-        vpcId: built.vpc.id,
-        publicSubnetIds: ids(built.subnets.public),
-        privateSubnetIds: ids(built.subnets.private),
-        isolatedSubnetIds: ids(built.subnets.isolated),
-    };
+    const { vpcId, publicSubnetIds, privateSubnetIds, isolatedSubnetIds } = buildVpc(
+        name,
+        awsxLayout(name, inputs),
+        { mapPublicIpOnLaunch: true },
+        component,
+    );
+    return { vpcId, publicSubnetIds, privateSubnetIds, isolatedSubnetIds };
 }
